@@ -1,0 +1,34 @@
+# The two commands a user needs: `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# torch/torchvision pinned to what this machine family ships; pyproject keeps ranges.
+TORCH_PINS ?= torch==2.14.1 torchvision==0.29.1
+
+.PHONY: run test bench models lint clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q $(TORCH_PINS) || $(BIN)/pip install -q "torch>=2.4" "torchvision>=0.19"
+	$(BIN)/pip install -q -e ".[test]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/mmexplorer
+
+test: $(STAMP)
+	$(BIN)/lint-imports
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
+
+models: $(STAMP)
+	$(BIN)/python -m mmexplorer.engine.bundle resources/models
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

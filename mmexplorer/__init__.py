@@ -1,0 +1,3 @@
+"""mmexplorer: explore attention and modality fusion in multimodal transformers."""
+
+__version__ = "0.1.0"

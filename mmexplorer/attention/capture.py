@@ -1,0 +1,161 @@
+"""Run one forward pass with every attention module recording its weights.
+
+capture(model, sample) -> AttentionRecord. The model is switched to the
+explicit softmax path only for the duration of the call.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import Iterator
+
+import numpy as np
+import torch
+
+from mmexplorer.attention.maps import image_branch_map, token_image_map
+from mmexplorer.attention.record import AttentionRecord
+from mmexplorer.data.sample import Sample
+from mmexplorer.models.preprocess import image_tensor, text_tensor
+
+
+@contextlib.contextmanager
+def recording(model, keep_graph: bool = False) -> Iterator[list]:
+    """Within the block every attention module appends (kind, layer, weights [B, H, Q, K]) to the yielded list."""
+    events: list = []
+
+    def sink(module, weights: torch.Tensor) -> None:
+        if keep_graph:
+            weights.retain_grad()
+        events.append((module.kind, module.layer, weights if keep_graph else weights.detach()))
+
+    modules = model.attention_modules()
+    for m in modules:
+        m.sink = sink
+    try:
+        yield events
+    finally:
+        for m in modules:
+            m.sink = None
+
+
+def _layouts_to_plain(layouts) -> dict:
+    return {
+        kind: tuple(tuple((s.modality, s.start, s.stop) for s in axis) for axis in axes)
+        for kind, axes in layouts.items()
+    }
+
+
+def _outputs_to_json(model, out: dict) -> dict:
+    logit = float(out["itm_logit"][0].detach())
+    result = {"match_logit": logit, "match_prob": float(torch.sigmoid(out["itm_logit"][0].detach()))}
+    branches = out.get("branches")
+    if branches:
+        result["branches"] = {k: v[0].detach().cpu().tolist() for k, v in branches.items()}
+    if "vqa_logits" in out:
+        probs = torch.softmax(out["vqa_logits"][0], -1)
+        top = torch.topk(probs, k=min(3, probs.numel()))
+        result["answers"] = [[model.cfg.answers[i], float(p)] for p, i in zip(top.values, top.indices)]
+    if "logit_scale" in out:
+        result["logit_scale"] = float(out["logit_scale"])
+    return result
+
+
+def capture(model, sample: Sample, device: str | torch.device = "cpu", relevancy: bool = True, name: str | None = None) -> AttentionRecord:
+    """Forward `sample` through `model`, returning every attention map and the default maps.
+
+    With `relevancy`, one backward pass of the match logit gives the gradients
+    of every attention map (for gradient-weighted relevancy).
+    """
+    cfg = model.cfg
+    device = torch.device(device)
+    t0 = time.perf_counter()
+    image = image_tensor(sample.image.pixels, cfg).to(device)  # [1, 3, S, S]
+    ids, mask = text_tensor(sample.encoding, model.tokenizer)  # [1, L]
+    ids, mask = ids.to(device), mask.to(device)
+    t1 = time.perf_counter()
+    grad_ctx = torch.enable_grad() if relevancy else torch.no_grad()
+    with grad_ctx, recording(model, keep_graph=relevancy) as events:
+        out = model(image, ids, mask)
+        grads = None
+        if relevancy:
+            weights = [w for _, _, w in events]
+            grads = torch.autograd.grad(out["itm_logit"].sum(), weights, allow_unused=True)
+    t2 = time.perf_counter()
+
+    attention: dict[str, list] = {}
+    grad_maps: dict[str, list] = {}
+    order = []
+    for idx, (kind, layer, w) in enumerate(events):
+        attention.setdefault(kind, []).append(w[0].detach().float().cpu().numpy())
+        if grads is not None:
+            g = grads[idx]
+            grad_maps.setdefault(kind, []).append(
+                np.zeros_like(attention[kind][-1]) if g is None else g[0].detach().float().cpu().numpy()
+            )
+        order.append((kind, layer))
+
+    grid = tuple(int(v) for v in out["grid"])
+    n_tokens = len(sample.encoding.tokens)
+    similarity = None
+    if "token_embed" in out:
+        tok = out["token_embed"][0, 1:].detach().float().cpu()  # [T, E] unit vectors
+        patches = out["patch_embed"][0].detach().float().cpu()  # [N, E]
+        similarity = (tok @ patches.T).numpy().reshape(n_tokens, *grid)
+    width, height = sample.image.size
+    cross_kind = next((k for k in ("text_to_image", "joint") if k in attention), None) if model.has_cross_modal_attention else None
+    record = AttentionRecord(
+        model=name or cfg.name,
+        fusion=cfg.fusion,
+        tokens=tuple(t.surface for t in sample.encoding.tokens),
+        token_unk=tuple(t.is_unk for t in sample.encoding.tokens),
+        truncated=sample.encoding.truncated,
+        grid=grid,
+        image_box=(0.0, 0.0, float(width), float(height)),
+        image_size=(width, height),
+        attention={k: tuple(v) for k, v in attention.items()},
+        layouts=_layouts_to_plain(model.layouts(n_tokens, grid[0] * grid[1])),
+        order=tuple(order),
+        cross_kind=cross_kind,
+        token_to_image=np.zeros((n_tokens, *grid), dtype=np.float32),
+        map_label="",
+        grads={k: tuple(v) for k, v in grad_maps.items()} if grads is not None else None,
+        similarity=similarity,
+        patch_positions=model.patch_positions(grid).detach().float().cpu().numpy(),
+        outputs=_outputs_to_json(model, out),
+        meta={
+            "model": name or cfg.name,
+            "fusion": cfg.fusion,
+            "device": str(device),
+            "config": cfg.to_dict(),
+            "timings": {"preprocess_s": t1 - t0, "forward_s": t2 - t1},
+            "image_source": sample.image.source,
+            "image_notes": list(sample.image.notes),
+            "text": sample.text,
+        },
+    )
+    return with_default_maps(record)
+
+
+def default_maps(record: AttentionRecord) -> tuple[np.ndarray, str]:
+    """The map the explorer shows first for each word: [tokens, rows, cols] and its label."""
+    n = len(record.tokens)
+    if n == 0:
+        return np.zeros((0, *record.grid), np.float32), "no words"
+    if record.cross_kind is not None:
+        maps = [token_image_map(record, t, None, "mean", "raw")[0] for t in range(n)]
+        last = record.layers(record.cross_kind) - 1
+        what = "cross-attention text→image" if record.cross_kind == "text_to_image" else "joint attention word→patches"
+        return np.stack(maps), f"{what}, last layer ({last}), mean over heads"
+    if record.similarity is not None:
+        return record.similarity, "token-patch cosine similarity (dual encoder: not attention)"
+    method = "relevancy" if record.grads is not None else "rollout"
+    m, label = image_branch_map(record, method)
+    return np.repeat(m[None], n, axis=0), label
+
+
+def with_default_maps(record: AttentionRecord) -> AttentionRecord:
+    import dataclasses
+
+    maps, label = default_maps(record)
+    return dataclasses.replace(record, token_to_image=maps, map_label=label)

@@ -1,0 +1,164 @@
+"""The maps the views show, computed from a record without running the model.
+
+token_image_map: one word -> a [rows, cols] map over the patches.
+patch_token_scores: one patch -> a score for every word.
+Methods: "raw" (one layer, one head or a head reduction), "rollout" and
+"relevancy" (all layers, propagated through every attention set in the order
+the model ran them).
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+
+from mmexplorer.attention.record import AttentionRecord
+from mmexplorer.attention.reductions import Head, gradient_weighted, propagate, reduce_heads
+
+METHODS = ("raw", "rollout", "relevancy")
+
+# Which token sequence each axis of an attention kind runs over.
+_AXIS_SEQUENCES = {
+    "text": ("text", "text"),
+    "image": ("image", "image"),
+    "text_to_image": ("text", "image"),
+    "image_to_text": ("image", "text"),
+    "joint": ("joint", "joint"),
+}
+
+
+def _text_len(record: AttentionRecord) -> int:
+    return 1 + len(record.tokens)  # [CLS] + words
+
+
+def _universe(record: AttentionRecord, sequence: str) -> np.ndarray:
+    """Positions of a sequence in the universe [text seq (L)] + [image seq (1 + N)]."""
+    n_text, n = _text_len(record), record.n_patches
+    if sequence == "text":
+        return np.arange(n_text)
+    if sequence == "image":
+        return n_text + np.arange(1 + n)
+    return np.concatenate([np.arange(n_text), n_text + 1 + np.arange(n)])  # joint: text seq + patches
+
+
+def _universe_size(record: AttentionRecord) -> int:
+    return _text_len(record) + 1 + record.n_patches
+
+
+def _head_weighted(record: AttentionRecord, kind: str, layer: int, head: Head, method: str) -> np.ndarray:
+    weights = record.attention[kind][layer]
+    if method == "rollout":
+        return reduce_heads(weights, head)
+    grad = record.grads[kind][layer]
+    if isinstance(head, str) and head == "mean":
+        return gradient_weighted(weights, grad)
+    return reduce_heads(np.clip(grad * weights, 0.0, None), head)
+
+
+def propagated(record: AttentionRecord, method: str, head: Head = "mean") -> np.ndarray:
+    """Universe-wide relevance R [U, U] for "rollout" or "relevancy" (cached on the record)."""
+    if method == "relevancy" and record.grads is None:
+        raise ValueError("this record was captured without gradients; relevancy is not available")
+    key = ("propagated", method, head)
+    cache = _cache(record)
+    if key not in cache:
+        events = []
+        for step, (kind, layer) in enumerate(record.order):
+            q_seq, k_seq = _AXIS_SEQUENCES[kind]
+            # the two directions of a co-attention layer read the same previous states
+            step_id = ("co", layer) if kind in ("text_to_image", "image_to_text") else step
+            a = _head_weighted(record, kind, layer, head, method)
+            events.append((a, _universe(record, q_seq), _universe(record, k_seq), step_id))
+        cache[key] = propagate(events, _universe_size(record), "rollout" if method == "rollout" else "relevancy")
+    return cache[key]
+
+
+def _cache(record: AttentionRecord) -> dict:
+    cache = record.__dict__.get("_derived")
+    if cache is None:
+        cache = {}
+        object.__setattr__(record, "_derived", cache)
+    return cache
+
+
+def _image_patch_universe(record: AttentionRecord) -> np.ndarray:
+    return _text_len(record) + 1 + np.arange(record.n_patches)
+
+
+def token_image_map(
+    record: AttentionRecord, token: int, layer: Optional[int] = None, head: Head = "mean", method: str = "raw"
+) -> tuple[np.ndarray, str]:
+    """[rows, cols] map for word `token`, and a label saying what it is."""
+    if not 0 <= token < len(record.tokens):
+        raise IndexError(f"token {token} out of range")
+    word = record.tokens[token]
+    if method == "raw":
+        if record.cross_kind is not None:
+            kind = record.cross_kind
+            layer = record.layers(kind) - 1 if layer is None else layer
+            a = reduce_heads(record.attention[kind][layer], head)
+            rows = record.positions(kind, 0, "text")
+            cols = record.positions(kind, 1, "image")
+            what = "cross-attention text→image" if kind == "text_to_image" else "joint attention, word row → patch columns"
+            return a[rows[token], cols].reshape(record.grid), f"'{word}': {what}, layer {layer}, head {head}"
+        if record.similarity is not None:
+            return record.similarity[token], f"'{word}': token-patch cosine similarity (not attention)"
+        return image_branch_map(record, "relevancy" if record.grads is not None else "rollout", head)
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}")
+    if record.cross_kind is None:
+        return image_branch_map(record, method, head)
+    r = propagated(record, method, head)
+    row = _universe(record, "text")[1 + token]
+    label = "attention rollout" if method == "rollout" else "gradient-weighted relevancy (Chefer et al. 2021)"
+    return r[row, _image_patch_universe(record)].reshape(record.grid), f"'{word}': {label}, head {head}"
+
+
+def image_branch_map(record: AttentionRecord, method: str, head: Head = "mean") -> tuple[np.ndarray, str]:
+    """The image [CLS]'s relevance over patches: what the image branch used, the same for every word."""
+    r = propagated(record, method, head)
+    row = _text_len(record)  # image [CLS]
+    what = "relevancy" if method == "relevancy" else "rollout"
+    return (
+        r[row, _image_patch_universe(record)].reshape(record.grid),
+        f"image-branch {what} of [CLS] (no cross-modal attention: the same for every word)",
+    )
+
+
+def patch_token_scores(
+    record: AttentionRecord, patch: int, layer: Optional[int] = None, head: Head = "mean", method: str = "raw"
+) -> tuple[np.ndarray, str]:
+    """Scores [tokens] of every word for image patch `patch`, and a label."""
+    if not 0 <= patch < record.n_patches:
+        raise IndexError(f"patch {patch} out of range")
+    if method == "raw":
+        kind = "image_to_text" if "image_to_text" in record.attention else record.cross_kind
+        if kind is not None:
+            layer = record.layers(kind) - 1 if layer is None else layer
+            a = reduce_heads(record.attention[kind][layer], head)
+            row = record.positions(kind, 0, "image")[patch]
+            cols = record.positions(kind, 1, "text")
+            name = "cross-attention image→text" if kind == "image_to_text" else "joint attention, patch row → word columns"
+            return a[row, cols], f"p{patch}: {name}, layer {layer}, head {head}"
+        if record.similarity is not None:
+            return record.similarity[:, patch // record.grid[1], patch % record.grid[1]], f"p{patch}: token-patch cosine similarity (not attention)"
+        return np.zeros(len(record.tokens)), "no cross-modal attention in this model"
+    if record.cross_kind is None:
+        return np.zeros(len(record.tokens)), "no cross-modal attention in this model"
+    r = propagated(record, method, head)
+    row = _image_patch_universe(record)[patch]
+    return r[row, _universe(record, "text")[1:]], f"p{patch}: {method}, head {head}"
+
+
+def attention_matrix(record: AttentionRecord, kind: str, layer: int, head: Head = "mean") -> np.ndarray:
+    """[Q, K] weights of one attention set and layer."""
+    return reduce_heads(record.attention[kind][layer], head)
+
+
+def patch_self_map(record: AttentionRecord, kind: str, layer: int, query: int, head: Head = "mean") -> Optional[np.ndarray]:
+    """For a query position of `kind`, its weights over the image patches as [rows, cols] (None if it has none)."""
+    cols = record.positions(kind, 1, "image")
+    if len(cols) != record.n_patches:
+        return None
+    return reduce_heads(record.attention[kind][layer], head)[query, cols].reshape(record.grid)

@@ -1,0 +1,1 @@
+"""Inputs: images, text tokens, and the synthetic shapes world."""

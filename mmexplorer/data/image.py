@@ -1,0 +1,116 @@
+"""Image loading and validation: any raster Pillow reads, upright, RGB.
+
+Everything that is not a usable image is refused with an ImageError whose
+message says what was wrong; nothing here decodes an image whose header
+announces more than MAX_PIXELS pixels.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MAX_PIXELS = 64_000_000  # 64 megapixels: refused before decoding (decompression bombs)
+MAX_FILE_BYTES = 512 * 1024 * 1024
+BACKGROUND = (255, 255, 255)  # transparency is composited on white
+VECTOR_SUFFIXES = {".svg", ".svgz", ".pdf", ".eps", ".ps", ".ai", ".wmf", ".emf"}
+
+
+class ImageError(ValueError):
+    """The input cannot be used as an image; the message says why."""
+
+
+@dataclass(frozen=True)
+class LoadedImage:
+    pixels: np.ndarray  # uint8 [H, W, 3], upright, RGB
+    source: str  # path or a short description of where the image came from
+    notes: tuple[str, ...] = ()  # what was done to it (first frame of many, alpha composited, ...)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) in pixels."""
+        return int(self.pixels.shape[1]), int(self.pixels.shape[0])
+
+
+def load_image(source: str | os.PathLike | bytes, name: str | None = None) -> LoadedImage:
+    """Read a path or encoded bytes into an upright RGB array."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        label = name or "image data"
+    else:
+        path = Path(source)
+        label = str(path)
+        if path.is_dir():
+            raise ImageError(f"{label} is a folder, not an image")
+        if not path.exists():
+            raise ImageError(f"{label} does not exist")
+        if path.suffix.lower() in VECTOR_SUFFIXES:
+            raise ImageError(f"{label}: vector files ({path.suffix}) are not rasterised; export it as PNG or JPEG")
+        try:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                raise ImageError(f"{label} is {size / 1e6:.0f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB")
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ImageError(f"{label} cannot be read: {exc.strerror or exc}") from None
+    if not data:
+        raise ImageError(f"{label} is empty")
+    return decode_image(data, label)
+
+
+def decode_image(data: bytes, label: str = "image data") -> LoadedImage:
+    notes: list[str] = []
+    try:
+        img = Image.open(io.BytesIO(data))
+    except UnidentifiedImageError:
+        raise ImageError(f"{label} is not an image Pillow can read") from None
+    except Exception as exc:  # Pillow raises many types for broken headers
+        raise ImageError(f"{label} is not a readable image ({type(exc).__name__})") from None
+    width, height = img.size
+    if width <= 0 or height <= 0:
+        raise ImageError(f"{label} has no pixels ({width}x{height})")
+    if width * height > MAX_PIXELS:
+        raise ImageError(
+            f"{label} is {width}x{height} = {width * height / 1e6:.0f} megapixels; "
+            f"the limit is {MAX_PIXELS / 1e6:.0f} megapixels"
+        )
+    try:
+        frames = getattr(img, "n_frames", 1)
+        if frames > 1:
+            img.seek(0)
+            notes.append(f"first frame of {frames}")
+        img.load()
+        img = ImageOps.exif_transpose(img) or img
+        rgb = _to_rgb(img, notes)
+        pixels = np.asarray(rgb, dtype=np.uint8)
+    except ImageError:
+        raise
+    except Exception as exc:  # truncated data, broken chunks, bad EXIF
+        raise ImageError(f"{label} is damaged or truncated ({type(exc).__name__}: {exc})") from None
+    if pixels.ndim != 3 or pixels.shape[2] != 3:
+        raise ImageError(f"{label} could not be converted to RGB")
+    return LoadedImage(np.ascontiguousarray(pixels), label, tuple(notes))
+
+
+def _to_rgb(img: Image.Image, notes: list[str]) -> Image.Image:
+    mode = img.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        arr = np.asarray(img, dtype=np.float64)
+        lo, hi = float(np.nanmin(arr)), float(np.nanmax(arr))
+        scaled = np.zeros_like(arr) if hi <= lo else (arr - lo) / (hi - lo) * 255.0
+        notes.append(f"{mode} values rescaled from [{lo:g}, {hi:g}] to 8 bit")
+        return Image.fromarray(np.nan_to_num(scaled).astype(np.uint8), "L").convert("RGB")
+    has_alpha = mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in img.info)
+    if has_alpha:
+        rgba = img.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, BACKGROUND + (255,))
+        notes.append("transparency composited on white")
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    if mode == "CMYK":
+        notes.append("converted from CMYK")
+    return img.convert("RGB")

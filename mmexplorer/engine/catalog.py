@@ -1,0 +1,90 @@
+"""The models a user can pick: bundled ones, their own trained ones, or any checkpoint path."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from mmexplorer.engine.paths import BUNDLED_MODELS, user_models_dir
+
+CHECKPOINT_SUFFIXES = (".safetensors",)
+
+
+class ModelNotFound(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    name: str
+    fusion: str
+    path: str
+    source: str  # "bundled" | "user" | "file"
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "fusion": self.fusion, "path": self.path, "source": self.source}
+
+
+def _fusion_of(path: Path) -> str | None:
+    """Read only the header metadata; None when the file is not a readable checkpoint."""
+    try:
+        from safetensors import safe_open
+
+        with safe_open(str(path), framework="pt") as f:
+            return json.loads((f.metadata() or {})["config"])["fusion"]
+    except Exception:
+        return None
+
+
+def _scan(folder: Path, source: str) -> list[ModelEntry]:
+    if not folder.is_dir():
+        return []
+    out = []
+    for path in sorted(folder.glob("*.safetensors")):
+        fusion = _fusion_of(path)
+        if fusion:
+            out.append(ModelEntry(path.stem, fusion, str(path), source))
+    return out
+
+
+def list_models() -> list[ModelEntry]:
+    """Bundled models first, then the user's (a user model never shadows a bundled name)."""
+    bundled = _scan(BUNDLED_MODELS, "bundled")
+    names = {e.name for e in bundled}
+    user = [e for e in _scan(user_models_dir(), "user") if e.name not in names]
+    return bundled + user
+
+
+def default_model_name() -> str | None:
+    index = BUNDLED_MODELS / "index.json"
+    models = list_models()
+    if index.is_file():
+        try:
+            name = json.loads(index.read_text())["default"]
+            if any(e.name == name for e in models):
+                return name
+        except (ValueError, KeyError, TypeError):
+            pass
+    return models[0].name if models else None
+
+
+def resolve(name_or_path: str | None) -> ModelEntry:
+    """A catalog name, or a path to a checkpoint file. None means the default model."""
+    if name_or_path is None:
+        name_or_path = default_model_name()
+        if name_or_path is None:
+            raise ModelNotFound("no models are installed; run `make models` or `mmexplorer train`")
+    for entry in list_models():
+        if entry.name == name_or_path:
+            return entry
+    path = Path(name_or_path).expanduser()
+    if path.exists():
+        return ModelEntry(path.stem, _fusion_of(path) or "?", str(path), "file")
+    known = ", ".join(e.name for e in list_models()) or "none"
+    raise ModelNotFound(f"unknown model {name_or_path!r} (not a model name or an existing file); known models: {known}")
+
+
+def model_for_fusion(fusion: str) -> ModelEntry | None:
+    """The first listed model of a fusion strategy (used when the user switches strategy)."""
+    return next((e for e in list_models() if e.fusion == fusion), None)

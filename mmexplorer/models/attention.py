@@ -1,0 +1,67 @@
+"""One attention class for self- and cross-attention.
+
+`fused=True` uses F.scaled_dot_product_attention (fast, no weights);
+`fused=False` computes softmax(QK^T / sqrt(d_k)) explicitly. When a `sink` is
+attached the explicit path always runs and hands the weights to the sink,
+which is how attention is captured. Both paths compute the same function.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, Optional
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+# kinds of attention set, as named in the probe npz
+KINDS = ("joint", "text", "image", "text_to_image", "image_to_text")
+
+
+class Attention(nn.Module):
+    def __init__(self, dim: int, heads: int, kind: str, layer: int, dropout: float = 0.0) -> None:
+        super().__init__()
+        if kind not in KINDS:
+            raise ValueError(f"unknown attention kind {kind!r}")
+        self.heads = heads
+        self.head_dim = dim // heads
+        self.kind = kind  # which attention set this module belongs to
+        self.layer = layer  # its index within that set
+        self.q = nn.Linear(dim, dim)
+        self.k = nn.Linear(dim, dim)
+        self.v = nn.Linear(dim, dim)
+        self.proj = nn.Linear(dim, dim)
+        self.dropout = dropout
+        self.fused = True
+        # Called with (module, weights [B, H, Q, K]) on the explicit path when set.
+        self.sink: Optional[Callable[["Attention", torch.Tensor], None]] = None
+
+    def _split(self, x: torch.Tensor) -> torch.Tensor:
+        b, n, _ = x.shape
+        return x.view(b, n, self.heads, self.head_dim).transpose(1, 2)  # [B, H, N, dh]
+
+    def forward(
+        self,
+        x: torch.Tensor,  # queries' input [B, Q, D]
+        context: Optional[torch.Tensor] = None,  # keys'/values' input [B, K, D]; None for self-attention
+        key_mask: Optional[torch.Tensor] = None,  # [B, K] bool, True for keys that may be attended
+    ) -> torch.Tensor:
+        ctx = x if context is None else context
+        q, k, v = self._split(self.q(x)), self._split(self.k(ctx)), self._split(self.v(ctx))
+        mask = None if key_mask is None else key_mask[:, None, None, :]  # [B, 1, 1, K]
+        p = self.dropout if self.training else 0.0
+        if self.fused and self.sink is None:
+            out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p)
+        else:
+            scores = (q @ k.transpose(-2, -1)) / math.sqrt(self.head_dim)  # [B, H, Q, K]
+            if mask is not None:
+                scores = scores.masked_fill(~mask, float("-inf"))
+            weights = scores.softmax(dim=-1)
+            if self.sink is not None:
+                self.sink(self, weights)
+            if p:
+                weights = F.dropout(weights, p)
+            out = weights @ v  # [B, H, Q, dh]
+        b, _, n, _ = out.shape
+        return self.proj(out.transpose(1, 2).reshape(b, n, self.heads * self.head_dim))

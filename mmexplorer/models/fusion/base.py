@@ -1,0 +1,92 @@
+"""What every fusion strategy shares: both modality stems, the task heads, the fast/explicit switch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from mmexplorer.config import ModelConfig
+from mmexplorer.data.tokenizer import Tokenizer
+from mmexplorer.models.attention import Attention
+from mmexplorer.models.embeddings import PatchEmbed, TextEmbed
+
+# Per-channel normalisation applied to [0, 1] RGB before the patch embedding.
+PIXEL_MEAN = (0.5, 0.5, 0.5)
+PIXEL_STD = (0.25, 0.25, 0.25)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A contiguous run of one modality in a token sequence: positions [start, stop)."""
+
+    modality: str  # "cls", "text" or "image"
+    start: int
+    stop: int
+
+
+class FusionModel(nn.Module):
+    fusion = "?"  # set by the registry
+    has_cross_modal_attention = True
+
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.tokenizer = Tokenizer(cfg.vocab, cfg.max_text_len)
+        d = cfg.width
+        self.patch = PatchEmbed(cfg.patch_size, d, cfg.grid, cfg.pos_embed)
+        self.image_proj = nn.Linear(d, d)  # modality projection of patches into the shared width
+        self.text = TextEmbed(len(self.tokenizer), d, cfg.max_text_len, cfg.pos_embed)
+        self.text_proj = nn.Linear(d, d)  # modality projection of words into the shared width
+        self.vqa_head = nn.Linear(d, len(cfg.answers)) if "vqa" in cfg.tasks and cfg.answers else None
+        self.mlm_head = nn.Linear(d, len(self.tokenizer)) if cfg.objectives.get("mlm") else None
+
+    # -- stems ---------------------------------------------------------
+    def embed_image(self, image: torch.Tensor) -> tuple[torch.Tensor, tuple[int, int]]:
+        """image [B, 3, H, W] normalised -> [B, 1 + N, D] ([CLS] first), grid."""
+        tokens, grid = self.patch(image)
+        return self.image_proj(tokens), grid
+
+    def embed_text(self, ids: torch.Tensor) -> torch.Tensor:
+        """ids [B, L] with [CLS] at 0 -> [B, L, D]."""
+        return self.text_proj(self.text(ids))
+
+    # -- what subclasses provide ----------------------------------------
+    def fuse(self, image: torch.Tensor, ids: torch.Tensor, mask: torch.Tensor) -> dict:
+        """Returns at least itm_logit [B], pooled [B, D], text_states [B, L, D], patch_states [B, N, D], grid."""
+        raise NotImplementedError
+
+    def layouts(self, n_text: int, n_patches: int) -> dict[str, tuple[tuple[Segment, ...], tuple[Segment, ...]]]:
+        """For each attention kind: the (query, key) segments of its axes."""
+        raise NotImplementedError
+
+    # -- public API -----------------------------------------------------
+    def forward(self, image: torch.Tensor, ids: torch.Tensor, mask: torch.Tensor) -> dict:
+        """image [B, 3, H, W] normalised, ids [B, L] ([CLS] first), mask [B, L] True for real tokens."""
+        out = self.fuse(image, ids, mask)
+        if self.vqa_head is not None:
+            out["vqa_logits"] = self.vqa_head(out["pooled"])  # [B, answers]
+        if self.mlm_head is not None:
+            out["mlm_logits"] = self.mlm_head(out["text_states"])  # [B, L, V]
+        return out
+
+    def attention_modules(self) -> list[Attention]:
+        return [m for m in self.modules() if isinstance(m, Attention)]
+
+    def set_fused(self, fused: bool) -> None:
+        for m in self.attention_modules():
+            m.fused = fused
+
+    def patch_positions(self, grid: tuple[int, int] | None = None) -> torch.Tensor:
+        """Position embeddings of the patches: [rows*cols, D]."""
+        rows, cols = grid or self.cfg.grid
+        return self.patch.positions(rows, cols)
+
+
+def text_layout(n_text: int) -> tuple[Segment, ...]:
+    return (Segment("cls", 0, 1), Segment("text", 1, 1 + n_text))
+
+
+def image_layout(n_patches: int) -> tuple[Segment, ...]:
+    return (Segment("cls", 0, 1), Segment("image", 1, 1 + n_patches))
