@@ -1,0 +1,17 @@
+"""Which exceptions are the user's bad input (exit 2) rather than an internal fault (exit 1)."""
+
+from __future__ import annotations
+
+
+def user_error_types() -> tuple[type, ...]:
+    from mmexplorer.attention.npz import ProbeFileError
+    from mmexplorer.config import ConfigError
+    from mmexplorer.data.image import ImageError
+    from mmexplorer.engine.catalog import ModelNotFound
+    from mmexplorer.models.checkpoint import CheckpointError
+
+    return (ImageError, CheckpointError, ModelNotFound, ConfigError, ProbeFileError, FileExistsError, UserInputError)
+
+
+class UserInputError(ValueError):
+    """Raised by subcommands for bad arguments found after parsing (e.g. a token that is not in the text)."""
