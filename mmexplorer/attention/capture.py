@@ -57,7 +57,7 @@ def _outputs_to_json(model, out: dict) -> dict:
         top = torch.topk(probs, k=min(3, probs.numel()))
         result["answers"] = [[model.cfg.answers[i], float(p)] for p, i in zip(top.values, top.indices)]
     if "logit_scale" in out:
-        result["logit_scale"] = float(out["logit_scale"])
+        result["logit_scale"] = float(out["logit_scale"].detach())
     return result
 
 

@@ -69,6 +69,8 @@ def decode_image(data: bytes, label: str = "image data") -> LoadedImage:
         img = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
         raise ImageError(f"{label} is not an image Pillow can read") from None
+    except Image.DecompressionBombError:
+        raise ImageError(f"{label} is larger than the {MAX_PIXELS / 1e6:.0f} megapixels limit") from None
     except Exception as exc:  # Pillow raises many types for broken headers
         raise ImageError(f"{label} is not a readable image ({type(exc).__name__})") from None
     width, height = img.size
