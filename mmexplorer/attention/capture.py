@@ -61,16 +61,25 @@ def _outputs_to_json(model, out: dict) -> dict:
     return result
 
 
-def capture(model, sample: Sample, device: str | torch.device = "cpu", relevancy: bool = True, name: str | None = None) -> AttentionRecord:
+def capture(
+    model,
+    sample: Sample,
+    device: str | torch.device = "cpu",
+    relevancy: bool = True,
+    name: str | None = None,
+    input_size: int | None = None,
+) -> AttentionRecord:
     """Forward `sample` through `model`, returning every attention map and the default maps.
 
     With `relevancy`, one backward pass of the match logit gives the gradients
-    of every attention map (for gradient-weighted relevancy).
+    of every attention map (for gradient-weighted relevancy). `input_size`
+    overrides the model's square input side (a larger grid; position
+    embeddings are interpolated).
     """
     cfg = model.cfg
     device = torch.device(device)
     t0 = time.perf_counter()
-    image = image_tensor(sample.image.pixels, cfg).to(device)  # [1, 3, S, S]
+    image = image_tensor(sample.image.pixels, cfg, input_size).to(device)  # [1, 3, S, S]
     ids, mask = text_tensor(sample.encoding, model.tokenizer)  # [1, L]
     ids, mask = ids.to(device), mask.to(device)
     t1 = time.perf_counter()

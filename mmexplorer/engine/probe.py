@@ -31,11 +31,11 @@ def versions() -> dict:
     return {"mmexplorer": mmexplorer.__version__, "torch": torch.__version__, "numpy": numpy.__version__}
 
 
-def probe(model, sample: Sample, relevancy: bool = True) -> AttentionRecord:
+def probe(model, sample: Sample, relevancy: bool = True, input_size: int | None = None) -> AttentionRecord:
     """Run the model on one sample on its own device and return the captured record."""
     device = next(model.parameters()).device
     t0 = time.perf_counter()
-    record = capture(model, sample, device, relevancy=relevancy, name=getattr(model, "catalog_name", None))
+    record = capture(model, sample, device, relevancy=relevancy, name=getattr(model, "catalog_name", None), input_size=input_size)
     meta = dict(record.meta)
     meta["timings"] = dict(meta.get("timings", {}), probe_s=time.perf_counter() - t0)
     meta["versions"] = versions()

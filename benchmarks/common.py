@@ -1,0 +1,93 @@
+"""Shared helpers: interleaved timing, medians, RSS, the model and sample every benchmark uses."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from dataclasses import asdict, dataclass
+from typing import Callable
+
+import numpy as np
+
+
+@dataclass
+class Row:
+    benchmark: str
+    measured: str  # human-readable measurement
+    target: str  # the target in words
+    met: bool | None  # None where there is no target (a report only)
+    value: float | None = None  # the number compared with the target
+    detail: dict | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def median(xs) -> float:
+    return float(statistics.median(xs))
+
+
+def percentile(xs, q: float) -> float:
+    return float(np.percentile(np.asarray(xs), q))
+
+
+def interleaved(fns: dict[str, Callable[[], object]], repeats: int, warmup: int = 2) -> dict[str, list[float]]:
+    """Time each function `repeats` times, alternating between them so machine noise hits all alike."""
+    for _ in range(warmup):
+        for fn in fns.values():
+            fn()
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+    return times
+
+
+def rss_mb() -> float:
+    """Current resident set size in MB (Linux /proc; falls back to the peak elsewhere)."""
+    try:
+        with open(f"/proc/{os.getpid()}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bundled_or_random(fusion: str | None = None):
+    """The bundled model (default, or of a fusion); a fresh random model of the default variant when none is installed."""
+    import torch
+
+    from mmexplorer.config import load_variant
+    from mmexplorer.engine.catalog import default_model_name, model_for_fusion
+    from mmexplorer.engine.probe import load_model
+    from mmexplorer.models import build_model
+
+    entry = model_for_fusion(fusion) if fusion else None
+    name = entry.name if entry else (default_model_name() if fusion is None else None)
+    if name:
+        return load_model(name, "cpu")[0]
+    torch.manual_seed(0)
+    model = build_model(load_variant(fusion or "early")).eval()
+    model.catalog_name = f"random-{fusion or 'early'}"
+    return model
+
+
+def sample_for(model, text: str = "a red circle and a blue square", size=(128, 128)):
+    from mmexplorer.data.sample import make_sample
+
+    rng = np.random.default_rng(0)
+    pixels = rng.integers(0, 255, (size[1], size[0], 3), dtype=np.uint8)
+    return make_sample(pixels, text, model.tokenizer)
