@@ -10,12 +10,12 @@ from __future__ import annotations
 import io
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from mmexplorer.attention.record import AttentionRecord
+from mmexplorer.data.files import atomic_write_bytes
 
 
 class ProbeFileError(ValueError):
@@ -71,19 +71,9 @@ def _json_default(obj):
 
 def save_record(record: AttentionRecord, path: str | os.PathLike) -> Path:
     """Write the probe npz atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
     np.savez_compressed(buf, **record_to_arrays(record))
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(buf.getvalue())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write_bytes(path, buf.getvalue())
 
 
 def load_record(path: str | os.PathLike) -> AttentionRecord:

@@ -78,6 +78,8 @@ def run(args) -> int:
 
 
 def _run_batch(args, model, probe, save_record, load_image, Sample) -> int:
+    from mmexplorer.data.files import atomic_write_text
+
     pairs_path = Path(args.pairs)
     if not pairs_path.is_file():
         raise UserInputError(f"{pairs_path} does not exist")
@@ -107,7 +109,7 @@ def _run_batch(args, model, probe, save_record, load_image, Sample) -> int:
             print(f"line {number}: {entry['error']}", file=sys.stderr)
         results.append(entry)
     summary = {"pairs": len(results), "failed": failures, "results": results}
-    (out_dir / "summary.json").write_text(json.dumps(summary, indent=1))
+    atomic_write_text(out_dir / "summary.json", json.dumps(summary, indent=1))
     print(json.dumps(summary) if args.json else f"wrote {len(results) - failures} npz file(s) to {out_dir}; {failures} failed")
     if failures:
         print(f"error: {failures} of {len(results)} pair(s) failed; see {out_dir / 'summary.json'}", file=sys.stderr)
