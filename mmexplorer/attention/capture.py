@@ -13,7 +13,7 @@ from typing import Iterator
 import numpy as np
 import torch
 
-from mmexplorer.attention.maps import image_branch_map, token_image_map
+from mmexplorer.attention.maps import image_branch_map
 from mmexplorer.attention.record import AttentionRecord
 from mmexplorer.data.sample import Sample
 from mmexplorer.models.preprocess import image_tensor, text_tensor
@@ -152,10 +152,13 @@ def default_maps(record: AttentionRecord) -> tuple[np.ndarray, str]:
     if n == 0:
         return np.zeros((0, *record.grid), np.float32), "no words"
     if record.cross_kind is not None:
-        maps = [token_image_map(record, t, None, "mean", "raw")[0] for t in range(n)]
-        last = record.layers(record.cross_kind) - 1
+        kind = record.cross_kind
+        last = record.layers(kind) - 1
+        # the same slice token_image_map(record, t) takes, for all words at once
+        rows, cols = record.positions(kind, 0, "text"), record.positions(kind, 1, "image")
+        maps = record.attention[kind][last][:, rows][:, :, cols].mean(axis=0).reshape(n, *record.grid)
         what = "cross-attention text→image" if record.cross_kind == "text_to_image" else "joint attention word→patches"
-        return np.stack(maps), f"{what}, last layer ({last}), mean over heads"
+        return maps, f"{what}, last layer ({last}), mean over heads"
     if record.similarity is not None:
         return record.similarity, "token-patch cosine similarity (dual encoder: not attention)"
     method = "relevancy" if record.grads is not None else "rollout"

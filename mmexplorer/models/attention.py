@@ -48,13 +48,15 @@ class Attention(nn.Module):
         key_mask: Optional[torch.Tensor] = None,  # [B, K] bool, True for keys that may be attended
     ) -> torch.Tensor:
         ctx = x if context is None else context
+        if key_mask is not None and not self.training and bool(key_mask.all()):
+            key_mask = None  # nothing masked (a single probe): skip the masking work
         q, k, v = self._split(self.q(x)), self._split(self.k(ctx)), self._split(self.v(ctx))
         mask = None if key_mask is None else key_mask[:, None, None, :]  # [B, 1, 1, K]
         p = self.dropout if self.training else 0.0
         if self.fused and self.sink is None:
             out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p)
         else:
-            scores = (q @ k.transpose(-2, -1)) / math.sqrt(self.head_dim)  # [B, H, Q, K]
+            scores = (q * (1.0 / math.sqrt(self.head_dim))) @ k.transpose(-2, -1)  # [B, H, Q, K]
             if mask is not None:
                 scores = scores.masked_fill(~mask, float("-inf"))
             weights = scores.softmax(dim=-1)

@@ -6,11 +6,15 @@ from typing import Sequence
 
 import numpy as np
 import torch
-import torch.nn.functional as F
+from PIL import Image
 
 from mmexplorer.config import ModelConfig
 from mmexplorer.data.tokenizer import Encoding, Tokenizer
 from mmexplorer.models.fusion.base import PIXEL_MEAN, PIXEL_STD
+
+# (x / 255 - mean) / std  ==  x * _SCALE + _OFFSET, per channel
+_SCALE = (1.0 / (255.0 * np.asarray(PIXEL_STD, dtype=np.float32)))
+_OFFSET = (-np.asarray(PIXEL_MEAN, dtype=np.float32) / np.asarray(PIXEL_STD, dtype=np.float32))
 
 
 def image_tensor(pixels: np.ndarray | Sequence[np.ndarray], cfg: ModelConfig, size: int | None = None) -> torch.Tensor:
@@ -21,16 +25,17 @@ def image_tensor(pixels: np.ndarray | Sequence[np.ndarray], cfg: ModelConfig, si
     """
     arrays = [pixels] if isinstance(pixels, np.ndarray) else list(pixels)
     side = size or cfg.image_size
-    out = []
-    for arr in arrays:
-        x = torch.from_numpy(np.ascontiguousarray(arr)).permute(2, 0, 1).float().div_(255.0)[None]  # [1, 3, H, W]
-        if x.shape[-2:] != (side, side):
-            x = F.interpolate(x, size=(side, side), mode="bilinear", align_corners=False, antialias=True)
-        out.append(x)
-    x = torch.cat(out)
-    mean = torch.tensor(PIXEL_MEAN).view(1, 3, 1, 1)
-    std = torch.tensor(PIXEL_STD).view(1, 3, 1, 1)
-    return (x - mean) / std
+    # Resizing and normalising in Pillow/numpy: a few single-threaded C loops, far cheaper
+    # for one image than a chain of small multi-threaded torch ops. Copying into `batch`
+    # also means read-only input arrays (the GUI hands those over) are never aliased.
+    batch = np.empty((len(arrays), side, side, 3), dtype=np.float32)
+    for i, arr in enumerate(arrays):
+        if arr.shape[:2] != (side, side):
+            arr = np.asarray(Image.fromarray(np.ascontiguousarray(arr)).resize((side, side), Image.BILINEAR))  # antialiased when shrinking
+        batch[i] = arr
+    batch *= _SCALE
+    batch += _OFFSET
+    return torch.from_numpy(batch).permute(0, 3, 1, 2).contiguous()  # [B, 3, S, S]
 
 
 def text_tensor(encodings: Encoding | Sequence[Encoding], tokenizer: Tokenizer) -> tuple[torch.Tensor, torch.Tensor]:
