@@ -1,0 +1,55 @@
+"""Time to window: process start to main window shown, against `python -c "import torch"`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+from benchmarks.common import Row, median
+
+TARGET = 0.5
+
+
+def _explorer_timings() -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", MMEXPLORER_HOME=tmp)
+        out = subprocess.run(
+            [sys.executable, "-m", "mmexplorer", "gui", "--screenshot", os.path.join(tmp, "s.png"), "--timings"],
+            env=env, capture_output=True, text=True, timeout=300,
+        )
+    line = next((l for l in out.stdout.splitlines() if l.startswith("{")), None)
+    if out.returncode != 0 or line is None:
+        raise RuntimeError(f"explorer failed: {out.stderr.strip()[-300:]}")
+    return json.loads(line)
+
+
+def _import_torch() -> float:
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import torch"], check=True, timeout=300)
+    return time.perf_counter() - t0
+
+
+def run(repeats: int = 3) -> list[Row]:
+    windows, models, drawn, torch_times = [], [], [], []
+    for _ in range(repeats):
+        t = _explorer_timings()
+        windows.append(t["window_shown"])
+        models.append(t["model_ready"])
+        drawn.append(t["first_probe_drawn"])
+        torch_times.append(_import_torch())
+    w, tt = median(windows), median(torch_times)
+    ratio = w / tt
+    return [
+        Row(
+            "time to window",
+            f"window {w:.2f} s / `import torch` {tt:.2f} s = {ratio:.2f}x (model ready {median(models):.2f} s, first probe drawn {median(drawn):.2f} s)",
+            f"<= {TARGET}x the torch import",
+            ratio <= TARGET,
+            ratio,
+            {"window_shown": w, "import_torch": tt, "model_ready": median(models), "first_probe_drawn": median(drawn)},
+        )
+    ]
