@@ -1,0 +1,1 @@
+"""Training a model inside the explorer: a worker thread running engine.train, and its panel."""

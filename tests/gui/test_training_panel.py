@@ -1,0 +1,58 @@
+"""Training from the panel: a run finishes and announces its model; a cancel keeps a whole checkpoint or nothing."""
+
+import pytest
+
+TINY = {"model": {"image_size": 64, "width": 32, "depth": 1, "unimodal_depth": 1, "heads": 2}, "batch_scenes": 4}
+
+
+@pytest.fixture
+def panel(qtbot, tmp_path):
+    from mmexplorer.gui.training.panel import TrainingPanel
+
+    p = TrainingPanel(lambda: tmp_path / "models", confirm_overwrite=lambda path: False)
+    qtbot.addWidget(p)
+    p.overrides = dict(TINY)
+    yield p
+    assert p.shutdown()
+    assert not p.runner.thread.isRunning()
+
+
+def test_a_run_finishes_saves_and_draws_curves(qtbot, panel, tmp_path):
+    from mmexplorer.models.checkpoint import load_checkpoint
+
+    panel.fusion.setCurrentText("cross")
+    panel.steps.setValue(4)
+    panel.name.setText("my-cross")
+    with qtbot.waitSignal(panel.model_trained, timeout=120_000) as signal:
+        assert panel.start()
+        assert not panel.start_button.isEnabled() and panel.cancel_button.isEnabled()
+    path = tmp_path / "models" / "my-cross.safetensors"
+    assert signal.args == [str(path)]
+    assert panel.curves.point_count() == 4 and panel.progress.value() == 4
+    assert not panel.last_outcome.cancelled
+    model = load_checkpoint(path)
+    assert model.cfg.fusion == "cross" and model.cfg.width == 32
+    assert "grounding" in model.cfg.objectives
+    assert panel.start_button.isEnabled()
+    # the same name again: consent is refused, so nothing starts and the model is untouched
+    before = path.stat().st_mtime_ns
+    assert not panel.start()
+    assert path.stat().st_mtime_ns == before
+
+
+def test_cancel_leaves_no_partial_file(qtbot, panel, tmp_path):
+    from mmexplorer.models.checkpoint import load_checkpoint
+
+    panel.steps.setValue(10_000)
+    panel.overrides["checkpoint_every"] = 2
+    panel.name.setText("cancelled")
+    assert panel.start()
+    qtbot.waitUntil(lambda: panel.curves.point_count() >= 3, timeout=120_000)
+    panel.cancel()
+    qtbot.waitUntil(lambda: panel.last_outcome is not None, timeout=120_000)
+    outcome = panel.last_outcome
+    assert outcome.cancelled and outcome.steps < 10_000
+    folder = tmp_path / "models"
+    assert not [p for p in folder.iterdir() if p.suffix == ".tmp" or p.name.endswith(".tmp")]
+    assert outcome.path is not None  # a checkpoint was written at step 2
+    assert load_checkpoint(outcome.path).cfg.fusion == "early"
