@@ -1,0 +1,207 @@
+"""The compare panel: each model's match score and its default map for one word, side by side.
+
+Maps of different models are made comparable by showing, for each, the share
+of its (positive) map mass on every patch, all on one colour scale.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Optional
+
+import numpy as np
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mmexplorer.data.image import LoadedImage
+from mmexplorer.gui.compare.worker import CompareItem, CompareRequest, CompareRunner, EvalRow
+from mmexplorer.gui.views.image_panel import ImagePanel
+
+EVAL_COLUMNS = ("model", "map", "hard-negative accuracy", "colour hit", "colour other", "shape hit", "shape other", "energy")
+
+
+def mass_share(scores: np.ndarray) -> np.ndarray:
+    """[rows, cols] -> share of the positive mass per patch (sums to 1; zeros if there is none)."""
+    pos = np.clip(np.asarray(scores, dtype=np.float64), 0, None)
+    total = pos.sum()
+    return (pos / total if total > 0 else pos).astype(np.float32)
+
+
+class ModelCell(QWidget):
+    def __init__(self, name: str, parent=None) -> None:
+        super().__init__(parent)
+        self.name = name
+        self.title = QLabel(f"<b>{name}</b>")
+        self.score = QLabel("…")
+        self.score.setWordWrap(True)
+        self.image = ImagePanel(colorbar=False)
+        self.image.setMinimumSize(180, 180)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.title)
+        layout.addWidget(self.image, 1)
+        layout.addWidget(self.score)
+
+
+class ComparePanel(QWidget):
+    compared = Signal()  # every model of the current request has answered
+
+    def __init__(self, parent=None, runner: Optional[CompareRunner] = None) -> None:
+        super().__init__(parent)
+        self.runner = runner or CompareRunner(parent=self)
+        self.runner.worker.item_ready.connect(self._on_item)
+        self.runner.worker.done.connect(self._on_done)
+        self.runner.worker.eval_ready.connect(self._on_eval)
+        self.models: tuple[tuple[str, str], ...] = ()
+        self.image: Optional[LoadedImage] = None
+        self.text = ""
+        self.device = "cpu"
+        self._id = 0
+        self.items: dict[str, CompareItem] = {}
+        self.cells: dict[str, ModelCell] = {}
+
+        self.run_button = QPushButton("Compare all models")
+        self.run_button.setToolTip("Run the current picture and sentence through every listed model")
+        self.run_button.clicked.connect(self.run)
+        self.token = QComboBox()
+        self.token.setToolTip("The word whose map is shown for every model")
+        self.token.currentIndexChanged.connect(self._redraw)
+        self.eval_button = QPushButton("Evaluation table")
+        self.eval_button.setToolTip("Held-out shapes-world scenes: matching accuracy and pointing game (computed once, then cached)")
+        self.eval_button.clicked.connect(self.evaluate)
+        self.note = QLabel("Each map shows the share of that model's map mass per patch, on one colour scale.")
+        self.note.setWordWrap(True)
+        bar = QHBoxLayout()
+        bar.addWidget(self.run_button)
+        bar.addWidget(QLabel("word"))
+        bar.addWidget(self.token)
+        bar.addStretch(1)
+        bar.addWidget(self.eval_button)
+        self.grid = QGridLayout()
+        self.table = QTableWidget(0, len(EVAL_COLUMNS))
+        self.table.setHorizontalHeaderLabels(EVAL_COLUMNS)
+        self.table.verticalHeader().hide()
+        self.table.setMaximumHeight(170)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.note)
+        layout.addLayout(self.grid, 1)
+        layout.addWidget(self.table)
+
+    # -- inputs ----------------------------------------------------------
+    def set_models(self, models) -> None:
+        """(name, checkpoint path) of every model to compare."""
+        self.models = tuple(models)
+
+    def set_input(self, image: LoadedImage, text: str, device: str = "cpu", token: int = 0) -> None:
+        self.image, self.text, self.device = image, text, device
+        self._wanted_token = token
+
+    def run(self) -> bool:
+        if self.image is None or not self.models:
+            self.note.setText("Nothing to compare yet: open a picture and load at least one model.")
+            return False
+        self._id += 1
+        self.items.clear()
+        self._build_cells()
+        self.runner.submit(CompareRequest(self._id, self.models, self.image, self.text, self.device))
+        return True
+
+    def evaluate(self) -> None:
+        self.table.setRowCount(0)
+        self.runner.evaluate(self.models)
+
+    # -- results ---------------------------------------------------------
+    def _build_cells(self) -> None:
+        while self.grid.count():
+            w = self.grid.takeAt(0).widget()
+            if w is not None:
+                w.deleteLater()
+        self.cells = {}
+        cols = max(1, min(5, len(self.models)))
+        for i, (name, _) in enumerate(self.models):
+            cell = ModelCell(name)
+            cell.image.set_picture(self.image.pixels)
+            self.grid.addWidget(cell, i // cols, i % cols)
+            self.cells[name] = cell
+
+    def _on_item(self, item: CompareItem) -> None:
+        if item.request_id != self._id:
+            return  # an answer to an older input
+        self.items[item.name] = item
+        if item.record is not None and self.token.count() == 0:
+            self.token.blockSignals(True)
+            self.token.addItems(list(item.record.tokens))
+            self.token.setCurrentIndex(min(getattr(self, "_wanted_token", 0), max(0, self.token.count() - 1)))
+            self.token.blockSignals(False)
+        self._redraw()
+
+    def _on_done(self, request_id: int) -> None:
+        if request_id == self._id:
+            self.compared.emit()
+
+    def shared_maps(self) -> dict[str, np.ndarray]:
+        """The mass-share map of the selected word for every model that answered."""
+        t = self.token.currentIndex()
+        out = {}
+        for name, item in self.items.items():
+            rec = item.record
+            if rec is not None and 0 <= t < len(rec.tokens):
+                out[name] = mass_share(rec.token_to_image[t])
+        return out
+
+    def _redraw(self) -> None:
+        maps = self.shared_maps()
+        top = max((float(m.max()) for m in maps.values()), default=1.0) or 1.0
+        for name, cell in self.cells.items():
+            item = self.items.get(name)
+            if item is None:
+                continue
+            if item.record is None:
+                cell.score.setText(f"failed: {item.error}")
+                continue
+            rec = item.record
+            if name in maps:
+                cell.image.set_map(maps[name], rec.grid, rec.image_box, (0.0, top), "inferno", 0.65)
+            out = rec.outputs
+            score = f"match {out['match_prob']:.2f}" if "match_prob" in out else f"score {out.get('match_logit', float('nan')):.2f}"
+            cell.score.setText(f"{rec.fusion} · {score}<br><small>{rec.map_label}</small>")
+
+    def _on_eval(self, row: EvalRow) -> None:
+        r = self.table.rowCount()
+        self.table.insertRow(r)
+        if row.report is None:
+            values = [row.name, "error", row.error or "", "", "", "", "", ""]
+        else:
+            rep = row.report
+            p, e = rep.get("pointing", {}), rep.get("energy", {})
+
+            def f(x):
+                return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.2f}"
+
+            values = [
+                row.name,
+                str(rep.get("map_kind", "")),
+                f(rep.get("hard_accuracy")),
+                f(p.get("colour", {}).get("hit")),
+                f(p.get("colour", {}).get("other")),
+                f(p.get("shape", {}).get("hit")),
+                f(p.get("shape", {}).get("other")),
+                f(np.nanmean([e.get("colour", math.nan), e.get("shape", math.nan)]) if e else None),
+            ]
+        for c, v in enumerate(values):
+            self.table.setItem(r, c, QTableWidgetItem(v))
+        self.table.resizeColumnsToContents()
+
+    def shutdown(self) -> bool:
+        return self.runner.shutdown()

@@ -1,0 +1,44 @@
+"""The compare panel runs one input through every model and draws each map on one colour scale."""
+
+import numpy as np
+import pytest
+
+FUSIONS = ("early", "cross", "hybrid", "late", "contrastive")
+
+
+@pytest.fixture
+def panel(qtbot, model_home):
+    from mmexplorer.gui.compare.panel import ComparePanel
+
+    p = ComparePanel()
+    qtbot.addWidget(p)
+    p.set_models([(f"test-{f}", str(model_home / "models" / f"test-{f}.safetensors")) for f in FUSIONS])
+    yield p
+    assert p.shutdown()
+
+
+def test_every_model_answers_with_a_map_on_one_scale(qtbot, panel, picture_file):
+    from mmexplorer.data.image import load_image
+
+    panel.set_input(load_image(picture_file), "a red circle and a blue square", token=1)
+    with qtbot.waitSignal(panel.compared, timeout=120_000):
+        assert panel.run()
+    assert set(panel.items) == {f"test-{f}" for f in FUSIONS}
+    assert all(item.record is not None for item in panel.items.values())
+    assert panel.token.currentText() == "red"
+    maps = panel.shared_maps()
+    assert len(maps) == 5
+    for name, m in maps.items():
+        np.testing.assert_allclose(m.sum(), 1.0, atol=1e-5)
+        cell = panel.cells[name]
+        np.testing.assert_array_equal(cell.image.map, m)  # the cell shows exactly the shared map
+    levels = {tuple(panel.cells[n].image.overlay.getLevels()) for n in maps}
+    assert len(levels) == 1  # one colour scale for all
+    fusions = {item.record.fusion for item in panel.items.values()}
+    assert fusions == set(FUSIONS)
+
+
+def test_nothing_to_compare_says_so(panel):
+    panel.set_models([])
+    assert not panel.run()
+    assert "Nothing to compare" in panel.note.text()
