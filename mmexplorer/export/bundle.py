@@ -1,0 +1,148 @@
+"""An export bundle: the figure, the probe npz and the exact settings, in one folder.
+
+    DIR/figure.<png|svg|pdf>   the figure
+    DIR/record.npz             the probe (attention.npz contract)
+    DIR/input<suffix>          a copy of the input image, so the folder stands alone
+    DIR/settings.json          everything needed to make the figure again
+
+settings.json maps one to one onto `mmexplorer export` flags:
+model -> --model, image -> --image, text -> --text, view -> --view,
+token -> --token, layer -> --layer, head -> --head, method -> --method,
+kind -> --kind, patch -> --patch, dpi -> --dpi, format -> the --out suffix,
+device -> --device; `mmexplorer export --from-bundle DIR --out FIG` does it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import matplotlib
+from matplotlib.figure import Figure
+
+from mmexplorer.attention.npz import save_record
+from mmexplorer.attention.record import AttentionRecord
+from mmexplorer.export.errors import ExportError
+from mmexplorer.export.save import FORMATS, figure_bytes, write_atomic
+from mmexplorer.export.settings import FigureSettings
+
+SETTINGS_FILE = "settings.json"
+RECORD_FILE = "record.npz"
+BUNDLE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class BundleInputs:
+    model: str  # the name or checkpoint path the user gave
+    image: str  # the input image path
+    text: str
+    model_path: Optional[str] = None  # the checkpoint file the name resolved to
+    device: str = "cpu"
+    relevancy: bool = True  # whether the probe ran the backward pass for relevancy
+
+
+def _sha256(path: Optional[str]) -> Optional[str]:
+    if not path or not Path(path).is_file():
+        return None
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _versions(record: AttentionRecord) -> dict:
+    versions = dict(record.meta.get("versions") or {})
+    versions.update(matplotlib=matplotlib.__version__, python=platform.python_version())
+    return versions
+
+
+def bundle_settings(record: AttentionRecord, settings: FigureSettings, inputs: BundleInputs, fmt: str, image_copy: Optional[str]) -> dict:
+    return {
+        "bundle_version": BUNDLE_VERSION,
+        "model": inputs.model,
+        "model_path": inputs.model_path,
+        "model_sha256": _sha256(inputs.model_path),
+        "fusion": record.fusion,
+        "image": inputs.image,
+        "image_copy": image_copy,
+        "text": inputs.text,
+        "device": inputs.device,
+        "relevancy": inputs.relevancy,
+        **settings.to_dict(),
+        "token_text": record.tokens[settings.token] if isinstance(settings.token, int) else None,
+        "format": fmt,
+        "figure": f"figure.{fmt}",
+        "record": RECORD_FILE,
+        "versions": _versions(record),
+    }
+
+
+def write_bundle(
+    folder: str | os.PathLike,
+    fig: Figure | bytes,
+    record: AttentionRecord,
+    settings: FigureSettings,
+    inputs: BundleInputs,
+    fmt: str = "png",
+    force: bool = False,
+) -> Path:
+    """Write the bundle; `settings` should be resolved (resolve_settings) so they are exact.
+
+    `fig` may be the already encoded file, so the bundle holds the very bytes
+    written elsewhere (drawing a figure twice can move its layout by a pixel).
+    """
+    folder = Path(folder)
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown figure format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    if folder.exists() and not folder.is_dir():
+        raise ExportError(f"{folder} exists and is not a folder")
+    if folder.is_dir() and any(folder.iterdir()) and not force:
+        raise ExportError(f"{folder} exists and is not empty; pass --force to overwrite")
+    folder.mkdir(parents=True, exist_ok=True)
+    image_copy = None
+    source = Path(inputs.image)
+    if source.is_file():
+        image_copy = "input" + source.suffix.lower()
+        shutil.copyfile(source, folder / image_copy)
+    data = fig if isinstance(fig, bytes) else figure_bytes(fig, fmt, settings.dpi)
+    write_atomic(folder / f"figure.{fmt}", data)
+    save_record(record, folder / RECORD_FILE)
+    text = json.dumps(bundle_settings(record, settings, inputs, fmt, image_copy), indent=2, ensure_ascii=False)
+    write_atomic(folder / SETTINGS_FILE, (text + "\n").encode("utf-8"))
+    return folder
+
+
+def read_bundle(folder: str | os.PathLike) -> tuple[BundleInputs, FigureSettings, dict]:
+    """(inputs, figure settings, the whole settings dict) from a bundle folder.
+
+    The image is the bundle's own copy when it has one, else the recorded path.
+    """
+    folder = Path(folder)
+    path = folder / SETTINGS_FILE
+    if not path.is_file():
+        raise ExportError(f"{folder} is not an export bundle (no {SETTINGS_FILE})")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        copy = data.get("image_copy")
+        image = str(folder / copy) if copy and (folder / copy).is_file() else data["image"]
+        inputs = BundleInputs(
+            model=data["model"],
+            image=image,
+            text=data["text"],
+            model_path=data.get("model_path"),
+            device=data.get("device", "cpu"),
+            relevancy=bool(data.get("relevancy", True)),
+        )
+        settings = FigureSettings.from_dict(data)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ExportError(f"{path} is malformed ({exc})") from None
+    return inputs, settings, data
