@@ -8,9 +8,11 @@ def user_error_types() -> tuple[type, ...]:
     from mmexplorer.config import ConfigError
     from mmexplorer.data.image import ImageError
     from mmexplorer.engine.catalog import ModelNotFound
+    from mmexplorer.engine.external.errors import ExternalModelError
     from mmexplorer.models.checkpoint import CheckpointError
 
-    return (ImageError, CheckpointError, ModelNotFound, ConfigError, ProbeFileError, FileExistsError, UserInputError)
+    return (ImageError, CheckpointError, ModelNotFound, ConfigError, ProbeFileError, FileExistsError, UserInputError,
+            ExternalModelError)
 
 
 class UserInputError(ValueError):

@@ -39,6 +39,18 @@ def _summary(record, out_path: Path) -> dict:
     }
 
 
+def _headline(outputs) -> str:
+    """The model's main output in a few words (match probability, match logit, or top class)."""
+    if "match_prob" in outputs:
+        return f"match {outputs['match_prob']:.3f}"
+    if "match_logit" in outputs:
+        return f"match logit {outputs['match_logit']:.3f}"
+    if outputs.get("classes"):
+        label, prob = outputs["classes"][0]
+        return f"top class {label} {prob:.3f}"
+    return "no task output"
+
+
 def _check_out(path: Path, force: bool) -> None:
     if path.exists() and not force:
         raise FileExistsError(f"{path} exists; pass --force to overwrite")
@@ -72,7 +84,7 @@ def run(args) -> int:
         record = probe(model, sample, relevancy=not args.no_relevancy)
         save_record(record, out)
         summary = _summary(record, out)
-        print(json.dumps(summary) if args.json else f"wrote {out} ({record.fusion}, {len(record.tokens)} tokens, grid {record.grid[0]}x{record.grid[1]}, match {record.outputs['match_prob']:.3f})")
+        print(json.dumps(summary) if args.json else f"wrote {out} ({record.fusion}, {len(record.tokens)} tokens, grid {record.grid[0]}x{record.grid[1]}, {_headline(record.outputs)})")
         return 0
     return _run_batch(args, model, probe, save_record, load_image, Sample)
 

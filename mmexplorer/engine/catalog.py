@@ -70,7 +70,8 @@ def default_model_name() -> str | None:
 
 
 def resolve(name_or_path: str | None) -> ModelEntry:
-    """A catalog name, or a path to a checkpoint file. None means the default model."""
+    """A catalog name, a checkpoint file, a pretrained model folder or weights file, or a
+    Hugging Face model id already in the local cache. None means the default model."""
     if name_or_path is None:
         name_or_path = default_model_name()
         if name_or_path is None:
@@ -80,9 +81,26 @@ def resolve(name_or_path: str | None) -> ModelEntry:
             return entry
     path = Path(name_or_path).expanduser()
     if path.exists():
-        return ModelEntry(path.stem, _fusion_of(path) or "?", str(path), "file")
+        external = _external_entry(path)
+        return external or ModelEntry(path.stem, _fusion_of(path) or "?", str(path), "file")
+    from mmexplorer.engine.external.detect import find_in_hf_cache
+
+    cached = find_in_hf_cache(name_or_path)
+    if cached is not None:
+        return _external_entry(cached) or ModelEntry(name_or_path, "?", str(cached), "file")
     known = ", ".join(e.name for e in list_models()) or "none"
-    raise ModelNotFound(f"unknown model {name_or_path!r} (not a model name or an existing file); known models: {known}")
+    raise ModelNotFound(
+        f"unknown model {name_or_path!r} (not a model name, an existing file or folder, "
+        f"or a Hugging Face model in the local cache); known models: {known}"
+    )
+
+
+def _external_entry(path: Path) -> ModelEntry | None:
+    """A pretrained model folder or weights file (Hugging Face, torchvision); None for anything else."""
+    from mmexplorer.engine.external.detect import detect_model, display_name
+
+    fusion = detect_model(path)  # raises for a folder that is not a supported model
+    return ModelEntry(display_name(path), fusion, str(path), "file") if fusion else None
 
 
 def model_for_fusion(fusion: str) -> ModelEntry | None:

@@ -12,13 +12,19 @@ from mmexplorer.attention.record import AttentionRecord
 from mmexplorer.data.sample import Sample
 from mmexplorer.engine.catalog import resolve
 from mmexplorer.engine.device import resolve_device
+from mmexplorer.engine.external.detect import EXTERNAL_FUSIONS
 from mmexplorer.models.checkpoint import load_checkpoint
 
 
 def load_model(name_or_path: str | None, device: str | None = "cpu"):
     """-> (model in eval mode on the device, its catalog entry)."""
     entry = resolve(name_or_path)
-    model = load_checkpoint(entry.path, resolve_device(device))
+    if entry.fusion in EXTERNAL_FUSIONS:  # a pretrained model from local files (engine/external)
+        from mmexplorer.engine.external import load_external
+
+        model = load_external(entry.path, entry.fusion, resolve_device(device))
+    else:
+        model = load_checkpoint(entry.path, resolve_device(device))
     model.catalog_name = entry.name
     return model, entry
 
@@ -35,7 +41,10 @@ def probe(model, sample: Sample, relevancy: bool = True, input_size: int | None 
     """Run the model on one sample on its own device and return the captured record."""
     device = next(model.parameters()).device
     t0 = time.perf_counter()
-    record = capture(model, sample, device, relevancy=relevancy, name=getattr(model, "catalog_name", None), input_size=input_size)
+    if hasattr(model, "capture"):  # pretrained adapters run their own library's forward pass
+        record = model.capture(sample, relevancy=relevancy, input_size=input_size)
+    else:
+        record = capture(model, sample, device, relevancy=relevancy, name=getattr(model, "catalog_name", None), input_size=input_size)
     meta = dict(record.meta)
     meta["timings"] = dict(meta.get("timings", {}), probe_s=time.perf_counter() - t0)
     meta["versions"] = versions()

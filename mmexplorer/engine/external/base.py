@@ -1,0 +1,77 @@
+"""What every pretrained-model adapter shares: the config-like summary and the nn.Module surface.
+
+The rest of the app only needs model.cfg (name, fusion, to_dict, to_json),
+model.tokenizer.encode(text), model.parameters(), model.has_cross_modal_attention
+and model.capture(sample, relevancy, input_size).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+import torch
+from torch import nn
+
+from mmexplorer.data.tokenizer import Encoding
+
+ATTENTION_NOTE = "eager (explicit softmax); the fused SDPA kernel returns no attention weights"
+
+
+@dataclass(frozen=True)
+class ExternalConfig:
+    name: str
+    fusion: str  # "hf-clip" | "hf-vit" | "torchvision-vit"
+    # Keys shared with the bundled models' config (image_size, patch_size, width, depth, heads, ...),
+    # so panels written for those read these too.
+    fields: Mapping = field(default_factory=dict)
+    details: Mapping = field(default_factory=dict)  # family-specific facts for the model-summary panel
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fields", MappingProxyType(dict(self.fields)))
+        object.__setattr__(self, "details", MappingProxyType(dict(self.details)))
+
+    def summary(self) -> dict:
+        """JSON-able facts for the model-summary panel."""
+        return {"name": self.name, "fusion": self.fusion, **self.fields, **self.details}
+
+    def to_dict(self) -> dict:
+        return self.summary()  # what the app stores as a model's config (ModelInfo.config_json, meta["config"])
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), default=str)
+
+
+class NoTextTokenizer:
+    """For image-only models: every text gives no tokens (the record has tokens=())."""
+
+    max_len = 0
+
+    def encode(self, text: object) -> Encoding:
+        return Encoding("" if text is None else str(text), (), False, 0)
+
+
+class ExternalModel(nn.Module):
+    """An nn.Module holding the library's own network as `net`, plus the app's surface."""
+
+    has_cross_modal_attention = False  # none of the supported families fuses by attention
+
+    def __init__(self, net: nn.Module, cfg: ExternalConfig, tokenizer) -> None:
+        super().__init__()
+        self.net = net
+        self.cfg = cfg
+        self.tokenizer = tokenizer
+        self.catalog_name = cfg.name
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    def capture(self, sample, relevancy: bool = True, input_size: int | None = None):
+        raise NotImplementedError
+
+
+def parameter_count(net: nn.Module) -> int:
+    return sum(p.numel() for p in net.parameters())

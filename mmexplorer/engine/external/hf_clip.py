@@ -1,0 +1,162 @@
+"""Hugging Face CLIP (CLIPModel + its processor) as an explorable model.
+
+CLIP is a dual encoder: the vision and text transformers never attend to each
+other. The record holds each encoder's self-attention, the token-patch cosine
+similarity of projected embeddings (labelled as similarity), and the match
+logit (logit_scale * cosine); no probability is made up from a single pair.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from mmexplorer.attention.capture import with_default_maps
+from mmexplorer.attention.record import AttentionRecord
+from mmexplorer.engine.external.base import ATTENTION_NOTE, ExternalConfig, ExternalModel, parameter_count
+from mmexplorer.engine.external.crop import hf_image_box
+from mmexplorer.engine.external.detect import display_name
+from mmexplorer.engine.external.errors import ExternalModelError
+from mmexplorer.engine.external.hf_common import (
+    from_folder,
+    import_transformers,
+    load_eager,
+    pixel_values,
+    processor_settings,
+)
+from mmexplorer.engine.external.hf_tokens import HFTextTokenizer
+from mmexplorer.engine.external.record_parts import (
+    grads_for,
+    grid_of,
+    image_layout,
+    image_meta,
+    per_layer,
+    text_layout,
+    to_pil,
+)
+
+FUSION = "hf-clip"
+NO_CROSS = "none: CLIP is a dual encoder (contrastive); token-patch maps are cosine similarity, not attention"
+
+
+def load(folder: str | Path, device) -> "HFClip":
+    tf = import_transformers()
+    processor = from_folder(tf.AutoProcessor, folder, "processor (tokenizer and image processor)")
+    if not hasattr(processor, "image_processor") or not hasattr(processor, "tokenizer"):
+        raise ExternalModelError(f"{folder}: the saved processor needs both a tokenizer and an image processor")
+    net = load_eager(tf.CLIPModel, folder, device)
+    return HFClip(net, processor, display_name(Path(folder)), str(folder))
+
+
+class HFClip(ExternalModel):
+    def __init__(self, net, processor, name: str, source: str) -> None:
+        vc, tc = net.config.vision_config, net.config.text_config
+        self.patch_size = int(vc.patch_size)
+        self.image_processor = processor.image_processor
+        cfg = ExternalConfig(
+            name=name,
+            fusion=FUSION,
+            fields={
+                "image_size": int(vc.image_size),
+                "patch_size": self.patch_size,
+                "width": int(vc.hidden_size),
+                "depth": int(vc.num_hidden_layers),
+                "unimodal_depth": int(tc.num_hidden_layers),
+                "heads": int(vc.num_attention_heads),
+                "pos_embed": "learned",
+                "max_text_len": int(tc.max_position_embeddings),
+            },
+            details={
+                "family": "Hugging Face CLIP (CLIPModel)",
+                "source": source,
+                "attention": ATTENTION_NOTE,
+                "cross_modal_attention": NO_CROSS,
+                "vision": {"layers": int(vc.num_hidden_layers), "heads": int(vc.num_attention_heads),
+                           "width": int(vc.hidden_size), "patch_size": self.patch_size, "image_size": int(vc.image_size)},
+                "text": {"layers": int(tc.num_hidden_layers), "heads": int(tc.num_attention_heads),
+                         "width": int(tc.hidden_size), "max_tokens": int(tc.max_position_embeddings),
+                         "vocabulary": int(tc.vocab_size)},
+                "projection_dim": int(net.config.projection_dim),
+                "parameters": parameter_count(net),
+                "preprocess": processor_settings(processor.image_processor),
+            },
+        )
+        super().__init__(net, cfg, HFTextTokenizer(processor.tokenizer, tc.max_position_embeddings))
+
+    def capture(self, sample, relevancy: bool = True, input_size: int | None = None) -> AttentionRecord:
+        """One forward pass of CLIPModel with output_attentions=True; gradients of the match logit if asked."""
+        device = self.device
+        t0 = time.perf_counter()
+        pixels = pixel_values(self.image_processor, to_pil(sample.image)).to(device)  # [1, 3, S, S]
+        ids, encoding = self.tokenizer.ids_and_encoding(sample.text)
+        input_ids = torch.tensor([ids], device=device)  # [1, L]: start, tokens, end
+        width, height = sample.image.size
+        box, box_note = hf_image_box(self.image_processor, width, height)
+        t1 = time.perf_counter()
+        with torch.enable_grad() if relevancy else torch.no_grad():
+            out = self.net(input_ids=input_ids, pixel_values=pixels, output_attentions=True, return_dict=True)
+            vision = out.vision_model_output.attentions  # per layer [1, H, 1+N, 1+N]
+            text = out.text_model_output.attentions  # per layer [1, H, L, L] (causal)
+            logit = out.logits_per_image[0, 0]  # logit_scale * cosine
+            grads = grads_for(logit, vision + text) if relevancy else None
+            similarity = self._token_patch_similarity(out)  # [T, N]
+        t2 = time.perf_counter()
+
+        grid = grid_of(pixels, self.patch_size)
+        n_tokens, n_patches = len(encoding.tokens), grid[0] * grid[1]
+        cosine = float((out.text_embeds[0] * out.image_embeds[0]).sum().detach())
+        record = AttentionRecord(
+            model=self.catalog_name,
+            fusion=FUSION,
+            tokens=tuple(t.surface for t in encoding.tokens),
+            token_unk=tuple(t.is_unk for t in encoding.tokens),
+            truncated=encoding.truncated,
+            grid=grid,
+            image_box=box,
+            image_size=(width, height),
+            # CLIPModel runs the vision tower first, then the text tower.
+            attention={"image": per_layer(vision), "text": per_layer(text)},
+            layouts={"image": (image_layout(n_patches),) * 2, "text": (text_layout(n_tokens),) * 2},
+            order=tuple(("image", i) for i in range(len(vision))) + tuple(("text", i) for i in range(len(text))),
+            cross_kind=None,
+            token_to_image=similarity.reshape(n_tokens, *grid),
+            map_label="",
+            grads={"image": grads[: len(vision)], "text": grads[len(vision):]} if grads is not None else None,
+            similarity=similarity.reshape(n_tokens, *grid),
+            patch_positions=self._patch_positions(n_patches),
+            outputs={"match_logit": float(logit.detach()), "cosine": cosine,
+                     "logit_scale": float(self.net.logit_scale.detach().exp())},
+            meta={
+                "model": self.catalog_name,
+                "fusion": FUSION,
+                "device": str(device),
+                "config": self.cfg.to_dict(),
+                "attention": "eager",
+                "preprocess": processor_settings(self.image_processor),
+                "relevancy_target": "match_logit",
+                "notes": [n for n in (box_note, _size_note(input_size)) if n],
+                "timings": {"preprocess_s": t1 - t0, "forward_s": t2 - t1},
+                **image_meta(sample),
+            },
+        )
+        return with_default_maps(record)
+
+    def _token_patch_similarity(self, out) -> np.ndarray:
+        """Cosine of each projected token (after the start token) with each projected patch: numpy [T, N]."""
+        net = self.net
+        tokens = net.text_projection(out.text_model_output.last_hidden_state[0, 1:])  # [T, E]
+        patches = net.visual_projection(net.vision_model.post_layernorm(out.vision_model_output.last_hidden_state[0, 1:]))  # [N, E]
+        tokens = torch.nn.functional.normalize(tokens.detach().float(), dim=-1)
+        patches = torch.nn.functional.normalize(patches.detach().float(), dim=-1)
+        return (tokens @ patches.T).cpu().numpy()
+
+    def _patch_positions(self, n_patches: int):
+        table = self.net.vision_model.embeddings.position_embedding.weight  # [1+N, D]
+        return table[1:].detach().float().cpu().numpy() if table.shape[0] == 1 + n_patches else None
+
+
+def _size_note(input_size: int | None) -> str:
+    return "" if input_size is None else f"input_size {input_size} ignored: the model's own processor sets the size"

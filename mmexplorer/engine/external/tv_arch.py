@@ -1,0 +1,102 @@
+"""A torchvision VisionTransformer's architecture, read from the shapes of its state dict.
+
+The file is read with torch.load(weights_only=True): tensors only, never
+arbitrary pickled objects.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+
+from mmexplorer.engine.external.errors import ExternalModelError
+
+# torchvision's own width -> heads choices (vit_b: 768/12, vit_l: 1024/16, vit_h: 1280/16).
+HEADS_BY_WIDTH = {768: 12, 1024: 16, 1280: 16}
+# (patch, width, layers) -> torchvision builder, for its preprocessing and class names.
+BUILDERS = {(16, 768, 12): "vit_b_16", (32, 768, 12): "vit_b_32", (16, 1024, 24): "vit_l_16",
+            (32, 1024, 24): "vit_l_32", (14, 1280, 32): "vit_h_14"}
+_LAYER = re.compile(r"^encoder\.layers\.encoder_layer_(\d+)\.")
+
+
+@dataclass(frozen=True)
+class ViTArch:
+    image_size: int
+    patch_size: int
+    num_layers: int
+    num_heads: int
+    hidden_dim: int
+    mlp_dim: int
+    num_classes: int
+    representation_size: int | None  # width of the optional pre-logits layer
+
+    @property
+    def builder(self) -> str | None:
+        return BUILDERS.get((self.patch_size, self.hidden_dim, self.num_layers))
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
+    """Tensors of a saved state dict (also accepts {"model": ...} / {"state_dict": ...} and DataParallel's "module.")."""
+    try:
+        obj = torch.load(str(path), map_location="cpu", weights_only=True)
+    except Exception as exc:  # not a torch file, or it holds objects weights_only refuses
+        raise ExternalModelError(f"{path} is not a weights-only torch state dict ({type(exc).__name__})") from None
+    for key in ("model", "state_dict"):
+        if isinstance(obj, dict) and isinstance(obj.get(key), dict):
+            obj = obj[key]
+    if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
+        raise ExternalModelError(f"{path} does not hold a state dict of tensors")
+    state = {k.removeprefix("module."): v for k, v in obj.items()}
+    # Files saved by torchvision < 0.13 name the MLP layers linear_1 / linear_2.
+    return {k.replace(".mlp.linear_1.", ".mlp.0.").replace(".mlp.linear_2.", ".mlp.3."): v for k, v in state.items()}
+
+
+def sidecar_heads(path: str | Path) -> int | None:
+    """num_heads from WEIGHTS.json next to WEIGHTS.pth, when the user wrote one."""
+    side = Path(path).with_suffix(".json")
+    if not side.is_file():
+        return None
+    try:
+        return int(json.loads(side.read_text(encoding="utf-8"))["num_heads"])
+    except (OSError, ValueError, KeyError, TypeError):
+        raise ExternalModelError(f'{side} must be JSON like {{"num_heads": 12}}') from None
+
+
+def infer_arch(state: dict[str, torch.Tensor], num_heads: int | None = None, source: str = "the weights") -> ViTArch:
+    need = ("conv_proj.weight", "encoder.pos_embedding", "class_token", "heads.head.weight")
+    missing = [k for k in need if k not in state]
+    if missing:
+        raise ExternalModelError(f"{source} is not a torchvision VisionTransformer state dict (no {', '.join(missing)})")
+    width, _, patch, _ = state["conv_proj.weight"].shape  # [D, 3, p, p]
+    n_patches = state["encoder.pos_embedding"].shape[1] - 1  # [1, 1+N, D]
+    side = math.isqrt(n_patches)
+    if side * side != n_patches:
+        raise ExternalModelError(f"{source}: {n_patches} position embeddings do not form a square grid")
+    layers = 1 + max((int(m.group(1)) for k in state if (m := _LAYER.match(k))), default=-1)
+    if layers == 0:
+        raise ExternalModelError(f"{source} has no encoder layers")
+    heads = num_heads or HEADS_BY_WIDTH.get(int(width))
+    if not heads or width % heads:
+        raise ExternalModelError(
+            f"{source}: cannot tell the number of attention heads for width {width}; "
+            'write {"num_heads": N} to a .json file of the same name next to the weights'
+        )
+    pre = state.get("heads.pre_logits.weight")
+    return ViTArch(
+        image_size=side * int(patch),
+        patch_size=int(patch),
+        num_layers=layers,
+        num_heads=int(heads),
+        hidden_dim=int(width),
+        mlp_dim=int(state["encoder.layers.encoder_layer_0.mlp.0.weight"].shape[0]),  # [mlp, D]
+        num_classes=int(state["heads.head.weight"].shape[0]),  # [C, D or representation]
+        representation_size=None if pre is None else int(pre.shape[0]),
+    )
