@@ -1,11 +1,18 @@
-"""`mmexplorer gui`: not yet available."""
+"""`mmexplorer gui`: the desktop explorer.
+
+The gui package is loaded by name at run time: the command line and the gui
+are separate top-level layers, and `mmexplorer --help` must not import Qt.
+"""
+
+from __future__ import annotations
+
+import importlib
 
 
 def add_parser(sub) -> None:
-    sub.add_parser("gui", help="(not yet available)")
+    p = sub.add_parser("gui", help="open the explorer (the default command)")
+    importlib.import_module("mmexplorer.gui.launch").add_arguments(p)
 
 
 def run(args) -> int:
-    from mmexplorer.cli.errors import UserInputError
-
-    raise UserInputError("'gui' is not available in this build yet")
+    return importlib.import_module("mmexplorer.gui.launch").run(args)

@@ -1,0 +1,76 @@
+"""What the user's input gestures do: open, paste, drop, pick a sample, open a checkpoint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from mmexplorer.data.image import ImageError, LoadedImage, load_image
+from mmexplorer.gui.inputs import image_from_mime
+from mmexplorer.gui.samples import SampleImage
+from mmexplorer.gui.settings import Settings
+from mmexplorer.gui.state import AppState
+
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff *.ppm);;All files (*)"
+CHECKPOINT_FILTER = "Checkpoints (*.safetensors *.pt *.pth);;All files (*)"
+
+
+class InputActions(QObject):
+    recent_changed = Signal(list)
+
+    def __init__(self, state: AppState, settings: Settings, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.state, self.settings, self.parent_widget = state, settings, parent
+
+    def set_image(self, image: LoadedImage, text: str | None = None) -> None:
+        changes = {"image": image}
+        if text is not None:
+            changes["text"] = text
+        self.state.set_inputs(**changes)
+        for note in image.notes:
+            self.state.post_message(f"{image.source}: {note}", "info")
+
+    def open_path(self, path: str) -> bool:
+        try:
+            image = load_image(path)
+        except ImageError as exc:
+            self.state.post_message(str(exc), "error")
+            return False
+        self.set_image(image)
+        self.recent_changed.emit(self.settings.add_recent(str(Path(path).resolve())))
+        return True
+
+    def open_dialog(self) -> None:
+        start = str(Path(self.settings.recent[0]).parent) if self.settings.recent else ""
+        path, _ = QFileDialog.getOpenFileName(self.parent_widget, "Open a picture", start, IMAGE_FILTER)
+        if path:
+            self.open_path(path)
+
+    def from_mime(self, mime, what: str = "dropped") -> bool:
+        """A drop or the clipboard: load its image, or say why it is not one (never raises)."""
+        try:
+            image = image_from_mime(mime, what)
+        except ImageError as exc:
+            self.state.post_message(str(exc), "error")
+            return False
+        self.set_image(image)
+        if mime.hasUrls() and mime.urls() and mime.urls()[0].isLocalFile():
+            self.recent_changed.emit(self.settings.add_recent(mime.urls()[0].toLocalFile()))
+        return True
+
+    def paste(self) -> bool:
+        return self.from_mime(QGuiApplication.clipboard().mimeData(), "pasted")
+
+    def pick_sample(self, sample: SampleImage) -> None:
+        try:
+            self.set_image(load_image(sample.path), sample.text)
+        except ImageError as exc:
+            self.state.post_message(str(exc), "error")
+
+    def open_checkpoint(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.parent_widget, "Open a checkpoint", "", CHECKPOINT_FILTER)
+        if path:
+            self.state.set_inputs(model=path)

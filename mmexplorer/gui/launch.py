@@ -1,0 +1,126 @@
+"""`mmexplorer gui`: check for a display, start Qt, show the window, then load the engine."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from mmexplorer.gui.clock import Stopwatch
+from mmexplorer.gui.display import display_problem
+
+VIEWS = ("cross", "self", "patches", "heads", "model")
+SCREENSHOT_TIMEOUT_S = 300  # a screenshot run never hangs: it gives up and says so
+PAINT_MS = 400  # after the first probe, time for every view to finish painting before the grab
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--model", help="model name (see `mmexplorer models`) or checkpoint path; default: the default model")
+    p.add_argument("--image", help="picture to open")
+    p.add_argument("--text", help="the sentence")
+    p.add_argument("--device", help="auto, cpu, cuda, cuda:N, mps (default: auto, or the last one used)")
+    p.add_argument("--token", help="the word (or its index) to focus first (default: the first word that is not a, the, and, ...)")
+    p.add_argument("--view", choices=VIEWS, default="cross", help="the view to show first (default: cross)")
+    p.add_argument("--screenshot", metavar="PNG", help="save the window to PNG once the first probe is drawn, then exit")
+    p.add_argument("--size", default="1400x860", help="window size WxH for --screenshot (default: 1400x860)")
+    p.add_argument("--timings", action="store_true",
+                   help="print one JSON line: seconds from process start to window_shown, model_ready, first_probe_drawn")
+
+
+class _Screenshot:
+    """Grab the window once the first probe is drawn (or once it has failed), then close it."""
+
+    def __init__(self, explorer, path: str) -> None:
+        self.explorer, self.path = explorer, path
+        self.exit_code = 0
+        self.done = False
+
+    def drawn(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(PAINT_MS, self.save)
+
+    def failed(self, message: str) -> None:
+        from PySide6.QtCore import QTimer
+
+        if self.done or self.exit_code or self.explorer.state.record is not None:
+            return
+        print(f"error: {message}", file=sys.stderr)
+        self.exit_code = 2
+        QTimer.singleShot(PAINT_MS, self.save)  # the window shows the message: keep that picture too
+
+    def save(self) -> None:
+        if self.done:
+            return
+        self.done = True
+        if not self.explorer.window.grab().save(self.path, "PNG"):
+            print(f"error: could not write {self.path}", file=sys.stderr)
+            self.exit_code = 2
+        self.explorer.window.close()
+
+
+def run(args) -> int:
+    clock = Stopwatch()
+    problem = display_problem()
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from mmexplorer.gui.app import Explorer, Options
+    from mmexplorer.gui.resources import app_icon
+
+    _quiet_known_qt_noise()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("mmexplorer")
+    app.setOrganizationName("mmexplorer")
+    icon = app_icon()
+    if icon is not None:
+        app.setWindowIcon(icon)
+    options = Options(args.model, args.image, args.text, args.device, args.token, persist=args.screenshot is None)
+    explorer = Explorer(options)
+    explorer.window.show_view(args.view)
+    explorer.state.model_info_changed.connect(lambda: clock.mark("model_ready"))
+    explorer.first_probe_drawn.connect(lambda: QTimer.singleShot(0, lambda: clock.mark("first_probe_drawn")))
+
+    shot = None
+    if args.screenshot:
+        shot = _Screenshot(explorer, args.screenshot)
+        explorer.window.resize(*_size(args.size))
+        explorer.first_probe_drawn.connect(shot.drawn)
+        explorer.client.failed.connect(shot.failed)
+        explorer.state.catalog_changed.connect(
+            lambda: shot.failed(explorer.state.last_message[0]) if explorer.state.model is None else None
+        )
+        QTimer.singleShot(SCREENSHOT_TIMEOUT_S * 1000, lambda: shot.failed(f"no probe after {SCREENSHOT_TIMEOUT_S} s"))
+
+    explorer.start()
+    app.processEvents()
+    clock.mark("window_shown")
+    code = app.exec()
+    explorer.client.shutdown()
+    if args.timings:
+        print(json.dumps({k: clock.marks.get(k) for k in ("window_shown", "model_ready", "first_probe_drawn")}))
+    return (shot.exit_code if shot else 0) or code
+
+
+# Harmless platform-plugin chatter that would bury the one `error:` line of a screenshot run.
+QT_NOISE = ("This plugin does not support propagateSizeHints()",)
+
+
+def _quiet_known_qt_noise() -> None:
+    from PySide6.QtCore import qInstallMessageHandler
+
+    def handler(mode, context, message: str) -> None:
+        if message not in QT_NOISE:
+            print(message, file=sys.stderr)
+
+    qInstallMessageHandler(handler)
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+        return max(400, w), max(300, h)
+    except ValueError:
+        return 1400, 860

@@ -1,0 +1,179 @@
+"""The main window: composes the input panel, the controls and the views, and wires menus and shortcuts."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
+
+from mmexplorer.gui.actions import InputActions
+from mmexplorer.gui.launch import VIEWS
+from mmexplorer.gui.probe_client import ProbeClient
+from mmexplorer.gui.settings import Settings
+from mmexplorer.gui.state import AppState
+from mmexplorer.gui.views.cross_modal import CrossModalView
+from mmexplorer.gui.views.heads import HeadsView
+from mmexplorer.gui.views.patches import PatchesView
+from mmexplorer.gui.views.self_attention import SelfAttentionView
+from mmexplorer.gui.views.summary import SummaryView
+from mmexplorer.gui.widgets.input_panel import InputPanel
+from mmexplorer.gui.widgets.message_bar import MessageBar
+from mmexplorer.gui.widgets.model_bar import ModelBar
+from mmexplorer.gui.widgets.status import StatusBar
+from mmexplorer.gui.widgets.view_controls import ViewControls
+
+VIEW_NAMES = VIEWS  # the names `--view` takes, in tab order
+
+
+class MainWindow(QMainWindow):
+    closing = Signal()
+
+    def __init__(self, state: AppState, client: ProbeClient, settings: Settings) -> None:
+        super().__init__()
+        self.state, self.client, self.settings = state, client, settings
+        self.setWindowTitle("mmexplorer")
+        self.setAcceptDrops(True)
+        self.actions_ = InputActions(state, settings, self)
+
+        self.inputs = InputPanel(state)
+        self.model_bar = ModelBar(state)
+        self.controls = ViewControls(state)
+        self.messages = MessageBar(state)
+        self.views = {
+            "cross": CrossModalView(state),
+            "self": SelfAttentionView(state),
+            "patches": PatchesView(state),
+            "heads": HeadsView(state),
+            "model": SummaryView(state),
+        }
+        self.tabs = QTabWidget()
+        for name in VIEW_NAMES:
+            self.tabs.addTab(self.views[name], self.views[name].title)
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.controls)
+        right_layout.addWidget(self.tabs, 1)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.inputs)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([300, 1000])
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 4, 6, 2)
+        layout.addWidget(self.model_bar)
+        layout.addWidget(self.messages)
+        layout.addWidget(splitter, 1)
+        self.setCentralWidget(central)
+        self.status = StatusBar(state)
+        self.setStatusBar(self.status)
+
+        self._build_menus()
+        self._wire()
+        state.model_info_changed.connect(self._title)
+
+    def _title(self) -> None:
+        info = self.state.model_info
+        self.setWindowTitle(f"mmexplorer — {info.name} ({info.fusion} fusion)" if info else "mmexplorer")
+
+    # -- wiring -----------------------------------------------------------
+    def _wire(self) -> None:
+        a = self.actions_
+        self.inputs.open_requested.connect(a.open_dialog)
+        self.inputs.paste_requested.connect(a.paste)
+        self.inputs.gallery.picked.connect(a.pick_sample)
+        self.model_bar.open_checkpoint.connect(a.open_checkpoint)
+        self.model_bar.run_requested.connect(lambda: self.client.run_now(force=True))
+        a.recent_changed.connect(self._fill_recent)
+        self._fill_recent(self.settings.recent)
+
+    def _action(self, menu, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setStatusTip(tip)
+        action.setToolTip(tip)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        self._action(file, "&Open image…", self.actions_.open_dialog, QKeySequence.StandardKey.Open, "Open a picture")
+        self.recent_menu = file.addMenu("Open &recent")
+        self._action(file, "&Paste image", self.actions_.paste, QKeySequence.StandardKey.Paste, "Paste a picture from the clipboard")
+        file.addSeparator()
+        self._action(file, "Open &checkpoint…", self.actions_.open_checkpoint, None, "Load a model checkpoint file")
+        self._action(file, "Re&load model list", self.client.refresh_catalog, None, "Look for new models in the models folders")
+        file.addSeparator()
+        self._action(file, "&Quit", self.close, QKeySequence("Ctrl+Q"), "Quit mmexplorer")
+        probe = bar.addMenu("&Probe")
+        self._action(probe, "&Run again", lambda: self.client.run_now(force=True), QKeySequence("Ctrl+R"), "Run the model now")
+        self._action(probe, "&Next word", lambda: self.step_token(1), QKeySequence(Qt.Key.Key_Right), "Focus the next word")
+        self._action(probe, "&Previous word", lambda: self.step_token(-1), QKeySequence(Qt.Key.Key_Left), "Focus the previous word")
+        self._action(probe, "Next &layer", lambda: self.step_layer(1), QKeySequence(Qt.Key.Key_PageDown), "Show the next layer")
+        self._action(probe, "Previous l&ayer", lambda: self.step_layer(-1), QKeySequence(Qt.Key.Key_PageUp), "Show the previous layer")
+        view = bar.addMenu("&View")
+        for index, name in enumerate(VIEW_NAMES):
+            title = self.views[name].title.replace("&&", "&")
+            self._action(view, title, lambda _=False, i=index: self.tabs.setCurrentIndex(i), QKeySequence(f"Ctrl+{index + 1}"))
+        # arrows also act while the views have focus; the text box keeps its own cursor keys
+        for key, step in ((Qt.Key.Key_Up, -1), (Qt.Key.Key_Down, 1)):
+            QShortcut(QKeySequence(key), self.tabs, activated=lambda s=step: self.step_layer(s))
+
+    def _fill_recent(self, paths: list) -> None:
+        self.recent_menu.clear()
+        for path in paths:
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _=False, p=path: self.actions_.open_path(p))
+        self.recent_menu.setEnabled(bool(paths))
+
+    # -- navigation -------------------------------------------------------
+    def step_token(self, step: int) -> None:
+        record = self.state.record
+        if record is not None and record.tokens:
+            self.state.select(token=(self.state.token + step) % len(record.tokens))
+
+    def step_layer(self, step: int) -> None:
+        record = self.state.record
+        if record is None:
+            return
+        kind = record.cross_kind or self.state.kind
+        n = record.layers(kind)
+        self.state.select(layer=min(n - 1, max(0, self.state.layer_of(kind) + step)))
+
+    def show_view(self, name: str) -> None:
+        self.tabs.setCurrentWidget(self.views[name])
+
+    def add_view(self, name: str, widget: QWidget, title: str) -> None:
+        """Add a panel as one more tab (e.g. training or comparison), reachable by name."""
+        self.views[name] = widget
+        self.tabs.addTab(widget, title)
+
+    # -- drag and drop ----------------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        mime = event.mimeData()
+        if mime.hasUrls() or mime.hasImage() or mime.hasText() or mime.formats():
+            event.acceptProposedAction()  # take anything, then say plainly if it is not a picture
+            self.inputs.highlight_drop(True)
+
+    def dragMoveEvent(self, event) -> None:
+        event.acceptProposedAction()
+
+    def dragLeaveEvent(self, event) -> None:
+        self.inputs.highlight_drop(False)
+
+    def dropEvent(self, event) -> None:
+        event.acceptProposedAction()
+        self.inputs.highlight_drop(False)
+        self.actions_.from_mime(event.mimeData(), "dropped")
+
+    # -- closing ----------------------------------------------------------
+    def closeEvent(self, event) -> None:
+        self.closing.emit()
+        self.client.shutdown()
+        super().closeEvent(event)

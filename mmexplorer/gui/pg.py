@@ -1,0 +1,51 @@
+"""pyqtgraph, configured once for every view: arrays are [row, col] like numpy, and the colormaps offered."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+
+from mmexplorer.gui.qtfix import protect
+
+protect()  # pyqtgraph emits signals all the time: see qtfix
+pg.setConfigOptions(imageAxisOrder="row-major", antialias=True, background="w", foreground="#333")
+
+# name shown -> pyqtgraph colormap name (all shipped with pyqtgraph, no matplotlib needed)
+COLORMAPS = {
+    "inferno": "inferno",
+    "viridis": "viridis",
+    "plasma": "plasma",
+    "cividis": "cividis",
+    "turbo": "turbo",
+    "grey": "CET-L1",
+}
+
+
+DIVERGING = "CET-D1"  # blue - white - red
+
+
+def colormap(name: str) -> pg.ColorMap:
+    return pg.colormap.get(COLORMAPS.get(name, "inferno"))
+
+
+def overlay_colormap(name: str, signed: bool = False) -> pg.ColorMap:
+    """The colormap with an alpha ramp, for maps laid over a picture.
+
+    Low scores fade to transparent so the picture shows through where the
+    model does not look. Signed scores (cosine similarity) get a diverging
+    map whatever `name` says -- a sequential one would hide where zero is --
+    transparent at zero.
+    """
+    base = pg.colormap.get(DIVERGING) if signed else colormap(name)
+    pos = np.linspace(0.0, 1.0, 64)
+    colors = base.map(pos, mode="byte").astype(np.float64)  # [64, 4] RGBA
+    ramp = np.abs(2 * pos - 1) if signed else pos
+    colors[:, 3] = 255 * np.clip(ramp * 1.4, 0, 1) ** 0.8
+    return pg.ColorMap(pos, colors.astype(np.uint8))
+
+
+def image_view_box() -> pg.ViewBox:
+    """A ViewBox for pictures: y grows downwards, square pixels, no mouse panning surprises."""
+    box = pg.ViewBox(lockAspect=True, invertY=True, enableMenu=False)
+    box.setMouseEnabled(False, False)
+    return box

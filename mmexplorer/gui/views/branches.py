@@ -1,0 +1,50 @@
+"""Late and hybrid fusion: how each unimodal decision (and each fusion level) adds to the match score."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from mmexplorer.attention.record import AttentionRecord
+from mmexplorer.gui.pg import pg
+
+
+class BranchesPanel(QWidget):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.plot = pg.PlotWidget()
+        self.plot.setMenuEnabled(False)
+        self.plot.setMouseEnabled(False, False)
+        self.plot.hideButtons()
+        self.plot.setLabel("bottom", "unimodal decision k")
+        self.plot.setLabel("left", "w·tanh(img)·tanh(txt)")
+        self.plot.getAxis("left").enableAutoSIPrefix(False)
+        self.plot.setMinimumHeight(150)
+        self.bars = pg.BarGraphItem(x=[], height=[], width=0.7)
+        self.plot.addItem(self.bars)
+        self.plot.addLine(y=0, pen=pg.mkPen("#888"))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.plot, 1)
+        self.contributions = np.zeros(0)
+
+    def show_record(self, record: AttentionRecord) -> bool:
+        """Draw the record's branch contributions; False (and hidden) when it has none."""
+        branches = record.outputs.get("branches") or {}
+        contrib = np.asarray(branches.get("contributions", ()), dtype=float)
+        self.setVisible(contrib.size > 0)
+        if contrib.size == 0:
+            return False
+        self.contributions = contrib
+        x = np.arange(contrib.size)
+        brushes = [pg.mkBrush("#2a7ab9" if v >= 0 else "#d9534f") for v in contrib]
+        self.bars.setOpts(x=x, height=contrib, width=0.7, brushes=brushes)
+        lines = [f"decision level: Σ contributions = {contrib.sum():+.3f} (blue raise the match score, red lower it)"]
+        if "feature_level" in branches:
+            lines.insert(0, f"feature level (joint attention) {float(branches['feature_level']):+.3f}, "
+                            f"decision level {float(branches['decision_level']):+.3f}")
+        self.summary.setText("\n".join(lines))
+        return True

@@ -1,0 +1,164 @@
+"""Cross-modal view: the selected word's map over the picture; a clicked patch's scores for every word."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+
+from mmexplorer.attention.maps import patch_token_scores, token_image_map
+from mmexplorer.gui.levels import token_map_levels
+from mmexplorer.gui.pg import pg
+from mmexplorer.gui.state import AppState
+from mmexplorer.gui.views.branches import BranchesPanel
+from mmexplorer.gui.views.explain import fusion_note
+from mmexplorer.gui.views.image_panel import ImagePanel
+from mmexplorer.gui.views.matrix_axes import fit_labels
+
+
+class CrossModalView(QWidget):
+    title = "Cross-modal"
+
+    def __init__(self, state: AppState, parent=None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.note.setObjectName("note")
+        self.label = QLabel("Loading PyTorch and the model; the first map appears in a moment…")
+        self.label.setWordWrap(True)
+        self.image = ImagePanel()
+        self.image.setToolTip("Click a patch to see its scores for every word; hover to read values")
+        self.hover = QLabel(" ")
+        self.hover.setWordWrap(True)
+        self.bars_title = QLabel("Click a patch to see how it scores every word")
+        self.bars_title.setWordWrap(True)  # long labels must not widen the side panel
+        self.bars_plot = pg.PlotWidget()
+        self.bars_plot.setMenuEnabled(False)
+        self.bars_plot.setMouseEnabled(False, False)
+        self.bars_plot.hideButtons()
+        self.bars_plot.setMinimumHeight(140)
+        self.bars_plot.getAxis("left").enableAutoSIPrefix(False)
+        self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush="#e07b39")
+        self.bars_plot.addItem(self.bars)
+        self.branches = BranchesPanel()
+        self.branches.hide()
+        self.bars_plot.hide()  # until there is a record
+
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addWidget(self.bars_title)
+        side_layout.addWidget(self.bars_plot, 1)
+        side_layout.addWidget(self.branches, 1)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.label)
+        left_layout.addWidget(self.image, 1)
+        left_layout.addWidget(self.hover)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(side)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([3000, 2000])  # stretch factors only act on resizes; this sets the first split
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.note)
+        layout.addWidget(splitter, 1)
+
+        self.scores: Optional[np.ndarray] = None  # the patch's scores for every word, as drawn
+        self._levels_key = None
+        self._levels = (0.0, 1.0)
+        self._drawn_picture = None
+        self.image.patch_clicked.connect(lambda p: state.select(patch=p))
+        self.image.patch_hovered.connect(self._hovered)
+        state.image_changed.connect(self._preview)
+        state.catalog_changed.connect(self._no_models)
+        state.result_changed.connect(self.redraw)
+        state.selection_changed.connect(self.redraw)
+        state.display_changed.connect(self.redraw)
+
+    def _preview(self) -> None:
+        """Before the first probe is back, show the bare picture so the window is not empty."""
+        if self.state.record is None and self.state.image is not None:
+            self.image.set_picture(self.state.image.pixels)
+
+    def _no_models(self) -> None:
+        if self.state.record is None and self.state.catalog is not None and not self.state.catalog.models:
+            self.label.setText("There is no model to run yet: see the message above.")
+
+    def _levels_for(self, record, method, head):
+        key = (id(record), method, head if method != "raw" else None)
+        if key != self._levels_key:
+            self._levels_key, self._levels = key, token_map_levels(record, method, head)
+        return self._levels
+
+    def redraw(self) -> None:
+        s = self.state
+        record = s.record
+        if record is None:
+            return
+        if self._drawn_picture is not s.result.image:
+            self.image.set_picture(s.result.image.pixels)
+            self._drawn_picture = s.result.image
+        self.note.setText(fusion_note(record))
+        if not record.tokens:
+            self.image.set_map(None, record.grid, record.image_box, (0, 1), s.colormap, s.opacity)
+            self.label.setText("Type some words to see where each of them looks in the picture.")
+        else:
+            layer = s.layer_of(record.cross_kind)
+            scores, label = token_image_map(record, s.token, layer, s.head_arg, s.method)
+            levels = self._levels_for(record, s.method, s.head_arg)
+            self.image.set_map(scores, record.grid, record.image_box, levels, s.colormap, s.opacity)
+            self.label.setText(label)
+        self.image.mark_patch(self.shown_patch())
+        self._draw_bars(record)
+        self.branches.show_record(record)
+
+    def shown_patch(self):
+        """The clicked patch, or until there is one, the brightest patch of the map."""
+        record = self.state.record
+        no_scores = record is None or (record.cross_kind is None and record.similarity is None)
+        if self.state.patch is not None or no_scores or self.image.map is None or self.image.map.size == 0:
+            return self.state.patch
+        return int(np.argmax(self.image.map))
+
+    def _draw_bars(self, record) -> None:
+        s = self.state
+        no_cross = record.cross_kind is None and record.similarity is None
+        self.bars_plot.setVisible(not no_cross and bool(record.tokens))
+        if no_cross:
+            self.bars_title.setText("No cross-modal attention in this model: patches do not look at words.")
+            self.scores = None
+            return
+        patch = self.shown_patch()
+        if patch is None or not record.tokens:
+            self.bars_title.setText("Click a patch to see how it scores every word")
+            self.bars.setOpts(x=[], height=[])
+            self.scores = None
+            return
+        layer = s.layer_of("image_to_text" if "image_to_text" in record.attention else record.cross_kind)
+        scores, label = patch_token_scores(record, patch, layer, s.head_arg, s.method)
+        self.scores = scores
+        hint = "" if s.patch is not None else "  (the brightest patch; click any other)"
+        self.bars_title.setText(f"Patch → words: {label}{hint}")
+        x = np.arange(len(scores))
+        brushes = [pg.mkBrush("#e07b39" if i == s.token else "#9bb7d4") for i in x]
+        self.bars.setOpts(x=x, height=scores, width=0.7, brushes=brushes)
+        ticks = [(i, ("[UNK] " if u else "") + t) for i, (t, u) in enumerate(zip(record.tokens, record.token_unk))]
+        width = max(1.0, self.bars_plot.getViewBox().sceneBoundingRect().width())
+        self.bars_plot.getAxis("bottom").setTicks([fit_labels(ticks, width / max(1, len(scores)))])
+        self.bars_plot.setXRange(-0.6, len(scores) - 0.4, padding=0)
+
+    def _hovered(self, patch: int) -> None:
+        record = self.state.record
+        if record is None or patch < 0:
+            self.hover.setText(" ")
+            return
+        r, c = divmod(patch, record.grid[1])
+        value = self.image.value_at(patch)
+        word = f" for '{record.tokens[self.state.token]}'" if record.tokens else ""
+        self.hover.setText(f"patch p{patch} (row {r}, col {c}): {value:.4f}{word}" if value is not None else f"patch p{patch}")

@@ -1,0 +1,150 @@
+"""Heads overview: one thumbnail per layer and head, all on one colour scale; click one to select it."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QRectF
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from mmexplorer.attention.maps import token_image_map
+from mmexplorer.gui.levels import matrix_levels, token_map_levels
+from mmexplorer.gui.pg import colormap, overlay_colormap, pg
+from mmexplorer.gui.state import AppState
+from mmexplorer.gui.views.self_attention import KIND_NAMES
+
+WORD_MODE = "__word__"
+THUMB_PIXELS = 160  # pictures are shrunk to at most this many pixels a side for the thumbnails
+
+
+def _thumbnail_pixels(pixels: np.ndarray) -> np.ndarray:
+    step = max(1, int(np.ceil(max(pixels.shape[:2]) / THUMB_PIXELS)))
+    return pixels[::step, ::step]
+
+
+class HeadsView(QWidget):
+    title = "Heads"
+
+    def __init__(self, state: AppState, parent=None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.mode = QComboBox()
+        self.mode.setToolTip("What each thumbnail shows")
+        self.mode.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.mode.activated.connect(lambda _: self.redraw())
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.ci.setSpacing(3)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Show:"))
+        top.addWidget(self.mode)
+        top.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.label)
+        layout.addWidget(self.graphics, 1)
+        self.boxes: dict[tuple[int, int], pg.ViewBox] = {}
+        self.images: dict[tuple[int, int], pg.ImageItem] = {}
+        self.thumbs: dict[tuple[int, int], np.ndarray] = {}  # (layer, head) -> what is drawn
+        self._shape = None
+        self.pictures: dict[tuple[int, int], pg.ImageItem] = {}
+        self._picture_of = None
+        self.graphics.scene().sigMouseClicked.connect(self._clicked)
+        state.result_changed.connect(self._refill_modes)
+        state.result_changed.connect(self.redraw)
+        state.selection_changed.connect(self.redraw)
+        state.display_changed.connect(self.redraw)
+
+    def _refill_modes(self) -> None:
+        record = self.state.record
+        current = self.mode.currentData() if self.mode.count() else WORD_MODE
+        self.mode.clear()
+        if record.cross_kind is not None:
+            self.mode.addItem("selected word → picture", WORD_MODE)
+        for kind in record.kinds:
+            self.mode.addItem(f"matrix: {KIND_NAMES.get(kind, kind)}", kind)
+        index = self.mode.findData(current)
+        self.mode.setCurrentIndex(max(0, index))
+
+    def _build(self, layers: int, heads: int) -> None:
+        if self._shape == (layers, heads):
+            return
+        self.graphics.clear()
+        self.boxes, self.images, self.pictures = {}, {}, {}
+        self.graphics.addLabel("", row=0, col=0)
+        for h in range(heads):
+            self.graphics.addLabel(f"head {h}", row=0, col=h + 1)
+        for layer in range(layers):
+            self.graphics.addLabel(f"layer {layer}", row=layer + 1, col=0, angle=-90)
+            for h in range(heads):
+                box = self.graphics.addViewBox(row=layer + 1, col=h + 1, lockAspect=True, invertY=True, enableMouse=False)
+                box.setMenuEnabled(False)
+                picture, image = pg.ImageItem(), pg.ImageItem()
+                image.setZValue(1)
+                box.addItem(picture)
+                box.addItem(image)
+                box.setBorder(pg.mkPen("#ccc"))
+                self.boxes[(layer, h)], self.images[(layer, h)], self.pictures[(layer, h)] = box, image, picture
+        self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=colormap("inferno"), interactive=False, width=14)
+        self.colorbar.setImageItem(list(self.images.values()))
+        self.graphics.addItem(self.colorbar, row=1, col=heads + 1, rowspan=max(1, layers))
+        self._shape = (layers, heads)
+        self._picture_of = None
+
+    def redraw(self) -> None:
+        s = self.state
+        record = s.record
+        if record is None or self.mode.count() == 0:
+            return
+        mode = self.mode.currentData()
+        kind = record.cross_kind if mode == WORD_MODE else mode
+        layers, heads = record.layers(kind), record.heads
+        self._build(layers, heads)
+        if mode == WORD_MODE:
+            if not record.tokens:
+                self.label.setText("Type some words to compare heads.")
+                return
+            word = record.tokens[s.token]
+            levels = token_map_levels(record, "raw", 0)
+            self.label.setText(f"'{word}' → picture, raw attention of every head in every layer (one colour scale). "
+                               "Click a thumbnail to select its layer and head.")
+            make = lambda layer, h: token_image_map(record, s.token, layer, h, "raw")[0]  # noqa: E731
+        else:
+            levels = matrix_levels(record, kind)
+            self.label.setText(f"{KIND_NAMES.get(kind, kind)}: attention matrix of every head in every layer "
+                               "(one colour scale). Click a thumbnail to select its layer and head.")
+            make = lambda layer, h: record.attention[kind][layer][h]  # noqa: E731
+        over_picture = mode == WORD_MODE
+        small = _thumbnail_pixels(s.result.image.pixels) if over_picture else None
+        selected = (s.layer_of(kind), s.head) if s.reduction == "head" else None
+        self.thumbs = {}
+        for (layer, h), image in self.images.items():
+            data = make(layer, h)
+            self.thumbs[(layer, h)] = data
+            image.setImage(data, autoLevels=False, levels=levels)
+            picture = self.pictures[(layer, h)]
+            if over_picture:
+                # the map sits over the picture it was computed from, as in the cross-modal view
+                width, height = record.image_size
+                if self._picture_of is not s.result:
+                    picture.setImage(small, autoLevels=False, levels=(0, 255))
+                    picture.setRect(QRectF(0, 0, width, height))
+                x0, y0, x1, y1 = record.image_box
+                image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+                image.setOpacity(s.opacity)
+                picture.show()
+            else:
+                image.setRect(QRectF(0, 0, data.shape[1], data.shape[0]))
+                image.setOpacity(1.0)
+                picture.hide()
+            self.boxes[(layer, h)].setBorder(pg.mkPen("#00c8ff", width=3) if (layer, h) == selected else pg.mkPen("#ccc"))
+            self.boxes[(layer, h)].autoRange(padding=0)
+        self._picture_of = s.result if over_picture else None
+        self.colorbar.setColorMap(overlay_colormap(s.colormap) if over_picture else colormap(s.colormap))
+        self.colorbar.setLevels(values=levels)
+
+    def _clicked(self, event) -> None:
+        for (layer, h), box in self.boxes.items():
+            if box.sceneBoundingRect().contains(event.scenePos()):
+                self.state.select(layer=layer, head=h, reduction="head", method="raw")
+                return

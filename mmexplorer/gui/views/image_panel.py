@@ -1,0 +1,115 @@
+"""A picture with a patch-level map laid over it, a colour bar, and patch hit-testing."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+from PySide6.QtCore import QRectF, Signal
+from PySide6.QtGui import QColor
+
+from mmexplorer.attention.grid import patch_at
+from mmexplorer.gui.pg import overlay_colormap, pg
+
+
+class ImagePanel(pg.GraphicsLayoutWidget):
+    """Shows `pixels`; a [rows, cols] map is stretched over `image_box`, so it fits any aspect ratio."""
+
+    patch_clicked = Signal(int)
+    patch_hovered = Signal(int)  # -1 when the pointer leaves the grid
+
+    def __init__(self, parent=None, colorbar: bool = True) -> None:
+        super().__init__(parent)
+        self.setMinimumSize(220, 220)
+        self.plot = self.addPlot()
+        self.plot.hideAxis("left")
+        self.plot.hideAxis("bottom")
+        self.plot.setMenuEnabled(False)
+        self.plot.setMouseEnabled(False, False)
+        self.plot.hideButtons()
+        self.plot.invertY(True)
+        self.plot.setAspectLocked(True)
+        self.picture = pg.ImageItem()
+        self.overlay = pg.ImageItem()
+        self.overlay.setZValue(1)
+        self.plot.addItem(self.picture)
+        self.plot.addItem(self.overlay)
+        self.marker = pg.QtWidgets.QGraphicsRectItem()
+        self.marker.setPen(pg.mkPen(QColor(0, 200, 255), width=2, cosmetic=True))
+        self.marker.setZValue(3)
+        self.marker.hide()
+        self.plot.addItem(self.marker)
+        self.colorbar = None
+        if colorbar:
+            self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=overlay_colormap("inferno"), interactive=False, width=14)
+            self.colorbar.setImageItem(self.overlay, insert_in=self.plot)
+        self.grid: Optional[tuple[int, int]] = None
+        self.image_box: Optional[tuple[float, float, float, float]] = None
+        self.map: Optional[np.ndarray] = None
+        self.scene().sigMouseClicked.connect(self._clicked)
+        self.scene().sigMouseMoved.connect(self._moved)
+
+    # -- content -------------------------------------------------------
+    def set_picture(self, pixels: Optional[np.ndarray]) -> None:
+        if pixels is None:
+            self.picture.clear()
+            return
+        self.picture.setImage(pixels, autoLevels=False, levels=(0, 255))
+        self.picture.setRect(QRectF(0, 0, pixels.shape[1], pixels.shape[0]))
+        self.plot.setRange(xRange=(0, pixels.shape[1]), yRange=(0, pixels.shape[0]), padding=0.02)
+
+    def set_map(self, scores: Optional[np.ndarray], grid, image_box, levels, cmap: str, opacity: float) -> None:
+        """Lay `scores` [rows, cols] over `image_box` with fixed `levels`."""
+        self.grid, self.image_box = tuple(grid), tuple(image_box)
+        self.map = None if scores is None else np.asarray(scores, dtype=np.float32)
+        if self.map is None:
+            self.overlay.clear()
+            return
+        self.overlay.setImage(self.map, autoLevels=False, levels=levels)
+        x0, y0, x1, y1 = image_box
+        self.overlay.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        self.overlay.setOpacity(opacity)
+        faded = overlay_colormap(cmap, signed=levels[0] < 0)
+        if self.colorbar is not None:
+            self.colorbar.setColorMap(faded)
+            self.colorbar.setLevels(values=levels)
+        else:
+            self.overlay.setColorMap(faded)
+            self.overlay.setLevels(levels)
+
+    def set_opacity(self, opacity: float) -> None:
+        self.overlay.setOpacity(opacity)
+
+    def mark_patch(self, patch: Optional[int]) -> None:
+        """Outline one patch (None hides the outline)."""
+        if patch is None or self.grid is None or self.image_box is None:
+            self.marker.hide()
+            return
+        rows, cols = self.grid
+        x0, y0, x1, y1 = self.image_box
+        w, h = (x1 - x0) / cols, (y1 - y0) / rows
+        r, c = divmod(patch, cols)
+        self.marker.setRect(QRectF(x0 + c * w, y0 + r * h, w, h))
+        self.marker.show()
+
+    # -- mouse ---------------------------------------------------------
+    def patch_under(self, scene_pos) -> Optional[int]:
+        if self.grid is None or self.image_box is None or not self.plot.sceneBoundingRect().contains(scene_pos):
+            return None
+        point = self.plot.vb.mapSceneToView(scene_pos)
+        return patch_at(point.x(), point.y(), self.grid, self.image_box)
+
+    def value_at(self, patch: int) -> Optional[float]:
+        if self.map is None or self.grid is None:
+            return None
+        r, c = divmod(patch, self.grid[1])
+        return float(self.map[r, c])
+
+    def _clicked(self, event) -> None:
+        patch = self.patch_under(event.scenePos())
+        if patch is not None:
+            self.patch_clicked.emit(patch)
+
+    def _moved(self, scene_pos) -> None:
+        patch = self.patch_under(scene_pos)
+        self.patch_hovered.emit(-1 if patch is None else patch)

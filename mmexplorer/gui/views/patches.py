@@ -1,0 +1,167 @@
+"""Patches and positions: the ViT patch grid over the picture and the cosine similarity of position embeddings."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+
+from mmexplorer.attention.grid import patch_boxes
+from mmexplorer.attention.positions import grid_of_grids, similarity_to_patch
+from mmexplorer.gui.pg import colormap, pg
+from mmexplorer.gui.state import AppState
+from mmexplorer.gui.views.image_panel import ImagePanel
+
+MAX_LABELLED_PATCHES = 400  # index labels beyond this are unreadable
+SIM_LEVELS = (-1.0, 1.0)  # cosine similarity
+
+
+def _plain_plot(layout: pg.GraphicsLayoutWidget, title: str):
+    plot = layout.addPlot(title=title)
+    plot.invertY(True)
+    plot.setAspectLocked(True)
+    plot.hideAxis("left")
+    plot.hideAxis("bottom")
+    plot.setMenuEnabled(False)
+    plot.setMouseEnabled(False, False)
+    plot.hideButtons()
+    return plot
+
+
+class PatchesView(QWidget):
+    title = "Patches && positions"
+
+    def __init__(self, state: AppState, parent=None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.grid_label = QLabel()
+        self.grid_label.setWordWrap(True)
+        self.image = ImagePanel(colorbar=False)
+        self.image.setToolTip("Click a patch to compare its position embedding with every other patch's")
+        self.lines = pg.PlotDataItem(pen=pg.mkPen((255, 255, 255, 200), width=1), connect="pairs")
+        self.lines.setZValue(2)
+        self.image.plot.addItem(self.lines)
+        self._texts: list = []
+
+        self.sim_label = QLabel()
+        self.sim_label.setWordWrap(True)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.sim_plot = _plain_plot(self.graphics, "similarity to the selected patch")
+        self.sim_image = pg.ImageItem()
+        self.sim_plot.addItem(self.sim_image)
+        self.graphics.nextRow()
+        self.gog_plot = _plain_plot(self.graphics, "every patch (grid of grids)")
+        self.gog_image = pg.ImageItem()
+        self.gog_plot.addItem(self.gog_image)
+        self.gog_marker = pg.QtWidgets.QGraphicsRectItem()
+        self.gog_marker.setPen(pg.mkPen((0, 200, 255), width=2, cosmetic=True))
+        self.gog_plot.addItem(self.gog_marker)
+        self.colorbar = pg.ColorBarItem(values=SIM_LEVELS, colorMap=colormap("inferno"), interactive=False, width=14,
+                                        label="cosine similarity")
+        self.colorbar.setImageItem([self.sim_image, self.gog_image])
+        self.graphics.addItem(self.colorbar, row=0, col=1, rowspan=2)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.grid_label)
+        left_layout.addWidget(self.image, 1)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.sim_label)
+        right_layout.addWidget(self.graphics, 1)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([3000, 2000])  # stretch factors only act on resizes; this sets the first split
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+
+        self.similarity: Optional[np.ndarray] = None  # [rows, cols] as drawn
+        self._drawn = None
+        self.hover = QLabel(" ")
+        self.hover.setWordWrap(True)
+        left_layout.addWidget(self.hover)
+        self.image.patch_clicked.connect(lambda p: state.select(patch=p))
+        self.image.patch_hovered.connect(self._hovered)
+        state.result_changed.connect(self.redraw)
+        state.selection_changed.connect(self.redraw)
+        state.display_changed.connect(self.redraw)
+
+    def shown_patch(self) -> Optional[int]:
+        record = self.state.record
+        if record is None:
+            return None
+        if self.state.patch is not None:
+            return self.state.patch
+        rows, cols = record.grid
+        return (rows // 2) * cols + cols // 2  # the centre until the user picks one
+
+    def redraw(self) -> None:
+        s = self.state
+        record = s.record
+        if record is None:
+            return
+        if self._drawn is not s.result:
+            self._draw_grid(record, s.result.image.pixels)
+            self._drawn = s.result
+        patch = self.shown_patch()
+        self.image.mark_patch(patch)
+        rows, cols = record.grid
+        cfg = (s.model_info.config if s.model_info else record.meta.get("config", {})) or {}
+        self.grid_label.setText(
+            f"{rows} × {cols} patches of {cfg.get('patch_size', '?')} px (after resizing to "
+            f"{cfg.get('image_size', '?')} px); each cell below is the part of your picture one patch sees."
+        )
+        if record.patch_positions is None:
+            self.sim_label.setText("This record has no position embeddings.")
+            return
+        self.similarity = similarity_to_patch(record.patch_positions, patch, record.grid)
+        self.sim_image.setImage(self.similarity, autoLevels=False, levels=SIM_LEVELS)
+        gog = grid_of_grids(record.patch_positions, record.grid)
+        self.gog_image.setImage(gog, autoLevels=False, levels=SIM_LEVELS)
+        r, c = divmod(patch, cols)
+        self.gog_marker.setRect(QRectF(c * cols, r * rows, cols, rows))
+        self.colorbar.setColorMap(colormap(s.colormap))
+        self.colorbar.setLevels(values=SIM_LEVELS)
+        kind = {"learned": "learned", "sincos": "fixed 2D sine-cosine"}.get(cfg.get("pos_embed"), "?")
+        self.sim_label.setText(f"Position embeddings ({kind}): cosine similarity of patch p{patch} (row {r}, col {c}) "
+                               "to every patch, and of every patch to every patch, each tile at its own grid cell.")
+
+    def _hovered(self, patch: int) -> None:
+        record = self.state.record
+        if record is None or patch < 0:
+            self.hover.setText(" ")
+            return
+        x0, y0, x1, y1 = patch_boxes(record.grid, record.image_box)[patch]
+        r, c = divmod(patch, record.grid[1])
+        self.hover.setText(f"patch p{patch} (row {r}, col {c}) sees pixels x {x0:.0f}–{x1:.0f}, y {y0:.0f}–{y1:.0f} "
+                           f"of the {record.image_size[0]} × {record.image_size[1]} picture")
+
+    def _draw_grid(self, record, pixels) -> None:
+        self.image.set_picture(pixels)
+        self.image.set_map(None, record.grid, record.image_box, (0, 1), "inferno", 0)
+        boxes = patch_boxes(record.grid, record.image_box)
+        x0, y0, x1, y1 = record.image_box
+        rows, cols = record.grid
+        xs = np.linspace(x0, x1, cols + 1)
+        ys = np.linspace(y0, y1, rows + 1)
+        px = np.concatenate([np.repeat(xs, 2), np.tile([x0, x1], rows + 1)])
+        py = np.concatenate([np.tile([y0, y1], cols + 1), np.repeat(ys, 2)])
+        self.lines.setData(px, py)
+        for item in self._texts:
+            self.image.plot.removeItem(item)
+        self._texts = []
+        if len(boxes) > MAX_LABELLED_PATCHES:
+            return
+        for index, (bx0, by0, bx1, by1) in enumerate(boxes):
+            text = pg.TextItem(str(index), color=(255, 255, 255), fill=(0, 0, 0, 110), anchor=(0, 0))
+            text.setPos(bx0, by0)
+            text.setZValue(2)
+            self.image.plot.addItem(text)
+            self._texts.append(text)

@@ -1,0 +1,210 @@
+"""Self-attention view: the full attention matrix of one attention set, layer and head."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+
+from mmexplorer.attention.maps import attention_matrix, patch_self_map
+from mmexplorer.gui.levels import MATRIX_PERCENTILE, matrix_levels
+from mmexplorer.gui.pg import colormap, pg
+from mmexplorer.gui.state import AppState
+from mmexplorer.gui.views.image_panel import ImagePanel
+from mmexplorer.gui.views.matrix_axes import axis_ticks, block_edges, describe, thin_ticks
+
+BLOCKS_NOTE = (" Dashed lines split [CLS] | words | patches on both axes, so the four blocks are words→words (top left), "
+               "words→patches (top right), patches→words (bottom left) and patches→patches (bottom right).")
+KIND_NAMES = {
+    "joint": "joint (text + image, one stream)",
+    "text": "text self-attention",
+    "image": "image self-attention",
+    "text_to_image": "cross: text → image",
+    "image_to_text": "cross: image → text",
+}
+
+
+class SelfAttentionView(QWidget):
+    title = "Self-attention"
+
+    def __init__(self, state: AppState, parent=None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.kind_combo = QComboBox()
+        self.kind_combo.setToolTip("Which attention set to show (queries on rows, keys on columns)")
+        self.kind_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.kind_combo.activated.connect(self._kind_picked)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.hover = QLabel(" ")
+        self.hover.setWordWrap(True)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.plot = self.graphics.addPlot()
+        self.plot.invertY(True)
+        self.plot.setMenuEnabled(False)
+        self.plot.setMouseEnabled(False, False)
+        self.plot.hideButtons()
+        self.plot.setLabel("left", "query")
+        self.plot.setLabel("bottom", "key")
+        self.matrix = pg.ImageItem()
+        self.plot.addItem(self.matrix)
+        self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=colormap("inferno"), interactive=False, width=14)
+        self.colorbar.setImageItem(self.matrix, insert_in=self.plot)
+        self.row_marker = pg.LinearRegionItem(orientation="horizontal", movable=False, brush=(0, 200, 255, 40),
+                                              pen=pg.mkPen((0, 200, 255), width=1))
+        self.row_marker.setZValue(5)
+        self.row_marker.hide()
+        self.plot.addItem(self.row_marker)
+        self._lines: list = []
+        self.plot.vb.sigResized.connect(lambda *_: self._update_ticks())
+        self.row_title = QLabel("Click a row to see that query's attention over the picture")
+        self.row_title.setWordWrap(True)
+        self.row_image = ImagePanel()
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Attention set:"))
+        top.addWidget(self.kind_combo)
+        top.addStretch(1)
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addWidget(self.row_title)
+        side_layout.addWidget(self.row_image, 1)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.label)
+        left_layout.addWidget(self.graphics, 1)
+        left_layout.addWidget(self.hover)
+        splitter.addWidget(left)
+        splitter.addWidget(side)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([3000, 2000])  # stretch factors only act on resizes; this sets the first split
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+
+        self.weights: Optional[np.ndarray] = None  # the matrix as drawn [Q, K]
+        self.row_map: Optional[np.ndarray] = None
+        self._picture = None
+        self.graphics.scene().sigMouseClicked.connect(self._clicked)
+        self.graphics.scene().sigMouseMoved.connect(self._moved)
+        state.result_changed.connect(self._refill_kinds)
+        state.result_changed.connect(self.redraw)
+        state.selection_changed.connect(self.redraw)
+        state.display_changed.connect(self.redraw)
+
+    def _refill_kinds(self) -> None:
+        record = self.state.record
+        self.kind_combo.blockSignals(True)
+        self.kind_combo.clear()
+        for kind in record.kinds:
+            self.kind_combo.addItem(KIND_NAMES.get(kind, kind), kind)
+        self.kind_combo.blockSignals(False)
+
+    def _kind_picked(self, index: int) -> None:
+        self.state.select(kind=self.kind_combo.itemData(index), query=None)
+
+    def redraw(self) -> None:
+        s = self.state
+        record, kind = s.record, s.kind
+        if record is None or kind is None or kind not in record.attention:
+            return
+        index = self.kind_combo.findData(kind)
+        if index >= 0 and index != self.kind_combo.currentIndex():
+            self.kind_combo.setCurrentIndex(index)
+        layer = s.layer_of(kind)
+        self.weights = attention_matrix(record, kind, layer, s.head_arg)
+        q, k = self.weights.shape
+        levels = matrix_levels(record, kind)
+        self.matrix.setImage(self.weights, autoLevels=False, levels=levels)
+        self.matrix.setRect(QRectF(0, 0, k, q))
+        self.colorbar.setColorMap(colormap(s.colormap))
+        self.colorbar.setLevels(values=levels)
+        self.plot.setRange(xRange=(0, k), yRange=(0, q), padding=0.01)
+        self._update_ticks()
+        self._draw_blocks(record, kind, q, k)
+        head = f"head {s.head}" if s.reduction == "head" else f"{s.reduction} over heads"
+        method_note = "" if s.method == "raw" else " (rollout and relevancy combine all layers; they apply to the cross-modal map)"
+        blocks = BLOCKS_NOTE if kind == "joint" else ""
+        self.label.setText(f"{KIND_NAMES.get(kind, kind)}, layer {layer} of {record.layers(kind)}, {head}: "
+                           f"raw softmax weights, rows sum to 1{method_note}. One colour scale for every layer and head; "
+                           f"the top {100 - MATRIX_PERCENTILE:g}% of weights (≥ {levels[1]:.3f}) saturate.{blocks}")
+        self._draw_row(record, kind, layer)
+
+    def _update_ticks(self) -> None:
+        record, kind = self.state.record, self.state.kind
+        if record is None or self.weights is None or kind not in record.attention:
+            return
+        q, k = self.weights.shape
+        rect = self.plot.vb.sceneBoundingRect()
+        self.plot.getAxis("left").setTicks([thin_ticks(axis_ticks(record, kind, 0), rect.height() / q, False)])
+        self.plot.getAxis("bottom").setTicks([thin_ticks(axis_ticks(record, kind, 1), rect.width() / k, True)])
+
+    def _draw_blocks(self, record, kind, q, k) -> None:
+        for line in self._lines:
+            self.plot.removeItem(line)
+        self._lines = []
+        pen = pg.mkPen((0, 220, 255), width=1.5, style=Qt.PenStyle.DashLine)
+        for x in block_edges(record, kind, 1):
+            self._lines.append(self.plot.addLine(x=x, pen=pen))
+        for y in block_edges(record, kind, 0):
+            self._lines.append(self.plot.addLine(y=y, pen=pen))
+
+
+    def shown_query(self, record, kind) -> int:
+        """The clicked row, or until there is one, the selected word's row (else [CLS])."""
+        if self.state.query is not None:
+            return self.state.query
+        words = record.positions(kind, 0, "text")
+        return int(words[self.state.token]) if self.state.token < len(words) else 0
+
+    def _draw_row(self, record, kind, layer) -> None:
+        s = self.state
+        query = self.shown_query(record, kind)
+        self.row_marker.setRegion((query, query + 1))
+        self.row_marker.show()
+        name = describe(record.labels(kind, 0), query)
+        self.row_map = patch_self_map(record, kind, layer, query, s.head_arg)
+        if self._picture is not s.result.image:
+            self.row_image.set_picture(s.result.image.pixels)
+            self._picture = s.result.image
+        if self.row_map is None:
+            self.row_title.setText(f"{name} attends to no image patches in this attention set")
+            self.row_image.set_map(None, record.grid, record.image_box, (0, 1), s.colormap, s.opacity)
+            return
+        hint = "" if s.query is not None else " Click any row to pick another."
+        self.row_title.setText(f"Row '{name}': its attention over the picture (same colour scale as the matrix).{hint}")
+        self.row_image.set_map(self.row_map, record.grid, record.image_box, matrix_levels(record, kind), s.colormap, s.opacity)
+        if name.startswith("p") and name[1:].isdigit():
+            self.row_image.mark_patch(int(name[1:]))
+        else:
+            self.row_image.mark_patch(None)
+
+    def _cell(self, scene_pos):
+        if self.weights is None or not self.plot.sceneBoundingRect().contains(scene_pos):
+            return None
+        point = self.plot.vb.mapSceneToView(scene_pos)
+        row, col = int(np.floor(point.y())), int(np.floor(point.x()))
+        q, k = self.weights.shape
+        return (row, col) if 0 <= row < q and 0 <= col < k else None
+
+    def _clicked(self, event) -> None:
+        cell = self._cell(event.scenePos())
+        if cell is not None:
+            self.state.select(query=cell[0])
+
+    def _moved(self, scene_pos) -> None:
+        cell = self._cell(scene_pos)
+        record, kind = self.state.record, self.state.kind
+        if cell is None or record is None:
+            self.hover.setText(" ")
+            return
+        row, col = cell
+        q_name = describe(record.labels(kind, 0), row)
+        k_name = describe(record.labels(kind, 1), col)
+        self.hover.setText(f"{q_name} → {k_name}: {self.weights[row, col]:.4f}")

@@ -1,0 +1,1 @@
+"""Small reusable widgets (inputs, chips, controls) composed by the main window."""

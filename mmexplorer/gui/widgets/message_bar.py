@@ -1,0 +1,58 @@
+"""A strip above the views that says what went wrong (or what the app did for the user)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton
+
+from mmexplorer.gui.state import AppState
+
+STYLES = {
+    "error": "background: #fdecea; color: #8a1f11; border: 1px solid #f5c2bb;",
+    "warning": "background: #fff6e0; color: #7a5200; border: 1px solid #f0d9a0;",
+    "info": "background: #eaf4fd; color: #114a7a; border: 1px solid #bcd9f2;",
+}
+INFO_MS = 6000  # info notes fade by themselves; errors stay until dismissed or fixed
+
+
+class MessageBar(QFrame):
+    def __init__(self, state: AppState, parent=None) -> None:
+        super().__init__(parent)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        close = QToolButton()
+        close.setText("✕")
+        close.setAutoRaise(True)
+        close.setToolTip("Dismiss")
+        close.clicked.connect(self.hide)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 4, 4)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(close)
+        self.level = "info"
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.hide)
+        self.hide()
+        state.message.connect(self.show_message)
+        state.result_changed.connect(self._clear_errors)
+
+    def show_message(self, text: str, level: str = "info") -> None:
+        self.level = level
+        self.label.setText(text)
+        self.setObjectName("messageBar")
+        self.setStyleSheet(f"QFrame#messageBar {{ {STYLES.get(level, STYLES['info'])} border-radius: 4px; }}")
+        self.show()
+        if level == "info":
+            self._timer.start(INFO_MS)
+        else:
+            self._timer.stop()
+
+    def _clear_errors(self) -> None:
+        if self.level == "error":
+            self.hide()
+
+    @property
+    def text(self) -> str:
+        return self.label.text() if self.isVisible() else ""

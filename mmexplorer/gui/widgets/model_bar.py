@@ -1,0 +1,118 @@
+"""Model, fusion strategy and device pickers, and the Run button."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QButtonGroup, QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
+
+from mmexplorer.config import FUSIONS
+from mmexplorer.gui.state import AppState
+
+OPEN_CHECKPOINT = "__open__"
+DEVICE_NAMES = {"auto": "Auto", "cpu": "CPU", "mps": "Apple GPU (MPS)"}
+
+
+class ModelBar(QWidget):
+    open_checkpoint = Signal()
+    run_requested = Signal()
+
+    def __init__(self, state: AppState, parent=None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.model = QComboBox()
+        self.model.setMinimumContentsLength(18)
+        self.model.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.model.setToolTip("Bundled models, your trained models (in the user models folder), or any checkpoint file")
+        self.model.activated.connect(self._model_picked)
+        self.fusion = QButtonGroup(self)
+        self.fusion.setExclusive(True)
+        self.fusion_buttons: dict[str, QPushButton] = {}
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.addWidget(QLabel("Model:"))
+        layout.addWidget(self.model)
+        layout.addSpacing(10)
+        layout.addWidget(QLabel("Fusion:"))
+        for fusion in FUSIONS:
+            button = QPushButton(fusion)
+            button.setCheckable(True)
+            button.clicked.connect(lambda _=False, f=fusion: self._fusion_picked(f))
+            self.fusion.addButton(button)
+            self.fusion_buttons[fusion] = button
+            layout.addWidget(button)
+        layout.addSpacing(10)
+        layout.addWidget(QLabel("Device:"))
+        self.device = QComboBox()
+        self.device.setToolTip("Where the model runs; Auto picks a GPU when there is one")
+        self.device.activated.connect(lambda i: state.set_inputs(device=self.device.itemData(i)))
+        layout.addWidget(self.device)
+        layout.addStretch(1)
+        self.run = QPushButton("Run")
+        self.run.setToolTip("Run the model again on the current picture and text (Ctrl+R)")
+        self.run.clicked.connect(self.run_requested)
+        layout.addWidget(self.run)
+        self.refill()
+        state.catalog_changed.connect(self.refill)
+        state.inputs_changed.connect(self.sync)
+        state.model_info_changed.connect(self.sync)
+        state.result_changed.connect(self.sync)  # a CPU fallback changes the device without a new request
+
+    def refill(self) -> None:
+        catalog = self.state.catalog
+        self.model.clear()
+        if catalog is not None:
+            for entry in catalog.models:
+                self.model.addItem(f"{entry.name}  ({entry.fusion}, {entry.source})", entry.name)
+            if not catalog.models and not self.state.model:
+                self.model.addItem("no models installed", "")
+            if self.state.model and catalog.find(self.state.model) is None:
+                self.model.addItem(f"{self.state.model}  (file)", self.state.model)
+        else:
+            self.model.addItem("loading models…", "")
+        self.model.addItem("Open checkpoint…", OPEN_CHECKPOINT)
+        self.device.clear()
+        for device in (catalog.devices if catalog else ("auto", "cpu")):
+            self.device.addItem(DEVICE_NAMES.get(device, device.upper()), device)
+        for fusion, button in self.fusion_buttons.items():
+            entry = catalog.for_fusion(fusion) if catalog else None
+            button.setEnabled(entry is not None)
+            button.setToolTip(
+                f"Switch to {entry.name} ({fusion} fusion) and probe the same input" if entry
+                else f"No {fusion} model installed; train one: mmexplorer train --fusion {fusion} --out {fusion}.safetensors"
+            )
+        self.sync()
+
+    def sync(self) -> None:
+        """Show the state's current model, fusion and device."""
+        index = self.model.findData(self.state.model)
+        if index < 0 and self.state.model is not None and self.state.catalog is not None:
+            self.model.insertItem(self.model.count() - 1, f"{self.state.model}  (file)", self.state.model)
+            index = self.model.findData(self.state.model)
+        if index >= 0:
+            self.model.setCurrentIndex(index)
+        index = self.device.findData(self.state.device)
+        if index >= 0:
+            self.device.setCurrentIndex(index)
+        info = self.state.model_info
+        fusion = info.fusion if info else None
+        if fusion is None and self.state.catalog and self.state.model:
+            entry = self.state.catalog.find(self.state.model)
+            fusion = entry.fusion if entry else None
+        for name, button in self.fusion_buttons.items():
+            button.setChecked(name == fusion)
+
+    def _model_picked(self, index: int) -> None:
+        data = self.model.itemData(index)
+        if data == OPEN_CHECKPOINT:
+            self.sync()  # keep showing the current model until a file is chosen
+            self.open_checkpoint.emit()
+        elif data:
+            self.state.set_inputs(model=data)
+
+    def _fusion_picked(self, fusion: str) -> None:
+        info = self.state.model_info
+        if info is not None and info.fusion == fusion and self.state.model in (info.name, info.path):
+            return  # already there
+        entry = self.state.catalog.for_fusion(fusion) if self.state.catalog else None
+        if entry is not None:
+            self.state.set_inputs(model=entry.name)

@@ -1,0 +1,72 @@
+"""The words of the text as the model sees them, one chip each; click a chip to focus on that word."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QWidget
+
+from mmexplorer.gui.state import AppState
+from mmexplorer.gui.widgets.flow_layout import FlowLayout
+
+CHIP_STYLE = """
+QPushButton { border: 1px solid #9aa; border-radius: 9px; padding: 2px 8px; background: #f4f6f8; }
+QPushButton:checked { background: #e07b39; color: white; border-color: #b85e22; }
+QPushButton[unk="true"] { border: 1px dashed #c33; color: #a22; background: #fff1f1; }
+QPushButton[unk="true"]:checked { background: #c33; color: white; }
+QLabel#truncated { color: #a22; font-style: italic; }
+"""
+
+
+class TokenChips(QWidget):
+    def __init__(self, state: AppState, parent=None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.setStyleSheet(CHIP_STYLE)
+        self.flow = FlowLayout(self)
+        self.chips: list[QPushButton] = []
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        state.text_changed.connect(self.rebuild)
+        state.result_changed.connect(self.rebuild)
+        state.selection_changed.connect(self._check)
+
+    def words(self) -> tuple[list[tuple[str, bool]], int, int]:
+        """([(surface, is_unk)], words dropped by truncation, max words) as the current model sees the text."""
+        encoding = self.state.encoding()
+        if encoding is not None:
+            max_len = self.state.tokenizer.max_len
+            return [(t.surface, t.is_unk) for t in encoding.tokens], encoding.dropped, max_len
+        record = self.state.record
+        if record is not None:
+            return list(zip(record.tokens, record.token_unk)), int(record.truncated), len(record.tokens)
+        return [], 0, 0
+
+    def rebuild(self) -> None:
+        while self.flow.count():
+            item = self.flow.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        self.chips = []
+        words, dropped, max_len = self.words()
+        if not words:
+            waiting = self.state.tokenizer is None and self.state.text.strip()
+            self.flow.addWidget(QLabel("(the words appear once a model is loaded)" if waiting else "(no words yet: type a sentence above)"))
+        for index, (surface, unk) in enumerate(words):
+            chip = QPushButton(f"[UNK] {surface}" if unk else surface)
+            chip.setCheckable(True)
+            chip.setProperty("unk", "true" if unk else "false")
+            chip.setToolTip(
+                f"'{surface}' is not in the model's vocabulary: the model sees [UNK]" if unk
+                else f"word {index}: click to see where it looks"
+            )
+            chip.clicked.connect(lambda _=False, i=index: self.state.select(token=i))
+            self.flow.addWidget(chip)
+            self.chips.append(chip)
+        if dropped:
+            note = QLabel(f"… {dropped} more word(s) cut: the model reads at most {max_len}")
+            note.setObjectName("truncated")
+            self.flow.addWidget(note)
+        self._check()
+        self.updateGeometry()
+
+    def _check(self) -> None:
+        for index, chip in enumerate(self.chips):
+            chip.setChecked(index == self.state.token)

@@ -1,0 +1,150 @@
+"""The probe worker: a QObject living in its own QThread, the only owner of the model.
+
+Requests arrive through a queued signal; the newest one wins (requests that
+arrive while a probe runs are merged into one), and every result carries the
+id of the request it answers so the GUI can drop stale ones. The engine (and
+with it torch) is imported here, in the worker thread, never at module level.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from typing import Optional
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from mmexplorer.gui.messages import Catalog, ModelEntryInfo, ModelInfo, ProbeRequest, ProbeResult
+
+
+class ProbeWorker(QObject):
+    catalog_ready = Signal(object)  # Catalog
+    model_loaded = Signal(object)  # ModelInfo
+    started = Signal(int)  # request id, when a probe really starts running
+    finished = Signal(object)  # ProbeResult
+    failed = Signal(int, str)  # request id, a one-line message
+    notice = Signal(str)  # something the user should know (e.g. a CPU fallback)
+    device_fallback = Signal(str)  # the device the worker switched to
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._pending: Optional[ProbeRequest] = None
+        self._model = None
+        self._model_key: Optional[tuple[str, str]] = None  # (checkpoint path, requested device)
+        self.runs = 0  # probes actually run (tests count them)
+
+    # -- catalog -------------------------------------------------------
+    @Slot()
+    def refresh_catalog(self) -> None:
+        try:
+            from mmexplorer.engine.catalog import default_model_name, list_models
+            from mmexplorer.engine.device import available_devices
+
+            models = tuple(ModelEntryInfo(e.name, e.fusion, e.path, e.source) for e in list_models())
+            self.catalog_ready.emit(Catalog(models, tuple(available_devices()), default_model_name()))
+        except Exception as exc:  # the engine itself failed to import: say so instead of dying silently
+            message = f"the engine could not start: {type(exc).__name__}: {exc}"
+            self.catalog_ready.emit(Catalog((), ("auto", "cpu"), None, error=message))
+
+    # -- requests ------------------------------------------------------
+    @Slot(object)
+    def submit(self, request: ProbeRequest) -> None:
+        # Requests queued behind a running probe all land here before the first
+        # drain runs, so only the newest is kept.
+        self._pending = request
+        QTimer.singleShot(0, self._drain)
+
+    @Slot()
+    def _drain(self) -> None:
+        request, self._pending = self._pending, None
+        if request is not None:
+            self._run(request)
+
+    def _run(self, request: ProbeRequest) -> None:
+        self.started.emit(request.id)
+        self.runs += 1
+        t0 = time.perf_counter()
+        try:
+            record, device = self._probe_with_fallback(request)
+        except Exception as exc:
+            self.failed.emit(request.id, self._describe(exc))
+            return
+        self.finished.emit(ProbeResult(request.id, record, request.image, request.text, time.perf_counter() - t0, device))
+
+    def _probe_with_fallback(self, request: ProbeRequest):
+        from mmexplorer.engine.device import is_out_of_memory
+
+        try:
+            return self._probe(request, request.device), self._device_name()
+        except Exception as exc:
+            if not is_out_of_memory(exc) or request.device == "cpu":
+                raise
+        lost = request.device if request.device != "auto" else "the GPU"
+        self._forget_model()
+        self.notice.emit(f"Out of memory on {lost}: this probe ran on the CPU instead")
+        self.device_fallback.emit("cpu")
+        return self._probe(request, "cpu"), "cpu"
+
+    # -- engine calls (overridable in tests) -----------------------------
+    def _probe(self, request: ProbeRequest, device: str):
+        from mmexplorer.data.sample import make_sample
+        from mmexplorer.engine.probe import probe
+
+        model = self._load(request.model, device)
+        sample = make_sample(request.image, request.text, model.tokenizer)
+        return probe(model, sample, relevancy=True)
+
+    def _load(self, name: str, device: str):
+        from mmexplorer.engine.catalog import resolve
+        from mmexplorer.engine.probe import load_model
+
+        entry = resolve(name)
+        key = (entry.path, device)
+        if key != self._model_key:
+            self._forget_model()
+            model, _ = load_model(entry.path, device)  # by path; `entry` keeps its catalog source
+            self._model, self._model_key = model, key
+            self.model_loaded.emit(self._describe_model(model, entry, device))
+        return self._model
+
+    def _forget_model(self) -> None:
+        self._model, self._model_key = None, None
+        try:
+            import torch
+
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+        except Exception:
+            pass
+
+    def _device_name(self) -> str:
+        if self._model is None:
+            return "cpu"
+        return str(next(self._model.parameters()).device)
+
+    @staticmethod
+    def _describe_model(model, entry, device: str) -> ModelInfo:
+        return ModelInfo(
+            name=entry.name,
+            fusion=model.cfg.fusion,
+            path=entry.path,
+            source=entry.source,
+            device=str(next(model.parameters()).device),
+            parameters=sum(p.numel() for p in model.parameters()),
+            has_cross_modal_attention=bool(model.has_cross_modal_attention),
+            config_json=model.cfg.to_json(),
+        )
+
+    @staticmethod
+    def _describe(exc: Exception) -> str:
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        # Bad images, checkpoints, configs and unknown models are all ValueErrors with a readable message.
+        if isinstance(exc, ValueError):
+            return text or type(exc).__name__
+        traceback.print_exc()  # a genuine fault: keep the trace for whoever runs it from a terminal
+        return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+    def shutdown(self) -> None:
+        """Called in the worker thread just before it stops: drop queued work and the model."""
+        self._pending = None
+        self._model, self._model_key = None, None

@@ -1,0 +1,111 @@
+"""Fixtures for the explorer tests: tiny random models in a private models folder, and leak checks."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import gc  # noqa: E402
+import threading  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from PIL import Image  # noqa: E402
+
+FUSIONS = ("early", "cross", "hybrid", "late", "contrastive")
+
+
+@pytest.fixture(scope="session")
+def model_home(tmp_path_factory):
+    """MMEXPLORER_HOME with one tiny random model per fusion strategy, named test-<fusion>."""
+    import torch
+
+    from mmexplorer.config import load_variant
+    from mmexplorer.models import build_model
+    from mmexplorer.models.checkpoint import save_checkpoint
+
+    home = tmp_path_factory.mktemp("home")
+    for fusion in FUSIONS:
+        torch.manual_seed(0)
+        cfg = load_variant(fusion).replace(
+            name=f"test-{fusion}", image_size=64, patch_size=16, width=32, depth=2, unimodal_depth=1, heads=2
+        )
+        save_checkpoint(build_model(cfg), home / "models" / f"test-{fusion}.safetensors")
+    return home
+
+
+@pytest.fixture(autouse=True)
+def private_models(monkeypatch, model_home, tmp_path):
+    """Only the tiny models are listed: the bundled folder is swapped for an empty one."""
+    import mmexplorer.engine.catalog as catalog
+
+    empty = tmp_path / "no-bundled-models"
+    empty.mkdir()
+    monkeypatch.setenv("MMEXPLORER_HOME", str(model_home))
+    monkeypatch.setattr(catalog, "BUNDLED_MODELS", empty)
+    return model_home
+
+
+@pytest.fixture
+def settings(tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from mmexplorer.gui.settings import Settings
+
+    return Settings(QSettings(str(tmp_path / "explorer.ini"), QSettings.Format.IniFormat))
+
+
+@pytest.fixture
+def make_explorer(qtbot, settings, no_leaks):
+    """Build an explorer (optionally with a given worker), start it and wait for its first probe."""
+    from mmexplorer.gui.app import Explorer, Options
+
+    made = []
+
+    def make(model="test-early", worker=None, wait=True, persist=False, **options):
+        explorer = Explorer(Options(model=model, persist=persist, **options), settings=settings, worker=worker)
+        qtbot.addWidget(explorer.window)
+        made.append(explorer)
+        no_leaks.append(explorer)
+        failures = []
+        explorer.client.failed.connect(failures.append)
+        explorer.start()
+        if wait:
+            qtbot.waitUntil(lambda: explorer.state.result is not None or bool(failures), timeout=60_000)
+            assert not failures, f"the first probe failed: {failures}"
+        return explorer
+
+    yield make
+    for explorer in made:
+        explorer.window.close()
+
+
+@pytest.fixture
+def no_leaks(qapp):
+    """Fail a test that leaves a probe thread running, a debounce timer armed or a window open."""
+    from PySide6.QtWidgets import QApplication
+
+    explorers = []
+    before_threads = set(threading.enumerate())
+    before_windows = {id(w) for w in QApplication.topLevelWidgets() if w.isVisible()}
+    yield explorers
+    for explorer in explorers:
+        explorer.window.close()
+        assert not explorer.client.thread.isRunning(), "the probe thread is still running"
+        assert not explorer.client._timer.isActive(), "a debounce timer is still armed"
+    QApplication.processEvents()
+    gc.collect()
+    left = [w for w in QApplication.topLevelWidgets() if w.isVisible() and id(w) not in before_windows]
+    assert not left, f"windows left open: {left}"
+    extra = [t for t in threading.enumerate() if t not in before_threads and t.is_alive()]
+    assert not extra, f"threads left running: {extra}"
+
+
+@pytest.fixture
+def picture_file(tmp_path):
+    """A non-square PNG with some structure."""
+    h, w = 60, 96
+    yy, xx = np.mgrid[0:h, 0:w]
+    pixels = np.stack([(xx * 255 // w), (yy * 255 // h), ((xx + yy) % 32) * 8], axis=-1).astype(np.uint8)
+    path = tmp_path / "picture.png"
+    Image.fromarray(pixels).save(path)
+    return path

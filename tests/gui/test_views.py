@@ -1,0 +1,168 @@
+"""Switching focus redraws from the cached record; only new inputs run the model."""
+
+import numpy as np
+
+from .gui_tools import expected_map, shown_map
+from mmexplorer.attention.maps import attention_matrix, patch_token_scores, patch_self_map
+from mmexplorer.attention.positions import similarity_to_patch
+
+
+def test_focus_changes_redraw_without_running_the_model(make_explorer, qtbot):
+    explorer = make_explorer(text="a red circle and a blue square")
+    state, runs = explorer.state, explorer.client.worker.runs
+    seen = [shown_map(explorer).copy()]
+    for change in (dict(token=2), dict(layer=0), dict(reduction="head", head=1), dict(head=0),
+                   dict(reduction="max"), dict(method="rollout", reduction="mean"), dict(method="relevancy")):
+        state.select(**change)
+        np.testing.assert_array_equal(shown_map(explorer), expected_map(state))
+        assert not any(np.array_equal(shown_map(explorer), before) for before in seen), change
+        seen.append(shown_map(explorer).copy())
+    qtbot.wait(350)  # past the debounce
+    assert explorer.client.worker.runs == runs
+
+
+def test_patch_click_shows_scores_for_every_word(make_explorer, qtbot):
+    explorer = make_explorer(text="a red circle")
+    view, state = explorer.window.views["cross"], explorer.state
+    view.image.patch_clicked.emit(5)
+    assert state.patch == 5
+    expected, _ = patch_token_scores(state.record, 5, state.layer_of(state.record.cross_kind), state.head_arg, state.method)
+    np.testing.assert_array_equal(view.scores, expected)
+    assert len(view.scores) == 3
+
+
+def test_fusion_switch_reprobes_the_same_input(make_explorer, qtbot):
+    explorer = make_explorer(text="a red circle and a blue square")
+    window, state = explorer.window, explorer.state
+    image, runs = state.image, explorer.client.worker.runs
+    for fusion in ("cross", "late", "contrastive", "hybrid"):
+        with qtbot.waitSignal(explorer.client.finished, timeout=60_000):
+            window.model_bar.fusion_buttons[fusion].click()
+        runs += 1
+        assert explorer.client.worker.runs == runs
+        record = state.record
+        assert record.fusion == fusion and state.result.image is image
+        assert window.model_bar.fusion_buttons[fusion].isChecked()
+        np.testing.assert_array_equal(shown_map(explorer), expected_map(state))
+        note = window.views["cross"].note.text()
+        if fusion in ("late", "contrastive"):
+            assert "NO cross-modal attention" in note
+        branches = window.views["cross"].branches
+        assert branches.isVisibleTo(window) == (fusion in ("late", "hybrid"))
+        if fusion in ("late", "hybrid"):
+            np.testing.assert_allclose(branches.contributions, record.outputs["branches"]["contributions"])
+    assert "similarity" in explorer.window.views["cross"].label.text() or state.record.fusion != "contrastive"
+    # clicking the strategy already shown does not run the model again
+    window.model_bar.fusion_buttons["hybrid"].click()
+    qtbot.wait(350)
+    assert explorer.client.worker.runs == runs
+
+
+def test_contrastive_maps_are_labelled_similarity(make_explorer):
+    explorer = make_explorer(model="test-contrastive")
+    label = explorer.window.views["cross"].label.text()
+    assert "similarity" in label and "not attention" in label
+    np.testing.assert_array_equal(shown_map(explorer), explorer.state.record.similarity[explorer.state.token])
+
+
+def test_self_attention_view_holds_the_selected_matrix(make_explorer):
+    explorer = make_explorer(model="test-cross")
+    view, state = explorer.window.views["self"], explorer.state
+    record = state.record
+    for kind in record.kinds:
+        state.select(kind=kind, layer=0, reduction="head", head=1)
+        np.testing.assert_array_equal(view.weights, attention_matrix(record, kind, 0, 1))
+    state.select(kind="image", query=3)
+    np.testing.assert_array_equal(view.row_map, patch_self_map(record, "image", 0, 3, 1))
+    state.select(kind="text", query=1)
+    assert view.row_map is None  # text queries have no patch columns in text self-attention
+
+
+def test_joint_matrix_marks_the_modality_blocks(make_explorer):
+    explorer = make_explorer(model="test-early", text="a red circle")
+    state = explorer.state
+    state.select(kind="joint")
+    view = explorer.window.views["self"]
+    positions = sorted({line.value() for line in view._lines})
+    assert positions == [1, 4]  # [CLS] | 3 words | patches, on both axes
+
+
+def test_patches_view_and_heads_overview(make_explorer):
+    explorer = make_explorer(model="test-early")
+    state = explorer.state
+    patches = explorer.window.views["patches"]
+    patches.image.patch_clicked.emit(6)
+    assert state.patch == 6
+    np.testing.assert_allclose(patches.similarity, similarity_to_patch(state.record.patch_positions, 6, state.record.grid))
+    heads = explorer.window.views["heads"]
+    layers, n_heads = state.record.layers("joint"), state.record.heads
+    assert set(heads.thumbs) == {(l, h) for l in range(layers) for h in range(n_heads)}
+    box = heads.boxes[(1, 0)]
+    class Click:  # the scene click the view listens to, at the centre of one thumbnail
+        def scenePos(self):
+            return box.sceneBoundingRect().center()
+    heads._clicked(Click())
+    assert (state.layer, state.head, state.reduction) == (1, 0, "head")
+
+
+def test_arrow_keys_step_words_but_not_in_the_text_box(make_explorer, qtbot):
+    from PySide6.QtCore import Qt
+
+    explorer = make_explorer(text="a red circle")
+    window, state = explorer.window, explorer.state
+    state.select(token=0)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    window.tabs.setFocus()
+    qtbot.keyClick(window.tabs, Qt.Key.Key_Right)
+    assert state.token == 1
+    box = window.inputs.text
+    box.setFocus()
+    box.setCursorPosition(5)
+    qtbot.keyClick(box, Qt.Key.Key_Left)
+    assert box.cursorPosition() == 4 and state.token == 1  # the cursor moved, the word did not
+    window.tabs.setFocus()
+    qtbot.keyClick(window.tabs, Qt.Key.Key_PageUp)  # from the last layer (1) down to 0
+    assert state.layer == 0
+    qtbot.keyClick(window.tabs, Qt.Key.Key_PageDown)
+    assert state.layer == 1
+
+
+def test_keyboard_steps_token_and_layer(make_explorer, qtbot):
+    explorer = make_explorer(text="a red circle")
+    window, state = explorer.window, explorer.state
+    assert state.token == 1  # the first screen focuses the first content word, not "a"
+    state.select(token=0)
+    window.step_token(1)
+    assert state.token == 1
+    window.step_token(-2)
+    assert state.token == 2  # wraps around
+    state.select(layer=1)
+    window.step_layer(-1)
+    assert state.layer == 0
+    window.step_layer(-1)
+    assert state.layer == 0
+
+
+def test_colour_levels_stay_fixed_across_layers_and_heads(make_explorer):
+    explorer = make_explorer(model="test-cross", text="a red circle")
+    view, state, record = explorer.window.views["cross"], explorer.state, explorer.state.record
+    rows = record.positions("text_to_image", 0, "text")
+    top = max(float(a[:, rows][:, :, record.positions("text_to_image", 1, "image")].max()) for a in record.attention["text_to_image"])
+    seen = set()
+    for layer in range(record.layers("text_to_image")):
+        for head in range(record.heads):
+            state.select(layer=layer, reduction="head", head=head)
+            seen.add(tuple(view.image.colorbar.levels()))
+            assert tuple(view.image.overlay.getLevels()) == (0.0, top)
+    assert seen == {(0.0, top)}
+
+
+def test_hover_reads_the_value_under_the_pointer(make_explorer):
+    explorer = make_explorer(text="a red circle")
+    view = explorer.window.views["cross"]
+    view.image.patch_hovered.emit(9)
+    value = float(view.image.map[9 // explorer.state.record.grid[1], 9 % explorer.state.record.grid[1]])
+    assert view.hover.text().startswith("patch p9 (row 2, col 1)") and f"{value:.4f}" in view.hover.text()
+    view.image.patch_hovered.emit(-1)
+    assert view.hover.text().strip() == ""
