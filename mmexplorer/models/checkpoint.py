@@ -6,6 +6,8 @@ files are read only with torch.load(weights_only=True).
 
 from __future__ import annotations
 
+import warnings
+
 import json
 import os
 import tempfile
@@ -71,7 +73,9 @@ def read_checkpoint(path: str | os.PathLike) -> tuple[ModelConfig, dict, dict]:
 
 def _read_torch(path: Path) -> tuple[ModelConfig, dict, dict]:
     try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. the pickle-protocol notice of a file we may refuse anyway
+            obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
         first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
         raise CheckpointError(f"{path} was refused: only plain tensors and configs are loaded, never code ({first})") from None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -46,7 +47,9 @@ class ViTArch:
 def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
     """Tensors of a saved state dict (also accepts {"model": ...} / {"state_dict": ...} and DataParallel's "module.")."""
     try:
-        obj = torch.load(str(path), map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. the pickle-protocol notice of a file we may refuse anyway
+            obj = torch.load(str(path), map_location="cpu", weights_only=True)
     except Exception as exc:  # not a torch file, or it holds objects weights_only refuses
         raise ExternalModelError(f"{path} is not a weights-only torch state dict ({type(exc).__name__})") from None
     for key in ("model", "state_dict"):
