@@ -14,6 +14,7 @@ from mmexplorer.gui.probe_client import ProbeClient
 from mmexplorer.gui.samples import FALLBACK_TEXT, list_samples
 from mmexplorer.gui.settings import Settings
 from mmexplorer.gui.state import AppState
+from mmexplorer.gui.tools import Tools
 from mmexplorer.gui.worker import ProbeWorker
 
 NO_MODELS = (
@@ -57,6 +58,7 @@ class Explorer(QObject):
         self.state = AppState()
         self.client = ProbeClient(self.state, worker)
         self.window = MainWindow(self.state, self.client, self.settings)
+        self.tools = Tools(self.state, self.window, self.client, self)
         self._drawn_once = False
         self.state.catalog_changed.connect(self._catalog_ready)
         self.state.result_changed.connect(self._result_drawn)

@@ -1,0 +1,181 @@
+"""File › Export figure / Export bundle, and Edit › Copy view.
+
+Figures are drawn with matplotlib (mmexplorer.export) from the immutable
+record on a worker pool, so the window stays responsive; the settings are
+taken from what the user is looking at.
+"""
+
+from __future__ import annotations
+
+import datetime
+import tempfile
+import traceback
+from pathlib import Path
+from typing import Callable, Optional
+
+import numpy as np
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog
+
+from mmexplorer.gui.state import AppState
+
+FIGURE_FILTER = "PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)"
+# explorer tab -> exported view
+TAB_TO_VIEW = {"cross": "overlay", "self": "matrix", "patches": "positions", "heads": "heads"}
+
+
+class _Signals(QObject):
+    done = Signal(str)  # path written
+    failed = Signal(str)
+
+
+class _Job(QRunnable):
+    def __init__(self, work: Callable[[], Path], signals: _Signals) -> None:
+        super().__init__()
+        self.work, self.signals = work, signals
+
+    def run(self) -> None:
+        try:
+            self.signals.done.emit(str(self.work()))
+        except Exception as exc:  # reported in the window, never raised into Qt
+            traceback.print_exc()
+            self.signals.failed.emit(f"export failed: {exc}")
+
+
+class ExportActions(QObject):
+    exported = Signal(str)  # a figure or bundle was written
+
+    def __init__(self, state: AppState, window, parent=None,
+                 ask_figure_path: Optional[Callable[[], Optional[str]]] = None,
+                 ask_folder: Optional[Callable[[], Optional[str]]] = None,
+                 ask_dpi: Optional[Callable[[], Optional[int]]] = None) -> None:
+        super().__init__(parent)
+        self.state, self.window = state, window
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+        self.signals = _Signals()
+        self.signals.done.connect(self._done)
+        self.signals.failed.connect(lambda m: self.state.post_message(m, "error"))
+        self.ask_figure_path = ask_figure_path or self._ask_figure_path
+        self.ask_folder = ask_folder or self._ask_folder
+        self.ask_dpi = ask_dpi or self._ask_dpi
+
+    # -- what to export ----------------------------------------------------
+    def current_tab(self) -> str:
+        widget = self.window.tabs.currentWidget()
+        return next((name for name, w in self.window.views.items() if w is widget), "")
+
+    def figure_settings(self, dpi: int = 300):
+        from mmexplorer.export import FigureSettings
+
+        s, record = self.state, self.state.record
+        view = TAB_TO_VIEW.get(self.current_tab(), "overlay")
+        head = s.head_arg if s.head_arg != "min" else "mean"  # figures offer one head, mean or max
+        if view == "matrix":
+            return FigureSettings(view="matrix", kind=s.kind, layer=s.layer_of(s.kind), head=head, token=s.token, dpi=dpi)
+        if view == "overlay":
+            layer = s.layer_of(record.cross_kind) if record is not None and record.cross_kind else None
+            return FigureSettings(view="overlay", token=s.token, layer=layer, head=head, method=s.method, dpi=dpi)
+        if view == "heads":
+            return FigureSettings(view="heads", token=s.token, dpi=dpi)
+        return FigureSettings(view=view, patch=s.patch, dpi=dpi)
+
+    @staticmethod
+    def _render(record, pixels, settings):
+        """-> (figure, resolved settings); runs on the pool, on values taken on the GUI thread."""
+        from mmexplorer.export import render_figure
+        from mmexplorer.export.settings import resolve_settings
+
+        resolved = resolve_settings(record, settings)
+        return render_figure(record, pixels, resolved), resolved
+
+    # -- actions -----------------------------------------------------------
+    def export_figure(self) -> bool:
+        if self.state.result is None:
+            self.state.post_message("Nothing to export yet: wait for the first probe.", "warning")
+            return False
+        path = self.ask_figure_path()
+        if not path:
+            return False
+        dpi = 300
+        if path.lower().endswith(".png"):
+            dpi = self.ask_dpi()
+            if dpi is None:
+                return False
+        settings = self.figure_settings(dpi)
+        record, pixels = self.state.result.record, self.state.result.image.pixels
+
+        def work() -> Path:
+            from mmexplorer.export import save_figure
+
+            fig, resolved = self._render(record, pixels, settings)
+            return save_figure(fig, path, dpi=resolved.dpi, force=True)  # the dialog already asked before replacing
+
+        self.pool.start(_Job(work, self.signals))
+        return True
+
+    def export_bundle(self) -> bool:
+        if self.state.result is None:
+            self.state.post_message("Nothing to export yet: wait for the first probe.", "warning")
+            return False
+        folder = self.ask_folder()
+        if not folder:
+            return False
+        result, info = self.state.result, self.state.model_info
+        settings = self.figure_settings()
+        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+        target = Path(folder) / f"{result.record.model}-{settings.view}-{stamp}"
+
+        def work() -> Path:
+            from PIL import Image
+
+            from mmexplorer.export import BundleInputs, write_bundle
+            from mmexplorer.export.save import figure_bytes
+
+            image_path = result.image.source
+            if not Path(image_path).is_file():  # pasted or dropped pixels: keep them as a PNG
+                tmp = Path(tempfile.mkdtemp(prefix="mmexplorer-")) / "input.png"
+                Image.fromarray(np.asarray(result.image.pixels)).save(tmp)
+                image_path = str(tmp)
+            fig, resolved = self._render(result.record, result.image.pixels, settings)
+            inputs = BundleInputs(
+                model=self.state.model or result.record.model,
+                image=image_path,
+                text=result.text,
+                model_path=info.path if info else None,
+                device=str(result.record.meta.get("device", "cpu")),
+            )
+            return write_bundle(target, figure_bytes(fig, "png", resolved.dpi), result.record, resolved, inputs, fmt="png")
+
+        self.pool.start(_Job(work, self.signals))
+        return True
+
+    def copy_view(self) -> bool:
+        widget = self.window.tabs.currentWidget()
+        if widget is None:
+            return False
+        QApplication.clipboard().setPixmap(widget.grab())
+        self.state.post_message("The current view is on the clipboard.", "info")
+        return True
+
+    def wait(self, ms: int = 60_000) -> bool:
+        return self.pool.waitForDone(ms)
+
+    def _done(self, path: str) -> None:
+        self.state.post_message(f"Exported {path}", "info")
+        self.exported.emit(path)
+
+    # -- dialogs -----------------------------------------------------------
+    def _ask_figure_path(self) -> Optional[str]:
+        view = TAB_TO_VIEW.get(self.current_tab(), "overlay")
+        path, chosen = QFileDialog.getSaveFileName(self.window, "Export figure", f"{view}.pdf", FIGURE_FILTER)
+        if path and not Path(path).suffix:
+            path += "." + chosen.split("*.")[-1].rstrip(")")
+        return path or None
+
+    def _ask_folder(self) -> Optional[str]:
+        return QFileDialog.getExistingDirectory(self.window, "Export bundle into folder") or None
+
+    def _ask_dpi(self) -> Optional[int]:
+        dpi, ok = QInputDialog.getInt(self.window, "Resolution", "Dots per inch:", 300, 72, 1200, 50)
+        return dpi if ok else None

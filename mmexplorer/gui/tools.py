@@ -1,0 +1,92 @@
+"""The explorer's tools beyond the views: training, comparison and export, attached to the window.
+
+Kept out of the main window so it stays a composition of widgets: this module
+adds two tabs and a few menu entries and wires them to the app state.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QKeySequence
+
+from mmexplorer.gui.compare.panel import ComparePanel
+from mmexplorer.gui.export_actions import ExportActions
+from mmexplorer.gui.training.panel import TrainingPanel
+
+
+def _user_models_dir() -> Path:
+    from mmexplorer.engine.paths import user_models_dir  # plain paths; no torch behind it
+
+    return user_models_dir()
+
+
+class Tools(QObject):
+    def __init__(self, state, window, client, parent=None) -> None:
+        super().__init__(parent)
+        self.state, self.window, self.client = state, window, client
+        self.training = TrainingPanel(_user_models_dir)
+        self.compare = ComparePanel()
+        self.export = ExportActions(state, window, self)
+        window.add_view("train", self.training, "Train")
+        window.add_view("compare", self.compare, "Compare")
+        self._pending_model: str | None = None
+
+        self.training.model_trained.connect(self._model_trained)
+        state.catalog_changed.connect(self._catalog_changed)
+        state.result_changed.connect(self._feed_compare)
+        window.tabs.currentChanged.connect(self._tab_changed)
+        window.closing.connect(self.shutdown)
+        self._menus()
+
+    def _menus(self) -> None:
+        bar = self.window.menuBar()
+        file_menu = next((a.menu() for a in bar.actions() if a.text().replace("&", "") == "File"), None) or bar.addMenu("&File")
+        first = file_menu.actions()[-2] if len(file_menu.actions()) >= 2 else None  # before "Quit"
+        for text, slot, keys in (
+            ("&Export figure…", self.export.export_figure, "Ctrl+E"),
+            ("Export &bundle (figure + data + settings)…", self.export.export_bundle, "Ctrl+Shift+E"),
+        ):
+            action = QAction(text, self.window)
+            action.setShortcut(QKeySequence(keys))
+            action.triggered.connect(slot)
+            file_menu.insertAction(first, action) if first is not None else file_menu.addAction(action)
+        edit = bar.addMenu("&Edit")
+        copy = QAction("&Copy view as image", self.window)
+        copy.setShortcut(QKeySequence("Ctrl+Shift+C"))
+        copy.triggered.connect(self.export.copy_view)
+        edit.addAction(copy)
+
+    # -- wiring --------------------------------------------------------------
+    def _model_trained(self, path: str) -> None:
+        self._pending_model = Path(path).stem
+        self.client.refresh_catalog()
+
+    def _catalog_changed(self) -> None:
+        catalog = self.state.catalog
+        if catalog is None:
+            return
+        self.training.set_devices(catalog.devices)
+        # compare every bundled and user model (external ones are large; they are opened one at a time)
+        self.compare.set_models([(m.name, m.path) for m in catalog.models if m.source in ("bundled", "user")])
+        if self._pending_model and catalog.find(self._pending_model):
+            name, self._pending_model = self._pending_model, None
+            self.state.set_inputs(model=name)  # explore the new model at once
+            self.state.post_message(f"Trained model '{name}' loaded; it is in the model list.", "info")
+
+    def _feed_compare(self) -> None:
+        result = self.state.result
+        if result is not None:
+            self.compare.set_input(result.image, result.text, self.state.device, self.state.token)
+            if self.window.tabs.currentWidget() is self.compare:
+                self.compare.run()  # the comparison is on screen: keep it current
+
+    def _tab_changed(self, index: int) -> None:
+        if self.window.tabs.widget(index) is self.compare:
+            self._feed_compare()
+
+    def shutdown(self) -> None:
+        self.training.shutdown()
+        self.compare.shutdown()
+        self.export.wait()
