@@ -9,6 +9,7 @@ from mmexplorer.gui.clock import Stopwatch
 from mmexplorer.gui.display import display_problem
 
 VIEWS = ("cross", "self", "patches", "heads", "model")
+TOOL_VIEWS = ("train", "compare")  # tabs added by gui.tools
 SCREENSHOT_TIMEOUT_S = 300  # a screenshot run never hangs: it gives up and says so
 PAINT_MS = 400  # after the first probe, time for every view to finish painting before the grab
 
@@ -19,7 +20,7 @@ def add_arguments(p) -> None:
     p.add_argument("--text", help="the sentence")
     p.add_argument("--device", help="auto, cpu, cuda, cuda:N, mps (default: auto, or the last one used)")
     p.add_argument("--token", help="the word (or its index) to focus first (default: the first word that is not a, the, and, ...)")
-    p.add_argument("--view", choices=VIEWS, default="cross", help="the view to show first (default: cross)")
+    p.add_argument("--view", choices=VIEWS + TOOL_VIEWS, default="cross", help="the view to show first (default: cross)")
     p.add_argument("--screenshot", metavar="PNG", help="save the window to PNG once the first probe is drawn, then exit")
     p.add_argument("--size", default="1400x860", help="window size WxH for --screenshot (default: 1400x860)")
     p.add_argument("--timings", action="store_true",
@@ -87,7 +88,10 @@ def run(args) -> int:
     if args.screenshot:
         shot = _Screenshot(explorer, args.screenshot)
         explorer.window.resize(*_size(args.size))
-        explorer.first_probe_drawn.connect(shot.drawn)
+        if args.view == "compare":  # the comparison runs after the first probe: wait for it
+            explorer.tools.compare.compared.connect(shot.drawn)
+        else:
+            explorer.first_probe_drawn.connect(shot.drawn)
         explorer.client.failed.connect(shot.failed)
         explorer.state.catalog_changed.connect(
             lambda: shot.failed(explorer.state.last_message[0]) if explorer.state.model is None else None

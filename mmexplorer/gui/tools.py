@@ -36,6 +36,7 @@ class Tools(QObject):
         self.training.model_trained.connect(self._model_trained)
         state.catalog_changed.connect(self._catalog_changed)
         state.result_changed.connect(self._feed_compare)
+        state.selection_changed.connect(lambda: self.compare.select_token(self.state.token))
         window.tabs.currentChanged.connect(self._tab_changed)
         window.closing.connect(self.shutdown)
         self._menus()

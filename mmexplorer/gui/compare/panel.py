@@ -107,12 +107,21 @@ class ComparePanel(QWidget):
         self.image, self.text, self.device = image, text, device
         self._wanted_token = token
 
+    def select_token(self, token: int) -> None:
+        """Follow the word focused in the explorer."""
+        self._wanted_token = token
+        if 0 <= token < self.token.count():
+            self.token.setCurrentIndex(token)
+
     def run(self) -> bool:
         if self.image is None or not self.models:
             self.note.setText("Nothing to compare yet: open a picture and load at least one model.")
             return False
         self._id += 1
         self.items.clear()
+        self.token.blockSignals(True)
+        self.token.clear()  # refilled from the first answer: the text may have changed
+        self.token.blockSignals(False)
         self._build_cells()
         self.runner.submit(CompareRequest(self._id, self.models, self.image, self.text, self.device))
         return True
