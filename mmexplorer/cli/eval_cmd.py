@@ -1,11 +1,52 @@
-"""`mmexplorer eval`: not yet available."""
+"""`mmexplorer eval`: matching accuracy, pointing game, energy and deletion on held-out shapes-world scenes."""
+
+from __future__ import annotations
+
+import json
+
+from mmexplorer.cli.errors import UserInputError
 
 
 def add_parser(sub) -> None:
-    sub.add_parser("eval", help="(not yet available)")
+    p = sub.add_parser("eval", help="measure matching and how well word maps localise, on held-out scenes")
+    p.add_argument("--model", help="model name (see `mmexplorer models`) or checkpoint path; default: the default model")
+    p.add_argument("--scenes", type=int, default=200, help="held-out scenes to evaluate (default 200)")
+    p.add_argument("--seed", type=int, default=1000, help="seed of the held-out scene stream (default 1000)")
+    p.add_argument("--device", default="cpu", help="auto, cpu, cuda, cuda:N, mps (default: cpu)")
+    p.add_argument("--no-deletion", action="store_true", help="skip the deletion curves (faster)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def _table(r: dict) -> str:
+    m, p, e = r["matching"], r["pointing"], r["energy"]
+    lines = [
+        f"model {r['model']} ({r['fusion']}), {r['scenes']} held-out scenes, seed {r['seed']}",
+        f"map: {r['map']}",
+        f"matching accuracy: hard negatives {m['hard_accuracy']:.1%} (pairwise {m['hard_pairwise']:.1%}), easy negatives {m['easy_accuracy']:.1%}",
+        f"pointing colour words: hit {p['colour']['hit']:.3f} other {p['colour']['other']:.3f} ({p['colour']['words']} words)",
+        f"pointing shape nouns:  hit {p['shape']['hit']:.3f} other {p['shape']['other']:.3f} ({p['shape']['words']} words)",
+        f"energy in box: colour {e['colour']:.3f} shape {e['shape']:.3f}",
+    ]
+    if "deletion" in r:
+        d = r["deletion"]
+        lines.append(f"deletion AUC (lower is better): map order {d['auc']:.3f}, random order {d['random_auc']:.3f}")
+    return "\n".join(lines)
 
 
 def run(args) -> int:
-    from mmexplorer.cli.errors import UserInputError
+    if args.scenes <= 0:
+        raise UserInputError("--scenes must be positive")
+    from mmexplorer.engine.evaluate import evaluate
+    from mmexplorer.engine.probe import load_model
 
-    raise UserInputError("'eval' is not available in this build yet")
+    try:
+        model, entry = load_model(args.model, args.device)
+    except ValueError as exc:
+        raise UserInputError(str(exc)) from None
+    import torch
+
+    torch.set_num_threads(min(2, torch.get_num_threads()))
+    report = evaluate(model, scenes=args.scenes, seed=args.seed, deletion=not args.no_deletion)
+    report["path"] = entry.path
+    print(json.dumps(report) if args.json else _table(report))
+    return 0

@@ -1,11 +1,102 @@
-"""`mmexplorer train`: not yet available."""
+"""`mmexplorer train`: train a model on the shapes world and save it as a checkpoint."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+
+from mmexplorer.cli.errors import UserInputError
+
+FUSIONS = ("early", "cross", "hybrid", "late", "contrastive")  # mirrors config.FUSIONS without importing torch-side code
+RECIPES = ("default", "quick", "no-grounding", "multitask")  # mirrors engine.recipes.RECIPES
 
 
 def add_parser(sub) -> None:
-    sub.add_parser("train", help="(not yet available)")
+    p = sub.add_parser("train", help="train a model on the synthetic shapes world")
+    p.add_argument("--fusion", required=True, choices=FUSIONS, help="fusion strategy")
+    p.add_argument("--out", required=True, help="checkpoint to write (.safetensors)")
+    p.add_argument("--recipe", default="default", choices=RECIPES, help="named settings (default: default)")
+    p.add_argument("--steps", type=int, help="optimisation steps (recipe's value by default)")
+    p.add_argument("--seed", type=int, help="seeds the weights and the training scenes")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N, mps (default: auto)")
+    p.add_argument("--lr", type=float, help="peak learning rate")
+    p.add_argument("--batch-size", type=int, help="scenes per step (each gives a true and a negative caption)")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--grounding", dest="grounding", action="store_true", default=None, help="supervise word maps with object boxes")
+    g.add_argument("--no-grounding", dest="grounding", action="store_false", help="matching loss only")
+    p.add_argument("--mlm", action="store_true", default=None, help="add masked-word prediction")
+    p.add_argument("--tasks", help="comma-separated tasks: itm or itm,vqa")
+    p.add_argument("--sharing", choices=("hard", "soft"), help="multi-task parameter sharing")
+    p.add_argument("--threads", type=int, help="CPU threads for torch (default 2)")
+    p.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    p.add_argument("--quiet", action="store_true", help="no progress line")
+
+
+def _bar(p, width: int = 24) -> str:
+    filled = int(width * p.step / p.total)
+    hard = "" if p.hard_accuracy != p.hard_accuracy else f" hard {p.hard_accuracy:5.1%}"  # NaN: no hard negatives this step
+    return (
+        f"\r[{'#' * filled}{'.' * (width - filled)}] {p.step}/{p.total} loss {p.loss:.3f} "
+        f"acc {p.accuracy:5.1%}{hard} eta {_clock(p.eta)} "
+    )
+
+
+def _clock(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 60}:{s % 60:02d}"
 
 
 def run(args) -> int:
-    from mmexplorer.cli.errors import UserInputError
+    out = Path(args.out)
+    if out.suffix != ".safetensors":
+        raise UserInputError(f"--out must end in .safetensors, got {out.name}")
+    if out.is_dir():
+        raise UserInputError(f"--out {out} is a folder")
+    if out.exists() and not args.force:
+        raise FileExistsError(f"{out} exists; pass --force to overwrite")
+    for name in ("steps", "batch_size", "threads"):
+        value = getattr(args, name)
+        if value is not None and value <= 0:
+            raise UserInputError(f"--{name.replace('_', '-')} must be positive")
+    if args.lr is not None and not args.lr > 0:
+        raise UserInputError("--lr must be positive")
+    tasks = None
+    if args.tasks is not None:
+        tasks = tuple(t.strip() for t in args.tasks.split(",") if t.strip())
+        if set(tasks) - {"itm", "vqa"} or "itm" not in tasks:
+            raise UserInputError("--tasks must be itm or itm,vqa")
 
-    raise UserInputError("'train' is not available in this build yet")
+    from mmexplorer.engine.device import resolve_device
+    from mmexplorer.engine.recipes import recipe
+    from mmexplorer.engine.train import train
+
+    try:
+        device = resolve_device(args.device)
+        settings = recipe(
+            args.recipe, args.fusion, steps=args.steps, seed=args.seed, lr=args.lr, batch_scenes=args.batch_size,
+            grounding=args.grounding, mlm=args.mlm, tasks=tasks, sharing=args.sharing, threads=args.threads,
+        )
+    except ValueError as exc:
+        raise UserInputError(str(exc)) from None
+
+    stop = threading.Event()
+
+    def show(p) -> None:
+        if not args.quiet:
+            sys.stderr.write(_bar(p))
+            sys.stderr.flush()
+
+    try:
+        result = train(settings, out, on_progress=show, should_stop=stop.is_set, device=device)
+    except KeyboardInterrupt:
+        stop.set()
+        sys.stderr.write("\n")
+        kept = f"; the last checkpoint is kept at {out}" if out.exists() else "; no checkpoint was written"
+        print(f"error: interrupted{kept}", file=sys.stderr)
+        return 130
+    if not args.quiet:
+        sys.stderr.write("\n")
+    last = result.history[-1]
+    print(f"wrote {result.path} ({settings.fusion}, {result.steps} steps, loss {last.loss:.3f}, batch accuracy {last.accuracy:.1%})")
+    return 0

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import math
-import warnings
 import re
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 

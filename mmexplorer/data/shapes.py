@@ -1,0 +1,243 @@
+"""The synthetic shapes world: scenes of 1-3 coloured shapes with captions and ground-truth boxes.
+
+Everything is deterministic given a numpy Generator, and scene streams are
+seeded by (seed, split), so the training and evaluation splits never share a
+scene stream. Captions name every object as "<colour> <shape>" in a random
+order (not left to right), so a model can only tell which phrase is which
+object by looking. Two objects of a scene never share both colour and shape,
+so every phrase names exactly one object; they often share one of the two, so
+repeated colour and shape words occur.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+
+from mmexplorer.data.vocab import COLOURS, SHAPES
+
+# Nominal RGB of each colour word; every object jitters around it.
+PALETTE = {
+    "red": (215, 40, 40),
+    "green": (40, 170, 60),
+    "blue": (40, 80, 215),
+    "yellow": (230, 200, 30),
+}
+SPLITS = {"train": 0, "eval": 1}  # independent seed streams: the eval split is never trained on
+
+
+@dataclass(frozen=True)
+class ShapesSpec:
+    size: int = 128  # square scene side in pixels
+    min_objects: int = 1
+    max_objects: int = 3
+    min_side: int = 28  # object box side in pixels; >= 24 keeps one 16-px patch at least half inside
+    max_side: int = 46
+    gap: int = 4  # minimum pixels between two object boxes (boxes never touch)
+    repeat_prob: float = 0.5  # chance that a multi-object scene reuses a colour or a shape word
+
+
+@dataclass(frozen=True)
+class ShapeObject:
+    colour: str
+    shape: str
+    box: tuple[int, int, int, int]  # [x0, y0, x1, y1) in scene pixels
+
+
+@dataclass(frozen=True)
+class Caption:
+    words: tuple[str, ...]  # word tokens exactly as the tokenizer splits `text`
+    text: str
+    # (word index, object index) for every colour word and shape noun of an object phrase
+    groundings: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class Scene:
+    pixels: np.ndarray  # uint8 [size, size, 3]
+    objects: tuple[ShapeObject, ...]
+    caption: Caption
+
+
+@dataclass(frozen=True)
+class HardNegative:
+    caption: Caption
+    object_index: int  # which object's phrase was changed
+    attribute: str  # "colour" or "shape"
+    old: str
+    new: str
+
+
+# -- drawing -------------------------------------------------------------
+
+
+def _shape_mask(shape: str, box: tuple[int, int, int, int]) -> np.ndarray:
+    """Bool [y1 - y0, x1 - x0]: pixels of the box covered by `shape` inscribed in it."""
+    x0, y0, x1, y1 = box
+    ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32) + 0.5
+    if shape == "square":
+        return (xs >= x0) & (xs < x1) & (ys >= y0) & (ys < y1)
+    if shape == "circle":
+        cx, cy, r = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2
+        return (xs - cx) ** 2 + (ys - cy) ** 2 <= r * r
+    if shape == "triangle":  # apex up, base along the bottom of the box
+        cx, h, w = (x0 + x1) / 2, y1 - y0, x1 - x0
+        t = (ys - y0) / h  # 0 at the apex, 1 at the base
+        return (ys >= y0) & (ys < y1) & (np.abs(xs - cx) <= t * w / 2)
+    raise ValueError(f"unknown shape {shape!r}")
+
+
+def render(objects: tuple[ShapeObject, ...], size: int, rng: np.random.Generator) -> np.ndarray:
+    """uint8 [size, size, 3]: a light, slightly tinted background with the objects painted on it."""
+    background = rng.integers(215, 256, size=3)
+    grain = rng.integers(0, 12, size=(size, size, 1), dtype=np.uint8)  # faint grain, the same on all channels
+    image = background.astype(np.uint8)[None, None, :] - grain  # background >= 215, so no wrap-around
+    for obj in objects:
+        colour = np.clip(np.array(PALETTE[obj.colour]) + rng.integers(-20, 21, size=3), 0, 255)
+        x0, y0, x1, y1 = obj.box
+        image[y0:y1, x0:x1][_shape_mask(obj.shape, obj.box)] = colour
+    return image
+
+
+# -- layout and captions ---------------------------------------------------
+
+
+def _place(n: int, spec: ShapesSpec, rng: np.random.Generator) -> list[tuple[int, int, int, int]]:
+    """n square boxes inside the scene, at least `gap` pixels apart (rejection sampling)."""
+    for _attempt in range(1000):
+        boxes: list[tuple[int, int, int, int]] = []
+        for _ in range(200):
+            side = int(rng.integers(spec.min_side, spec.max_side + 1))
+            x0 = int(rng.integers(1, spec.size - side))
+            y0 = int(rng.integers(1, spec.size - side))
+            box = (x0, y0, x0 + side, y0 + side)
+            if all(_apart(box, other, spec.gap) for other in boxes):
+                boxes.append(box)
+                if len(boxes) == n:
+                    return boxes
+        # rare: a crowded attempt; start again
+    raise ValueError(f"cannot place {n} objects of {spec.min_side}-{spec.max_side} px in a {spec.size} px scene")
+
+
+def _apart(a, b, gap: int) -> bool:
+    return a[2] + gap <= b[0] or b[2] + gap <= a[0] or a[3] + gap <= b[1] or b[3] + gap <= a[1]
+
+
+def _attributes(n: int, spec: ShapesSpec, rng: np.random.Generator) -> list[tuple[str, str]]:
+    """n distinct (colour, shape) pairs; with `repeat_prob` some colour or shape is shared."""
+    while True:
+        pairs = [(str(rng.choice(COLOURS)), str(rng.choice(SHAPES))) for _ in range(n)]
+        if n > 1 and rng.random() < spec.repeat_prob:
+            i, j = rng.choice(n, size=2, replace=False)
+            if rng.random() < 0.5:
+                pairs[j] = (pairs[i][0], pairs[j][1])
+            else:
+                pairs[j] = (pairs[j][0], pairs[i][1])
+        if len(set(pairs)) == n:
+            return pairs
+
+
+def caption_for(phrases: list[tuple[str, str]]) -> Caption:
+    """'a red circle', 'a red circle and a blue square', 'a red circle, a blue square and a green triangle'."""
+    words: list[str] = []
+    groundings: list[tuple[int, int]] = []
+    for k, (colour, shape) in enumerate(phrases):
+        if k > 0:
+            words.append("and" if k == len(phrases) - 1 else ",")
+        words.append("a")
+        groundings += [(len(words), k), (len(words) + 1, k)]
+        words += [colour, shape]
+    text = " ".join(words).replace(" ,", ",")
+    return Caption(tuple(words), text, tuple(groundings))
+
+
+def make_scene(rng: np.random.Generator, spec: ShapesSpec = ShapesSpec()) -> Scene:
+    n = int(rng.integers(spec.min_objects, spec.max_objects + 1))
+    boxes = _place(n, spec, rng)
+    attrs = _attributes(n, spec, rng)
+    objects = tuple(ShapeObject(c, s, b) for (c, s), b in zip(attrs, boxes))
+    order = [int(i) for i in rng.permutation(n)]  # caption order is not spatial order
+    caption = caption_for([attrs[i] for i in order])
+    # groundings point at objects in scene order
+    caption = Caption(caption.words, caption.text, tuple((w, order[k]) for w, k in caption.groundings))
+    return Scene(render(objects, spec.size, rng), objects, caption)
+
+
+# -- negatives -------------------------------------------------------------
+
+
+def hard_negative(scene: Scene, rng: np.random.Generator) -> HardNegative:
+    """The caption with exactly one attribute of one object changed, naming an object that is not there."""
+    present = {(o.colour, o.shape) for o in scene.objects}
+    options = []
+    for index, obj in enumerate(scene.objects):
+        options += [(index, "colour", obj.colour, c) for c in COLOURS if c != obj.colour and (c, obj.shape) not in present]
+        options += [(index, "shape", obj.shape, s) for s in SHAPES if s != obj.shape and (obj.colour, s) not in present]
+    index, attribute, old, new = options[int(rng.integers(len(options)))]
+    position = [w for w, o in scene.caption.groundings if o == index][0 if attribute == "colour" else 1]
+    words = list(scene.caption.words)
+    words[position] = new
+    text = " ".join(words).replace(" ,", ",")
+    return HardNegative(Caption(tuple(words), text, scene.caption.groundings), index, attribute, old, new)
+
+
+def easy_negative(scene: Scene, rng: np.random.Generator, spec: ShapesSpec = ShapesSpec()) -> Caption:
+    """The caption of another random scene that does not describe this one."""
+    truth = sorted((o.colour, o.shape) for o in scene.objects)
+    while True:
+        n = int(rng.integers(spec.min_objects, spec.max_objects + 1))
+        attrs = _attributes(n, spec, rng)
+        if sorted(attrs) != truth:
+            return caption_for(attrs)
+
+
+# -- streams -----------------------------------------------------------------
+
+
+def scene_rng(seed: int, split: str, index: int) -> np.random.Generator:
+    """The generator of scene `index` of a split; any scene can be regenerated alone."""
+    return np.random.default_rng(np.random.SeedSequence([int(seed), SPLITS[split], int(index)]))
+
+
+def scenes(seed: int, split: str = "train", start: int = 0, spec: ShapesSpec = ShapesSpec()) -> Iterator[tuple[Scene, np.random.Generator]]:
+    """Endless (scene, rng) pairs; the rng continues the scene's stream (use it to draw its negatives)."""
+    index = start
+    while True:
+        rng = scene_rng(seed, split, index)
+        yield make_scene(rng, spec), rng
+        index += 1
+
+
+# -- questions (the second task) ---------------------------------------------
+
+
+def question(scene: Scene, rng: np.random.Generator) -> tuple[str, str]:
+    """(question, answer) about the scene; the answer is one of vocab.ANSWERS.
+
+    "what colour is the square ?" (asked only when one square is present),
+    "what shape is the red one ?" (only when one red object is present), or
+    "is there a blue circle ?" (yes or no, half of each).
+    """
+    shapes = [o.shape for o in scene.objects]
+    colours = [o.colour for o in scene.objects]
+    kinds = ["exists"]
+    if any(shapes.count(s) == 1 for s in shapes):
+        kinds.append("colour")
+    if any(colours.count(c) == 1 for c in colours):
+        kinds.append("shape")
+    kind = kinds[int(rng.integers(len(kinds)))]
+    if kind == "colour":
+        obj = scene.objects[int(rng.choice([i for i, s in enumerate(shapes) if shapes.count(s) == 1]))]
+        return f"what colour is the {obj.shape} ?", obj.colour
+    if kind == "shape":
+        obj = scene.objects[int(rng.choice([i for i, c in enumerate(colours) if colours.count(c) == 1]))]
+        return f"what shape is the {obj.colour} one ?", obj.shape
+    present = {(o.colour, o.shape) for o in scene.objects}
+    if rng.random() < 0.5:
+        colour, shape = sorted(present)[int(rng.integers(len(present)))]
+    else:
+        absent = [(c, s) for c in COLOURS for s in SHAPES if (c, s) not in present]
+        colour, shape = absent[int(rng.integers(len(absent)))]
+    return f"is there a {colour} {shape} ?", "yes" if (colour, shape) in present else "no"

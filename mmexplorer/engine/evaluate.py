@@ -1,0 +1,172 @@
+"""Does the attention mean something? Measured on held-out shapes-world scenes.
+
+- matching: accuracy on true captions vs hard negatives (one attribute of one
+  object changed) and vs easy negatives (another scene's caption);
+- pointing game, for colour words and shape nouns separately: the argmax patch
+  of the word's default map (record.token_to_image, what the explorer shows)
+  is a hit when it lies inside the named object's box, "other" when it lies
+  inside a different object's box (a patch is inside when at least half of it is);
+- energy: the share of the map's positive mass inside the named object's box;
+- deletion: match probability of the true caption while the patches are blanked
+  in the order of the caption's map, as the area under that curve, next to the
+  same for a random order (lower than random means the map found what matters).
+
+Maps come from the same capture path as the explorer. Models without
+cross-modal attention are measured on what they have (token-patch similarity
+for dual encoders, image-branch relevancy for late fusion), labelled so.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from mmexplorer.attention.capture import capture
+from mmexplorer.data.image import LoadedImage
+from mmexplorer.data.sample import Sample
+from mmexplorer.data.shapes import easy_negative, hard_negative, make_scene, scene_rng
+from mmexplorer.data.vocab import COLOURS
+from mmexplorer.engine.batches import object_patch_masks, scene_images, spec_for
+from mmexplorer.models.preprocess import text_tensor
+
+DELETION_STEPS = 8  # the curve has DELETION_STEPS + 1 points, from nothing to every patch blanked
+
+
+def _map_kind(record) -> str:
+    if record.cross_kind is not None:
+        return "attention"
+    if record.similarity is not None:
+        return "similarity (not attention)"
+    return "image-branch relevancy (the same map for every word)"
+
+
+@torch.no_grad()
+def _match_logits(model, pixels: list[np.ndarray], texts: list[str], batch: int = 64) -> np.ndarray:
+    device = next(model.parameters()).device
+    out = []
+    for i in range(0, len(texts), batch):
+        images = scene_images(pixels[i : i + batch]).to(device)
+        ids, mask = text_tensor([model.tokenizer.encode(t) for t in texts[i : i + batch]], model.tokenizer)
+        out.append(model(images, ids.to(device), mask.to(device))["itm_logit"].float().cpu())
+    return torch.cat(out).numpy()
+
+
+def _blank(pixels: np.ndarray, patches: np.ndarray, grid: tuple[int, int], fill: np.ndarray) -> np.ndarray:
+    """Copy of the scene with the given patch indices painted in the background colour."""
+    out = pixels.copy()
+    ph, pw = pixels.shape[0] // grid[0], pixels.shape[1] // grid[1]
+    for p in patches:
+        r, c = divmod(int(p), grid[1])
+        out[r * ph : (r + 1) * ph, c * pw : (c + 1) * pw] = fill
+    return out
+
+
+def _deletion_curves(model, scene, caption: str, importance: np.ndarray, rng: np.random.Generator) -> tuple[float, float]:
+    """Area under the match-probability curve for the map's order and for a random order."""
+    grid = importance.shape
+    n = importance.size
+    fill = np.median(scene.pixels.reshape(-1, 3), axis=0).astype(np.uint8)  # the background dominates
+    orders = [np.argsort(-importance.reshape(-1), kind="stable"), rng.permutation(n)]
+    counts = [round(n * k / DELETION_STEPS) for k in range(DELETION_STEPS + 1)]
+    images = [_blank(scene.pixels, order[:c], grid, fill) for order in orders for c in counts]
+    probs = 1 / (1 + np.exp(-_match_logits(model, images, [caption] * len(images))))
+    curves = probs.reshape(2, len(counts))
+    x = np.array(counts) / n
+    area = [float(np.sum((c[1:] + c[:-1]) / 2 * np.diff(x))) for c in curves]
+    return area[0], area[1]
+
+
+def evaluate(model, scenes: int = 200, seed: int = 1000, deletion: bool = True) -> dict:
+    """The report for `model` on `scenes` scenes of the held-out split drawn from `seed`."""
+    spec = spec_for(model.cfg)
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    needs_grads = not model.has_cross_modal_attention and model.cfg.fusion != "contrastive"
+    records, items = [], []
+    pixels, pos, hard, easy = [], [], [], []
+    for index in range(scenes):
+        rng = scene_rng(seed, "eval", index)
+        scene = make_scene(rng, spec)
+        pixels.append(scene.pixels)
+        pos.append(scene.caption.text)
+        hard.append(hard_negative(scene, rng).caption.text)
+        easy.append(easy_negative(scene, rng, spec).text)
+        items.append((scene, rng))
+
+    logits = _match_logits(model, pixels * 3, pos + hard + easy)
+    lp, lh, le = logits[:scenes], logits[scenes : 2 * scenes], logits[2 * scenes :]
+    matching = {
+        "hard_accuracy": float(((lp > 0).mean() + (lh <= 0).mean()) / 2),  # balanced: true captions and hard negatives
+        "hard_pairwise": float((lp > lh).mean()),  # the true caption scores above its hard negative
+        "easy_accuracy": float(((lp > 0).mean() + (le <= 0).mean()) / 2),
+    }
+
+    hits = {"colour": [], "shape": []}
+    others = {"colour": [], "shape": []}
+    energy = {"colour": [], "shape": []}
+    deletion_auc, random_auc = [], []
+    label, kind = "", ""
+    for scene, rng in items:
+        sample = Sample(LoadedImage(scene.pixels, "shapes world"), model.tokenizer.encode(scene.caption.text))
+        record = capture(model, sample, device, relevancy=needs_grads)
+        label, kind = record.map_label, _map_kind(record)
+        masks = [m.reshape(record.grid) for m in object_patch_masks(scene.objects, model.cfg, spec.size)]
+        word_maps = []
+        for word, obj in scene.caption.groundings:
+            group = "colour" if scene.caption.words[word] in COLOURS else "shape"
+            m = np.asarray(record.token_to_image[word], dtype=np.float64)  # [rows, cols]
+            top = np.unravel_index(int(np.argmax(m)), m.shape)
+            hits[group].append(bool(masks[obj][top]))
+            others[group].append(any(bool(masks[o][top]) for o in range(len(masks)) if o != obj))
+            positive = np.clip(m, 0, None)
+            total = positive.sum()
+            energy[group].append(float(positive[masks[obj]].sum() / total) if total > 0 else 0.0)
+            word_maps.append(positive / total if total > 0 else positive)
+        if deletion:
+            a, b = _deletion_curves(model, scene, scene.caption.text, np.mean(word_maps, axis=0), rng)
+            deletion_auc.append(a)
+            random_auc.append(b)
+    model.train(was_training)
+
+    def mean(values) -> float:
+        return float(np.mean(values)) if values else math.nan
+
+    report = {
+        "model": getattr(model, "catalog_name", None) or model.cfg.name,
+        "fusion": model.cfg.fusion,
+        "scenes": scenes,
+        "seed": seed,
+        "split": "eval (never used in training)",
+        "map": label,
+        "map_kind": kind,
+        "objectives": sorted(model.cfg.objectives),
+        "matching": matching,
+        "pointing": {g: {"hit": mean(hits[g]), "other": mean(others[g]), "words": len(hits[g])} for g in hits},
+        "energy": {g: mean(energy[g]) for g in energy},
+    }
+    if deletion:
+        report["deletion"] = {"auc": mean(deletion_auc), "random_auc": mean(random_auc), "steps": DELETION_STEPS}
+    return report
+
+
+def evaluate_path(path: str | Path, scenes: int = 200, seed: int = 1000, device: str = "cpu", deletion: bool = True) -> dict:
+    from mmexplorer.models.checkpoint import load_checkpoint
+
+    model = load_checkpoint(path, device)
+    model.catalog_name = Path(path).stem
+    return evaluate(model, scenes, seed, deletion)
+
+
+def localisation_score(report: dict) -> float:
+    """One number for "how well do this model's word maps localise": mean hit minus mean other.
+
+    Only attention maps compete for the default model (similarity maps are not attention).
+    """
+    p = report["pointing"]
+    score = (p["colour"]["hit"] + p["shape"]["hit"] - p["colour"]["other"] - p["shape"]["other"]) / 2
+    return score if report["map_kind"] == "attention" else score - 2.0
+

@@ -1,0 +1,206 @@
+"""train(...): train a model on the shapes world, reporting progress through plain callbacks.
+
+No Qt here: the explorer runs this same function in a worker thread. The run
+can be cancelled between steps (should_stop); checkpoints are written
+atomically with save_checkpoint, so a cancelled or crashed run leaves the last
+good checkpoint, or nothing, and never a partial file.
+
+    for progress in training(settings, out):   # a generator, one Progress per step
+        ...
+    result = train(settings, out, on_progress=print, should_stop=event.is_set)
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator, Optional
+
+import torch
+
+from mmexplorer.config import load_variant
+from mmexplorer.engine.batches import EncodingCache, make_batch
+from mmexplorer.engine.grounding import supports_grounding
+from mmexplorer.engine.multitask import Trainee
+from mmexplorer.engine.objectives import compute_losses
+from mmexplorer.engine.recipes import TrainSettings
+from mmexplorer.models.checkpoint import save_checkpoint
+
+
+@dataclass(frozen=True)
+class Progress:
+    step: int  # steps done, 1..total
+    total: int
+    loss: float  # total loss of this step
+    accuracy: float  # matching accuracy of this step's pairs (true captions and negatives)
+    hard_accuracy: float  # accuracy on this step's hard negatives (NaN when it had none)
+    elapsed: float  # seconds since the run started
+    eta: float  # estimated seconds left
+    lr: float
+    losses: dict = field(default_factory=dict)  # each named loss of this step
+    checkpoint: Optional[str] = None  # path written at this step, if any
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    path: Optional[str]  # the last good checkpoint; None when a cancelled run had not written one
+    steps: int  # steps completed
+    cancelled: bool
+    history: tuple[Progress, ...]  # every step's progress
+
+
+def model_config(settings: TrainSettings, name: Optional[str] = None):
+    """The model config for a run, with the objectives recorded in it."""
+    grounding = settings.grounding and supports_grounding(settings.fusion)
+    objectives: dict = {
+        "itm": {"negatives": "hard (one attribute of one object) + easy", "hard_share": [settings.hard_start, settings.hard_end]},
+    }
+    if settings.fusion == "contrastive":
+        objectives["contrastive"] = {"loss": "InfoNCE over true pairs"}
+    if grounding:
+        target = "token-patch similarity" if settings.fusion == "contrastive" else "last cross-modal attention layer"
+        objectives["grounding"] = {
+            "map": target,
+            "heads": settings.grounding_heads,
+            "words": "colour words and shape nouns",
+            "loss": "cross-entropy to a box-uniform distribution",
+            "weight": settings.grounding_weight,
+        }
+    if settings.mlm:
+        objectives["mlm"] = {"mask_prob": settings.mlm_prob, "weight": settings.mlm_weight}
+    if "vqa" in settings.tasks:
+        objectives["vqa"] = {"weight": settings.vqa_weight, "sharing": settings.sharing}
+        if settings.sharing == "soft":
+            objectives["vqa"]["l2_tie"] = settings.soft_tie
+    cfg = load_variant(settings.fusion).replace(**settings.model)
+    return cfg.replace(name=name or settings.fusion, tasks=tuple(settings.tasks), sharing=settings.sharing, objectives=objectives)
+
+
+def learning_rate(settings: TrainSettings, step: int) -> float:
+    """Linear warm-up, then cosine decay to lr * min_lr_ratio. `step` counts from 0."""
+    warm = max(1, int(settings.warmup * settings.steps))
+    if step < warm:
+        return settings.lr * (step + 1) / warm
+    t = (step - warm) / max(1, settings.steps - warm)
+    floor = settings.lr * settings.min_lr_ratio
+    return floor + (settings.lr - floor) * 0.5 * (1 + math.cos(math.pi * min(1.0, t)))
+
+
+def _initialise(trainee: Trainee, path: str) -> None:
+    """Start from a checkpoint's weights (every backbone of the trainee, when soft sharing)."""
+    from mmexplorer.models.checkpoint import read_checkpoint
+
+    _, state, _ = read_checkpoint(path)
+    for model in (trainee.itm_model, trainee.vqa_member):
+        if model is None:
+            continue
+        mine = model.state_dict()
+        if set(state) != set(mine) or any(state[k].shape != mine[k].shape for k in mine):
+            raise ValueError(f"{path} does not have the architecture of this run ({model.cfg.fusion}, its config and tasks)")
+        model.load_state_dict(state)
+
+
+def _checkpoint_steps(settings: TrainSettings) -> int:
+    return settings.checkpoint_every or max(1, settings.steps // 10)
+
+
+def _save(trainee: Trainee, out: Path, settings: TrainSettings, step: int, metrics: dict) -> None:
+    extra = {"settings": settings.to_dict(), "steps_done": step, "metrics": metrics}
+    companion = trainee.companion_path(out)
+    if companion is not None:
+        save_checkpoint(trainee.vqa_member, companion, dict(extra, role="question-answering backbone (soft sharing)"))
+    save_checkpoint(trainee.itm_model, out, extra)
+
+
+def training(
+    settings: TrainSettings,
+    out: str | Path,
+    should_stop: Optional[Callable[[], bool]] = None,
+    device: str | torch.device = "cpu",
+    name: Optional[str] = None,
+) -> Iterator[Progress]:
+    """Train, yielding one Progress per step. Stops early (saving nothing more) when should_stop() is true."""
+    out = Path(out)
+    if settings.threads:
+        torch.set_num_threads(settings.threads)
+    torch.manual_seed(settings.seed)
+    generator = torch.Generator().manual_seed(settings.seed)
+    cfg = model_config(settings, name or out.stem)
+    trainee = Trainee(cfg)
+    if settings.init_from:
+        _initialise(trainee, settings.init_from)
+    trainee = trainee.to(device).train()
+    decay = [p for n, p in trainee.named_parameters() if p.ndim >= 2 and "pos" not in n]
+    other = [p for n, p in trainee.named_parameters() if not (p.ndim >= 2 and "pos" not in n)]
+    optimiser = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": settings.weight_decay}, {"params": other, "weight_decay": 0.0}],
+        lr=settings.lr,
+        betas=(0.9, 0.98),
+    )
+    every = _checkpoint_steps(settings)
+    questions = "vqa" in settings.tasks
+    encode = EncodingCache(trainee.itm_model.tokenizer)
+    start = time.perf_counter()
+    for step in range(settings.steps):
+        if should_stop is not None and should_stop():
+            return
+        hard = settings.hard_start + (settings.hard_end - settings.hard_start) * step / max(1, settings.steps - 1)
+        first = step * settings.batch_scenes
+        batch = make_batch(cfg, encode, settings.seed, first, settings.batch_scenes, hard, questions, repeat_prob=settings.repeat_prob)
+        batch = batch.to(device)
+        lr = learning_rate(settings, step)
+        for group in optimiser.param_groups:
+            group["lr"] = lr
+        losses = compute_losses(trainee, batch, settings, generator)
+        optimiser.zero_grad(set_to_none=True)
+        losses["loss"].backward()
+        if settings.grad_clip:
+            torch.nn.utils.clip_grad_norm_(trainee.parameters(), settings.grad_clip)
+        optimiser.step()
+
+        correct = (losses["logits"] > 0).float() == batch.labels
+        hard_rows = batch.hard
+        hard_acc = float(correct[hard_rows].float().mean()) if bool(hard_rows.any()) else float("nan")
+        done = step + 1
+        elapsed = time.perf_counter() - start
+        named = {k: float(v.detach()) for k, v in losses.items() if k not in ("loss", "logits")}
+        saved = None
+        if done % every == 0 or done == settings.steps:
+            _save(trainee, out, settings, done, {"loss": float(losses["loss"].detach()), **named})
+            saved = str(out)
+        yield Progress(
+            step=done,
+            total=settings.steps,
+            loss=float(losses["loss"].detach()),
+            accuracy=float(correct.float().mean()),
+            hard_accuracy=hard_acc,
+            elapsed=elapsed,
+            eta=elapsed / done * (settings.steps - done),
+            lr=lr,
+            losses=named,
+            checkpoint=saved,
+        )
+
+
+def train(
+    settings: TrainSettings,
+    out: str | Path,
+    on_progress: Optional[Callable[[Progress], None]] = None,
+    should_stop: Optional[Callable[[], bool]] = None,
+    device: str | torch.device = "cpu",
+    name: Optional[str] = None,
+) -> TrainResult:
+    """Run `training` to the end (or until should_stop), calling on_progress after every step."""
+    history: list[Progress] = []
+    last_saved: Optional[str] = None
+    for progress in training(settings, out, should_stop, device, name):
+        history.append(progress)
+        if progress.checkpoint:
+            last_saved = progress.checkpoint
+        if on_progress is not None:
+            on_progress(progress)
+    steps = history[-1].step if history else 0
+    cancelled = steps < settings.steps
+    return TrainResult(last_saved, steps, cancelled, tuple(history))

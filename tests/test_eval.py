@@ -1,0 +1,112 @@
+"""Evaluation: the metrics measure what they claim, and the bundled default model localises."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+
+from mmexplorer.cli import main
+from mmexplorer.data.shapes import make_scene, scene_rng
+from mmexplorer.engine import evaluate as evaluation
+from mmexplorer.engine.batches import object_patch_masks, spec_for
+from mmexplorer.engine.catalog import default_model_name, resolve
+from mmexplorer.engine.evaluate import evaluate
+from mmexplorer.engine.paths import BUNDLED_MODELS
+from mmexplorer.engine.recipes import TrainSettings
+from mmexplorer.engine.train import train
+from mmexplorer.models.checkpoint import load_checkpoint
+
+TINY = {"width": 32, "depth": 1, "unimodal_depth": 1, "heads": 2, "image_size": 64, "patch_size": 8}
+SCENES = 6
+
+
+@pytest.fixture(scope="module")
+def tiny_models(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("models")
+    paths = {}
+    for fusion in ("early", "contrastive", "late"):
+        settings = TrainSettings(fusion=fusion, steps=2, batch_scenes=4, threads=1, model=TINY)
+        paths[fusion] = train(settings, folder / f"{fusion}.safetensors").path
+    return paths
+
+
+def _oracle(monkeypatch, seed: int, wrong: bool) -> None:
+    """Make every word's map the named object's box (or, with `wrong`, another object's box when there is one)."""
+    real = evaluation.capture
+    seen = []
+
+    def fake(model, sample, device, relevancy=True):
+        record = real(model, sample, device, relevancy=relevancy)
+        spec = spec_for(model.cfg)
+        scene = make_scene(scene_rng(seed, "eval", len(seen)), spec)
+        seen.append(scene)
+        masks = object_patch_masks(scene.objects, model.cfg, spec.size)
+        maps = np.zeros_like(record.token_to_image)
+        for word, obj in scene.caption.groundings:
+            target = (obj + 1) % len(masks) if wrong else obj
+            maps[word] = masks[target].reshape(record.grid)
+        return dataclasses.replace(record, token_to_image=maps)
+
+    monkeypatch.setattr(evaluation, "capture", fake)
+
+
+def test_pointing_and_energy_reward_the_right_box(tiny_models, monkeypatch):
+    model = load_checkpoint(tiny_models["early"])
+    _oracle(monkeypatch, seed=5, wrong=False)
+    report = evaluate(model, scenes=SCENES, seed=5, deletion=False)
+    for group in ("colour", "shape"):
+        assert report["pointing"][group]["hit"] == 1.0
+        assert report["pointing"][group]["other"] == 0.0
+        assert report["energy"][group] == pytest.approx(1.0)
+
+
+def test_pointing_counts_the_wrong_object(tiny_models, monkeypatch):
+    model = load_checkpoint(tiny_models["early"])
+    _oracle(monkeypatch, seed=5, wrong=True)
+    report = evaluate(model, scenes=SCENES, seed=5, deletion=False)
+    multi = [len(make_scene(scene_rng(5, "eval", i), spec_for(model.cfg)).objects) > 1 for i in range(SCENES)]
+    assert any(multi), "the seed must include a scene with several objects"
+    for group in ("colour", "shape"):
+        assert report["pointing"][group]["hit"] < 1.0
+        assert report["pointing"][group]["other"] > 0.0
+        assert report["pointing"][group]["hit"] + report["pointing"][group]["other"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    "fusion, kind",
+    [("early", "attention"), ("contrastive", "similarity (not attention)"), ("late", "image-branch relevancy (the same map for every word)")],
+)
+def test_report_labels_what_was_measured(tiny_models, fusion, kind):
+    report = evaluate(load_checkpoint(tiny_models[fusion]), scenes=3, seed=9)
+    assert report["map_kind"] == kind and report["map"]
+    values = [report["matching"][k] for k in report["matching"]]
+    values += [report["pointing"][g][k] for g in ("colour", "shape") for k in ("hit", "other")]
+    values += list(report["energy"].values()) + [report["deletion"]["auc"], report["deletion"]["random_auc"]]
+    assert all(0.0 <= v <= 1.0 for v in values)
+    assert report["pointing"]["colour"]["words"] == report["pointing"]["shape"]["words"] > 0
+
+
+def test_cli_eval_json_and_errors(tiny_models, capsys):
+    assert main(["eval", "--model", tiny_models["early"], "--scenes", "2", "--seed", "3", "--json", "--no-deletion"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["scenes"] == 2 and report["seed"] == 3 and report["fusion"] == "early"
+    assert main(["eval", "--model", tiny_models["early"], "--scenes", "0"]) == 2
+    assert main(["eval", "--model", "no-such-model"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and all(line.startswith("error:") for line in err)
+
+
+def test_bundled_default_model_points_at_the_named_object():
+    """The default bundled model clears the pointing target on scenes from a seed never used before."""
+    name = default_model_name()
+    entry = resolve(name)
+    assert entry.source == "bundled" and (BUNDLED_MODELS / f"{name}.safetensors").is_file()
+    model = load_checkpoint(entry.path)
+    report = evaluate(model, scenes=60, seed=424242, deletion=False)
+    assert report["map_kind"] == "attention"
+    for group in ("colour", "shape"):
+        assert report["pointing"][group]["hit"] >= 0.95, report["pointing"]
+        assert report["pointing"][group]["other"] <= 0.03, report["pointing"]
