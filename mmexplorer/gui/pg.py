@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pyqtgraph as pg
 
@@ -24,10 +26,13 @@ COLORMAPS = {
 DIVERGING = "CET-D1"  # blue - white - red
 
 
+@functools.lru_cache(maxsize=None)
 def colormap(name: str) -> pg.ColorMap:
+    # cached: building a ColorMap costs about a millisecond, and views ask on every redraw
     return pg.colormap.get(COLORMAPS.get(name, "inferno"))
 
 
+@functools.lru_cache(maxsize=None)
 def overlay_colormap(name: str, signed: bool = False) -> pg.ColorMap:
     """The colormap with an alpha ramp, for maps laid over a picture.
 

@@ -58,6 +58,19 @@ def test_fusion_switch_reprobes_the_same_input(make_explorer, qtbot):
     assert explorer.client.worker.runs == runs
 
 
+def test_hidden_views_catch_up_when_shown(make_explorer):
+    explorer = make_explorer(model="test-cross")
+    explorer.window.show_view("cross")
+    view, state = explorer.window.views["self"], explorer.state
+    before = None if view.weights is None else view.weights.copy()
+    state.select(kind="image", layer=0, reduction="head", head=1)
+    # hidden: not redrawn yet (nothing spent on a view nobody sees) ...
+    assert before is None or np.array_equal(view.weights, before)
+    explorer.window.show_view("self")
+    # ... and up to date as soon as it is shown
+    np.testing.assert_array_equal(view.weights, attention_matrix(state.record, "image", 0, 1))
+
+
 def test_contrastive_maps_are_labelled_similarity(make_explorer):
     explorer = make_explorer(model="test-contrastive")
     label = explorer.window.views["cross"].label.text()
@@ -67,6 +80,7 @@ def test_contrastive_maps_are_labelled_similarity(make_explorer):
 
 def test_self_attention_view_holds_the_selected_matrix(make_explorer):
     explorer = make_explorer(model="test-cross")
+    explorer.window.show_view("self")  # views draw while on screen
     view, state = explorer.window.views["self"], explorer.state
     record = state.record
     for kind in record.kinds:
@@ -81,6 +95,7 @@ def test_self_attention_view_holds_the_selected_matrix(make_explorer):
 def test_joint_matrix_marks_the_modality_blocks(make_explorer):
     explorer = make_explorer(model="test-early", text="a red circle")
     state = explorer.state
+    explorer.window.show_view("self")
     state.select(kind="joint")
     view = explorer.window.views["self"]
     positions = sorted({line.value() for line in view._lines})
@@ -90,10 +105,12 @@ def test_joint_matrix_marks_the_modality_blocks(make_explorer):
 def test_patches_view_and_heads_overview(make_explorer):
     explorer = make_explorer(model="test-early")
     state = explorer.state
+    explorer.window.show_view("patches")
     patches = explorer.window.views["patches"]
     patches.image.patch_clicked.emit(6)
     assert state.patch == 6
     np.testing.assert_allclose(patches.similarity, similarity_to_patch(state.record.patch_positions, 6, state.record.grid))
+    explorer.window.show_view("heads")
     heads = explorer.window.views["heads"]
     layers, n_heads = state.record.layers("joint"), state.record.heads
     assert set(heads.thumbs) == {(l, h) for l in range(layers) for h in range(n_heads)}

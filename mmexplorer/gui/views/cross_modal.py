@@ -16,9 +16,10 @@ from mmexplorer.gui.views.branches import BranchesPanel
 from mmexplorer.gui.views.explain import fusion_note
 from mmexplorer.gui.views.image_panel import ImagePanel
 from mmexplorer.gui.views.matrix_axes import fit_labels
+from mmexplorer.gui.views.lazy import LazyRedraw
 
 
-class CrossModalView(QWidget):
+class CrossModalView(LazyRedraw, QWidget):
     title = "Cross-modal"
 
     def __init__(self, state: AppState, parent=None) -> None:
@@ -77,9 +78,9 @@ class CrossModalView(QWidget):
         self.image.patch_hovered.connect(self._hovered)
         state.image_changed.connect(self._preview)
         state.catalog_changed.connect(self._no_models)
-        state.result_changed.connect(self.redraw)
-        state.selection_changed.connect(self.redraw)
-        state.display_changed.connect(self.redraw)
+        state.result_changed.connect(self.schedule_redraw)
+        state.selection_changed.connect(self.schedule_redraw)
+        state.display_changed.connect(self.schedule_redraw)
 
     def _preview(self) -> None:
         """Before the first probe is back, show the bare picture so the window is not empty."""

@@ -11,6 +11,7 @@ from mmexplorer.gui.levels import matrix_levels, token_map_levels
 from mmexplorer.gui.pg import colormap, overlay_colormap, pg
 from mmexplorer.gui.state import AppState
 from mmexplorer.gui.views.self_attention import KIND_NAMES
+from mmexplorer.gui.views.lazy import LazyRedraw
 
 WORD_MODE = "__word__"
 THUMB_PIXELS = 160  # pictures are shrunk to at most this many pixels a side for the thumbnails
@@ -21,7 +22,7 @@ def _thumbnail_pixels(pixels: np.ndarray) -> np.ndarray:
     return pixels[::step, ::step]
 
 
-class HeadsView(QWidget):
+class HeadsView(LazyRedraw, QWidget):
     title = "Heads"
 
     def __init__(self, state: AppState, parent=None) -> None:
@@ -51,9 +52,9 @@ class HeadsView(QWidget):
         self._picture_of = None
         self.graphics.scene().sigMouseClicked.connect(self._clicked)
         state.result_changed.connect(self._refill_modes)
-        state.result_changed.connect(self.redraw)
-        state.selection_changed.connect(self.redraw)
-        state.display_changed.connect(self.redraw)
+        state.result_changed.connect(self.schedule_redraw)
+        state.selection_changed.connect(self.schedule_redraw)
+        state.display_changed.connect(self.schedule_redraw)
 
     def _refill_modes(self) -> None:
         record = self.state.record

@@ -46,6 +46,7 @@ class ImagePanel(pg.GraphicsLayoutWidget):
         self.grid: Optional[tuple[int, int]] = None
         self.image_box: Optional[tuple[float, float, float, float]] = None
         self.map: Optional[np.ndarray] = None
+        self._faded = None  # the colormap last applied
         self.scene().sigMouseClicked.connect(self._clicked)
         self.scene().sigMouseMoved.connect(self._moved)
 
@@ -70,11 +71,15 @@ class ImagePanel(pg.GraphicsLayoutWidget):
         self.overlay.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
         self.overlay.setOpacity(opacity)
         faded = overlay_colormap(cmap, signed=levels[0] < 0)
+        changed_map = faded is not self._faded  # re-applying an unchanged colormap rebuilds the colour bar
+        self._faded = faded
         if self.colorbar is not None:
-            self.colorbar.setColorMap(faded)
+            if changed_map:
+                self.colorbar.setColorMap(faded)
             self.colorbar.setLevels(values=levels)
         else:
-            self.overlay.setColorMap(faded)
+            if changed_map:
+                self.overlay.setColorMap(faded)
             self.overlay.setLevels(levels)
 
     def set_opacity(self, opacity: float) -> None:

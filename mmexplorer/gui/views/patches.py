@@ -13,6 +13,7 @@ from mmexplorer.attention.positions import grid_of_grids, similarity_to_patch
 from mmexplorer.gui.pg import colormap, pg
 from mmexplorer.gui.state import AppState
 from mmexplorer.gui.views.image_panel import ImagePanel
+from mmexplorer.gui.views.lazy import LazyRedraw
 
 MAX_LABELLED_PATCHES = 400  # index labels beyond this are unreadable
 SIM_LEVELS = (-1.0, 1.0)  # cosine similarity
@@ -30,7 +31,7 @@ def _plain_plot(layout: pg.GraphicsLayoutWidget, title: str):
     return plot
 
 
-class PatchesView(QWidget):
+class PatchesView(LazyRedraw, QWidget):
     title = "Patches && positions"
 
     def __init__(self, state: AppState, parent=None) -> None:
@@ -89,9 +90,9 @@ class PatchesView(QWidget):
         left_layout.addWidget(self.hover)
         self.image.patch_clicked.connect(lambda p: state.select(patch=p))
         self.image.patch_hovered.connect(self._hovered)
-        state.result_changed.connect(self.redraw)
-        state.selection_changed.connect(self.redraw)
-        state.display_changed.connect(self.redraw)
+        state.result_changed.connect(self.schedule_redraw)
+        state.selection_changed.connect(self.schedule_redraw)
+        state.display_changed.connect(self.schedule_redraw)
 
     def shown_patch(self) -> Optional[int]:
         record = self.state.record

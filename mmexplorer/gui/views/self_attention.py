@@ -14,6 +14,7 @@ from mmexplorer.gui.pg import colormap, pg
 from mmexplorer.gui.state import AppState
 from mmexplorer.gui.views.image_panel import ImagePanel
 from mmexplorer.gui.views.matrix_axes import axis_ticks, block_edges, describe, thin_ticks
+from mmexplorer.gui.views.lazy import LazyRedraw
 
 BLOCKS_NOTE = (" Dashed lines split [CLS] | words | patches on both axes, so the four blocks are words→words (top left), "
                "words→patches (top right), patches→words (bottom left) and patches→patches (bottom right).")
@@ -26,7 +27,7 @@ KIND_NAMES = {
 }
 
 
-class SelfAttentionView(QWidget):
+class SelfAttentionView(LazyRedraw, QWidget):
     title = "Self-attention"
 
     def __init__(self, state: AppState, parent=None) -> None:
@@ -94,9 +95,9 @@ class SelfAttentionView(QWidget):
         self.graphics.scene().sigMouseClicked.connect(self._clicked)
         self.graphics.scene().sigMouseMoved.connect(self._moved)
         state.result_changed.connect(self._refill_kinds)
-        state.result_changed.connect(self.redraw)
-        state.selection_changed.connect(self.redraw)
-        state.display_changed.connect(self.redraw)
+        state.result_changed.connect(self.schedule_redraw)
+        state.selection_changed.connect(self.schedule_redraw)
+        state.display_changed.connect(self.schedule_redraw)
 
     def _refill_kinds(self) -> None:
         record = self.state.record

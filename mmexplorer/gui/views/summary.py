@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
 from mmexplorer.gui.state import AppState
 from mmexplorer.gui.views.explain import NOTES, prediction_text
+from mmexplorer.gui.views.lazy import LazyRedraw
 
 
 def summary_rows(info, record=None) -> list[tuple[str, str]]:
@@ -57,7 +58,7 @@ def _layers(cfg: dict, record) -> str:
     return ", ".join(f"{KIND_WORDS.get(k, k)} {record.layers(k)}" for k in record.kinds)
 
 
-class SummaryView(QWidget):
+class SummaryView(LazyRedraw, QWidget):
     title = "Model"
 
     def __init__(self, state: AppState, parent=None) -> None:
@@ -67,8 +68,8 @@ class SummaryView(QWidget):
         self.text.setOpenExternalLinks(False)
         layout = QVBoxLayout(self)
         layout.addWidget(self.text)
-        state.model_info_changed.connect(self.redraw)
-        state.result_changed.connect(self.redraw)
+        state.model_info_changed.connect(self.schedule_redraw)
+        state.result_changed.connect(self.schedule_redraw)
         self.redraw()
 
     def redraw(self) -> None:
