@@ -74,3 +74,9 @@ class InputActions(QObject):
         path, _ = QFileDialog.getOpenFileName(self.parent_widget, "Open a checkpoint", "", CHECKPOINT_FILTER)
         if path:
             self.state.set_inputs(model=path)
+
+    def open_model_folder(self) -> None:
+        """A Hugging Face model folder (CLIP, ViT); the worker explains anything it cannot open."""
+        path = QFileDialog.getExistingDirectory(self.parent_widget, "Open a Hugging Face model folder")
+        if path:
+            self.state.set_inputs(model=path)

@@ -108,6 +108,8 @@ class MainWindow(QMainWindow):
         self._action(file, "&Paste image", self.actions_.paste, QKeySequence.StandardKey.Paste, "Paste a picture from the clipboard")
         file.addSeparator()
         self._action(file, "Open &checkpoint…", self.actions_.open_checkpoint, None, "Load a model checkpoint file")
+        self._action(file, "Open model &folder…", self.actions_.open_model_folder, None,
+                     "Load a Hugging Face CLIP or ViT folder saved with save_pretrained (needs mmexplorer[hf])")
         self._action(file, "Re&load model list", self.client.refresh_catalog, None, "Look for new models in the models folders")
         file.addSeparator()
         self._action(file, "&Quit", self.close, QKeySequence("Ctrl+Q"), "Quit mmexplorer")

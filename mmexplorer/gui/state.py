@@ -92,7 +92,10 @@ class AppState(QObject):
     def set_model_info(self, info: ModelInfo) -> None:
         cfg = info.config
         self.model_info = info
-        self.tokenizer = Tokenizer(tuple(cfg.get("vocab", ())), int(cfg.get("max_text_len", 24)))
+        # Models opened from other libraries tokenise with their own tokenizer: their chips
+        # come from the probe's record instead of a vocabulary-less stand-in.
+        vocab = tuple(cfg.get("vocab", ()))
+        self.tokenizer = Tokenizer(vocab, int(cfg.get("max_text_len", 24))) if vocab else None
         self.model_info_changed.emit()
         self.text_changed.emit()  # the chips depend on the tokenizer
 

@@ -29,6 +29,12 @@ def prediction_text(record: AttentionRecord) -> str:
     parts = []
     if "match_prob" in out:
         parts.append(f"match probability {out['match_prob']:.2f}")
+    elif "match_logit" in out:  # a score without a calibrated probability (e.g. CLIP)
+        cos = f", cosine {out['cosine']:.3f}" if "cosine" in out else ""
+        parts.append(f"match score {out['match_logit']:.2f}{cos}")
+    classes = out.get("classes")
+    if classes:
+        parts.append("classes " + ", ".join(f"{c} {p:.2f}" for c, p in classes[:3]))
     answers = out.get("answers")
     if answers:
         parts.append("answer " + ", ".join(f"{a} {p:.2f}" for a, p in answers[:3]))
