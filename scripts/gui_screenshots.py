@@ -30,6 +30,8 @@ SHOTS = {
     "late-fusion": ("late", ["--view", "cross", "--image", TWO, "--text", "a red circle and a blue square"]),
     "contrastive": ("contrastive", ["--view", "cross", "--image", TWO, "--text", "a red circle and a blue square", "--token", "red"]),
     "unknown-words": ("cross", ["--view", "cross", "--image", WIDE, "--text", "a blue circle next to a red zebra", "--token", "zebra"]),
+    "compare": (None, ["--view", "compare", "--image", THREE, "--text", "a green triangle, a yellow circle and a red square", "--token", "yellow"]),
+    "train": (None, ["--view", "train", "--image", TWO, "--text", "a red circle and a blue square"]),
 }
 
 
