@@ -43,7 +43,7 @@ def main(argv=None) -> int:
         print(json.dumps({**header, "rows": [r.to_dict() for r in rows]}, indent=1))
     else:
         print(f"mmexplorer benchmarks, {header['date']}, {header['machine']}, {header['seconds']} s")
-        print(f"| benchmark | measured | target | met |\n|---|---|---|---|")
+        print("| benchmark | measured | target | met |\n|---|---|---|---|")
         for r in rows:
             met = "report" if r.met is None else ("yes" if r.met else "**no**")
             print(f"| {r.benchmark} | {r.measured} | {r.target} | {met} |")

@@ -1,13 +1,11 @@
 """The explicit softmax path (which records weights) computes exactly what the fused kernel does,
 and the captured weights are what torch's reference MultiheadAttention computes."""
 
-import numpy as np
 import pytest
 import torch
 
 from conftest import FUSIONS, tiny_model
 from mmexplorer.attention.capture import recording
-from mmexplorer.data.sample import make_sample
 from mmexplorer.models.attention import Attention
 from mmexplorer.models.preprocess import image_tensor, text_tensor
 

@@ -157,3 +157,13 @@ def test_cli_trains_with_a_progress_line(tmp_path, capsys):
     assert str(out) in captured.out
     _, _, extra = read_checkpoint(out)
     assert extra["settings"]["seed"] == 3 and json.dumps(extra)
+
+
+def test_continue_from_a_checkpoint(tmp_path):
+    first = train(tiny(steps=3), tmp_path / "a.safetensors").path
+    before = load_checkpoint(first).state_dict()
+    second = train(tiny(steps=1, lr=1e-9, warmup=0.0, init_from=first), tmp_path / "b.safetensors").path
+    after = load_checkpoint(second).state_dict()
+    assert all(torch.allclose(before[k], after[k], atol=1e-5) for k in before), "starts from the given weights"
+    with pytest.raises(ValueError):
+        train(tiny("cross", steps=1, init_from=first), tmp_path / "c.safetensors")

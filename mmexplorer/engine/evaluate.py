@@ -86,7 +86,7 @@ def evaluate(model, scenes: int = 200, seed: int = 1000, deletion: bool = True) 
     was_training = model.training
     model.eval()
     needs_grads = not model.has_cross_modal_attention and model.cfg.fusion != "contrastive"
-    records, items = [], []
+    items = []
     pixels, pos, hard, easy = [], [], [], []
     for index in range(scenes):
         rng = scene_rng(seed, "eval", index)

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from pathlib import Path
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from mmexplorer import __version__
+from mmexplorer.data.files import atomic_write_bytes
 from mmexplorer.export.errors import ExportError
 from mmexplorer.export.style import figure_style
 
@@ -50,17 +50,8 @@ def figure_bytes(fig: Figure, fmt: str, dpi: int) -> bytes:
 
 
 def write_atomic(path: str | os.PathLike, data: bytes) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """Temp file in the same folder, then rename: a reader never sees half a figure."""
+    return atomic_write_bytes(path, data)
 
 
 def save_figure(fig: Figure, path: str | os.PathLike, dpi: int = 300, force: bool = True) -> Path:

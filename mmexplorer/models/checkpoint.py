@@ -16,6 +16,7 @@ from pathlib import Path
 import torch
 
 from mmexplorer.config import ConfigError, ModelConfig
+from mmexplorer.data.files import default_file_mode
 from mmexplorer.models.fusion import build_model
 
 FORMAT = "mmexplorer-checkpoint/1"
@@ -37,6 +38,7 @@ def save_checkpoint(model, path: str | os.PathLike, extra: dict | None = None) -
     os.close(fd)
     try:
         save_file(state, tmp, metadata=meta)
+        os.chmod(tmp, default_file_mode())  # mkstemp makes it owner-only
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -34,7 +34,7 @@ from mmexplorer.gui.training.worker import TrainOutcome, TrainRequest, TrainRunn
 FUSIONS = ("early", "cross", "hybrid", "late", "contrastive")
 # recipe name -> (label, default steps, default lr); mirrors engine.recipes without importing torch here
 RECIPES = {
-    "quick": ("quick: visible maps in under 5 minutes", 500, 1.5e-3),
+    "quick": ("quick: visible maps in under 5 minutes", 500, 1e-3),
     "default": ("default: the bundled models' recipe", 1500, 1e-3),
     "no-grounding": ("no grounding: matching loss only (compare attention)", 1500, 1e-3),
     "multitask": ("multi-task: matching + question answering", 1500, 1e-3),

@@ -1,0 +1,53 @@
+"""Print the README's evaluation table of the bundled models.
+
+    python scripts/eval_table.py            # from resources/models/eval.json (written by `make models`)
+    python scripts/eval_table.py --rerun    # evaluate every bundled model again (held-out scenes)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EVAL = ROOT / "resources" / "models" / "eval.json"
+
+
+def rows(reports: dict) -> list[str]:
+    out = [
+        "| model | map evaluated | hard-negative accuracy | colour words hit / other | shape nouns hit / other | energy (colour / shape) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, r in reports.items():
+        p, e, m = r["pointing"], r["energy"], r["matching"]
+        out.append(
+            f"| {name} | {r['map_kind']} | {m['hard_accuracy']:.3f} | "
+            f"{p['colour']['hit']:.3f} / {p['colour']['other']:.3f} | {p['shape']['hit']:.3f} / {p['shape']['other']:.3f} | "
+            f"{e['colour']:.2f} / {e['shape']:.2f} |"
+        )
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rerun", action="store_true", help="evaluate again instead of reading eval.json")
+    parser.add_argument("--scenes", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=1000)
+    args = parser.parse_args()
+    if args.rerun:
+        from mmexplorer.engine.catalog import list_models
+        from mmexplorer.engine.evaluate import evaluate_path
+
+        reports = {m.name: evaluate_path(m.path, args.scenes, args.seed, deletion=False) for m in list_models() if m.source == "bundled"}
+    else:
+        reports = json.loads(EVAL.read_text())
+    first = next(iter(reports.values()))
+    print(f"Held-out split, {first['scenes']} scenes, seed {first['seed']}:\n")
+    print("\n".join(rows(reports)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
