@@ -136,7 +136,7 @@ def capture(
             "model": name or cfg.name,
             "fusion": cfg.fusion,
             "device": str(device),
-            "config": cfg.to_dict(),
+            "config": model.config_dict() if hasattr(model, "config_dict") else cfg.to_dict(),
             "timings": {"preprocess_s": t1 - t0, "forward_s": t2 - t1},
             "image_source": sample.image.source,
             "image_notes": list(sample.image.notes),

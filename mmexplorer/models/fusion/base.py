@@ -72,7 +72,19 @@ class FusionModel(nn.Module):
         return out
 
     def attention_modules(self) -> list[Attention]:
-        return [m for m in self.modules() if isinstance(m, Attention)]
+        # Walking every submodule costs more than a small forward pass's worth of
+        # bookkeeping, and the architecture never changes after construction.
+        found = self.__dict__.get("_attention_modules")
+        if found is None:
+            found = [m for m in self.modules() if isinstance(m, Attention)]
+            self.__dict__["_attention_modules"] = found
+        return found
+
+    def config_dict(self) -> dict:
+        """cfg.to_dict(), computed once (the config is frozen)."""
+        if "_config_dict" not in self.__dict__:
+            self.__dict__["_config_dict"] = self.cfg.to_dict()
+        return self.__dict__["_config_dict"]
 
     def set_fused(self, fused: bool) -> None:
         for m in self.attention_modules():
