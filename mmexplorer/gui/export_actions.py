@@ -21,7 +21,7 @@ from mmexplorer.gui.state import AppState
 
 FIGURE_FILTER = "PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)"
 # explorer tab -> exported view
-TAB_TO_VIEW = {"cross": "overlay", "self": "matrix", "patches": "positions", "heads": "heads"}
+TAB_TO_VIEW = {"cross": "overlay", "self": "matrix", "patches": "positions", "heads": "heads", "compare": "compare"}
 
 
 class _Signals(QObject):
@@ -70,6 +70,8 @@ class ExportActions(QObject):
 
         s, record = self.state, self.state.record
         view = TAB_TO_VIEW.get(self.current_tab(), "overlay")
+        if view == "compare":
+            view = "overlay"  # a single record's figure (the comparison itself is drawn by compare_figure)
         head = s.head_arg if s.head_arg != "min" else "mean"  # figures offer one head, mean or max
         if view == "matrix":
             return FigureSettings(view="matrix", kind=s.kind, layer=s.layer_of(s.kind), head=head, token=s.token, dpi=dpi)
@@ -79,6 +81,16 @@ class ExportActions(QObject):
         if view == "heads":
             return FigureSettings(view="heads", token=s.token, dpi=dpi)
         return FigureSettings(view=view, patch=s.patch, dpi=dpi)
+
+    def _compared(self):
+        """([(record, pixels)], word) of the Compare tab when it is shown and has answers, else None."""
+        if self.current_tab() != "compare":
+            return None
+        panel = self.window.views["compare"]
+        items = [(item.record, panel.image.pixels) for item in panel.items.values() if item.record is not None]
+        if not items:
+            return None
+        return items, panel.token.currentText() or None
 
     @staticmethod
     def _render(record, pixels, settings):
@@ -104,10 +116,14 @@ class ExportActions(QObject):
                 return False
         settings = self.figure_settings(dpi)
         record, pixels = self.state.result.record, self.state.result.image.pixels
+        compared = self._compared()
 
         def work() -> Path:
-            from mmexplorer.export import save_figure
+            from mmexplorer.export import compare_figure, save_figure
 
+            if compared is not None:  # the Compare tab: every model side by side
+                items, token = compared
+                return save_figure(compare_figure(items, token=token), path, dpi=dpi, force=True)
             fig, resolved = self._render(record, pixels, settings)
             return save_figure(fig, path, dpi=resolved.dpi, force=True)  # the dialog already asked before replacing
 

@@ -85,3 +85,17 @@ def test_compare_tab_runs_every_listed_model(make_explorer, qtbot):
     with qtbot.waitSignal(panel.compared, timeout=120_000):
         explorer.window.show_view("compare")
     assert {item.record.fusion for item in panel.items.values()} == {"early", "cross", "hybrid", "late", "contrastive"}
+
+
+def test_export_from_the_compare_tab_draws_every_model(make_explorer, qtbot, tmp_path):
+    explorer = make_explorer()
+    panel = explorer.tools.compare
+    with qtbot.waitSignal(panel.compared, timeout=120_000):
+        explorer.window.show_view("compare")
+    actions = _wire_paths(explorer, tmp_path, "compare.svg")
+    with qtbot.waitSignal(actions.exported, timeout=120_000):
+        assert actions.export_figure()
+    root = ET.parse(tmp_path / "compare.svg").getroot()
+    text = " ".join(t.text or "" for t in root.iter() if t.tag.endswith("text"))
+    for fusion in ("early", "cross", "hybrid", "late", "contrastive"):
+        assert f"test-{fusion}" in text
