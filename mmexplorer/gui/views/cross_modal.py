@@ -97,6 +97,8 @@ class CrossModalView(LazyRedraw, QWidget):
             self._levels_key, self._levels = key, token_map_levels(record, method, head)
         return self._levels
 
+    _branches_for = None  # the record whose branch contributions are drawn
+
     def redraw(self) -> None:
         s = self.state
         record = s.record
@@ -117,7 +119,9 @@ class CrossModalView(LazyRedraw, QWidget):
             self.label.setText(label)
         self.image.mark_patch(self.shown_patch())
         self._draw_bars(record)
-        self.branches.show_record(record)
+        if self._branches_for is not record:  # branch contributions depend on the record alone
+            self.branches.show_record(record)
+            self._branches_for = record
 
     def shown_patch(self):
         """The clicked patch, or until there is one, the brightest patch of the map."""
