@@ -102,9 +102,13 @@ class ExportActions(QObject):
         return render_figure(record, pixels, resolved), resolved
 
     # -- actions -----------------------------------------------------------
-    def export_figure(self) -> bool:
+    def _has_result(self) -> bool:
         if self.state.result is None:
             self.state.post_message("Nothing to export yet: wait for the first probe.", "warning")
+        return self.state.result is not None
+
+    def export_figure(self) -> bool:
+        if not self._has_result():
             return False
         path = self.ask_figure_path()
         if not path:
@@ -131,8 +135,7 @@ class ExportActions(QObject):
         return True
 
     def export_bundle(self) -> bool:
-        if self.state.result is None:
-            self.state.post_message("Nothing to export yet: wait for the first probe.", "warning")
+        if not self._has_result():
             return False
         folder = self.ask_folder()
         if not folder:

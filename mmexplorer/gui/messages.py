@@ -8,6 +8,7 @@ from typing import Optional
 
 from mmexplorer.attention.record import AttentionRecord
 from mmexplorer.data.image import LoadedImage
+from mmexplorer.engine.catalog import ModelEntry  # no torch behind it
 
 
 @dataclass(frozen=True)
@@ -30,26 +31,16 @@ class ProbeRequest:
 
 
 @dataclass(frozen=True)
-class ModelEntryInfo:
-    """A catalog entry as the GUI shows it."""
-
-    name: str
-    fusion: str
-    path: str
-    source: str  # "bundled" | "user" | "file"
-
-
-@dataclass(frozen=True)
 class Catalog:
-    models: tuple[ModelEntryInfo, ...]
+    models: tuple[ModelEntry, ...]  # the engine's catalog entries (plain frozen values)
     devices: tuple[str, ...]
     default: Optional[str]
     error: Optional[str] = None  # set when the engine itself could not start
 
-    def for_fusion(self, fusion: str) -> Optional[ModelEntryInfo]:
+    def for_fusion(self, fusion: str) -> Optional[ModelEntry]:
         return next((m for m in self.models if m.fusion == fusion), None)
 
-    def find(self, name: str) -> Optional[ModelEntryInfo]:
+    def find(self, name: str) -> Optional[ModelEntry]:
         return next((m for m in self.models if m.name == name or m.path == name), None)
 
 

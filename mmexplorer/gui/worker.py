@@ -14,7 +14,7 @@ from typing import Optional
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from mmexplorer.gui.messages import Catalog, ModelEntryInfo, ModelInfo, ProbeRequest, ProbeResult
+from mmexplorer.gui.messages import Catalog, ModelInfo, ProbeRequest, ProbeResult
 
 
 class ProbeWorker(QObject):
@@ -40,7 +40,7 @@ class ProbeWorker(QObject):
             from mmexplorer.engine.catalog import default_model_name, list_models
             from mmexplorer.engine.device import available_devices
 
-            models = tuple(ModelEntryInfo(e.name, e.fusion, e.path, e.source) for e in list_models())
+            models = tuple(list_models())
             self.catalog_ready.emit(Catalog(models, tuple(available_devices()), default_model_name()))
         except Exception as exc:  # the engine itself failed to import: say so instead of dying silently
             message = f"the engine could not start: {type(exc).__name__}: {exc}"

@@ -28,17 +28,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mmexplorer.config import FUSIONS
+from mmexplorer.engine.recipes import RECIPES, TrainSettings  # plain settings; no torch behind them
 from mmexplorer.gui.training.curves import Curves
 from mmexplorer.gui.training.worker import TrainOutcome, TrainRequest, TrainRunner
 
-FUSIONS = ("early", "cross", "hybrid", "late", "contrastive")
-# recipe name -> (label, default steps, default lr); mirrors engine.recipes without importing torch here
-RECIPES = {
-    "quick": ("quick: visible maps in under 5 minutes", 500, 1e-3),
-    "default": ("default: the bundled models' recipe", 1500, 1e-3),
-    "no-grounding": ("no grounding: matching loss only (compare attention)", 1500, 1e-3),
-    "multitask": ("multi-task: matching + question answering", 1500, 1e-3),
-}
+FIRST_RECIPE = "quick"  # the preset the panel opens with: localised maps within minutes
+
+
+def recipe_defaults(name: str) -> tuple[int, float]:
+    """(steps, learning rate) of a named recipe, read from the engine's own table."""
+    changes = RECIPES[name][1]
+    return int(changes.get("steps", TrainSettings.steps)), float(changes.get("lr", TrainSettings.lr))
+
+
 SHARING = {"single task": (("itm",), "hard"), "two tasks, hard sharing": (("itm", "vqa"), "hard"), "two tasks, soft sharing": (("itm", "vqa"), "soft")}
 
 
@@ -65,8 +68,9 @@ class TrainingPanel(QWidget):
         self.fusion = QComboBox()
         self.fusion.addItems(FUSIONS)
         self.recipe = QComboBox()
-        for key, (label, _, _) in RECIPES.items():
-            self.recipe.addItem(label, key)
+        for key, (description, _) in RECIPES.items():
+            self.recipe.addItem(f"{key}: {description}", key)
+        self.recipe.setCurrentIndex(self.recipe.findData(FIRST_RECIPE))
         self.recipe.currentIndexChanged.connect(self._recipe_defaults)
         self.steps = QSpinBox()
         self.steps.setRange(1, 200_000)
@@ -137,7 +141,7 @@ class TrainingPanel(QWidget):
             self.device.setCurrentText(current)
 
     def _recipe_defaults(self) -> None:
-        _, steps, lr = RECIPES[self.recipe.currentData()]
+        steps, lr = recipe_defaults(self.recipe.currentData())
         self.steps.setValue(steps)
         self.lr.setValue(lr)
         self.grounding.setChecked(self.recipe.currentData() != "no-grounding")

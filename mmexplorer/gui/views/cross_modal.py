@@ -78,9 +78,7 @@ class CrossModalView(LazyRedraw, QWidget):
         self.image.patch_hovered.connect(self._hovered)
         state.image_changed.connect(self._preview)
         state.catalog_changed.connect(self._no_models)
-        state.result_changed.connect(self.schedule_redraw)
-        state.selection_changed.connect(self.schedule_redraw)
-        state.display_changed.connect(self.schedule_redraw)
+        self.follow(state)
 
     def _preview(self) -> None:
         """Before the first probe is back, show the bare picture so the window is not empty."""

@@ -52,9 +52,7 @@ class HeadsView(LazyRedraw, QWidget):
         self._picture_of = None
         self.graphics.scene().sigMouseClicked.connect(self._clicked)
         state.result_changed.connect(self._refill_modes)
-        state.result_changed.connect(self.schedule_redraw)
-        state.selection_changed.connect(self.schedule_redraw)
-        state.display_changed.connect(self.schedule_redraw)
+        self.follow(state)
 
     def _refill_modes(self) -> None:
         record = self.state.record

@@ -12,6 +12,15 @@ class LazyRedraw:
 
     _stale = True
 
+    def redraw_on(self, *signals) -> None:
+        """Redraw (or mark stale while hidden) whenever one of `signals` fires."""
+        for signal in signals:
+            signal.connect(self.schedule_redraw)
+
+    def follow(self, state) -> None:
+        """The usual subscription of a view: a new record, a new selection, new display settings."""
+        self.redraw_on(state.result_changed, state.selection_changed, state.display_changed)
+
     def schedule_redraw(self, *_args) -> None:
         if self.isVisible():
             self._stale = False

@@ -90,9 +90,7 @@ class PatchesView(LazyRedraw, QWidget):
         left_layout.addWidget(self.hover)
         self.image.patch_clicked.connect(lambda p: state.select(patch=p))
         self.image.patch_hovered.connect(self._hovered)
-        state.result_changed.connect(self.schedule_redraw)
-        state.selection_changed.connect(self.schedule_redraw)
-        state.display_changed.connect(self.schedule_redraw)
+        self.follow(state)
 
     def shown_patch(self) -> Optional[int]:
         record = self.state.record

@@ -95,9 +95,7 @@ class SelfAttentionView(LazyRedraw, QWidget):
         self.graphics.scene().sigMouseClicked.connect(self._clicked)
         self.graphics.scene().sigMouseMoved.connect(self._moved)
         state.result_changed.connect(self._refill_kinds)
-        state.result_changed.connect(self.schedule_redraw)
-        state.selection_changed.connect(self.schedule_redraw)
-        state.display_changed.connect(self.schedule_redraw)
+        self.follow(state)
 
     def _refill_kinds(self) -> None:
         record = self.state.record

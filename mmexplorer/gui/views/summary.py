@@ -68,8 +68,7 @@ class SummaryView(LazyRedraw, QWidget):
         self.text.setOpenExternalLinks(False)
         layout = QVBoxLayout(self)
         layout.addWidget(self.text)
-        state.model_info_changed.connect(self.schedule_redraw)
-        state.result_changed.connect(self.schedule_redraw)
+        self.redraw_on(state.model_info_changed, state.result_changed)
         self.redraw()
 
     def redraw(self) -> None:
