@@ -18,8 +18,7 @@ from mmexplorer.attention.grid import box_mask
 from mmexplorer.config import ModelConfig
 from mmexplorer.data.shapes import ShapesSpec, easy_negative, hard_negative, make_scene, question, scene_rng
 from mmexplorer.data.tokenizer import Tokenizer
-from mmexplorer.models.fusion.base import PIXEL_MEAN, PIXEL_STD
-from mmexplorer.models.preprocess import text_tensor
+from mmexplorer.models.preprocess import image_tensor, text_tensor
 
 
 @dataclass
@@ -41,17 +40,6 @@ class Batch:
     def to(self, device) -> "Batch":
         moved = {k: (v.to(device) if isinstance(v, torch.Tensor) else v) for k, v in self.__dict__.items()}
         return Batch(**moved)
-
-
-def scene_images(pixels: list[np.ndarray]) -> torch.Tensor:
-    """Scenes already at the model's size: uint8 [H, W, 3] each -> normalised [B, 3, H, W].
-
-    The same values as models.preprocess.image_tensor, without its per-image resize loop.
-    """
-    x = torch.from_numpy(np.stack(pixels)).permute(0, 3, 1, 2).float().div_(255.0)
-    mean = torch.tensor(PIXEL_MEAN).view(1, 3, 1, 1)
-    std = torch.tensor(PIXEL_STD).view(1, 3, 1, 1)
-    return (x - mean) / std
 
 
 class EncodingCache:
@@ -123,7 +111,7 @@ def make_batch(
             qs.append(text)
             answers.append(cfg.answers.index(answer))
     encode = tokenizer if isinstance(tokenizer, EncodingCache) else EncodingCache(tokenizer)
-    images = scene_images(pixels)
+    images = image_tensor(pixels, cfg)  # scenes are at the model's size: no resize, the probe's normalisation
     ids, mask = text_tensor([encode(t) for t in positives + negatives], encode.tokenizer)
     batch = Batch(
         images=torch.cat([images, images]),

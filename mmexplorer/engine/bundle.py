@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from mmexplorer.config import FUSIONS
+from mmexplorer.data.files import atomic_write_text
 from mmexplorer.engine.recipes import recipe
 
 # fusion -> training stages, each the settings changed from the "default" recipe; a later stage continues
@@ -68,9 +69,7 @@ def train_one(fusion: str, folder: Path) -> Path:
     for stage in range(len(BUNDLE[fusion])):
         label = fusion if stage == 0 else f"{fusion} stage {stage + 1}"
         result = train(bundle_settings(fusion, stage, out), out, on_progress=_log_every(label), name=fusion)
-    path = Path(result.path)
-    path.chmod(0o644)  # checkpoints are written private (temp file + rename); bundled ones are for everyone
-    return path
+    return Path(result.path)
 
 
 def write_index(folder: Path, scenes: int = EVAL_SCENES) -> dict:
@@ -85,8 +84,8 @@ def write_index(folder: Path, scenes: int = EVAL_SCENES) -> dict:
     if not reports:
         raise SystemExit(f"no bundled models in {folder}")
     default = max(reports, key=lambda f: localisation_score(reports[f]))
-    (folder / "index.json").write_text(json.dumps({"default": default}, indent=1) + "\n")
-    (folder / "eval.json").write_text(json.dumps(reports, indent=1) + "\n")
+    atomic_write_text(folder / "index.json", json.dumps({"default": default}, indent=1) + "\n")
+    atomic_write_text(folder / "eval.json", json.dumps(reports, indent=1) + "\n")
     return {"default": default, "reports": reports}
 
 

@@ -29,8 +29,8 @@ from mmexplorer.data.image import LoadedImage
 from mmexplorer.data.sample import Sample
 from mmexplorer.data.shapes import easy_negative, hard_negative, make_scene, scene_rng
 from mmexplorer.data.vocab import COLOURS
-from mmexplorer.engine.batches import object_patch_masks, scene_images, spec_for
-from mmexplorer.models.preprocess import text_tensor
+from mmexplorer.engine.batches import object_patch_masks, spec_for
+from mmexplorer.models.preprocess import image_tensor, text_tensor
 
 DELETION_STEPS = 8  # the curve has DELETION_STEPS + 1 points, from nothing to every patch blanked
 
@@ -48,7 +48,7 @@ def _match_logits(model, pixels: list[np.ndarray], texts: list[str], batch: int 
     device = next(model.parameters()).device
     out = []
     for i in range(0, len(texts), batch):
-        images = scene_images(pixels[i : i + batch]).to(device)
+        images = image_tensor(pixels[i : i + batch], model.cfg).to(device)
         ids, mask = text_tensor([model.tokenizer.encode(t) for t in texts[i : i + batch]], model.tokenizer)
         out.append(model(images, ids.to(device), mask.to(device))["itm_logit"].float().cpu())
     return torch.cat(out).numpy()
