@@ -88,3 +88,21 @@ def write(folder) -> list[tuple[str, str, str]]:
             path.write_bytes(payload)
         out.append((name, str(path), expect))
     return out
+
+
+class _CreatesFile:
+    """Unpickling this calls open(target, "w"): a stand-in for any code a pickle can run."""
+
+    def __init__(self, target):
+        self.target = target
+
+    def __reduce__(self):
+        return (open, (self.target, "w"))
+
+
+def write_code_running_pickle(path, target) -> None:
+    """A `.pt`-looking checkpoint whose payload would create `target` if anything unpickled it."""
+    import pickle
+
+    with open(path, "wb") as f:
+        pickle.dump({"config": "{}", "state_dict": _CreatesFile(str(target))}, f)

@@ -1,5 +1,4 @@
 import json
-import pickle
 import struct
 
 import numpy as np
@@ -7,6 +6,7 @@ import pytest
 import torch
 
 from conftest import FUSIONS, tiny_model
+from corpus import write_code_running_pickle
 from mmexplorer.config import ConfigError, ModelConfig
 from mmexplorer.models.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from mmexplorer.models.preprocess import image_tensor, text_tensor
@@ -75,19 +75,10 @@ def test_config_that_does_not_match_the_weights(tmp_path):
         load_checkpoint(path)
 
 
-class _Evil:
-    def __init__(self, target):
-        self.target = target
-
-    def __reduce__(self):
-        return (open, (self.target, "w"))
-
-
 def test_pickle_that_would_run_code_is_refused(tmp_path):
     target = tmp_path / "pwned.txt"
     path = tmp_path / "evil.pt"
-    with open(path, "wb") as f:
-        pickle.dump({"config": "{}", "state_dict": _Evil(str(target))}, f)
+    write_code_running_pickle(path, target)
     with pytest.raises(CheckpointError, match="never code"):
         load_checkpoint(path)
     assert not target.exists()

@@ -3,7 +3,6 @@
 import io
 import json
 import os
-import pickle
 import subprocess
 import sys
 import time
@@ -86,19 +85,10 @@ def test_single_probe_refusals_exit_2_with_one_line(files, home, tmp_path, case)
     assert not out.exists()
 
 
-class _Payload:
-    def __init__(self, target):
-        self.target = target
-
-    def __reduce__(self):
-        return (open, (self.target, "w"))
-
-
 def test_pickle_checkpoint_is_refused_through_the_cli(home, files, tmp_path):
     target = tmp_path / "created-by-pickle.txt"
     evil = tmp_path / "evil.pt"
-    with evil.open("wb") as f:
-        pickle.dump({"config": "{}", "state_dict": _Payload(str(target))}, f)
+    corpus.write_code_running_pickle(evil, target)
     img = next(p for n, p, _ in files if n == "png")
     env = dict(os.environ, MMEXPLORER_HOME=str(home))
     commands = [

@@ -1,7 +1,6 @@
 """The whole hostile-input corpus dropped on the window, and a code-running pickle opened as a model:
 every case ends with a probe or a clear message, and the window keeps working."""
 
-import pickle
 
 import corpus
 
@@ -29,20 +28,11 @@ def test_every_corpus_file_dropped_on_the_window(make_explorer, qtbot, tmp_path)
         drop(window, file_mime(good))
 
 
-class _Payload:
-    def __init__(self, target):
-        self.target = target
-
-    def __reduce__(self):
-        return (open, (self.target, "w"))
-
-
 def test_pickle_checkpoint_opened_in_the_explorer_runs_no_code(make_explorer, qtbot, tmp_path):
     explorer = make_explorer()
     target = tmp_path / "created-by-pickle.txt"
     evil = tmp_path / "evil.pt"
-    with evil.open("wb") as f:
-        pickle.dump({"config": "{}", "state_dict": _Payload(str(target))}, f)
+    corpus.write_code_running_pickle(evil, target)
     failures = []
     explorer.client.failed.connect(failures.append)
     explorer.state.set_inputs(model=str(evil))  # what File > Open checkpoint does
