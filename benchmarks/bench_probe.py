@@ -22,8 +22,8 @@ def run(repeats: int = 30) -> list[Row]:
         image = image_tensor(sample.image.pixels, model.cfg)
         ids, mask = text_tensor(sample.encoding, model.tokenizer)
 
-        def bare():
-            with torch.no_grad():
+        def bare():  # the fastest plain forward: fused kernel, inference mode
+            with torch.inference_mode():
                 model(image, ids, mask)
 
         def full():

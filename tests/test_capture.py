@@ -5,7 +5,7 @@ import pytest
 
 from conftest import FUSIONS, tiny_model
 from mmexplorer.attention.capture import capture
-from mmexplorer.attention.maps import patch_token_scores, token_image_map
+from mmexplorer.attention.maps import image_branch_map, patch_token_extent, patch_token_scores, propagated, token_image_map
 from mmexplorer.attention.npz import load_record, save_record
 from mmexplorer.data.sample import make_sample
 
@@ -67,6 +67,32 @@ def test_default_map_is_the_views_map(captured):
         assert np.allclose(rec.token_to_image[0], rec.token_to_image[-1])  # same for every word
     else:
         assert rec.cross_kind in ("joint", "text_to_image")
+
+
+@pytest.mark.parametrize("method", ["rollout", "relevancy"])
+def test_image_branch_map_equals_the_universe_propagation(captured, method):
+    """The single-stream shortcut of separate encoders gives the image [CLS] row of the full propagation."""
+    fusion, _, rec = captured
+    if fusion not in ("late", "contrastive"):
+        return  # models with cross-modal attention always propagate the whole universe
+    for head in ("mean", 1):
+        fast, _ = image_branch_map(rec, method, head)
+        r = propagated(rec, method, head)
+        cls = 1 + len(rec.tokens)  # text [CLS] + words, then the image [CLS]
+        np.testing.assert_allclose(fast.ravel(), r[cls, cls + 1 :], atol=1e-9)
+
+
+def test_patch_token_extent_bounds_every_patch_layer_and_head(captured):
+    _, _, rec = captured
+    for method in ("raw", "rollout", "relevancy"):
+        lo, hi = patch_token_extent(rec, method, "mean")
+        layers = range(rec.layers(rec.cross_kind)) if (method == "raw" and rec.cross_kind) else [None]
+        heads = [*range(rec.heads), "mean", "max", "min"] if method == "raw" else ["mean"]
+        seen = np.concatenate(
+            [patch_token_scores(rec, p, layer, head, method)[0] for p in range(rec.n_patches) for layer in layers for head in heads]
+        )
+        assert lo <= seen.min() + 1e-7 and seen.max() <= hi + 1e-7
+        assert np.isclose(seen.max(), hi) and np.isclose(seen.min(), lo)  # tight, not just a bound
 
 
 def test_cross_map_is_the_slice_of_the_last_layer(captured):

@@ -3,7 +3,7 @@ import pytest
 
 from mmexplorer.attention.grid import box_mask, patch_at, patch_boxes, upsample_to_image
 from mmexplorer.attention.positions import grid_of_grids, similarity_to_patch
-from mmexplorer.attention.reductions import propagate, reduce_heads, rollout
+from mmexplorer.attention.reductions import propagate, propagate_row, reduce_heads, rollout
 
 
 def test_rollout_hand_computed_three_tokens():
@@ -30,6 +30,15 @@ def test_propagate_single_stream_equals_rollout(rng):
     idx = np.arange(5)
     events = [(l.mean(0), idx, idx, i) for i, l in enumerate(layers)]
     np.testing.assert_allclose(propagate(events, 5, "rollout"), rollout(layers), atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["rollout", "relevancy"])
+def test_propagate_row_is_that_row_of_propagate(rng, mode):
+    maps = [rng.random((6, 6)) for _ in range(3)]  # any non-negative maps, not only stochastic ones
+    idx = np.arange(6)
+    full = propagate([(a, idx, idx, i) for i, a in enumerate(maps)], 6, mode)
+    for row in (0, 4):
+        np.testing.assert_allclose(propagate_row(maps, row, mode), full[row], atol=1e-12)
 
 
 def test_propagate_co_attention_steps_read_previous_state():

@@ -14,7 +14,7 @@ from typing import Optional
 import numpy as np
 
 from mmexplorer.attention.record import AttentionRecord
-from mmexplorer.attention.reductions import Head, gradient_weighted, propagate, reduce_heads
+from mmexplorer.attention.reductions import Head, gradient_weighted, propagate, propagate_row, reduce_heads
 
 METHODS = ("raw", "rollout", "relevancy")
 
@@ -117,13 +117,20 @@ def token_image_map(
 
 def image_branch_map(record: AttentionRecord, method: str, head: Head = "mean") -> tuple[np.ndarray, str]:
     """The image [CLS]'s relevance over patches: what the image branch used, the same for every word."""
+    what = "relevancy" if method == "relevancy" else "rollout"
+    label = f"image-branch {what} of [CLS] (no cross-modal attention: the same for every word)"
+    if set(record.kinds) <= {"image", "text"} and "image" in record.attention:
+        # Separate encoders: image positions only ever read image positions, so the
+        # image [CLS] row needs the image stream alone, one vector at a time (this
+        # runs on every probe of such a model).
+        if method == "relevancy" and record.grads is None:
+            raise ValueError("this record was captured without gradients; relevancy is not available")
+        layers = [_head_weighted(record, "image", layer, head, method) for layer in range(record.layers("image"))]
+        row = propagate_row(layers, 0, "rollout" if method == "rollout" else "relevancy")  # [1 + N], image [CLS] first
+        return row[1:].reshape(record.grid), label
     r = propagated(record, method, head)
     row = _text_len(record)  # image [CLS]
-    what = "relevancy" if method == "relevancy" else "rollout"
-    return (
-        r[row, _image_patch_universe(record)].reshape(record.grid),
-        f"image-branch {what} of [CLS] (no cross-modal attention: the same for every word)",
-    )
+    return r[row, _image_patch_universe(record)].reshape(record.grid), label
 
 
 def patch_token_scores(
@@ -149,6 +156,29 @@ def patch_token_scores(
     r = propagated(record, method, head)
     row = _image_patch_universe(record)[patch]
     return r[row, _universe(record, "text")[1:]], f"p{patch}: {method}, head {head}"
+
+
+def patch_token_extent(record: AttentionRecord, method: str = "raw", head: Head = "mean") -> tuple[float, float]:
+    """(lowest, highest) score `patch_token_scores` gives any patch and word, in any layer and head.
+
+    For "raw" the extent covers every layer and head (each head reduction lies
+    within it); for the propagated methods it covers that head reduction.
+    """
+    if not record.tokens:
+        return 0.0, 0.0
+    if method == "raw":
+        kind = "image_to_text" if "image_to_text" in record.attention else record.cross_kind
+        if kind is not None:
+            rows, cols = record.positions(kind, 0, "image"), record.positions(kind, 1, "text")
+            blocks = [a[:, rows][:, :, cols] for a in record.attention[kind]]  # [H, patches, words] each
+            return float(min(b.min() for b in blocks)), float(max(b.max() for b in blocks))
+        if record.similarity is not None:
+            return float(record.similarity.min()), float(record.similarity.max())
+        return 0.0, 0.0
+    if record.cross_kind is None:
+        return 0.0, 0.0
+    block = propagated(record, method, head)[np.ix_(_image_patch_universe(record), _universe(record, "text")[1:])]
+    return float(block.min()), float(block.max())
 
 
 def attention_matrix(record: AttentionRecord, kind: str, layer: int, head: Head = "mean") -> np.ndarray:

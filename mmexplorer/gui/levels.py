@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mmexplorer.attention.maps import token_image_map
+from mmexplorer.attention.maps import patch_token_extent, token_image_map
 from mmexplorer.attention.record import AttentionRecord
 
 
@@ -32,6 +32,30 @@ def token_map_levels(record: AttentionRecord, method: str, head) -> tuple[float,
         return 0.0, _top([a[:, rows][:, :, cols].max() for a in record.attention[kind]])
     maps = [token_image_map(record, t, None, head, method)[0] for t in range(len(record.tokens))]
     return 0.0, (_top(maps) if maps else 1.0)
+
+
+def _nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 times a power of ten that is at least `value` (> 0)."""
+    exponent = np.floor(np.log10(value))
+    for step in (1.0, 2.0, 2.5, 5.0, 10.0):
+        top = step * 10.0**exponent
+        if top >= value * (1 - 1e-9):
+            return float(top)
+    return float(10.0 ** (exponent + 1))
+
+
+def bar_range(lo: float, hi: float) -> tuple[float, float]:
+    """A y range in round numbers for bars whose values lie within [lo, hi]."""
+    top = _nice_ceiling(hi) if hi > 0 else (0.0 if lo < 0 else 1.0)
+    bottom = -_nice_ceiling(-lo) if lo < 0 else 0.0
+    return bottom, top
+
+
+def patch_bar_range(record: AttentionRecord, method: str, head) -> tuple[float, float]:
+    """A y range for a patch's bars over the words that stays fixed while the user flips
+    through words, patches, layers (and heads, for raw attention), like the map levels:
+    bar heights stay comparable, and the axis is not redrawn on every change."""
+    return bar_range(*patch_token_extent(record, method, head))
 
 
 MATRIX_PERCENTILE = 99.0

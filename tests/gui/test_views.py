@@ -175,6 +175,31 @@ def test_colour_levels_stay_fixed_across_layers_and_heads(make_explorer):
     assert seen == {(0.0, top)}
 
 
+def test_bar_axis_stays_fixed_across_words_layers_and_heads(make_explorer):
+    explorer = make_explorer(model="test-cross", text="a red circle")
+    view, state = explorer.window.views["cross"], explorer.state
+    ranges = set()
+    for token in range(3):
+        for layer in range(state.record.layers("text_to_image")):
+            for head in range(state.record.heads):
+                state.select(token=token, layer=layer, reduction="head", head=head)
+                assert view.scores.max() <= view.bars_plot.getViewBox().viewRange()[1][1]
+                ranges.add(tuple(view.bars_plot.getViewBox().viewRange()[1]))
+    assert len(ranges) == 1
+
+
+def test_bar_range_is_round():
+    from mmexplorer.gui.levels import bar_range
+
+    assert bar_range(0.0, 0.37) == (0.0, 0.5)
+    assert bar_range(0.0, 0.2) == (0.0, 0.2)
+    assert bar_range(0.0, 0.21) == (0.0, 0.25)
+    assert bar_range(0.0, 0.026) == (0.0, 0.05)
+    assert bar_range(-0.3, 0.8) == (-0.5, 1.0)
+    assert bar_range(-0.3, -0.1) == (-0.5, 0.0)
+    assert bar_range(0.0, 0.0) == (0.0, 1.0)
+
+
 def test_hover_reads_the_value_under_the_pointer(make_explorer):
     explorer = make_explorer(text="a red circle")
     view = explorer.window.views["cross"]

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from mmexplorer.attention.maps import patch_token_scores, token_image_map
-from mmexplorer.gui.levels import token_map_levels
+from mmexplorer.gui.levels import patch_bar_range, token_map_levels
 from mmexplorer.gui.pg import pg
 from mmexplorer.gui.state import AppState
 from mmexplorer.gui.views.branches import BranchesPanel
@@ -72,8 +72,10 @@ class CrossModalView(LazyRedraw, QWidget):
 
         self.scores: Optional[np.ndarray] = None  # the patch's scores for every word, as drawn
         self._levels_key = None
-        self._levels = (0.0, 1.0)
+        self._levels = ((0.0, 1.0), (0.0, 1.0))
         self._drawn_picture = None
+        self._bar_ticks = None  # the bar chart's word ticks and (x, y) ranges last applied
+        self._bar_ranges = None
         self.image.patch_clicked.connect(lambda p: state.select(patch=p))
         self.image.patch_hovered.connect(self._hovered)
         state.image_changed.connect(self._preview)
@@ -90,9 +92,11 @@ class CrossModalView(LazyRedraw, QWidget):
             self.label.setText("There is no model to run yet: see the message above.")
 
     def _levels_for(self, record, method, head):
+        """(map levels, bar y range) for the record and method: fixed across words, patches, layers."""
         key = (id(record), method, head if method != "raw" else None)
         if key != self._levels_key:
-            self._levels_key, self._levels = key, token_map_levels(record, method, head)
+            self._levels_key = key
+            self._levels = token_map_levels(record, method, head), patch_bar_range(record, method, head)
         return self._levels
 
     _branches_for = None  # the record whose branch contributions are drawn
@@ -112,7 +116,7 @@ class CrossModalView(LazyRedraw, QWidget):
         else:
             layer = s.layer_of(record.cross_kind)
             scores, label = token_image_map(record, s.token, layer, s.head_arg, s.method)
-            levels = self._levels_for(record, s.method, s.head_arg)
+            levels, _ = self._levels_for(record, s.method, s.head_arg)
             self.image.set_map(scores, record.grid, record.image_box, levels, s.colormap, s.opacity)
             self.label.setText(label)
         self.image.mark_patch(self.shown_patch())
@@ -153,8 +157,15 @@ class CrossModalView(LazyRedraw, QWidget):
         self.bars.setOpts(x=x, height=scores, width=0.7, brushes=brushes)
         ticks = [(i, ("[UNK] " if u else "") + t) for i, (t, u) in enumerate(zip(record.tokens, record.token_unk))]
         width = max(1.0, self.bars_plot.getViewBox().sceneBoundingRect().width())
-        self.bars_plot.getAxis("bottom").setTicks([fit_labels(ticks, width / max(1, len(scores)))])
-        self.bars_plot.setXRange(-0.6, len(scores) - 0.4, padding=0)
+        # Axes are the slowest part of a plot to draw: touch them only when they change.
+        ticks = [fit_labels(ticks, width / max(1, len(scores)))]
+        if ticks != self._bar_ticks:
+            self.bars_plot.getAxis("bottom").setTicks(ticks)
+            self._bar_ticks = ticks
+        ranges = ((-0.6, len(scores) - 0.4), self._levels_for(record, s.method, s.head_arg)[1])
+        if ranges != self._bar_ranges:
+            self.bars_plot.setRange(xRange=ranges[0], yRange=ranges[1], padding=0)
+            self._bar_ranges = ranges
 
     def _hovered(self, patch: int) -> None:
         record = self.state.record

@@ -30,6 +30,9 @@ class ImagePanel(pg.GraphicsLayoutWidget):
         self.plot.invertY(True)
         self.plot.setAspectLocked(True)
         self.picture = pg.ImageItem()
+        # The picture changes far less often than the map laid over it: keep it as a pixmap
+        # at screen resolution, so repainting under a new map is a blit, not a rescale.
+        self.picture.setCacheMode(pg.QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.overlay = pg.ImageItem()
         self.overlay.setZValue(1)
         self.plot.addItem(self.picture)
@@ -47,6 +50,8 @@ class ImagePanel(pg.GraphicsLayoutWidget):
         self.image_box: Optional[tuple[float, float, float, float]] = None
         self.map: Optional[np.ndarray] = None
         self._faded = None  # the colormap last applied
+        self._levels = None  # the levels last applied
+        self._rect = None  # the overlay's rectangle last applied
         self.scene().sigMouseClicked.connect(self._clicked)
         self.scene().sigMouseMoved.connect(self._moved)
 
@@ -66,9 +71,13 @@ class ImagePanel(pg.GraphicsLayoutWidget):
         if self.map is None:
             self.overlay.clear()
             return
+        levels = (float(levels[0]), float(levels[1]))
         self.overlay.setImage(self.map, autoLevels=False, levels=levels)
         x0, y0, x1, y1 = image_box
-        self.overlay.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        rect = QRectF(x0, y0, x1 - x0, y1 - y0)
+        if rect != self._rect:  # setRect invalidates the item's geometry even when unchanged
+            self.overlay.setRect(rect)
+            self._rect = rect
         self.overlay.setOpacity(opacity)
         faded = overlay_colormap(cmap, signed=levels[0] < 0)
         changed_map = faded is not self._faded  # re-applying an unchanged colormap rebuilds the colour bar
@@ -76,11 +85,15 @@ class ImagePanel(pg.GraphicsLayoutWidget):
         if self.colorbar is not None:
             if changed_map:
                 self.colorbar.setColorMap(faded)
-            self.colorbar.setLevels(values=levels)
+            if changed_map or levels != self._levels:  # new levels regenerate the colour bar's axis
+                self.colorbar.setLevels(values=levels)
+            else:
+                self.overlay.setLevels(levels)
         else:
             if changed_map:
                 self.overlay.setColorMap(faded)
             self.overlay.setLevels(levels)
+        self._levels = levels
 
     def set_opacity(self, opacity: float) -> None:
         self.overlay.setOpacity(opacity)
