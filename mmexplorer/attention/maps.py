@@ -158,27 +158,19 @@ def patch_token_scores(
     return r[row, _universe(record, "text")[1:]], f"p{patch}: {method}, head {head}"
 
 
-def patch_token_extent(record: AttentionRecord, method: str = "raw", head: Head = "mean") -> tuple[float, float]:
-    """(lowest, highest) score `patch_token_scores` gives any patch and word, in any layer and head.
+def patch_token_extent(record: AttentionRecord, patch: int, method: str = "raw", head: Head = "mean") -> tuple[float, float]:
+    """(lowest, highest) score `patch_token_scores` gives this patch in any layer.
 
-    For "raw" the extent covers every layer and head (each head reduction lies
-    within it); for the propagated methods it covers that head reduction.
+    For "raw" the extent also covers every head (so every head reduction lies
+    within it); the propagated methods have no layers and keep their `head`.
     """
-    if not record.tokens:
-        return 0.0, 0.0
-    if method == "raw":
-        kind = "image_to_text" if "image_to_text" in record.attention else record.cross_kind
-        if kind is not None:
-            rows, cols = record.positions(kind, 0, "image"), record.positions(kind, 1, "text")
-            blocks = [a[:, rows][:, :, cols] for a in record.attention[kind]]  # [H, patches, words] each
-            return float(min(b.min() for b in blocks)), float(max(b.max() for b in blocks))
-        if record.similarity is not None:
-            return float(record.similarity.min()), float(record.similarity.max())
-        return 0.0, 0.0
-    if record.cross_kind is None:
-        return 0.0, 0.0
-    block = propagated(record, method, head)[np.ix_(_image_patch_universe(record), _universe(record, "text")[1:])]
-    return float(block.min()), float(block.max())
+    kind = "image_to_text" if "image_to_text" in record.attention else record.cross_kind
+    if method == "raw" and kind is not None and record.tokens:
+        row, cols = record.positions(kind, 0, "image")[patch], record.positions(kind, 1, "text")
+        blocks = [a[:, row, cols] for a in record.attention[kind]]  # [H, words] per layer
+        return float(min(b.min() for b in blocks)), float(max(b.max() for b in blocks))
+    scores, _ = patch_token_scores(record, patch, None, head, method)
+    return (float(scores.min()), float(scores.max())) if scores.size else (0.0, 0.0)
 
 
 def attention_matrix(record: AttentionRecord, kind: str, layer: int, head: Head = "mean") -> np.ndarray:

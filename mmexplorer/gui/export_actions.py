@@ -62,8 +62,7 @@ class ExportActions(QObject):
 
     # -- what to export ----------------------------------------------------
     def current_tab(self) -> str:
-        widget = self.window.tabs.currentWidget()
-        return next((name for name, w in self.window.views.items() if w is widget), "")
+        return self.window.current_view_name()
 
     def figure_settings(self, dpi: int = 300):
         from mmexplorer.export import FigureSettings
@@ -170,7 +169,7 @@ class ExportActions(QObject):
         return True
 
     def copy_view(self) -> bool:
-        widget = self.window.tabs.currentWidget()
+        widget = self.window.current_view()
         if widget is None:
             return False
         QApplication.clipboard().setPixmap(widget.grab())

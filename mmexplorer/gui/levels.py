@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mmexplorer.attention.maps import patch_token_extent, token_image_map
+from mmexplorer.attention.maps import token_image_map
 from mmexplorer.attention.record import AttentionRecord
 
 
@@ -45,17 +45,20 @@ def _nice_ceiling(value: float) -> float:
 
 
 def bar_range(lo: float, hi: float) -> tuple[float, float]:
-    """A y range in round numbers for bars whose values lie within [lo, hi]."""
+    """A y range in round numbers for bars whose values lie within [lo, hi].
+
+    The next word, layer or head often fits the same range, so the bar chart's
+    axis (the slowest part of it to draw) is not redrawn on every change.
+    """
     top = _nice_ceiling(hi) if hi > 0 else (0.0 if lo < 0 else 1.0)
     bottom = -_nice_ceiling(-lo) if lo < 0 else 0.0
     return bottom, top
 
 
-def patch_bar_range(record: AttentionRecord, method: str, head) -> tuple[float, float]:
-    """A y range for a patch's bars over the words that stays fixed while the user flips
-    through words, patches, layers (and heads, for raw attention), like the map levels:
-    bar heights stay comparable, and the axis is not redrawn on every change."""
-    return bar_range(*patch_token_extent(record, method, head))
+def bar_ticks(bottom: float, top: float) -> list[tuple[float, str]]:
+    """Labelled ticks at the ends of a bar_range, at zero and half way: few labels, quick to draw."""
+    values = sorted({bottom, bottom / 2, 0.0, top / 2, top})
+    return [(v, f"{v:.3g}") for v in values]
 
 
 MATRIX_PERCENTILE = 99.0

@@ -20,6 +20,7 @@ from mmexplorer.gui.widgets.input_panel import InputPanel
 from mmexplorer.gui.widgets.message_bar import MessageBar
 from mmexplorer.gui.widgets.model_bar import ModelBar
 from mmexplorer.gui.widgets.status import StatusBar
+from mmexplorer.gui.widgets.tab_page import TabPage
 from mmexplorer.gui.widgets.view_controls import ViewControls
 
 VIEW_NAMES = VIEWS  # the names `--view` takes, in tab order
@@ -48,7 +49,7 @@ class MainWindow(QMainWindow):
         }
         self.tabs = QTabWidget()
         for name in VIEW_NAMES:
-            self.tabs.addTab(self.views[name], self.views[name].title)
+            self.tabs.addTab(TabPage(self.views[name]), self.views[name].title)
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -149,12 +150,20 @@ class MainWindow(QMainWindow):
         self.state.select(layer=min(n - 1, max(0, self.state.layer_of(kind) + step)))
 
     def show_view(self, name: str) -> None:
-        self.tabs.setCurrentWidget(self.views[name])
+        self.tabs.setCurrentWidget(self.views[name].parentWidget())  # the view's TabPage
+
+    def current_view(self) -> QWidget | None:
+        page = self.tabs.currentWidget()
+        return page.view if isinstance(page, TabPage) else None
+
+    def current_view_name(self) -> str:
+        view = self.current_view()
+        return next((name for name, w in self.views.items() if w is view), "")
 
     def add_view(self, name: str, widget: QWidget, title: str) -> None:
         """Add a panel as one more tab (e.g. training or comparison), reachable by name."""
         self.views[name] = widget
-        self.tabs.addTab(widget, title)
+        self.tabs.addTab(TabPage(widget), title)
 
     # -- drag and drop ----------------------------------------------------
     def dragEnterEvent(self, event) -> None:

@@ -80,11 +80,11 @@ class Tools(QObject):
         result = self.state.result
         if result is not None:
             self.compare.set_input(result.image, result.text, self.state.device, self.state.token)
-            if self.window.tabs.currentWidget() is self.compare:
+            if self.window.current_view() is self.compare:
                 self.compare.run()  # the comparison is on screen: keep it current
 
-    def _tab_changed(self, index: int) -> None:
-        if self.window.tabs.widget(index) is self.compare:
+    def _tab_changed(self, _index: int) -> None:
+        if self.window.current_view() is self.compare:
             self._feed_compare()
 
     def shutdown(self) -> None:

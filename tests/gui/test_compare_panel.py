@@ -32,7 +32,7 @@ def test_every_model_answers_with_a_map_on_one_scale(qtbot, panel, picture_file)
         np.testing.assert_allclose(m.sum(), 1.0, atol=1e-5)
         cell = panel.cells[name]
         np.testing.assert_array_equal(cell.image.map, m)  # the cell shows exactly the shared map
-    levels = {tuple(panel.cells[n].image.overlay.getLevels()) for n in maps}
+    levels = {panel.cells[n].image.levels for n in maps}
     assert len(levels) == 1  # one colour scale for all
     fusions = {item.record.fusion for item in panel.items.values()}
     assert fusions == set(FUSIONS)

@@ -171,25 +171,46 @@ def test_colour_levels_stay_fixed_across_layers_and_heads(make_explorer):
         for head in range(record.heads):
             state.select(layer=layer, reduction="head", head=head)
             seen.add(tuple(view.image.colorbar.levels()))
-            assert tuple(view.image.overlay.getLevels()) == (0.0, top)
+            assert view.image.levels == (0.0, top)
     assert seen == {(0.0, top)}
 
 
-def test_bar_axis_stays_fixed_across_words_layers_and_heads(make_explorer):
+def test_overlay_colours_are_the_map_through_the_colour_bar(make_explorer):
+    """The overlay is drawn from finished colours: each patch's colour is the colour bar's at its score."""
     explorer = make_explorer(model="test-cross", text="a red circle")
     view, state = explorer.window.views["cross"], explorer.state
-    ranges = set()
+    for change in (dict(token=1), dict(method="rollout"), dict(method="raw", reduction="head", head=1)):
+        state.select(**change)
+        panel = view.image
+        lo, hi = panel.colorbar.levels()
+        lut = panel.colorbar.colorMap().getLookupTable(nPts=256, alpha=True)  # [256, 4]
+        rgba = panel.overlay.image  # [rows, cols, 4]
+        assert rgba.dtype == np.uint8 and rgba.shape == (*state.record.grid, 4)
+        for (r, c), score in np.ndenumerate(panel.map):
+            index = min(255, max(0, int((score - lo) * 256 / (hi - lo))))
+            np.testing.assert_array_equal(rgba[r, c], lut[index])
+        assert panel.map.max() > lo and len({tuple(v) for v in rgba.reshape(-1, 4)}) > 1  # not one flat colour
+
+
+def test_a_patch_keeps_one_round_bar_axis_across_words_layers_and_heads(make_explorer):
+    explorer = make_explorer(model="test-cross", text="a red circle")
+    view, state = explorer.window.views["cross"], explorer.state
+    view.image.patch_clicked.emit(5)
+    ranges, tallest = set(), 0.0
     for token in range(3):
-        for layer in range(state.record.layers("text_to_image")):
+        for layer in range(state.record.layers("image_to_text")):
             for head in range(state.record.heads):
                 state.select(token=token, layer=layer, reduction="head", head=head)
-                assert view.scores.max() <= view.bars_plot.getViewBox().viewRange()[1][1]
-                ranges.add(tuple(view.bars_plot.getViewBox().viewRange()[1]))
+                bottom, top = view.bars_plot.getViewBox().viewRange()[1]
+                assert bottom <= view.scores.min() and view.scores.max() <= top
+                ranges.add((bottom, top))
+                tallest = max(tallest, float(view.scores.max()))
     assert len(ranges) == 1
+    assert tallest >= 0.4 * top / 1.06  # the tallest bar fills at least 40% of the axis (1-2-2.5-5 steps, 6% margin)
 
 
 def test_bar_range_is_round():
-    from mmexplorer.gui.levels import bar_range
+    from mmexplorer.gui.levels import bar_range, bar_ticks
 
     assert bar_range(0.0, 0.37) == (0.0, 0.5)
     assert bar_range(0.0, 0.2) == (0.0, 0.2)
@@ -198,6 +219,8 @@ def test_bar_range_is_round():
     assert bar_range(-0.3, 0.8) == (-0.5, 1.0)
     assert bar_range(-0.3, -0.1) == (-0.5, 0.0)
     assert bar_range(0.0, 0.0) == (0.0, 1.0)
+    assert [v for v, _ in bar_ticks(0.0, 0.5)] == [0.0, 0.25, 0.5]
+    assert [label for _, label in bar_ticks(-0.5, 1.0)] == ["-0.5", "-0.25", "0", "0.5", "1"]
 
 
 def test_hover_reads_the_value_under_the_pointer(make_explorer):

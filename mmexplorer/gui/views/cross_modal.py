@@ -8,8 +8,8 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
-from mmexplorer.attention.maps import patch_token_scores, token_image_map
-from mmexplorer.gui.levels import patch_bar_range, token_map_levels
+from mmexplorer.attention.maps import patch_token_extent, patch_token_scores, token_image_map
+from mmexplorer.gui.levels import bar_range, bar_ticks, token_map_levels
 from mmexplorer.gui.pg import pg
 from mmexplorer.gui.state import AppState
 from mmexplorer.gui.views.branches import BranchesPanel
@@ -42,6 +42,7 @@ class CrossModalView(LazyRedraw, QWidget):
         self.bars_plot.hideButtons()
         self.bars_plot.setMinimumHeight(140)
         self.bars_plot.getAxis("left").enableAutoSIPrefix(False)
+        self.bars_plot.getAxis("left").setWidth(44)  # fixed: a new range must not relayout the whole plot
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush="#e07b39")
         self.bars_plot.addItem(self.bars)
         self.branches = BranchesPanel()
@@ -72,10 +73,13 @@ class CrossModalView(LazyRedraw, QWidget):
 
         self.scores: Optional[np.ndarray] = None  # the patch's scores for every word, as drawn
         self._levels_key = None
-        self._levels = ((0.0, 1.0), (0.0, 1.0))
+        self._levels = (0.0, 1.0)
         self._drawn_picture = None
         self._bar_ticks = None  # the bar chart's word ticks and (x, y) ranges last applied
         self._bar_ranges = None
+        self._bars_drawn = None  # (scores, focused word) of the bars on screen
+        self._bar_range_key, self._bar_range = None, (0.0, 1.0)
+        self._focused, self._other = pg.mkBrush("#e07b39"), pg.mkBrush("#9bb7d4")
         self.image.patch_clicked.connect(lambda p: state.select(patch=p))
         self.image.patch_hovered.connect(self._hovered)
         state.image_changed.connect(self._preview)
@@ -92,11 +96,9 @@ class CrossModalView(LazyRedraw, QWidget):
             self.label.setText("There is no model to run yet: see the message above.")
 
     def _levels_for(self, record, method, head):
-        """(map levels, bar y range) for the record and method: fixed across words, patches, layers."""
         key = (id(record), method, head if method != "raw" else None)
         if key != self._levels_key:
-            self._levels_key = key
-            self._levels = token_map_levels(record, method, head), patch_bar_range(record, method, head)
+            self._levels_key, self._levels = key, token_map_levels(record, method, head)
         return self._levels
 
     _branches_for = None  # the record whose branch contributions are drawn
@@ -116,7 +118,7 @@ class CrossModalView(LazyRedraw, QWidget):
         else:
             layer = s.layer_of(record.cross_kind)
             scores, label = token_image_map(record, s.token, layer, s.head_arg, s.method)
-            levels, _ = self._levels_for(record, s.method, s.head_arg)
+            levels = self._levels_for(record, s.method, s.head_arg)
             self.image.set_map(scores, record.grid, record.image_box, levels, s.colormap, s.opacity)
             self.label.setText(label)
         self.image.mark_patch(self.shown_patch())
@@ -145,16 +147,23 @@ class CrossModalView(LazyRedraw, QWidget):
         if patch is None or not record.tokens:
             self.bars_title.setText("Click a patch to see how it scores every word")
             self.bars.setOpts(x=[], height=[])
+            self._bars_drawn = None
             self.scores = None
             return
         layer = s.layer_of("image_to_text" if "image_to_text" in record.attention else record.cross_kind)
         scores, label = patch_token_scores(record, patch, layer, s.head_arg, s.method)
         self.scores = scores
         hint = "" if s.patch is not None else "  (the brightest patch; click any other)"
+        bottom, top = self._bar_range_for(record, patch, s.method, s.head_arg)
+        largest = float(np.max(np.abs(scores))) if len(scores) else 0.0
+        if largest < 0.05 * max(top, -bottom):  # flat bars: say so rather than look empty
+            hint += f"\nEvery score here is at most {largest:.2g}; the axis stays fixed across layers and heads."
         self.bars_title.setText(f"Patch → words: {label}{hint}")
-        x = np.arange(len(scores))
-        brushes = [pg.mkBrush("#e07b39" if i == s.token else "#9bb7d4") for i in x]
-        self.bars.setOpts(x=x, height=scores, width=0.7, brushes=brushes)
+        drawn = (scores.tobytes(), s.token)
+        if drawn != self._bars_drawn:  # setOpts re-measures the whole chart: skip it when nothing moved
+            self.bars.setOpts(x=np.arange(len(scores)), height=scores, width=0.7,
+                              brushes=[self._focused if i == s.token else self._other for i in range(len(scores))])
+            self._bars_drawn = drawn
         ticks = [(i, ("[UNK] " if u else "") + t) for i, (t, u) in enumerate(zip(record.tokens, record.token_unk))]
         width = max(1.0, self.bars_plot.getViewBox().sceneBoundingRect().width())
         # Axes are the slowest part of a plot to draw: touch them only when they change.
@@ -162,10 +171,21 @@ class CrossModalView(LazyRedraw, QWidget):
         if ticks != self._bar_ticks:
             self.bars_plot.getAxis("bottom").setTicks(ticks)
             self._bar_ticks = ticks
-        ranges = ((-0.6, len(scores) - 0.4), self._levels_for(record, s.method, s.head_arg)[1])
+        ranges = ((-0.6, len(scores) - 0.4), self._bar_range_for(record, patch, s.method, s.head_arg))
         if ranges != self._bar_ranges:
-            self.bars_plot.setRange(xRange=ranges[0], yRange=ranges[1], padding=0)
+            bottom, top = ranges[1]
+            pad = 0.06 * (top - bottom)  # room for the top and bottom tick labels
+            self.bars_plot.setRange(xRange=ranges[0], yRange=(bottom - (pad if bottom < 0 else 0), top + pad), padding=0)
+            self.bars_plot.getAxis("left").setTicks([bar_ticks(*ranges[1]), []])
             self._bar_ranges = ranges
+
+    def _bar_range_for(self, record, patch, method, head):
+        """The patch's bars keep one round y range across words, layers and heads, like the map's
+        colour levels: heights stay comparable, and the axis is not redrawn on every change."""
+        key = (id(record), patch, method, head if method != "raw" else None)
+        if key != self._bar_range_key:
+            self._bar_range_key, self._bar_range = key, bar_range(*patch_token_extent(record, patch, method, head))
+        return self._bar_range
 
     def _hovered(self, patch: int) -> None:
         record = self.state.record

@@ -9,7 +9,7 @@ from PySide6.QtCore import QRectF, Signal
 from PySide6.QtGui import QColor
 
 from mmexplorer.attention.grid import patch_at
-from mmexplorer.gui.pg import overlay_colormap, pg
+from mmexplorer.gui.pg import colorize, overlay_colormap, pg
 
 
 class ImagePanel(pg.GraphicsLayoutWidget):
@@ -44,13 +44,20 @@ class ImagePanel(pg.GraphicsLayoutWidget):
         self.plot.addItem(self.marker)
         self.colorbar = None
         if colorbar:
+            # Not linked to the overlay, which receives finished colours (see colorize);
+            # placed where ColorBarItem.setImageItem(insert_in=plot) would put it.
             self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=overlay_colormap("inferno"), interactive=False, width=14)
-            self.colorbar.setImageItem(self.overlay, insert_in=self.plot)
+            self.plot.layout.addItem(self.colorbar, 2, 5)
+            # A fixed width: labels of new levels ("0.05" after "0.6") must not relayout the
+            # plot, which would also re-render the cached picture.
+            self.colorbar.axis.setWidth(46)
+            self.colorbar.axis.enableAutoSIPrefix(False)  # attention weights need no "m" prefix; it re-lays the label
+            self.plot.layout.setColumnFixedWidth(4, 5)
         self.grid: Optional[tuple[int, int]] = None
         self.image_box: Optional[tuple[float, float, float, float]] = None
         self.map: Optional[np.ndarray] = None
         self._faded = None  # the colormap last applied
-        self._levels = None  # the levels last applied
+        self.levels = (0.0, 1.0)  # of the map shown
         self._rect = None  # the overlay's rectangle last applied
         self.scene().sigMouseClicked.connect(self._clicked)
         self.scene().sigMouseMoved.connect(self._moved)
@@ -72,28 +79,21 @@ class ImagePanel(pg.GraphicsLayoutWidget):
             self.overlay.clear()
             return
         levels = (float(levels[0]), float(levels[1]))
-        self.overlay.setImage(self.map, autoLevels=False, levels=levels)
+        faded = overlay_colormap(cmap, signed=levels[0] < 0)
+        self.overlay.setImage(colorize(self.map, levels, faded), autoLevels=False)  # uint8 [rows, cols, 4]
         x0, y0, x1, y1 = image_box
         rect = QRectF(x0, y0, x1 - x0, y1 - y0)
         if rect != self._rect:  # setRect invalidates the item's geometry even when unchanged
             self.overlay.setRect(rect)
             self._rect = rect
         self.overlay.setOpacity(opacity)
-        faded = overlay_colormap(cmap, signed=levels[0] < 0)
-        changed_map = faded is not self._faded  # re-applying an unchanged colormap rebuilds the colour bar
-        self._faded = faded
         if self.colorbar is not None:
-            if changed_map:
+            if faded is not self._faded:  # re-applying an unchanged colormap rebuilds the colour bar
                 self.colorbar.setColorMap(faded)
-            if changed_map or levels != self._levels:  # new levels regenerate the colour bar's axis
+            if levels != self.colorbar.levels():  # new levels regenerate the colour bar's axis
                 self.colorbar.setLevels(values=levels)
-            else:
-                self.overlay.setLevels(levels)
-        else:
-            if changed_map:
-                self.overlay.setColorMap(faded)
-            self.overlay.setLevels(levels)
-        self._levels = levels
+        self._faded = faded
+        self.levels = levels
 
     def set_opacity(self, opacity: float) -> None:
         self.overlay.setOpacity(opacity)
