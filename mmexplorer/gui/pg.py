@@ -73,6 +73,38 @@ def colorize(values: np.ndarray, levels: tuple[float, float], cmap: pg.ColorMap)
     return lookup_table(cmap)[np.clip(index, 0, 255).astype(np.uint8)]
 
 
+class ColorBar:
+    """A colour bar for images drawn from finished colours (see `colorize`).
+
+    It is not linked to the images: it shows the colormap and levels it is
+    given, and touches pyqtgraph only when they change, since a new range
+    regenerates the bar's axis. The axis has a fixed width and no SI prefix,
+    so new labels never re-lay out the plot around it.
+    """
+
+    def __init__(self, cmap: pg.ColorMap, label: str | None = None) -> None:
+        self.item = pg.ColorBarItem(values=(0, 1), colorMap=cmap, interactive=False, width=14, label=label)
+        self.item.axis.setWidth(46)
+        self.item.axis.enableAutoSIPrefix(False)
+        self.cmap = cmap
+
+    def place_beside(self, plot: pg.PlotItem) -> None:
+        """Where ColorBarItem.setImageItem(insert_in=plot) would put it."""
+        plot.layout.addItem(self.item, 2, 5)
+        plot.layout.setColumnFixedWidth(4, 5)
+
+    def show(self, cmap: pg.ColorMap, levels: tuple[float, float]) -> None:
+        if cmap is not self.cmap:
+            self.item.setColorMap(cmap)
+            self.cmap = cmap
+        levels = (float(levels[0]), float(levels[1]))
+        if levels != tuple(self.item.levels()):
+            self.item.setLevels(values=levels)
+
+    def levels(self) -> tuple[float, float]:
+        return tuple(self.item.levels())
+
+
 def image_view_box() -> pg.ViewBox:
     """A ViewBox for pictures: y grows downwards, square pixels, no mouse panning surprises."""
     box = pg.ViewBox(lockAspect=True, invertY=True, enableMenu=False)

@@ -98,8 +98,11 @@ def test_joint_matrix_marks_the_modality_blocks(make_explorer):
     explorer.window.show_view("self")
     state.select(kind="joint")
     view = explorer.window.views["self"]
-    positions = sorted({line.value() for line in view._lines})
-    assert positions == [1, 4]  # [CLS] | 3 words | patches, on both axes
+    assert view.block_edges == ([1, 4], [1, 4])  # [CLS] | 3 words | patches, on both axes
+    xs, ys = view.blocks.getData()
+    q, k = view.weights.shape
+    segments = {((xs[i], ys[i]), (xs[i + 1], ys[i + 1])) for i in range(0, len(xs), 2)}
+    assert segments == {((1, 0), (1, q)), ((4, 0), (4, q)), ((0, 1), (k, 1)), ((0, 4), (k, 4))}
 
 
 def test_patches_view_and_heads_overview(make_explorer):
@@ -183,7 +186,7 @@ def test_overlay_colours_are_the_map_through_the_colour_bar(make_explorer):
         state.select(**change)
         panel = view.image
         lo, hi = panel.colorbar.levels()
-        lut = panel.colorbar.colorMap().getLookupTable(nPts=256, alpha=True)  # [256, 4]
+        lut = panel.colorbar.cmap.getLookupTable(nPts=256, alpha=True)  # [256, 4]
         rgba = panel.overlay.image  # [rows, cols, 4]
         assert rgba.dtype == np.uint8 and rgba.shape == (*state.record.grid, 4)
         for (r, c), score in np.ndenumerate(panel.map):

@@ -17,6 +17,7 @@ from mmexplorer.gui.views.explain import fusion_note
 from mmexplorer.gui.views.image_panel import ImagePanel
 from mmexplorer.gui.views.matrix_axes import fit_labels
 from mmexplorer.gui.views.lazy import LazyRedraw
+from mmexplorer.gui.widgets.labels import wrapped_label
 
 
 class CrossModalView(LazyRedraw, QWidget):
@@ -28,14 +29,12 @@ class CrossModalView(LazyRedraw, QWidget):
         self.note = QLabel()
         self.note.setWordWrap(True)
         self.note.setObjectName("note")
-        self.label = QLabel("Loading PyTorch and the model; the first map appears in a moment…")
-        self.label.setWordWrap(True)
+        self.label = wrapped_label("Loading PyTorch and the model; the first map appears in a moment…", lines=1)
         self.image = ImagePanel()
         self.image.setToolTip("Click a patch to see its scores for every word; hover to read values")
-        self.hover = QLabel(" ")
-        self.hover.setWordWrap(True)
-        self.bars_title = QLabel("Click a patch to see how it scores every word")
-        self.bars_title.setWordWrap(True)  # long labels must not widen the side panel
+        self.hover = wrapped_label(" ", lines=1)
+        # word-wrapped: long labels must not widen the side panel
+        self.bars_title = wrapped_label("Click a patch to see how it scores every word", lines=4)
         self.bars_plot = pg.PlotWidget()
         self.bars_plot.setMenuEnabled(False)
         self.bars_plot.setMouseEnabled(False, False)

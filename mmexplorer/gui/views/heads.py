@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from mmexplorer.attention.maps import token_image_map
 from mmexplorer.gui.levels import matrix_levels, token_map_levels
-from mmexplorer.gui.pg import colormap, overlay_colormap, pg
+from mmexplorer.gui.pg import ColorBar, colorize, colormap, overlay_colormap, pg
 from mmexplorer.gui.state import AppState
 from mmexplorer.gui.views.self_attention import KIND_NAMES
 from mmexplorer.gui.views.lazy import LazyRedraw
@@ -31,7 +31,7 @@ class HeadsView(LazyRedraw, QWidget):
         self.mode = QComboBox()
         self.mode.setToolTip("What each thumbnail shows")
         self.mode.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.mode.activated.connect(lambda _: self.redraw())
+        self.mode.activated.connect(lambda _: self.redraw())  # the content key includes the mode
         self.label = QLabel()
         self.label.setWordWrap(True)
         self.graphics = pg.GraphicsLayoutWidget()
@@ -50,6 +50,9 @@ class HeadsView(LazyRedraw, QWidget):
         self._shape = None
         self.pictures: dict[tuple[int, int], pg.ImageItem] = {}
         self._picture_of = None
+        self._content = None  # what the thumbnails show: (record, mode, word, colormap, opacity)
+        self._selected = None  # the outlined (layer, head)
+        self._plain, self._highlight = pg.mkPen("#ccc"), pg.mkPen("#00c8ff", width=3)
         self.graphics.scene().sigMouseClicked.connect(self._clicked)
         state.result_changed.connect(self._refill_modes)
         self.follow(state)
@@ -82,13 +85,14 @@ class HeadsView(LazyRedraw, QWidget):
                 image.setZValue(1)
                 box.addItem(picture)
                 box.addItem(image)
-                box.setBorder(pg.mkPen("#ccc"))
+                box.setBorder(self._plain)
                 self.boxes[(layer, h)], self.images[(layer, h)], self.pictures[(layer, h)] = box, image, picture
-        self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=colormap("inferno"), interactive=False, width=14)
-        self.colorbar.setImageItem(list(self.images.values()))
-        self.graphics.addItem(self.colorbar, row=1, col=heads + 1, rowspan=max(1, layers))
+        self.colorbar = ColorBar(colormap("inferno"))
+        self.graphics.addItem(self.colorbar.item, row=1, col=heads + 1, rowspan=max(1, layers))
         self._shape = (layers, heads)
         self._picture_of = None
+        self._content = None
+        self._selected = None
 
     def redraw(self) -> None:
         s = self.state
@@ -97,12 +101,23 @@ class HeadsView(LazyRedraw, QWidget):
             return
         mode = self.mode.currentData()
         kind = record.cross_kind if mode == WORD_MODE else mode
-        layers, heads = record.layers(kind), record.heads
-        self._build(layers, heads)
-        if mode == WORD_MODE:
-            if not record.tokens:
+        self._build(record.layers(kind), record.heads)
+        over_picture = mode == WORD_MODE
+        # Thumbnails show raw attention of every layer and head: a new layer, head or
+        # method only moves the highlight, and only a new word or look redraws them.
+        content = (id(record), mode, s.token if over_picture else None, s.colormap, s.opacity if over_picture else None)
+        if content != self._content:
+            if over_picture and not record.tokens:
                 self.label.setText("Type some words to compare heads.")
                 return
+            self._draw_thumbnails(record, mode, kind)
+            self._content = content
+        self._mark((s.layer_of(kind), s.head) if s.reduction == "head" else None)
+
+    def _draw_thumbnails(self, record, mode, kind) -> None:
+        s = self.state
+        over_picture = mode == WORD_MODE
+        if over_picture:
             word = record.tokens[s.token]
             levels = token_map_levels(record, "raw", 0)
             self.label.setText(f"'{word}' → picture, raw attention of every head in every layer (one colour scale). "
@@ -113,14 +128,13 @@ class HeadsView(LazyRedraw, QWidget):
             self.label.setText(f"{KIND_NAMES.get(kind, kind)}: attention matrix of every head in every layer "
                                "(one colour scale). Click a thumbnail to select its layer and head.")
             make = lambda layer, h: record.attention[kind][layer][h]  # noqa: E731
-        over_picture = mode == WORD_MODE
+        cmap = overlay_colormap(s.colormap) if over_picture else colormap(s.colormap)
         small = _thumbnail_pixels(s.result.image.pixels) if over_picture else None
-        selected = (s.layer_of(kind), s.head) if s.reduction == "head" else None
         self.thumbs = {}
         for (layer, h), image in self.images.items():
             data = make(layer, h)
             self.thumbs[(layer, h)] = data
-            image.setImage(data, autoLevels=False, levels=levels)
+            image.setImage(colorize(data, levels, cmap), autoLevels=False)  # uint8 [rows, cols, 4]
             picture = self.pictures[(layer, h)]
             if over_picture:
                 # the map sits over the picture it was computed from, as in the cross-modal view
@@ -136,11 +150,19 @@ class HeadsView(LazyRedraw, QWidget):
                 image.setRect(QRectF(0, 0, data.shape[1], data.shape[0]))
                 image.setOpacity(1.0)
                 picture.hide()
-            self.boxes[(layer, h)].setBorder(pg.mkPen("#00c8ff", width=3) if (layer, h) == selected else pg.mkPen("#ccc"))
             self.boxes[(layer, h)].autoRange(padding=0)
         self._picture_of = s.result if over_picture else None
-        self.colorbar.setColorMap(overlay_colormap(s.colormap) if over_picture else colormap(s.colormap))
-        self.colorbar.setLevels(values=levels)
+        self.colorbar.show(cmap, levels)
+
+    def _mark(self, selected) -> None:
+        """Outline the selected thumbnail, touching only the two boxes whose outline changes."""
+        if selected == self._selected:
+            return
+        if self._selected in self.boxes:
+            self.boxes[self._selected].setBorder(self._plain)
+        if selected in self.boxes:
+            self.boxes[selected].setBorder(self._highlight)
+        self._selected = selected
 
     def _clicked(self, event) -> None:
         for (layer, h), box in self.boxes.items():

@@ -9,7 +9,7 @@ from PySide6.QtCore import QRectF, Signal
 from PySide6.QtGui import QColor
 
 from mmexplorer.attention.grid import patch_at
-from mmexplorer.gui.pg import colorize, overlay_colormap, pg
+from mmexplorer.gui.pg import ColorBar, colorize, overlay_colormap, pg
 
 
 class ImagePanel(pg.GraphicsLayoutWidget):
@@ -44,19 +44,11 @@ class ImagePanel(pg.GraphicsLayoutWidget):
         self.plot.addItem(self.marker)
         self.colorbar = None
         if colorbar:
-            # Not linked to the overlay, which receives finished colours (see colorize);
-            # placed where ColorBarItem.setImageItem(insert_in=plot) would put it.
-            self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=overlay_colormap("inferno"), interactive=False, width=14)
-            self.plot.layout.addItem(self.colorbar, 2, 5)
-            # A fixed width: labels of new levels ("0.05" after "0.6") must not relayout the
-            # plot, which would also re-render the cached picture.
-            self.colorbar.axis.setWidth(46)
-            self.colorbar.axis.enableAutoSIPrefix(False)  # attention weights need no "m" prefix; it re-lays the label
-            self.plot.layout.setColumnFixedWidth(4, 5)
+            self.colorbar = ColorBar(overlay_colormap("inferno"))
+            self.colorbar.place_beside(self.plot)
         self.grid: Optional[tuple[int, int]] = None
         self.image_box: Optional[tuple[float, float, float, float]] = None
         self.map: Optional[np.ndarray] = None
-        self._faded = None  # the colormap last applied
         self.levels = (0.0, 1.0)  # of the map shown
         self._rect = None  # the overlay's rectangle last applied
         self.scene().sigMouseClicked.connect(self._clicked)
@@ -88,11 +80,7 @@ class ImagePanel(pg.GraphicsLayoutWidget):
             self._rect = rect
         self.overlay.setOpacity(opacity)
         if self.colorbar is not None:
-            if faded is not self._faded:  # re-applying an unchanged colormap rebuilds the colour bar
-                self.colorbar.setColorMap(faded)
-            if levels != self.colorbar.levels():  # new levels regenerate the colour bar's axis
-                self.colorbar.setLevels(values=levels)
-        self._faded = faded
+            self.colorbar.show(faded, levels)
         self.levels = levels
 
     def set_opacity(self, opacity: float) -> None:

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from mmexplorer.attention.grid import patch_boxes
 from mmexplorer.attention.positions import grid_of_grids, similarity_to_patch
-from mmexplorer.gui.pg import colormap, pg
+from mmexplorer.gui.pg import ColorBar, colorize, colormap, pg
 from mmexplorer.gui.state import AppState
 from mmexplorer.gui.views.image_panel import ImagePanel
 from mmexplorer.gui.views.lazy import LazyRedraw
@@ -59,10 +59,8 @@ class PatchesView(LazyRedraw, QWidget):
         self.gog_marker = pg.QtWidgets.QGraphicsRectItem()
         self.gog_marker.setPen(pg.mkPen((0, 200, 255), width=2, cosmetic=True))
         self.gog_plot.addItem(self.gog_marker)
-        self.colorbar = pg.ColorBarItem(values=SIM_LEVELS, colorMap=colormap("inferno"), interactive=False, width=14,
-                                        label="cosine similarity")
-        self.colorbar.setImageItem([self.sim_image, self.gog_image])
-        self.graphics.addItem(self.colorbar, row=0, col=1, rowspan=2)
+        self.colorbar = ColorBar(colormap("inferno"), label="cosine similarity")
+        self.graphics.addItem(self.colorbar.item, row=0, col=1, rowspan=2)
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -85,6 +83,7 @@ class PatchesView(LazyRedraw, QWidget):
 
         self.similarity: Optional[np.ndarray] = None  # [rows, cols] as drawn
         self._drawn = None
+        self._content = None  # (result, patch, colormap) drawn
         self.hover = QLabel(" ")
         self.hover.setWordWrap(True)
         left_layout.addWidget(self.hover)
@@ -106,10 +105,14 @@ class PatchesView(LazyRedraw, QWidget):
         record = s.record
         if record is None:
             return
+        patch = self.shown_patch()
+        content = (s.result, patch, s.colormap)
+        if content == self._content:  # words, layers, heads and methods do not change position embeddings
+            return
+        self._content = content
         if self._drawn is not s.result:
             self._draw_grid(record, s.result.image.pixels)
             self._drawn = s.result
-        patch = self.shown_patch()
         self.image.mark_patch(patch)
         rows, cols = record.grid
         cfg = (s.model_info.config if s.model_info else record.meta.get("config", {})) or {}
@@ -120,14 +123,14 @@ class PatchesView(LazyRedraw, QWidget):
         if record.patch_positions is None:
             self.sim_label.setText("This record has no position embeddings.")
             return
-        self.similarity = similarity_to_patch(record.patch_positions, patch, record.grid)
-        self.sim_image.setImage(self.similarity, autoLevels=False, levels=SIM_LEVELS)
-        gog = grid_of_grids(record.patch_positions, record.grid)
-        self.gog_image.setImage(gog, autoLevels=False, levels=SIM_LEVELS)
+        cmap = colormap(s.colormap)
+        self.similarity = similarity_to_patch(record.patch_positions, patch, record.grid)  # [rows, cols]
+        self.sim_image.setImage(colorize(self.similarity, SIM_LEVELS, cmap), autoLevels=False)
+        gog = grid_of_grids(record.patch_positions, record.grid)  # [rows * rows, cols * cols]
+        self.gog_image.setImage(colorize(gog, SIM_LEVELS, cmap), autoLevels=False)
         r, c = divmod(patch, cols)
         self.gog_marker.setRect(QRectF(c * cols, r * rows, cols, rows))
-        self.colorbar.setColorMap(colormap(s.colormap))
-        self.colorbar.setLevels(values=SIM_LEVELS)
+        self.colorbar.show(cmap, SIM_LEVELS)
         kind = {"learned": "learned", "sincos": "fixed 2D sine-cosine"}.get(cfg.get("pos_embed"), "?")
         self.sim_label.setText(f"Position embeddings ({kind}): cosine similarity of patch p{patch} (row {r}, col {c}) "
                                "to every patch, and of every patch to every patch, each tile at its own grid cell.")

@@ -10,11 +10,12 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLa
 
 from mmexplorer.attention.maps import attention_matrix, patch_self_map
 from mmexplorer.gui.levels import MATRIX_PERCENTILE, matrix_levels
-from mmexplorer.gui.pg import colormap, pg
+from mmexplorer.gui.pg import ColorBar, colorize, colormap, pg
 from mmexplorer.gui.state import AppState
 from mmexplorer.gui.views.image_panel import ImagePanel
 from mmexplorer.gui.views.matrix_axes import axis_ticks, block_edges, describe, thin_ticks
 from mmexplorer.gui.views.lazy import LazyRedraw
+from mmexplorer.gui.widgets.labels import wrapped_label
 
 BLOCKS_NOTE = (" Dashed lines split [CLS] | words | patches on both axes, so the four blocks are words→words (top left), "
                "words→patches (top right), patches→words (bottom left) and patches→patches (bottom right).")
@@ -37,10 +38,10 @@ class SelfAttentionView(LazyRedraw, QWidget):
         self.kind_combo.setToolTip("Which attention set to show (queries on rows, keys on columns)")
         self.kind_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.kind_combo.activated.connect(self._kind_picked)
-        self.label = QLabel()
-        self.label.setWordWrap(True)
-        self.hover = QLabel(" ")
-        self.hover.setWordWrap(True)
+        self.label = wrapped_label(lines=1)  # which matrix: changes with every layer and head
+        self.explain = wrapped_label(lines=3)  # how to read it: changes with the record and attention set only
+        self.explain.setObjectName("note")
+        self.hover = wrapped_label(" ", lines=1)
         self.graphics = pg.GraphicsLayoutWidget()
         self.plot = self.graphics.addPlot()
         self.plot.invertY(True)
@@ -51,17 +52,22 @@ class SelfAttentionView(LazyRedraw, QWidget):
         self.plot.setLabel("bottom", "key")
         self.matrix = pg.ImageItem()
         self.plot.addItem(self.matrix)
-        self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=colormap("inferno"), interactive=False, width=14)
-        self.colorbar.setImageItem(self.matrix, insert_in=self.plot)
+        self.colorbar = ColorBar(colormap("inferno"))
+        self.colorbar.place_beside(self.plot)
         self.row_marker = pg.LinearRegionItem(orientation="horizontal", movable=False, brush=(0, 200, 255, 40),
                                               pen=pg.mkPen((0, 200, 255), width=1))
         self.row_marker.setZValue(5)
         self.row_marker.hide()
         self.plot.addItem(self.row_marker)
-        self._lines: list = []
+        # The modality block edges, all in one item: separate lines cost a Python paint call each per repaint.
+        # axis-aligned: no antialiasing needed, and a whole-pixel width keeps Qt on its fast line path
+        self.blocks = pg.PlotCurveItem(pen=pg.mkPen((0, 220, 255), width=2, style=Qt.PenStyle.DashLine), connect="pairs",
+                                       antialias=False)
+        self.blocks.setZValue(4)
+        self.plot.addItem(self.blocks)
+        self.block_edges: tuple[list[int], list[int]] = ([], [])  # (columns, rows) where blocks meet
         self.plot.vb.sigResized.connect(lambda *_: self._update_ticks())
-        self.row_title = QLabel("Click a row to see that query's attention over the picture")
-        self.row_title.setWordWrap(True)
+        self.row_title = wrapped_label("Click a row to see that query's attention over the picture", lines=2)
         self.row_image = ImagePanel()
 
         top = QHBoxLayout()
@@ -78,6 +84,7 @@ class SelfAttentionView(LazyRedraw, QWidget):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.label)
+        left_layout.addWidget(self.explain)
         left_layout.addWidget(self.graphics, 1)
         left_layout.addWidget(self.hover)
         splitter.addWidget(left)
@@ -92,6 +99,8 @@ class SelfAttentionView(LazyRedraw, QWidget):
         self.weights: Optional[np.ndarray] = None  # the matrix as drawn [Q, K]
         self.row_map: Optional[np.ndarray] = None
         self._picture = None
+        self._frame = None  # (record, kind) whose ranges, ticks and block lines are drawn
+        self._levels_key, self._levels = None, (0.0, 1.0)
         self.graphics.scene().sigMouseClicked.connect(self._clicked)
         self.graphics.scene().sigMouseMoved.connect(self._moved)
         state.result_changed.connect(self._refill_kinds)
@@ -117,23 +126,34 @@ class SelfAttentionView(LazyRedraw, QWidget):
         if index >= 0 and index != self.kind_combo.currentIndex():
             self.kind_combo.setCurrentIndex(index)
         layer = s.layer_of(kind)
-        self.weights = attention_matrix(record, kind, layer, s.head_arg)
+        self.weights = attention_matrix(record, kind, layer, s.head_arg)  # [Q, K]
         q, k = self.weights.shape
-        levels = matrix_levels(record, kind)
-        self.matrix.setImage(self.weights, autoLevels=False, levels=levels)
-        self.matrix.setRect(QRectF(0, 0, k, q))
-        self.colorbar.setColorMap(colormap(s.colormap))
-        self.colorbar.setLevels(values=levels)
-        self.plot.setRange(xRange=(0, k), yRange=(0, q), padding=0.01)
-        self._update_ticks()
-        self._draw_blocks(record, kind, q, k)
+        levels = self._levels_for(record, kind)
+        cmap = colormap(s.colormap)
+        self.matrix.setImage(colorize(self.weights, levels, cmap), autoLevels=False)  # uint8 [Q, K, 4]
+        self.colorbar.show(cmap, levels)
+        if self._frame != (id(record), kind):  # a new layer or head keeps the frame: axes are slow to redraw
+            self.matrix.setRect(QRectF(0, 0, k, q))
+            self.plot.setRange(xRange=(0, k), yRange=(0, q), padding=0.01)
+            self._update_ticks()
+            self._draw_blocks(record, kind, q, k)
+            self._frame = (id(record), kind)
         head = f"head {s.head}" if s.reduction == "head" else f"{s.reduction} over heads"
-        method_note = "" if s.method == "raw" else " (rollout and relevancy combine all layers; they apply to the cross-modal map)"
-        blocks = BLOCKS_NOTE if kind == "joint" else ""
         self.label.setText(f"{KIND_NAMES.get(kind, kind)}, layer {layer} of {record.layers(kind)}, {head}: "
-                           f"raw softmax weights, rows sum to 1{method_note}. One colour scale for every layer and head; "
-                           f"the top {100 - MATRIX_PERCENTILE:g}% of weights (≥ {levels[1]:.3f}) saturate.{blocks}")
+                           "raw softmax weights, rows sum to 1.")
+        blocks = BLOCKS_NOTE if kind == "joint" else ""
+        explain = (f"One colour scale for every layer and head; the top {100 - MATRIX_PERCENTILE:g}% of weights "
+                   f"(≥ {levels[1]:.3f}) saturate. Always one layer's raw weights: rollout and relevancy "
+                   f"combine all layers and apply to the cross-modal map.{blocks}")
+        if explain != self.explain.text():
+            self.explain.setText(explain)
         self._draw_row(record, kind, layer)
+
+    def _levels_for(self, record, kind):
+        """matrix_levels, once per record and attention set (a percentile over every layer's weights)."""
+        if self._levels_key != (id(record), kind):
+            self._levels_key, self._levels = (id(record), kind), matrix_levels(record, kind)
+        return self._levels
 
     def _update_ticks(self) -> None:
         record, kind = self.state.record, self.state.kind
@@ -145,15 +165,12 @@ class SelfAttentionView(LazyRedraw, QWidget):
         self.plot.getAxis("bottom").setTicks([thin_ticks(axis_ticks(record, kind, 1), rect.width() / k, True)])
 
     def _draw_blocks(self, record, kind, q, k) -> None:
-        for line in self._lines:
-            self.plot.removeItem(line)
-        self._lines = []
-        pen = pg.mkPen((0, 220, 255), width=1.5, style=Qt.PenStyle.DashLine)
-        for x in block_edges(record, kind, 1):
-            self._lines.append(self.plot.addLine(x=x, pen=pen))
-        for y in block_edges(record, kind, 0):
-            self._lines.append(self.plot.addLine(y=y, pen=pen))
-
+        cols, rows = block_edges(record, kind, 1), block_edges(record, kind, 0)
+        self.block_edges = (cols, rows)
+        # segment end points in pairs: vertical lines at the column edges, horizontal at the row edges
+        xs = [v for x in cols for v in (x, x)] + [v for _ in rows for v in (0, k)]
+        ys = [v for _ in cols for v in (0, q)] + [v for y in rows for v in (y, y)]
+        self.blocks.setData(np.asarray(xs, dtype=float), np.asarray(ys, dtype=float))
 
     def shown_query(self, record, kind) -> int:
         """The clicked row, or until there is one, the selected word's row (else [CLS])."""
@@ -165,7 +182,8 @@ class SelfAttentionView(LazyRedraw, QWidget):
     def _draw_row(self, record, kind, layer) -> None:
         s = self.state
         query = self.shown_query(record, kind)
-        self.row_marker.setRegion((query, query + 1))
+        if tuple(self.row_marker.getRegion()) != (query, query + 1):  # moving it repaints the whole matrix
+            self.row_marker.setRegion((query, query + 1))
         self.row_marker.show()
         name = describe(record.labels(kind, 0), query)
         self.row_map = patch_self_map(record, kind, layer, query, s.head_arg)
@@ -178,7 +196,7 @@ class SelfAttentionView(LazyRedraw, QWidget):
             return
         hint = "" if s.query is not None else " Click any row to pick another."
         self.row_title.setText(f"Row '{name}': its attention over the picture (same colour scale as the matrix).{hint}")
-        self.row_image.set_map(self.row_map, record.grid, record.image_box, matrix_levels(record, kind), s.colormap, s.opacity)
+        self.row_image.set_map(self.row_map, record.grid, record.image_box, self._levels_for(record, kind), s.colormap, s.opacity)
         if name.startswith("p") and name[1:].isdigit():
             self.row_image.mark_patch(int(name[1:]))
         else:
