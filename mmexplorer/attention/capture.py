@@ -7,6 +7,7 @@ explicit softmax path only for the duration of the call.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
 from typing import Iterator
 
@@ -68,13 +69,17 @@ def capture(
     relevancy: bool = True,
     name: str | None = None,
     input_size: int | None = None,
+    meta: dict | None = None,
+    started: float | None = None,
 ) -> AttentionRecord:
     """Forward `sample` through `model`, returning every attention map and the default maps.
 
     With `relevancy`, one backward pass of the match logit gives the gradients
     of every attention map (for gradient-weighted relevancy). `input_size`
     overrides the model's square input side (a larger grid; position
-    embeddings are interpolated).
+    embeddings are interpolated). `meta` is added to the record's meta, and
+    with `started` (a perf_counter reading) its timings get `probe_s`, the
+    seconds from `started` until the record is built.
     """
     cfg = model.cfg
     device = torch.device(device)
@@ -145,7 +150,18 @@ def capture(
             "text": sample.text,
         },
     )
-    return with_default_maps(record)
+    maps, label = default_maps(record)
+    timings = dict(record.meta["timings"])
+    if started is not None:
+        timings["probe_s"] = time.perf_counter() - started
+    return dataclasses.replace(record, token_to_image=maps, map_label=label, meta={**record.meta, **(meta or {}), "timings": timings})
+
+
+def _span(positions: np.ndarray):
+    """A slice for consecutive positions (a view, no copy), else the positions themselves."""
+    if len(positions) and positions[-1] - positions[0] == len(positions) - 1:
+        return slice(int(positions[0]), int(positions[-1]) + 1)
+    return positions
 
 
 def default_maps(record: AttentionRecord) -> tuple[np.ndarray, str]:
@@ -157,8 +173,9 @@ def default_maps(record: AttentionRecord) -> tuple[np.ndarray, str]:
         kind = record.cross_kind
         last = record.layers(kind) - 1
         # the same slice token_image_map(record, t) takes, for all words at once
-        rows, cols = record.positions(kind, 0, "text"), record.positions(kind, 1, "image")
-        maps = record.attention[kind][last][:, rows][:, :, cols].mean(axis=0).reshape(n, *record.grid)
+        rows, cols = _span(record.positions(kind, 0, "text")), _span(record.positions(kind, 1, "image"))
+        weights = record.attention[kind][last]  # [H, Q, K]
+        maps = (weights[:, rows, cols].sum(axis=0) / weights.shape[0]).reshape(n, *record.grid)
         what = "cross-attention text→image" if record.cross_kind == "text_to_image" else "joint attention word→patches"
         return maps, f"{what}, last layer ({last}), mean over heads"
     if record.similarity is not None:
@@ -169,7 +186,5 @@ def default_maps(record: AttentionRecord) -> tuple[np.ndarray, str]:
 
 
 def with_default_maps(record: AttentionRecord) -> AttentionRecord:
-    import dataclasses
-
     maps, label = default_maps(record)
     return dataclasses.replace(record, token_to_image=maps, map_label=label)

@@ -41,10 +41,10 @@ def probe(model, sample: Sample, relevancy: bool = True, input_size: int | None 
     """Run the model on one sample on its own device and return the captured record."""
     device = next(model.parameters()).device
     t0 = time.perf_counter()
-    if hasattr(model, "capture"):  # pretrained adapters run their own library's forward pass
-        record = model.capture(sample, relevancy=relevancy, input_size=input_size)
-    else:
-        record = capture(model, sample, device, relevancy=relevancy, name=getattr(model, "catalog_name", None), input_size=input_size)
+    if not hasattr(model, "capture"):  # the record is built once, with everything in it
+        return capture(model, sample, device, relevancy=relevancy, name=getattr(model, "catalog_name", None),
+                       input_size=input_size, meta={"versions": versions()}, started=t0)
+    record = model.capture(sample, relevancy=relevancy, input_size=input_size)  # pretrained adapters: their library's forward
     meta = dict(record.meta)
     meta["timings"] = dict(meta.get("timings", {}), probe_s=time.perf_counter() - t0)
     meta["versions"] = versions()

@@ -44,10 +44,11 @@ def text_tensor(encodings: Encoding | Sequence[Encoding], tokenizer: Tokenizer) 
     """Encodings -> ids [B, L] with [CLS] at 0 and right padding, mask [B, L] True for real tokens."""
     encs = [encodings] if isinstance(encodings, Encoding) else list(encodings)
     length = 1 + max((len(e.tokens) for e in encs), default=0)
-    ids = torch.full((len(encs), length), tokenizer.pad_id, dtype=torch.long)
-    mask = torch.zeros((len(encs), length), dtype=torch.bool)
+    # filled in numpy: a handful of tiny torch ops would cost more than the whole fill
+    ids = np.full((len(encs), length), tokenizer.pad_id, dtype=np.int64)
+    mask = np.zeros((len(encs), length), dtype=bool)
     for row, enc in enumerate(encs):
-        seq = [tokenizer.cls_id] + enc.ids
-        ids[row, : len(seq)] = torch.tensor(seq)
-        mask[row, : len(seq)] = True
-    return ids, mask
+        ids[row, 0] = tokenizer.cls_id
+        ids[row, 1 : 1 + len(enc.ids)] = enc.ids
+        mask[row, : 1 + len(enc.ids)] = True
+    return torch.from_numpy(ids), torch.from_numpy(mask)
