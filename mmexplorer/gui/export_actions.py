@@ -76,7 +76,7 @@ class ExportActions(QObject):
             return FigureSettings(view="matrix", kind=s.kind, layer=s.layer_of(s.kind), head=head, token=s.token, dpi=dpi)
         if view == "overlay":
             layer = s.layer_of(record.cross_kind) if record is not None and record.cross_kind else None
-            return FigureSettings(view="overlay", token=s.token, layer=layer, head=head, method=s.method, dpi=dpi)
+            return FigureSettings(view="overlay", token=s.token, layer=layer, head=head, method=s.map_method, dpi=dpi)
         if view == "heads":
             return FigureSettings(view="heads", token=s.token, dpi=dpi)
         return FigureSettings(view=view, patch=s.patch, dpi=dpi)

@@ -18,15 +18,17 @@ class ProbeRequest:
     device: str  # "auto", "cpu", "cuda:N", "mps"
     image: LoadedImage  # pixels are read-only
     text: str
+    relevancy: bool = False  # also run the backward pass that gradient relevancy needs
 
     def same_input(self, other: Optional["ProbeRequest"]) -> bool:
-        """True when `other` asks for exactly the same probe (so it can be merged with this one)."""
+        """True when `other` already asks for everything this probe would give (so it can be merged with this one)."""
         return (
             other is not None
             and other.model == self.model
             and other.device == self.device
             and other.image is self.image
             and other.text == self.text
+            and (other.relevancy or not self.relevancy)
         )
 
 

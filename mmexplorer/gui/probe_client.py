@@ -44,6 +44,7 @@ class ProbeClient(QObject):
         self.worker.notice.connect(self._on_notice)
         self.worker.device_fallback.connect(self._on_fallback)
         state.inputs_changed.connect(self.schedule)
+        state.selection_changed.connect(self._gradients_wanted)
 
     # -- lifecycle -------------------------------------------------------
     def start(self) -> None:
@@ -83,7 +84,9 @@ class ProbeClient(QObject):
         s = self.state
         if s.model is None or s.image is None:
             return False
-        request = ProbeRequest(self._next_id + 1, s.model, s.device, s.image, s.text)
+        # The backward pass for gradient relevancy more than doubles a probe: it runs only while
+        # relevancy is the method shown (see _gradients_wanted).
+        request = ProbeRequest(self._next_id + 1, s.model, s.device, s.image, s.text, relevancy=s.method == "relevancy")
         if not force and not self._latest_failed and request.same_input(self._latest):
             return False
         self._next_id += 1
@@ -91,6 +94,13 @@ class ProbeClient(QObject):
         s.set_busy(True)
         self._submit.emit(request)
         return True
+
+    @Slot()
+    def _gradients_wanted(self) -> None:
+        """Relevancy was picked for a record captured without gradients: capture them now, at once."""
+        record = self.state.record
+        if self.state.method == "relevancy" and record is not None and record.grads is None:
+            self.run_now()  # merged with the request in flight when that one has gradients already
 
     @property
     def latest_id(self) -> int:

@@ -143,6 +143,15 @@ class AppState(QObject):
             self.selection_changed.emit()
 
     @property
+    def map_method(self) -> str:
+        """The method the maps use now. Gradients are captured only once relevancy is picked;
+        until they arrive, the maps show rollout (and say so)."""
+        record = self.record
+        if self.method == "relevancy" and record is not None and record.grads is None:
+            return "rollout"
+        return self.method
+
+    @property
     def head_arg(self):
         """What the attention maps take as `head`: an index, or "mean"/"max"/"min"."""
         return self.head if self.reduction == "head" else self.reduction

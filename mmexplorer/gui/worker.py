@@ -92,7 +92,7 @@ class ProbeWorker(QObject):
 
         model = self._load(request.model, device)
         sample = make_sample(request.image, request.text, model.tokenizer)
-        return probe(model, sample, relevancy=True)
+        return probe(model, sample, relevancy=request.relevancy)
 
     def _load(self, name: str, device: str):
         from mmexplorer.engine.catalog import resolve

@@ -22,7 +22,7 @@ def file_mime(path) -> QMimeData:
 def expected_map(state) -> np.ndarray:
     """What the cross-modal view should hold for the state's current focus, computed independently."""
     record = state.record
-    scores = token_image_map(record, state.token, state.layer_of(record.cross_kind), state.head_arg, state.method)[0]
+    scores = token_image_map(record, state.token, state.layer_of(record.cross_kind), state.head_arg, state.map_method)[0]
     return np.asarray(scores, dtype=np.float32)  # the view keeps float32, as ImageItem draws it
 
 

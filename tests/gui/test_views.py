@@ -12,13 +12,34 @@ def test_focus_changes_redraw_without_running_the_model(make_explorer, qtbot):
     state, runs = explorer.state, explorer.client.worker.runs
     seen = [shown_map(explorer).copy()]
     for change in (dict(token=2), dict(layer=0), dict(reduction="head", head=1), dict(head=0),
-                   dict(reduction="max"), dict(method="rollout", reduction="mean"), dict(method="relevancy")):
+                   dict(reduction="max"), dict(method="rollout", reduction="mean")):
         state.select(**change)
         np.testing.assert_array_equal(shown_map(explorer), expected_map(state))
         assert not any(np.array_equal(shown_map(explorer), before) for before in seen), change
         seen.append(shown_map(explorer).copy())
     qtbot.wait(350)  # past the debounce
     assert explorer.client.worker.runs == runs
+
+
+def test_gradients_are_captured_only_once_relevancy_is_picked(make_explorer, qtbot):
+    explorer = make_explorer(text="a red circle and a blue square")
+    state, view, runs = explorer.state, explorer.window.views["cross"], explorer.client.worker.runs
+    assert state.record.grads is None  # the first probe skips the backward pass
+    state.select(method="relevancy")
+    # until the gradients are back, the map is rollout and says it is waiting
+    if state.record.grads is None:
+        assert state.map_method == "rollout" and "computing gradients" in view.label.text()
+    qtbot.waitUntil(lambda: state.record.grads is not None, timeout=30_000)
+    assert explorer.client.worker.runs == runs + 1  # exactly one more run, for the gradients
+    assert state.map_method == "relevancy" and "relevancy" in view.label.text() and "computing" not in view.label.text()
+    np.testing.assert_array_equal(shown_map(explorer), expected_map(state))
+    for change in (dict(token=1), dict(method="raw"), dict(method="relevancy"), dict(token=2)):
+        state.select(**change)  # the record keeps its gradients: no more runs
+    qtbot.wait(350)
+    assert explorer.client.worker.runs == runs + 1
+    state.set_inputs(text="a blue square")  # new text while relevancy is shown: one run, with gradients
+    qtbot.waitUntil(lambda: state.record.tokens == ("a", "blue", "square"), timeout=30_000)
+    assert state.record.grads is not None and explorer.client.worker.runs == runs + 2
 
 
 def test_patch_click_shows_scores_for_every_word(make_explorer, qtbot):

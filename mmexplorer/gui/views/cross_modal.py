@@ -116,8 +116,10 @@ class CrossModalView(LazyRedraw, QWidget):
             self.label.setText("Type some words to see where each of them looks in the picture.")
         else:
             layer = s.layer_of(record.cross_kind)
-            scores, label = token_image_map(record, s.token, layer, s.head_arg, s.method)
-            levels = self._levels_for(record, s.method, s.head_arg)
+            scores, label = token_image_map(record, s.token, layer, s.head_arg, s.map_method)
+            levels = self._levels_for(record, s.map_method, s.head_arg)
+            if s.map_method != s.method:
+                label += "  (computing gradients for relevancy…)"
             self.image.set_map(scores, record.grid, record.image_box, levels, s.colormap, s.opacity)
             self.label.setText(label)
         self.image.mark_patch(self.shown_patch())
@@ -150,10 +152,10 @@ class CrossModalView(LazyRedraw, QWidget):
             self.scores = None
             return
         layer = s.layer_of("image_to_text" if "image_to_text" in record.attention else record.cross_kind)
-        scores, label = patch_token_scores(record, patch, layer, s.head_arg, s.method)
+        scores, label = patch_token_scores(record, patch, layer, s.head_arg, s.map_method)
         self.scores = scores
         hint = "" if s.patch is not None else "  (the brightest patch; click any other)"
-        bottom, top = self._bar_range_for(record, patch, s.method, s.head_arg)
+        bottom, top = self._bar_range_for(record, patch, s.map_method, s.head_arg)
         largest = float(np.max(np.abs(scores))) if len(scores) else 0.0
         if largest < 0.05 * max(top, -bottom):  # flat bars: say so rather than look empty
             hint += f"\nEvery score here is at most {largest:.2g}; the axis stays fixed across layers and heads."
@@ -170,7 +172,7 @@ class CrossModalView(LazyRedraw, QWidget):
         if ticks != self._bar_ticks:
             self.bars_plot.getAxis("bottom").setTicks(ticks)
             self._bar_ticks = ticks
-        ranges = ((-0.6, len(scores) - 0.4), self._bar_range_for(record, patch, s.method, s.head_arg))
+        ranges = ((-0.6, len(scores) - 0.4), self._bar_range_for(record, patch, s.map_method, s.head_arg))
         if ranges != self._bar_ranges:
             bottom, top = ranges[1]
             pad = 0.06 * (top - bottom)  # room for the top and bottom tick labels
