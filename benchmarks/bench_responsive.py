@@ -9,11 +9,9 @@ window could not answer the mouse or repaint.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 
-from benchmarks.common import Row, median, percentile
+from benchmarks.common import Row, median, open_explorer, percentile
 
 TICK_MS = 5.0
 TARGET_P95_MS = 33.0  # one frame at 30 frames per second: the yardstick the row is read against
@@ -21,29 +19,14 @@ PROBES = 20
 
 
 def run() -> list[Row]:
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QEventLoop, QSettings, QTimer
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtCore import QEventLoop, QTimer
 
-    app = QApplication.instance() or QApplication([])
-    from mmexplorer.gui.app import Explorer, Options
-    from mmexplorer.gui.settings import Settings
-
-    tmp = tempfile.mkdtemp()
-    explorer = Explorer(Options(persist=False), settings=Settings(QSettings(os.path.join(tmp, "s.ini"), QSettings.Format.IniFormat)))
-    explorer.window.resize(1400, 860)
-    explorer.start()
+    # with the gradients already captured: the first backward pass warms autograd up, not part of the measure
+    app, explorer = open_explorer(with_gradients=True)
     state, client = explorer.state, explorer.client
-    deadline = time.time() + 300
-    while state.record is None and time.time() < deadline:
-        app.processEvents()
-        time.sleep(0.01)
     words = ("a red circle and a blue square above a green triangle " * 8).split()
     texts = [" ".join(words[:60]), " ".join(words[1:61])]  # longer than the model takes: truncated to the maximum
-    state.select(method="relevancy")  # its first backward pass warms autograd up: not part of the measure
-    while state.record.grads is None and time.time() < deadline:
-        app.processEvents()
-        time.sleep(0.01)
+    state.select(method="relevancy")  # every probe below runs the backward pass too
 
     ticks: list[float] = []
     timer = QTimer()

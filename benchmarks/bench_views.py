@@ -10,13 +10,11 @@ with the switches so both sides see the same load.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 
 import numpy as np
 
-from benchmarks.common import Row, median, percentile
+from benchmarks.common import Row, median, open_explorer, percentile
 
 TARGET_MEDIAN_MS, TARGET_P95_MS, TARGET_SPEEDUP = 16.0, 33.0, 10.0
 VIEWS = {"cross": "cross-modal", "self": "self-attention", "heads": "heads overview", "patches": "patches & positions"}
@@ -101,29 +99,9 @@ def _measure(app, explorer, name: str) -> Row:
 
 
 def run() -> list[Row]:
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication.instance() or QApplication([])
-    from mmexplorer.gui.app import Explorer, Options
-    from mmexplorer.gui.settings import Settings
-
-    tmp = tempfile.mkdtemp()
-    explorer = Explorer(Options(persist=False), settings=Settings(QSettings(os.path.join(tmp, "s.ini"), QSettings.Format.IniFormat)))
-    explorer.window.resize(1400, 860)
-    explorer.start()
-    deadline = time.time() + 300
-    while explorer.state.record is None and time.time() < deadline:
-        app.processEvents()
-        time.sleep(0.01)
-    # The cycle shows relevancy, whose gradients are captured once it is first picked: do that
-    # before timing, so every switch below redraws from the cached record.
-    explorer.state.select(method="relevancy")
-    while explorer.state.record.grads is None and time.time() < deadline:
-        app.processEvents()
-        time.sleep(0.01)
-    explorer.state.select(method="raw")
+    # The cycle shows relevancy: its gradients are captured before timing, so every
+    # switch below redraws from the cached record.
+    app, explorer = open_explorer(with_gradients=True)
     rows = [_measure(app, explorer, name) for name in VIEWS]
     explorer.window.close()
     explorer.client.shutdown()

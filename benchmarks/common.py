@@ -91,3 +91,41 @@ def sample_for(model, text: str = "a red circle and a blue square", size=(128, 1
     rng = np.random.default_rng(0)
     pixels = rng.integers(0, 255, (size[1], size[0], 3), dtype=np.uint8)
     return make_sample(pixels, text, model.tokenizer)
+
+
+def open_explorer(with_gradients: bool = False, timeout_s: float = 300.0):
+    """The real explorer, offscreen at 1400 x 860 with throw-away settings, once its first record is drawn.
+
+    With `with_gradients`, relevancy is picked and the gradients it needs are
+    captured (the first backward pass also warms autograd up), then the method
+    goes back to raw: what follows starts from a record that has everything.
+    Returns (QApplication, Explorer).
+    """
+    import tempfile
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
+    from mmexplorer.gui.app import Explorer, Options
+    from mmexplorer.gui.settings import Settings
+
+    ini = os.path.join(tempfile.mkdtemp(), "s.ini")
+    explorer = Explorer(Options(persist=False), settings=Settings(QSettings(ini, QSettings.Format.IniFormat)))
+    explorer.window.resize(1400, 860)
+    explorer.start()
+    deadline = time.time() + timeout_s
+    state = explorer.state
+
+    def wait(done) -> None:
+        while not done() and time.time() < deadline:
+            app.processEvents()
+            time.sleep(0.01)
+
+    wait(lambda: state.record is not None)
+    if with_gradients:
+        state.select(method="relevancy")
+        wait(lambda: state.record.grads is not None)
+        state.select(method="raw")
+    return app, explorer
