@@ -35,13 +35,9 @@ def token_map_levels(record: AttentionRecord, method: str, head) -> tuple[float,
 
 
 def _nice_ceiling(value: float) -> float:
-    """The smallest of 1, 2, 2.5, 5 times a power of ten that is at least `value` (> 0)."""
-    exponent = np.floor(np.log10(value))
-    for step in (1.0, 2.0, 2.5, 5.0, 10.0):
-        top = step * 10.0**exponent
-        if top >= value * (1 - 1e-9):
-            return float(top)
-    return float(10.0 ** (exponent + 1))
+    """The smallest of 1, 2, 2.5, 5 or 10 times a power of ten that is at least `value` (> 0)."""
+    power = 10.0 ** np.floor(np.log10(value))
+    return float(next(step * power for step in (1.0, 2.0, 2.5, 5.0, 10.0) if step * power >= value * (1 - 1e-9)))
 
 
 def bar_range(lo: float, hi: float) -> tuple[float, float]:

@@ -172,12 +172,11 @@ class CrossModalView(LazyRedraw, QWidget):
         if ticks != self._bar_ticks:
             self.bars_plot.getAxis("bottom").setTicks(ticks)
             self._bar_ticks = ticks
-        ranges = ((-0.6, len(scores) - 0.4), self._bar_range_for(record, patch, s.map_method, s.head_arg))
+        ranges = ((-0.6, len(scores) - 0.4), (bottom, top))
         if ranges != self._bar_ranges:
-            bottom, top = ranges[1]
             pad = 0.06 * (top - bottom)  # room for the top and bottom tick labels
             self.bars_plot.setRange(xRange=ranges[0], yRange=(bottom - (pad if bottom < 0 else 0), top + pad), padding=0)
-            self.bars_plot.getAxis("left").setTicks([bar_ticks(*ranges[1]), []])
+            self.bars_plot.getAxis("left").setTicks([bar_ticks(bottom, top), []])
             self._bar_ranges = ranges
 
     def _bar_range_for(self, record, patch, method, head):
