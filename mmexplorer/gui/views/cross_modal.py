@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Optional
 
 import numpy as np
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from mmexplorer.attention.maps import patch_token_extent, patch_token_scores, token_image_map
 from mmexplorer.gui.levels import bar_range, bar_ticks, token_map_levels
@@ -17,6 +16,7 @@ from mmexplorer.gui.views.explain import fusion_note
 from mmexplorer.gui.views.image_panel import ImagePanel
 from mmexplorer.gui.views.matrix_axes import fit_labels
 from mmexplorer.gui.views.lazy import LazyRedraw
+from mmexplorer.gui.widgets.columns import column, side_by_side
 from mmexplorer.gui.widgets.labels import wrapped_label
 
 
@@ -48,24 +48,8 @@ class CrossModalView(LazyRedraw, QWidget):
         self.branches.hide()
         self.bars_plot.hide()  # until there is a record
 
-        side = QWidget()
-        side_layout = QVBoxLayout(side)
-        side_layout.setContentsMargins(0, 0, 0, 0)
-        side_layout.addWidget(self.bars_title)
-        side_layout.addWidget(self.bars_plot, 1)
-        side_layout.addWidget(self.branches, 1)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.label)
-        left_layout.addWidget(self.image, 1)
-        left_layout.addWidget(self.hover)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(side)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([3000, 2000])  # stretch factors only act on resizes; this sets the first split
+        side = column(self.bars_title, self.bars_plot, self.branches, stretch=(self.bars_plot, self.branches))
+        splitter = side_by_side(column(self.label, self.image, self.hover, stretch=(self.image,)), side)
         layout = QVBoxLayout(self)
         layout.addWidget(self.note)
         layout.addWidget(splitter, 1)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Optional
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtCore import QRectF
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from mmexplorer.attention.grid import patch_boxes
 from mmexplorer.attention.positions import grid_of_grids, similarity_to_patch
@@ -14,6 +14,8 @@ from mmexplorer.gui.pg import ColorBar, colorize, colormap, pg
 from mmexplorer.gui.state import AppState
 from mmexplorer.gui.views.image_panel import ImagePanel
 from mmexplorer.gui.views.lazy import LazyRedraw
+from mmexplorer.gui.widgets.columns import column, side_by_side
+from mmexplorer.gui.widgets.labels import wrapped_label
 
 MAX_LABELLED_PATCHES = 400  # index labels beyond this are unreadable
 SIM_LEVELS = (-1.0, 1.0)  # cosine similarity
@@ -62,31 +64,14 @@ class PatchesView(LazyRedraw, QWidget):
         self.colorbar = ColorBar(colormap("inferno"), label="cosine similarity")
         self.graphics.addItem(self.colorbar.item, row=0, col=1, rowspan=2)
 
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.grid_label)
-        left_layout.addWidget(self.image, 1)
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self.sim_label)
-        right_layout.addWidget(self.graphics, 1)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([3000, 2000])  # stretch factors only act on resizes; this sets the first split
+        self.hover = wrapped_label(" ", lines=1)
+        left = column(self.grid_label, self.image, self.hover, stretch=(self.image,))
         layout = QVBoxLayout(self)
-        layout.addWidget(splitter)
+        layout.addWidget(side_by_side(left, column(self.sim_label, self.graphics, stretch=(self.graphics,))))
 
         self.similarity: Optional[np.ndarray] = None  # [rows, cols] as drawn
         self._drawn = None
         self._content = None  # (result, patch, colormap) drawn
-        self.hover = QLabel(" ")
-        self.hover.setWordWrap(True)
-        left_layout.addWidget(self.hover)
         self.image.patch_clicked.connect(lambda p: state.select(patch=p))
         self.image.patch_hovered.connect(self._hovered)
         self.follow(state)

@@ -6,7 +6,7 @@ from typing import Optional
 
 import numpy as np
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from mmexplorer.attention.maps import attention_matrix, patch_self_map
 from mmexplorer.gui.levels import MATRIX_PERCENTILE, matrix_levels
@@ -15,6 +15,7 @@ from mmexplorer.gui.state import AppState
 from mmexplorer.gui.views.image_panel import ImagePanel
 from mmexplorer.gui.views.matrix_axes import axis_ticks, block_edges, describe, thin_ticks
 from mmexplorer.gui.views.lazy import LazyRedraw
+from mmexplorer.gui.widgets.columns import column, side_by_side
 from mmexplorer.gui.widgets.labels import wrapped_label
 
 BLOCKS_NOTE = (" Dashed lines split [CLS] | words | patches on both axes, so the four blocks are words→words (top left), "
@@ -74,24 +75,9 @@ class SelfAttentionView(LazyRedraw, QWidget):
         top.addWidget(QLabel("Attention set:"))
         top.addWidget(self.kind_combo)
         top.addStretch(1)
-        side = QWidget()
-        side_layout = QVBoxLayout(side)
-        side_layout.setContentsMargins(0, 0, 0, 0)
-        side_layout.addWidget(self.row_title)
-        side_layout.addWidget(self.row_image, 1)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.label)
-        left_layout.addWidget(self.explain)
-        left_layout.addWidget(self.graphics, 1)
-        left_layout.addWidget(self.hover)
-        splitter.addWidget(left)
-        splitter.addWidget(side)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([3000, 2000])  # stretch factors only act on resizes; this sets the first split
+        side = column(self.row_title, self.row_image, stretch=(self.row_image,))
+        main = column(self.label, self.explain, self.graphics, self.hover, stretch=(self.graphics,))
+        splitter = side_by_side(main, side)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
