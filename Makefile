@@ -6,7 +6,12 @@ STAMP := $(VENV)/.installed
 # torch/torchvision pinned to what this machine family ships; pyproject keeps ranges.
 TORCH_PINS ?= torch==2.14.1 torchvision==0.29.1
 
-.PHONY: run test bench models lint clean
+# The test order is random; the seed is printed, and `make test SEED=N` repeats an order.
+ifndef SEED
+SEED := $(shell od -An -N2 -tu2 /dev/urandom | tr -d ' ')
+endif
+
+.PHONY: run test bench models lint clean wheel
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -22,13 +27,17 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/lint-imports
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+	@echo "tests in random order, seed $(SEED) (make test SEED=$(SEED) repeats this order)"
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q --randomly-seed=$(SEED)
+
+wheel: $(STAMP)
+	$(BIN)/pip wheel . --no-deps --no-build-isolation -w dist
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
 
 models: $(STAMP)
-	$(BIN)/python -m mmexplorer.engine.bundle resources/models
+	$(BIN)/python -m mmexplorer.engine.bundle mmexplorer/resources/models
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -1,3 +1,3 @@
 """mmexplorer: explore attention and modality fusion in multimodal transformers."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

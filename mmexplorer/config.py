@@ -1,4 +1,4 @@
-"""Model configuration: one dataclass, variants stored as JSON under resources/configs.
+"""Model configuration: one dataclass, variants stored as JSON under mmexplorer/resources/configs.
 
 A checkpoint carries its config as JSON, so a model can be rebuilt from the
 checkpoint file alone.
@@ -7,11 +7,15 @@ checkpoint file alone.
 from __future__ import annotations
 
 import dataclasses
+import importlib.resources
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+# The package's own data folder (mmexplorer/resources), found through importlib so an
+# installed wheel and a source checkout resolve it the same way. A regular package on
+# disk gives a real Path, which the rest of the code relies on.
+RESOURCES = Path(str(importlib.resources.files("mmexplorer.resources")))
 CONFIG_DIR = RESOURCES / "configs"
 
 FUSIONS = ("early", "cross", "hybrid", "late", "contrastive")

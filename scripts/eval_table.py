@@ -1,6 +1,6 @@
 """Print the README's evaluation table of the bundled models.
 
-    python scripts/eval_table.py            # from resources/models/eval.json (written by `make models`)
+    python scripts/eval_table.py            # from mmexplorer/resources/models/eval.json (written by `make models`)
     python scripts/eval_table.py --rerun    # evaluate every bundled model again (held-out scenes)
 """
 
@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-EVAL = ROOT / "resources" / "models" / "eval.json"
+EVAL = ROOT / "mmexplorer" / "resources" / "models" / "eval.json"
 
 
 def rows(reports: dict) -> list[str]:

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "resources" / "samples"
+SAMPLES = ROOT / "mmexplorer" / "resources" / "samples"
 TWO = SAMPLES / "red-circle-blue-square.png"
 THREE = SAMPLES / "three-shapes.png"
 WIDE = SAMPLES / "wide-scene.png"

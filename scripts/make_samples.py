@@ -1,4 +1,4 @@
-"""Write the bundled sample pictures (resources/samples) and the app icon (resources/icons).
+"""Write the bundled sample pictures (mmexplorer/resources/samples) and the app icon (mmexplorer/resources/icons).
 
 The samples are shapes-world scenes, the kind of picture the bundled models
 were trained on, drawn with the same renderer; one is wider than tall so the
@@ -17,8 +17,8 @@ from PIL import Image, ImageDraw
 from mmexplorer.data.shapes import ShapeObject, caption_for, render
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "resources" / "samples"
-ICONS = ROOT / "resources" / "icons"
+SAMPLES = ROOT / "mmexplorer" / "resources" / "samples"
+ICONS = ROOT / "mmexplorer" / "resources" / "icons"
 
 # (file, title, size, objects as (colour, shape, x0, y0, side)); captions are built from the objects
 SCENES = [

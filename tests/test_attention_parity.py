@@ -67,8 +67,20 @@ def test_weights_equal_torch_multihead_attention(cross):
     assert torch.all(captured[0][1, :, :, -2:] == 0)  # masked keys get no weight
 
 
-def test_fused_flag_is_per_instance(photo):
+def test_fused_flag_is_per_instance(photo, monkeypatch):
+    """Turning one module to the explicit path leaves every other module on the fused kernel."""
+    import torch.nn.functional as F
+
     model = tiny_model("early")
-    mods = model.attention_modules()
-    mods[0].fused = False
-    assert not mods[0].fused and all(m.fused for m in mods[1:])
+    image, ids, mask = _inputs(model, photo)
+    with torch.no_grad():
+        model.set_fused(True)
+        reference = model(image, ids, mask)["itm_logit"]
+        mods = model.attention_modules()
+        mods[0].fused = False
+        kernel_calls = []
+        real_kernel = F.scaled_dot_product_attention
+        monkeypatch.setattr(F, "scaled_dot_product_attention", lambda *a, **k: kernel_calls.append(1) or real_kernel(*a, **k))
+        mixed = model(image, ids, mask)["itm_logit"]
+    assert len(kernel_calls) == len(mods) - 1  # every module but the first ran the fused kernel
+    torch.testing.assert_close(mixed, reference, atol=1e-5, rtol=1e-5)

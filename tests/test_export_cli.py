@@ -88,7 +88,12 @@ def test_from_bundle_regenerates_the_same_record(inputs, tmp_path, capsys):
     assert sorted(a) == sorted(b)
     for key in a:
         if key != "meta":  # meta holds timings
-            np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+            # Two processes: their torch may pick other kernels or thread counts, and float sums
+            # in another order differ in the last bits; the maps must agree, not the bits.
+            if np.issubdtype(a[key].dtype, np.floating):
+                np.testing.assert_allclose(a[key], b[key], rtol=1e-5, atol=1e-6, err_msg=key)
+            else:
+                np.testing.assert_array_equal(a[key], b[key], err_msg=key)
     s1, s2 = (json.loads((d / "settings.json").read_text()) for d in (first, second))
     moved = {"image"}  # the second run read the first bundle's copy of the image
     assert {k: v for k, v in s1.items() if k not in moved} == {k: v for k, v in s2.items() if k not in moved}

@@ -167,3 +167,25 @@ def test_continue_from_a_checkpoint(tmp_path):
     assert all(torch.allclose(before[k], after[k], atol=1e-5) for k in before), "starts from the given weights"
     with pytest.raises(ValueError):
         train(tiny("cross", steps=1, init_from=first), tmp_path / "c.safetensors")
+
+
+def test_training_leaves_torch_threads_and_global_rng_as_it_found_them(tmp_path):
+    threads = torch.get_num_threads()
+    wanted = 1 if threads != 1 else 2  # a thread count different from the caller's
+    rng_before = torch.get_rng_state()
+    seen_between_steps = []
+    for _ in training(tiny(steps=3, threads=wanted), tmp_path / "m.safetensors"):
+        # between steps, the consumer (the explorer's other work, the next test) runs with its own settings
+        seen_between_steps.append((torch.get_num_threads(), torch.equal(torch.get_rng_state(), rng_before)))
+    assert seen_between_steps == [(threads, True)] * 3
+    assert torch.get_num_threads() == threads
+    assert torch.equal(torch.get_rng_state(), rng_before)
+
+
+def test_training_is_reproducible_whatever_the_caller_did_to_the_global_rng(tmp_path):
+    torch.manual_seed(123)
+    first = train(tiny(steps=3), tmp_path / "a.safetensors")
+    torch.manual_seed(456)
+    torch.rand(10)
+    second = train(tiny(steps=3), tmp_path / "b.safetensors")
+    assert [p.loss for p in first.history] == [p.loss for p in second.history]

@@ -21,6 +21,7 @@ SUBCOMMANDS = {
     "export": "export_cmd",
     "train": "train_cmd",
     "eval": "eval_cmd",
+    "desktop": "desktop_cmd",
 }
 
 

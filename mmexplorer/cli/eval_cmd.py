@@ -45,8 +45,10 @@ def run(args) -> int:
         raise UserInputError(str(exc)) from None
     import torch
 
-    torch.set_num_threads(min(2, torch.get_num_threads()))
-    report = evaluate(model, scenes=args.scenes, seed=args.seed, deletion=not args.no_deletion)
+    from mmexplorer.engine.scoped import torch_threads
+
+    with torch_threads(min(2, torch.get_num_threads())):
+        report = evaluate(model, scenes=args.scenes, seed=args.seed, deletion=not args.no_deletion)
     report["path"] = entry.path
     print(json.dumps(report) if args.json else _table(report))
     return 0

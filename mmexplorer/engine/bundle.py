@@ -1,4 +1,4 @@
-"""Train the bundled models: `python -m mmexplorer.engine.bundle resources/models` (what `make models` runs).
+"""Train the bundled models: `python -m mmexplorer.engine.bundle mmexplorer/resources/models` (what `make models` runs).
 
 One model per fusion strategy, from fixed seeds, then index.json naming the
 default: the model whose word maps point at the named object best on held-out

@@ -26,6 +26,7 @@ from mmexplorer.engine.grounding import supports_grounding
 from mmexplorer.engine.multitask import Trainee
 from mmexplorer.engine.objectives import compute_losses
 from mmexplorer.engine.recipes import TrainSettings
+from mmexplorer.engine.scoped import PrivateRandom, torch_threads
 from mmexplorer.models.checkpoint import save_checkpoint
 
 
@@ -123,22 +124,23 @@ def training(
 ) -> Iterator[Progress]:
     """Train, yielding one Progress per step. Stops early (saving nothing more) when should_stop() is true."""
     out = Path(out)
-    if settings.threads:
-        torch.set_num_threads(settings.threads)
-    torch.manual_seed(settings.seed)
+    # Threads and the global RNG (parameter init, dropout) are the run's own only while
+    # it computes: between steps, whoever consumes this generator sees their own settings.
+    random = PrivateRandom(settings.seed, device)
     generator = torch.Generator().manual_seed(settings.seed)
-    cfg = model_config(settings, name or out.stem)
-    trainee = Trainee(cfg)
-    if settings.init_from:
-        _initialise(trainee, settings.init_from)
-    trainee = trainee.to(device).train()
-    decay = [p for n, p in trainee.named_parameters() if p.ndim >= 2 and "pos" not in n]
-    other = [p for n, p in trainee.named_parameters() if not (p.ndim >= 2 and "pos" not in n)]
-    optimiser = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": settings.weight_decay}, {"params": other, "weight_decay": 0.0}],
-        lr=settings.lr,
-        betas=(0.9, 0.98),
-    )
+    with torch_threads(settings.threads), random.active():
+        cfg = model_config(settings, name or out.stem)
+        trainee = Trainee(cfg)
+        if settings.init_from:
+            _initialise(trainee, settings.init_from)
+        trainee = trainee.to(device).train()
+        decay = [p for n, p in trainee.named_parameters() if p.ndim >= 2 and "pos" not in n]
+        other = [p for n, p in trainee.named_parameters() if not (p.ndim >= 2 and "pos" not in n)]
+        optimiser = torch.optim.AdamW(
+            [{"params": decay, "weight_decay": settings.weight_decay}, {"params": other, "weight_decay": 0.0}],
+            lr=settings.lr,
+            betas=(0.9, 0.98),
+        )
     every = _checkpoint_steps(settings)
     questions = "vqa" in settings.tasks
     encode = EncodingCache(trainee.itm_model.tokenizer)
@@ -146,30 +148,31 @@ def training(
     for step in range(settings.steps):
         if should_stop is not None and should_stop():
             return
-        hard = settings.hard_start + (settings.hard_end - settings.hard_start) * step / max(1, settings.steps - 1)
-        first = step * settings.batch_scenes
-        batch = make_batch(cfg, encode, settings.seed, first, settings.batch_scenes, hard, questions, repeat_prob=settings.repeat_prob)
-        batch = batch.to(device)
-        lr = learning_rate(settings, step)
-        for group in optimiser.param_groups:
-            group["lr"] = lr
-        losses = compute_losses(trainee, batch, settings, generator)
-        optimiser.zero_grad(set_to_none=True)
-        losses["loss"].backward()
-        if settings.grad_clip:
-            torch.nn.utils.clip_grad_norm_(trainee.parameters(), settings.grad_clip)
-        optimiser.step()
+        with torch_threads(settings.threads), random.active():
+            hard = settings.hard_start + (settings.hard_end - settings.hard_start) * step / max(1, settings.steps - 1)
+            first = step * settings.batch_scenes
+            batch = make_batch(cfg, encode, settings.seed, first, settings.batch_scenes, hard, questions, repeat_prob=settings.repeat_prob)
+            batch = batch.to(device)
+            lr = learning_rate(settings, step)
+            for group in optimiser.param_groups:
+                group["lr"] = lr
+            losses = compute_losses(trainee, batch, settings, generator)
+            optimiser.zero_grad(set_to_none=True)
+            losses["loss"].backward()
+            if settings.grad_clip:
+                torch.nn.utils.clip_grad_norm_(trainee.parameters(), settings.grad_clip)
+            optimiser.step()
 
-        correct = (losses["logits"] > 0).float() == batch.labels
-        hard_rows = batch.hard
-        hard_acc = float(correct[hard_rows].float().mean()) if bool(hard_rows.any()) else float("nan")
-        done = step + 1
-        elapsed = time.perf_counter() - start
-        named = {k: float(v.detach()) for k, v in losses.items() if k not in ("loss", "logits")}
-        saved = None
-        if done % every == 0 or done == settings.steps:
-            _save(trainee, out, settings, done, {"loss": float(losses["loss"].detach()), **named})
-            saved = str(out)
+            correct = (losses["logits"] > 0).float() == batch.labels
+            hard_rows = batch.hard
+            hard_acc = float(correct[hard_rows].float().mean()) if bool(hard_rows.any()) else float("nan")
+            done = step + 1
+            elapsed = time.perf_counter() - start
+            named = {k: float(v.detach()) for k, v in losses.items() if k not in ("loss", "logits")}
+            saved = None
+            if done % every == 0 or done == settings.steps:
+                _save(trainee, out, settings, done, {"loss": float(losses["loss"].detach()), **named})
+                saved = str(out)
         yield Progress(
             step=done,
             total=settings.steps,

@@ -13,7 +13,12 @@ import sys
 from pathlib import Path
 
 HEADLESS_PLATFORMS = ("offscreen", "minimal", "vnc")
-X11_PACKAGES = "libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxkbcommon-x11-0"
+# Qt's X11 plugin links against these; a minimal Debian/Ubuntu lacks most of them.
+X11_PACKAGES = (
+    "libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 "
+    "libxkbcommon-x11-0 libxcb-shape0 libxcb-xkb1"
+)
+X11_INSTALL = f"sudo apt-get install {X11_PACKAGES}"
 
 
 def display_problem() -> str | None:
@@ -32,7 +37,7 @@ def display_problem() -> str | None:
     if platform == "xcb" or (platform == "" and has_x and not has_wayland):
         missing = xcb_plugin_problem()
         if missing:
-            return f"Qt cannot open the X11 display: {missing}; install the X11 libraries Qt needs (Debian/Ubuntu: {X11_PACKAGES})"
+            return f"Qt cannot open the X11 display: {missing}; install the X11 libraries Qt needs (Debian/Ubuntu: {X11_INSTALL})"
     return None
 
 

@@ -17,6 +17,8 @@ PAINT_MS = 400  # after the first probe, time for every view to finish painting 
 def add_arguments(p) -> None:
     p.add_argument("--model", help="model name (see `mmexplorer models`) or checkpoint path; default: the default model")
     p.add_argument("--image", help="picture to open")
+    # A picture given without --image: what a desktop launcher passes for a file dropped on the icon.
+    p.add_argument("picture", nargs="?", metavar="IMAGE", help="picture to open (the same as --image)")
     p.add_argument("--text", help="the sentence")
     p.add_argument("--device", help="auto, cpu, cuda, cuda:N, mps (default: auto, or the last one used)")
     p.add_argument("--token", help="the word (or its index) to focus first (default: the first word that is not a, the, and, ...)")
@@ -78,7 +80,7 @@ def run(args) -> int:
     icon = app_icon()
     if icon is not None:
         app.setWindowIcon(icon)
-    options = Options(args.model, args.image, args.text, args.device, args.token, persist=args.screenshot is None)
+    options = Options(args.model, args.image or args.picture, args.text, args.device, args.token, persist=args.screenshot is None)
     explorer = Explorer(options)
     explorer.window.show_view(args.view)
     explorer.state.model_info_changed.connect(lambda: clock.mark("model_ready"))

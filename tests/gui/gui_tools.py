@@ -1,10 +1,13 @@
 """Drops, mime data and expected maps shared by the explorer tests."""
 
+import threading
+
 import numpy as np
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
 from mmexplorer.attention.maps import token_image_map
+from mmexplorer.gui.worker import ProbeWorker
 
 
 def drop(window, mime: QMimeData) -> None:
@@ -29,3 +32,16 @@ def expected_map(state) -> np.ndarray:
 def shown_map(explorer) -> np.ndarray:
     """The scores behind the cross-modal overlay (test_views checks the overlay's colours are these scores')."""
     return explorer.window.views["cross"].image.map
+
+
+class SlowWorker(ProbeWorker):
+    """Holds each probe until released, so tests can act while one is running."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Event()
+        self.gate.set()
+
+    def _probe(self, request, device):
+        self.gate.wait(30)
+        return super()._probe(request, device)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .gui_tools import expected_map, shown_map
+from .gui_tools import SlowWorker, expected_map, shown_map
 from mmexplorer.attention.maps import attention_matrix, patch_token_scores, patch_self_map
 from mmexplorer.attention.positions import similarity_to_patch
 
@@ -22,13 +22,17 @@ def test_focus_changes_redraw_without_running_the_model(make_explorer, qtbot):
 
 
 def test_gradients_are_captured_only_once_relevancy_is_picked(make_explorer, qtbot):
-    explorer = make_explorer(text="a red circle and a blue square")
+    worker = SlowWorker()
+    explorer = make_explorer(text="a red circle and a blue square", worker=worker)
     state, view, runs = explorer.state, explorer.window.views["cross"], explorer.client.worker.runs
     assert state.record.grads is None  # the first probe skips the backward pass
+    worker.gate.clear()  # hold the gradient run, so the waiting state can be seen for certain
     state.select(method="relevancy")
     # until the gradients are back, the map is rollout and says it is waiting
-    if state.record.grads is None:
-        assert state.map_method == "rollout" and "computing gradients" in view.label.text()
+    assert state.record.grads is None
+    assert state.map_method == "rollout" and "computing gradients" in view.label.text()
+    np.testing.assert_array_equal(shown_map(explorer), expected_map(state))
+    worker.gate.set()
     qtbot.waitUntil(lambda: state.record.grads is not None, timeout=30_000)
     assert explorer.client.worker.runs == runs + 1  # exactly one more run, for the gradients
     assert state.map_method == "relevancy" and "relevancy" in view.label.text() and "computing" not in view.label.text()
@@ -72,7 +76,8 @@ def test_fusion_switch_reprobes_the_same_input(make_explorer, qtbot):
         assert branches.isVisibleTo(window) == (fusion in ("late", "hybrid"))
         if fusion in ("late", "hybrid"):
             np.testing.assert_allclose(branches.contributions, record.outputs["branches"]["contributions"])
-    assert "similarity" in explorer.window.views["cross"].label.text() or state.record.fusion != "contrastive"
+        label = window.views["cross"].label.text()
+        assert ("similarity" in label) == (fusion == "contrastive"), (fusion, label)
     # clicking the strategy already shown does not run the model again
     window.model_bar.fusion_buttons["hybrid"].click()
     qtbot.wait(350)
@@ -81,12 +86,15 @@ def test_fusion_switch_reprobes_the_same_input(make_explorer, qtbot):
 
 def test_hidden_views_catch_up_when_shown(make_explorer):
     explorer = make_explorer(model="test-cross")
-    explorer.window.show_view("cross")
     view, state = explorer.window.views["self"], explorer.state
-    before = None if view.weights is None else view.weights.copy()
+    explorer.window.show_view("self")
+    state.select(kind="text", layer=0, reduction="head", head=0)
+    before = view.weights.copy()
+    np.testing.assert_array_equal(before, attention_matrix(state.record, "text", 0, 0))
+    explorer.window.show_view("cross")
     state.select(kind="image", layer=0, reduction="head", head=1)
     # hidden: not redrawn yet (nothing spent on a view nobody sees) ...
-    assert before is None or np.array_equal(view.weights, before)
+    np.testing.assert_array_equal(view.weights, before)
     explorer.window.show_view("self")
     # ... and up to date as soon as it is shown
     np.testing.assert_array_equal(view.weights, attention_matrix(state.record, "image", 0, 1))

@@ -5,18 +5,7 @@ import time
 
 from mmexplorer.gui.worker import ProbeWorker
 
-
-class SlowWorker(ProbeWorker):
-    """Holds each probe until released, so tests can act while one is running."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.gate = threading.Event()
-        self.gate.set()
-
-    def _probe(self, request, device):
-        self.gate.wait(30)
-        return super()._probe(request, device)
+from .gui_tools import SlowWorker
 
 
 class FailingWorker(ProbeWorker):

@@ -69,8 +69,7 @@ def find_in_hf_cache(repo_id: str) -> Path | None:
     """The local Hugging Face cache snapshot of `repo_id` ("owner/name"), never downloading; None if absent."""
     if not _REPO_ID.match(repo_id):
         return None
-    os.environ["HF_HUB_OFFLINE"] = "1"  # before huggingface_hub reads its settings
-    try:
+    try:  # local_files_only: a cache lookup that never reaches the network
         from huggingface_hub import snapshot_download
 
         folder = Path(snapshot_download(repo_id, local_files_only=True))
