@@ -54,11 +54,21 @@ def _user_errors() -> tuple[type, ...]:
     return user_error_types()
 
 
+def _is_picture(arg: str) -> bool:
+    """`mmexplorer photo.jpg` (what a file manager runs) opens the explorer on that picture."""
+    import os
+
+    return arg not in SUBCOMMANDS and (os.path.isfile(arg) or os.path.splitext(arg)[1].lower() in PICTURE_SUFFIXES)
+
+
+PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
     try:
-        if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
+        if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version") or _is_picture(argv[0]):
             argv = ["gui", *argv]
         args = parser.parse_args(argv)
         if args.command is None:

@@ -66,9 +66,9 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 4, 6, 2)
         layout.addWidget(self.model_bar)
-        layout.addWidget(self.messages)
         layout.addWidget(splitter, 1)
         self.setCentralWidget(central)
+        self.messages.float_over(splitter)  # over the top of the work area, outside the layout
         self.status = StatusBar(state)
         self.setStatusBar(self.status)
 
@@ -120,10 +120,9 @@ class MainWindow(QMainWindow):
         self._action(probe, "&Previous word", lambda: self.step_token(-1), QKeySequence(Qt.Key.Key_Left), "Focus the previous word")
         self._action(probe, "Next &layer", lambda: self.step_layer(1), QKeySequence(Qt.Key.Key_PageDown), "Show the next layer")
         self._action(probe, "Previous l&ayer", lambda: self.step_layer(-1), QKeySequence(Qt.Key.Key_PageUp), "Show the previous layer")
-        view = bar.addMenu("&View")
-        for index, name in enumerate(VIEW_NAMES):
-            title = self.views[name].title.replace("&&", "&")
-            self._action(view, title, lambda _=False, i=index: self.tabs.setCurrentIndex(i), QKeySequence(f"Ctrl+{index + 1}"))
+        self.view_menu = bar.addMenu("&View")
+        for name in VIEW_NAMES:
+            self._view_action(name, self.views[name].title)
         # arrows also act while the views have focus; the text box keeps its own cursor keys
         for key, step in ((Qt.Key.Key_Up, -1), (Qt.Key.Key_Down, 1)):
             QShortcut(QKeySequence(key), self.tabs, activated=lambda s=step: self.step_layer(s))
@@ -161,9 +160,16 @@ class MainWindow(QMainWindow):
         return next((name for name, w in self.views.items() if w is view), "")
 
     def add_view(self, name: str, widget: QWidget, title: str) -> None:
-        """Add a panel as one more tab (e.g. training or comparison), reachable by name."""
+        """Add a panel as one more tab (e.g. training or comparison), reachable by name and from View."""
         self.views[name] = widget
         self.tabs.addTab(TabPage(widget), title)
+        self._view_action(name, title)
+
+    def _view_action(self, name: str, title: str) -> None:
+        # The title keeps "&&" (a literal "&" in a menu); Ctrl+1… follow the tab order.
+        number = len(self.view_menu.actions()) + 1
+        keys = QKeySequence(f"Ctrl+{number}") if number <= 9 else None
+        self._action(self.view_menu, title, lambda _=False, n=name: self.show_view(n), keys)
 
     # -- drag and drop ----------------------------------------------------
     def dragEnterEvent(self, event) -> None:

@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction, QKeySequence
 
 from mmexplorer.gui.compare.panel import ComparePanel
 from mmexplorer.gui.export_actions import ExportActions
+from mmexplorer.gui.model_files import ModelFiles
 from mmexplorer.gui.training.panel import TrainingPanel
 
 
@@ -29,11 +30,15 @@ class Tools(QObject):
         self.training = TrainingPanel(_user_models_dir)
         self.compare = ComparePanel()
         self.export = ExportActions(state, window, self)
+        self.model_files = ModelFiles(state, client, window)
         window.add_view("train", self.training, "Train")
         window.add_view("compare", self.compare, "Compare")
         self._pending_model: str | None = None
 
         self.training.model_trained.connect(self._model_trained)
+        self.training.model_saved.connect(lambda _path: self.client.refresh_catalog())
+        state.model_info_changed.connect(
+            lambda: self.training.follow_fusion(state.model_info.fusion) if state.model_info else None)
         state.catalog_changed.connect(self._catalog_changed)
         state.result_changed.connect(self._feed_compare)
         state.selection_changed.connect(lambda: self.compare.select_token(self.state.token))
@@ -53,6 +58,13 @@ class Tools(QObject):
             action.setShortcut(QKeySequence(keys))
             action.triggered.connect(slot)
             file_menu.insertAction(first, action) if first is not None else file_menu.addAction(action)
+        self.delete_action = QAction(self.tr("&Delete user model…"), self.window)
+        self.delete_action.setStatusTip(self.tr("Remove the current model from your model folder (bundled models stay)"))
+        self.delete_action.triggered.connect(self.model_files.delete_current)
+        file_menu.insertAction(first, self.delete_action) if first is not None else file_menu.addAction(self.delete_action)
+        self.delete_action.setEnabled(False)
+        for signal in (self.state.catalog_changed, self.state.model_info_changed):
+            signal.connect(lambda: self.delete_action.setEnabled(self.model_files.current_user_model() is not None))
         edit = bar.addMenu("&Edit")
         copy = QAction("&Copy view as image", self.window)
         copy.setShortcut(QKeySequence("Ctrl+Shift+C"))

@@ -132,3 +132,22 @@ def test_ctrl_v_pastes_text_in_the_text_box_and_pictures_elsewhere(make_explorer
     with qtbot.waitSignal(explorer.client.finished, timeout=60_000):
         qtbot.keyClick(window.tabs, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
     assert explorer.state.record.image_size == (30, 30)
+
+
+def test_ctrl_v_in_the_caption_box_pastes_a_picture_but_keeps_text_pastes(make_explorer, qtbot):
+    from PySide6.QtCore import Qt
+
+    explorer = make_explorer(text="a red circle")
+    box = explorer.window.inputs.text
+    box.setFocus()
+    image = QImage(44, 22, QImage.Format.Format_RGB32)
+    image.fill(0xFF10A040)
+    QGuiApplication.clipboard().setImage(image)
+    with qtbot.waitSignal(explorer.client.finished, timeout=60_000):
+        qtbot.keyClick(box, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert explorer.state.record.image_size == (44, 22)
+    assert box.text() == "a red circle"  # the caption is untouched
+    QGuiApplication.clipboard().setText(" blue")
+    box.setCursorPosition(len(box.text()))
+    qtbot.keyClick(box, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert box.text() == "a red circle blue" and explorer.state.record.image_size == (44, 22)

@@ -99,3 +99,64 @@ def test_export_from_the_compare_tab_draws_every_model(make_explorer, qtbot, tmp
     text = " ".join(t.text or "" for t in root.iter() if t.tag.endswith("text"))
     for fusion in ("early", "cross", "hybrid", "late", "contrastive"):
         assert f"test-{fusion}" in text
+
+
+def test_a_user_model_can_be_deleted_and_the_explorer_moves_on(make_explorer, qtbot, model_home):
+    import shutil
+
+    explorer = make_explorer()
+    doomed = model_home / "models" / "doomed-late.safetensors"
+    shutil.copy(model_home / "models" / "test-late.safetensors", doomed)
+    try:
+        explorer.client.refresh_catalog()
+        qtbot.waitUntil(lambda: explorer.state.catalog.find("doomed-late") is not None, timeout=30_000)
+        explorer.state.set_inputs(model="doomed-late")
+        qtbot.waitUntil(lambda: explorer.state.record is not None and explorer.state.record.model == "doomed-late",
+                        timeout=60_000)
+        assert explorer.tools.delete_action.isEnabled()
+        asked = []
+        explorer.tools.model_files.confirm = lambda name: asked.append(name) or True
+        assert explorer.tools.model_files.delete_current()
+        assert asked == ["doomed-late"] and not doomed.exists()
+        qtbot.waitUntil(lambda: explorer.state.catalog.find("doomed-late") is None
+                        and explorer.state.record.model != "doomed-late", timeout=60_000)
+        assert explorer.state.model != "doomed-late"
+    finally:
+        doomed.unlink(missing_ok=True)
+
+
+def test_help_lists_the_real_shortcuts_and_view_reaches_every_tab(make_explorer):
+    from mmexplorer.gui.help_menu import file_locations, shortcut_rows, versions
+
+    explorer = make_explorer()
+    window = explorer.window
+    rows = dict(shortcut_rows(window))
+    assert rows["Ctrl+E"].startswith("Export figure") and rows["Ctrl+R"] == "Run again" and rows["Ctrl+Q"] == "Quit"
+    view_titles = [a.text() for a in window.view_menu.actions()]
+    assert "Patches && positions" in view_titles  # shown as "Patches & positions", not with a mnemonic
+    assert view_titles[-2:] == ["Train", "Compare"]
+    window.view_menu.actions()[-1].trigger()
+    assert window.current_view_name() == "compare"
+    assert rows["Ctrl+7"] == "Compare"
+    found = versions()
+    assert found["mmexplorer"] and found["Qt"] and found["PySide6"]
+    places = dict(file_locations(explorer.settings.q.fileName()))
+    assert places["Settings"].endswith("explorer.ini")
+    menus = [a.text().replace("&", "") for a in window.menuBar().actions()]
+    assert menus[-1] == "Help" and set(explorer.help_actions) == {"shortcuts", "files", "about"}
+
+
+def test_a_message_floats_over_the_views_without_moving_them(make_explorer, qtbot):
+    explorer = make_explorer()
+    window = explorer.window
+    window.resize(1100, 700)
+    qtbot.wait(50)
+    before = (window.size(), window.tabs.geometry(), window.inputs.geometry())
+    explorer.state.post_message("a long note " * 30, "warning")
+    qtbot.waitUntil(lambda: window.messages.isVisible(), timeout=5_000)
+    assert (window.size(), window.tabs.geometry(), window.inputs.geometry()) == before
+    bar = window.messages.geometry()
+    assert bar.width() > 500 and bar.height() >= window.messages.sizeHint().height()
+    window.messages.hide()
+    qtbot.wait(50)
+    assert (window.size(), window.tabs.geometry(), window.inputs.geometry()) == before

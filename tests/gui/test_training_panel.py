@@ -56,3 +56,25 @@ def test_cancel_leaves_no_partial_file(qtbot, panel, tmp_path):
     assert not [p for p in folder.iterdir() if p.suffix == ".tmp" or p.name.endswith(".tmp")]
     assert outcome.path is not None  # a checkpoint was written at step 2
     assert load_checkpoint(outcome.path).cfg.fusion == "early"
+
+
+def test_a_cancelled_run_is_listed_but_not_opened(qtbot, panel):
+    opened, listed = [], []
+    panel.model_trained.connect(opened.append)
+    panel.model_saved.connect(listed.append)
+    panel.steps.setValue(10_000)
+    panel.overrides["checkpoint_every"] = 2
+    panel.name.setText("half-trained")
+    assert panel.start()
+    qtbot.waitUntil(lambda: panel.curves.point_count() >= 3, timeout=120_000)
+    panel.cancel()
+    qtbot.waitUntil(lambda: panel.last_outcome is not None, timeout=120_000)
+    assert opened == [] and listed == [panel.last_outcome.path]
+    assert "not opened" in panel.status.text()
+
+
+def test_the_form_follows_the_explored_strategy(panel):
+    panel.follow_fusion("hybrid")
+    assert panel.fusion.currentText() == "hybrid"
+    panel.follow_fusion("not-a-strategy")
+    assert panel.fusion.currentText() == "hybrid"

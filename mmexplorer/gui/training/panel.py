@@ -53,7 +53,8 @@ def format_seconds(s: float) -> str:
 
 
 class TrainingPanel(QWidget):
-    model_trained = Signal(str)  # path of a new checkpoint in the user's model folder
+    model_trained = Signal(str)  # path of a finished model in the user's model folder: open it
+    model_saved = Signal(str)  # path of a cancelled run's last checkpoint: list it, do not open it
 
     def __init__(self, models_dir: Callable[[], Path], devices: tuple[str, ...] = ("auto", "cpu"), parent=None,
                  confirm_overwrite: Optional[Callable[[Path], bool]] = None) -> None:
@@ -217,12 +218,24 @@ class TrainingPanel(QWidget):
     def _on_finished(self, outcome: TrainOutcome) -> None:
         self.last_outcome = outcome
         self._set_running(False)
-        if outcome.path:
-            what = "Cancelled" if outcome.cancelled else "Finished"
-            self.status.setText(f"{what} after {outcome.steps} steps: saved {Path(outcome.path).name}; it is now in the model list.")
+        if outcome.path and not outcome.cancelled:
+            self.status.setText(f"Finished after {outcome.steps} steps: saved {Path(outcome.path).name} and opened it.")
             self.model_trained.emit(outcome.path)
+        elif outcome.path:
+            # A half-trained model is not what anyone wants to explore next: keep the last
+            # whole checkpoint in the list, but leave the current model as it is.
+            self.status.setText(
+                f"Cancelled after {outcome.steps} steps. The last checkpoint is kept as {Path(outcome.path).name} "
+                "(not opened; File › Delete user model removes it)."
+            )
+            self.model_saved.emit(outcome.path)
         elif outcome.cancelled:
             self.status.setText(f"Cancelled after {outcome.steps} steps, before the first checkpoint: nothing was saved.")
+
+    def follow_fusion(self, fusion: str) -> None:
+        """Default the form to the strategy being explored, unless a run is going on."""
+        if not self.runner.busy and fusion in FUSIONS:
+            self.fusion.setCurrentText(fusion)
 
     def shutdown(self) -> bool:
         return self.runner.shutdown()

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushBu
 from mmexplorer.gui.state import AppState
 from mmexplorer.gui.views.explain import prediction_text
 from mmexplorer.gui.widgets.gallery import SampleGallery
+from mmexplorer.gui.widgets.paste_filter import PictureOnPaste
 from mmexplorer.gui.widgets.token_chips import TokenChips
 
 PREVIEW = 220
@@ -54,6 +55,8 @@ class InputPanel(QWidget):
         self.text.setClearButtonEnabled(True)
         self.text.setToolTip("The sentence the model reads; the probe reruns as you type")
         self.text.textEdited.connect(lambda t: state.set_inputs(text=t))
+        self._paste_filter = PictureOnPaste(self.paste_requested.emit, self)
+        self.text.installEventFilter(self._paste_filter)
         self.chips = TokenChips(state)
         self.prediction = QLabel()
         self.prediction.setWordWrap(True)

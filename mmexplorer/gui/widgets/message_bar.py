@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton
 
 from mmexplorer.gui.state import AppState
@@ -41,6 +41,7 @@ class MessageBar(QFrame):
     def show_message(self, text: str, level: str = "info") -> None:
         self.level = level
         self.label.setText(text)
+        self._place()
         self.setObjectName("messageBar")
         self.setStyleSheet(f"QFrame#messageBar {{ {STYLES.get(level, STYLES['info'])} border-radius: 4px; }}")
         self.show()
@@ -52,6 +53,35 @@ class MessageBar(QFrame):
     def _clear_errors(self) -> None:
         if self.level == "error":
             self.hide()
+
+    # -- an overlay, not a row of the layout --------------------------------
+    # In a layout the bar grew the window when it appeared (pushing the status bar off
+    # screen) and moved everything under the mouse when it went. Floating over the top
+    # of `target` it changes no other widget's geometry.
+    def float_over(self, target) -> None:
+        self._target = target
+        self.setParent(target.parentWidget())
+        target.installEventFilter(self)
+        self._place()
+
+    def eventFilter(self, watched: QObject, event) -> bool:  # noqa: N802 (Qt's name)
+        if watched is getattr(self, "_target", None) and event.type() in (QEvent.Type.Resize, QEvent.Type.Move):
+            self._place()
+        return False
+
+    def _place(self) -> None:
+        target = getattr(self, "_target", None)
+        if target is None:
+            return
+        area = target.geometry()
+        width = max(200, area.width() - 24)
+        height = self.heightForWidth(width) if self.hasHeightForWidth() else self.sizeHint().height()
+        self.setGeometry(area.x() + (area.width() - width) // 2, area.y() + 4, width, max(height, self.sizeHint().height()))
+        self.raise_()
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        self._place()
+        super().showEvent(event)
 
     @property
     def text(self) -> str:
