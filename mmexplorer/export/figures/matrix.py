@@ -33,11 +33,11 @@ _MAX_SIDE_IN = 6.5  # the longest side of the matrix, in inches
 
 
 def modality_blocks(segments: Segments) -> list[tuple[str, int, int]]:
-    """Merge a [CLS] into the modality that follows it: [(modality, start, stop), ...] along one axis."""
+    """Merge a [CLS] (or a start token) into the modality that follows it: [(modality, start, stop), ...] along one axis."""
     blocks: list[list] = []
     pending_cls: Optional[int] = None
     for modality, start, stop in segments:
-        if modality == "cls":
+        if modality in ("cls", "start"):
             pending_cls = start
             continue
         begin = pending_cls if pending_cls is not None else start
