@@ -344,12 +344,14 @@ def test_bundle_holds_figure_record_image_and_exact_settings(records, workspace,
     inputs = BundleInputs(model="tiny-hybrid", image=str(folder_in / "scene.png"), text=TEXT, model_path=str(folder_in / "tiny-hybrid.safetensors"))
     folder = write_bundle(tmp_path / "bundle", fig, record, settings, inputs, fmt="svg")
 
-    assert sorted(p.name for p in folder.iterdir()) == ["figure.svg", "input.png", "record.npz", "settings.json"]
+    assert sorted(p.name for p in folder.iterdir()) == ["figure.svg", "figure_data.npz", "input.png", "record.npz", "settings.json"]
     data = json.loads((folder / "settings.json").read_text())
     assert {k: data[k] for k in ("model", "text", "view", "token", "token_text", "layer", "head", "method", "dpi", "format")} == {
         "model": "tiny-hybrid", "text": TEXT, "view": "overlay", "token": 6, "token_text": "blue",
         "layer": 0, "head": "max", "method": "raw", "dpi": 120, "format": "svg",
     }
+    assert (data["colormap"], data["opacity"], data["picture"]) == ("inferno", 0.85, "colour")
+    assert data["levels"] == pytest.approx(list(settings.levels)) and data["figure_data"] == "figure_data.npz"
     assert len(data["model_sha256"]) == 64 and {"mmexplorer", "torch", "numpy", "matplotlib"} <= set(data["versions"])
     loaded = load_record(folder / "record.npz")
     np.testing.assert_array_equal(loaded.attention["joint"][0], record.attention["joint"][0])

@@ -38,7 +38,7 @@ def positions_panels(record: AttentionRecord, settings: FigureSettings) -> Figur
     """Every patch's similarity map [N, rows, cols] (the tiles of the grid of grids; tile `patch` is the left panel)."""
     if record.patch_positions is None:
         raise ExportError("this record has no patch position embeddings")
-    pos = np.asarray(record.patch_positions, dtype=np.float64)  # [rows*cols, D]
+    pos = record.patch_positions  # [rows*cols, D] float32, the very numbers the patches tab computes with
     maps = position_similarity(pos).reshape(record.n_patches, *record.grid).astype(np.float32)  # row j: similarity to p j
     labels = tuple(f"position similarity to p{j}" for j in range(record.n_patches))
     return FigureData(maps, labels, record.tokens, settings.levels)
