@@ -40,7 +40,7 @@ class FigureSettings:
     view: str = "overlay"  # overlay | matrix | heads | positions | patches
     token: Union[int, str, None] = None  # word index or the word's text; None: the first word
     layer: Optional[int] = None  # None: the last layer of the attention set the view shows
-    head: Union[int, str] = "mean"  # head index, or "mean" / "max" over heads
+    head: Union[int, str] = "mean"  # head index, or "mean" / "max" / "min" over heads
     method: str = "raw"  # raw | rollout | relevancy (overlay only)
     kind: Optional[str] = None  # attention set of the matrix view; None: the cross-modal one, else the image encoder's
     patch: Optional[int] = None  # positions: the patch compared with all others (None: centre); patches: highlighted

@@ -4,7 +4,8 @@ Figures are drawn with matplotlib (mmexplorer.export) from the immutable
 record on a worker pool, so the window stays responsive; the settings are
 taken from what the user is looking at: the view, layer, head, method, word
 or patch, and the colormap, opacity and (by the same rule the views use)
-colour levels, over the picture in colour as on screen.
+colour levels, over the picture in colour as on screen (or over a grey
+copy, when File › Export with a grey picture is checked).
 """
 
 from __future__ import annotations
@@ -61,6 +62,10 @@ class ExportActions(QObject):
         self.ask_figure_path = ask_figure_path or self._ask_figure_path
         self.ask_folder = ask_folder or self._ask_folder
         self.ask_dpi = ask_dpi or self._ask_dpi
+        self.picture = "colour"  # under exported maps: "colour" as on screen, or "grey" (publication style)
+
+    def set_publication_style(self, on: bool) -> None:
+        self.picture = "grey" if on else "colour"
 
     # -- what to export ----------------------------------------------------
     def current_tab(self) -> str:
@@ -74,7 +79,7 @@ class ExportActions(QObject):
         view = TAB_TO_VIEW.get(self.current_tab(), "overlay")
         if view == "compare":
             view = "overlay"  # a single record's figure (the comparison itself is drawn by compare_figure)
-        look = dict(dpi=dpi, colormap=s.colormap, opacity=float(s.opacity), picture="colour")
+        look = dict(dpi=dpi, colormap=s.colormap, opacity=float(s.opacity), picture=self.picture)
         if view == "matrix":
             return FigureSettings(view="matrix", kind=s.kind, layer=s.layer_of(s.kind), head=s.head_arg, token=s.token, **look)
         if view == "overlay":
@@ -101,7 +106,7 @@ class ExportActions(QObject):
         if not items:
             return None
         look = dict(token=max(0, panel.token.currentIndex()), share=True, colormap=panel.COLORMAP,
-                    opacity=panel.OPACITY, levels=panel.levels)  # as the tab draws them
+                    opacity=panel.OPACITY, levels=panel.levels, picture=self.picture)  # as the tab draws them
         return items, look
 
     @staticmethod

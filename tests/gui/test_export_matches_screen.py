@@ -201,3 +201,19 @@ def test_gui_matrix_bundle_figure_data_is_the_matrix(make_explorer, qtbot, tmp_p
     data = load_figure_data(bundle / "figure_data.npz")
     np.testing.assert_allclose(data.maps[0], attention_matrix(record, settings["kind"], settings["layer"], settings["head"]))
     assert settings["levels"] == pytest.approx(list(explorer.window.views["self"].colorbar.levels()))
+
+
+def test_publication_style_is_an_explicit_choice_recorded_in_the_bundle(make_explorer, qtbot, tmp_path, caught):
+    explorer = make_explorer()
+    explorer.window.show_view("cross")
+    fig = _export(explorer, qtbot, tmp_path, caught, "colour.png")
+    assert fig.axes[0].get_images()[0].get_array().ndim == 3  # by default the picture is in colour, as on screen
+    explorer.tools.publication_style.setChecked(True)
+    fig = _export(explorer, qtbot, tmp_path, caught, "grey.png")
+    assert fig.axes[0].get_images()[0].get_array().ndim == 2  # the grey underlay
+    actions = explorer.tools.export
+    actions.ask_folder = lambda: str(tmp_path / "bundles")
+    with qtbot.waitSignal(actions.exported, timeout=120_000):
+        assert actions.export_bundle()
+    bundle = next((tmp_path / "bundles").iterdir())
+    assert json.loads((bundle / "settings.json").read_text())["picture"] == "grey"
