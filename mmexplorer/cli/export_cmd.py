@@ -32,7 +32,7 @@ def add_parser(sub) -> None:
         help="save a view as a figure (PNG, SVG, PDF), optionally with its npz and settings",
         description="Run a model on an image and text and save one view as a publication figure. "
         "The format follows the --out suffix (.png, .svg, .pdf).",
-        epilog="A bundle (--bundle DIR) holds figure.<fmt>, record.npz (the probe), input.<ext> (the image) and "
+        epilog="A bundle (--bundle DIR) holds figure.<fmt>, record.npz (the probe), input.<ext> (the image), "
         "figure_data.npz (the maps as drawn) and settings.json. Each settings key is the flag of the same name (model, "
         "image, text, view, token, layer, head, method, kind, patch, dpi, colormap, levels, opacity, picture, device); "
         "format is the --out suffix. `mmexplorer export --from-bundle DIR --out FIG` makes the figure again from the "
@@ -47,7 +47,7 @@ def add_parser(sub) -> None:
     p.add_argument("--layer", type=int, help="layer of the attention shown (default: the last)")
     p.add_argument("--head", help="head index, 'mean', 'max' or 'min' (default: mean)")
     p.add_argument("--method", choices=("raw", "rollout", "relevancy"), help="overlay map: raw attention, rollout or relevancy (default: raw)")
-    p.add_argument("--kind", choices=KIND_NAMES, help="matrix view: which attention set (default: the cross-modal one)")
+    p.add_argument("--kind", choices=KIND_NAMES, help="matrix view: which attention set (default: the cross-modal one); heads view: every head's matrix of this set instead of the word's maps")
     p.add_argument("--patch", type=int, help="positions view: the patch compared with all others (default: centre); patches view: highlight it")
     p.add_argument("--dpi", type=int, help="resolution of PNG output and of images inside SVG/PDF (default: 300)")
     p.add_argument("--colormap", choices=COLORMAP_NAMES, help="colours of the maps, as the explorer offers them (default: inferno)")
