@@ -284,6 +284,23 @@ def test_compare_shares_a_scale_per_quantity(records, workspace):
         compare_figure([])
 
 
+def test_compare_tab_panels_are_mass_shares_on_one_scale(records, workspace):
+    from mmexplorer.export.figures.compare import compare_panels
+
+    pixels = workspace[1]
+    items = [(records[f], pixels) for f in ("early", "late", "contrastive")]
+    data = compare_panels(items, token=1, share=True)
+    for panel, (record, _) in zip(data.maps, items):
+        positive = np.clip(record.token_to_image[1].astype(np.float64), 0, None)
+        np.testing.assert_allclose(panel, positive / positive.sum(), rtol=1e-6)
+        assert panel.sum() == pytest.approx(1.0, abs=1e-5)
+    assert data.levels == (0.0, pytest.approx(float(data.maps.max())))
+    fig = compare_figure(items, token=1, share=True, colormap="turbo", opacity=0.5, levels=(0.0, 0.2))
+    shown = [im for ax in fig.axes for im in ax.get_images() if im.get_gid() == "map"]
+    assert len(shown) == 3 and {(im.norm.vmin, im.norm.vmax) for im in shown} == {(0.0, 0.2)}
+    assert all(im.cmap.name == "turbo over picture" for im in shown)
+
+
 # -- settings ----------------------------------------------------------------------------------
 
 
