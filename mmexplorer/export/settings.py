@@ -42,7 +42,7 @@ class FigureSettings:
     layer: Optional[int] = None  # None: the last layer of the attention set the view shows
     head: Union[int, str] = "mean"  # head index, or "mean" / "max" / "min" over heads
     method: str = "raw"  # raw | rollout | relevancy (overlay only)
-    kind: Optional[str] = None  # attention set of the matrix view; None: the cross-modal one, else the image encoder's
+    kind: Optional[str] = None  # attention set of the matrix view (None: the cross-modal one, else the image encoder's); heads: show its matrices
     patch: Optional[int] = None  # positions: the patch compared with all others (None: centre); patches: highlighted
     dpi: int = DEFAULT_DPI
     # how the maps are coloured, as on screen
