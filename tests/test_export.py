@@ -200,7 +200,7 @@ def test_views_say_what_the_map_is_for_each_fusion(records, workspace):
     assert "contribution" in late and "image branch" in late and "text branch" in late
 
     heads = render_text(records["late"], pixels, view="heads")
-    assert "no cross-modal attention" in heads and "[CLS]" in heads
+    assert "no cross-modal attention" in heads and "matrix of every head" in heads.replace("\n", " ")  # as the heads tab
 
     rollout = render_text(records["hybrid"], pixels, view="overlay", method="rollout")
     assert "all layers" in rollout and "method rollout" in rollout
@@ -250,7 +250,12 @@ def test_heads_share_one_colour_scale(records, workspace):
     heat = [im for ax in fig.axes for im in ax.get_images() if im.get_array().shape == record.grid]
     assert len(heat) == record.layers("text_to_image") * record.heads
     assert len({(im.norm.vmin, im.norm.vmax) for im in heat}) == 1
-    assert heat[0].norm.vmax == pytest.approx(max(float(im.get_array().max()) for im in heat))
+    # the explorer's heads tab scale: the largest word -> patch weight of any word, layer and head
+    kind = record.cross_kind
+    rows, cols = record.positions(kind, 0, "text"), record.positions(kind, 1, "image")
+    top = max(float(a[:, rows][:, :, cols].max()) for a in record.attention[kind])
+    assert heat[0].norm.vmax == pytest.approx(top) and heat[0].norm.vmin == 0.0
+    assert top >= max(float(im.get_array().max()) for im in heat)
 
 
 def test_positions_compare_a_patch_with_every_other(records, workspace):
@@ -277,6 +282,23 @@ def test_compare_shares_a_scale_per_quantity(records, workspace):
     assert [i for i, ax in enumerate(fig.axes[:4]) if ax.child_axes] == [2, 3]
     with pytest.raises(ExportError):
         compare_figure([])
+
+
+def test_compare_tab_panels_are_mass_shares_on_one_scale(records, workspace):
+    from mmexplorer.export.figures.compare import compare_panels
+
+    pixels = workspace[1]
+    items = [(records[f], pixels) for f in ("early", "late", "contrastive")]
+    data = compare_panels(items, token=1, share=True)
+    for panel, (record, _) in zip(data.maps, items):
+        positive = np.clip(record.token_to_image[1].astype(np.float64), 0, None)
+        np.testing.assert_allclose(panel, positive / positive.sum(), rtol=1e-6)
+        assert panel.sum() == pytest.approx(1.0, abs=1e-5)
+    assert data.levels == (0.0, pytest.approx(float(data.maps.max())))
+    fig = compare_figure(items, token=1, share=True, colormap="turbo", opacity=0.5, levels=(0.0, 0.2))
+    shown = [im for ax in fig.axes for im in ax.get_images() if im.get_gid() == "map"]
+    assert len(shown) == 3 and {(im.norm.vmin, im.norm.vmax) for im in shown} == {(0.0, 0.2)}
+    assert all(im.cmap.name == "turbo over picture" for im in shown)
 
 
 # -- settings ----------------------------------------------------------------------------------
@@ -339,12 +361,14 @@ def test_bundle_holds_figure_record_image_and_exact_settings(records, workspace,
     inputs = BundleInputs(model="tiny-hybrid", image=str(folder_in / "scene.png"), text=TEXT, model_path=str(folder_in / "tiny-hybrid.safetensors"))
     folder = write_bundle(tmp_path / "bundle", fig, record, settings, inputs, fmt="svg")
 
-    assert sorted(p.name for p in folder.iterdir()) == ["figure.svg", "input.png", "record.npz", "settings.json"]
+    assert sorted(p.name for p in folder.iterdir()) == ["figure.svg", "figure_data.npz", "input.png", "record.npz", "settings.json"]
     data = json.loads((folder / "settings.json").read_text())
     assert {k: data[k] for k in ("model", "text", "view", "token", "token_text", "layer", "head", "method", "dpi", "format")} == {
         "model": "tiny-hybrid", "text": TEXT, "view": "overlay", "token": 6, "token_text": "blue",
         "layer": 0, "head": "max", "method": "raw", "dpi": 120, "format": "svg",
     }
+    assert (data["colormap"], data["opacity"], data["picture"]) == ("inferno", 0.85, "colour")
+    assert data["levels"] == pytest.approx(list(settings.levels)) and data["figure_data"] == "figure_data.npz"
     assert len(data["model_sha256"]) == 64 and {"mmexplorer", "torch", "numpy", "matplotlib"} <= set(data["versions"])
     loaded = load_record(folder / "record.npz")
     np.testing.assert_array_equal(loaded.attention["joint"][0], record.attention["joint"][0])

@@ -238,6 +238,31 @@ def test_clip_capture_equals_transformers_output_attentions(clip_folder, photo):
     assert scores.shape == (len(record.tokens),) and "similarity" in label
 
 
+def test_clip_text_is_labelled_as_pooled_at_the_end_of_text_token(clip_folder, photo):
+    """CLIP pools the text at its end-of-text token: position 0 is a start token, not a [CLS]."""
+    import transformers as tf
+    from PIL import Image
+
+    from mmexplorer.engine.probe import load_model, probe
+
+    model, _ = load_model(str(clip_folder), "cpu")
+    record = probe(model, _sample(model, photo), relevancy=False)
+    labels = record.labels("text", 0)
+    assert "[CLS]" not in labels and labels[0] == "[start]" and labels[-1] == "<|endoftext|>"
+    assert record.labels("image", 0)[0] == "[CLS]"  # the vision tower does pool at its class token
+    pooled = record.meta["pooled"]["text"]
+    assert pooled == {"position": len(labels) - 1, "token": "<|endoftext|>"}
+
+    # the library's own pooled text output is the hidden state at that position
+    ref = tf.CLIPModel.from_pretrained(str(clip_folder), local_files_only=True, attn_implementation="eager").eval()
+    processor = tf.CLIPProcessor.from_pretrained(str(clip_folder), local_files_only=True)
+    inputs = processor(images=Image.open(photo).convert("RGB"), text=TEXT, return_tensors="pt")
+    with torch.no_grad():
+        text_out = ref.text_model(input_ids=inputs["input_ids"])
+    np.testing.assert_allclose(text_out.pooler_output[0], text_out.last_hidden_state[0, pooled["position"]], atol=1e-6)
+    assert "end-of-text" in model.cfg.summary()["text_pooling"]
+
+
 def test_clip_tokens_truncate_at_the_text_encoders_length(clip_folder, photo):
     from mmexplorer.engine.probe import load_model
 

@@ -88,12 +88,14 @@ class AttentionRecord:
         return np.concatenate(idx) if idx else np.zeros(0, dtype=int)
 
     def labels(self, kind: str, axis: int) -> list[str]:
-        """Axis labels: [CLS], the word tokens, p0..pN-1."""
+        """Axis labels: [CLS] (or [start], a start token that is not pooled), the word tokens, p0..pN-1."""
         out: list[str] = []
         for modality, start, stop in self.layouts[kind][axis]:
             n = stop - start
             if modality == "cls":
                 out += ["[CLS]"] * n
+            elif modality == "start":
+                out += ["[start]"] * n
             elif modality == "text":
                 out += [("[UNK] " + t if u else t) for t, u in zip(self.tokens[:n], self.token_unk[:n])]
             else:

@@ -2,14 +2,18 @@
 
     DIR/figure.<png|svg|pdf>   the figure
     DIR/record.npz             the probe (attention.npz contract)
+    DIR/figure_data.npz        the maps exactly as drawn, before colouring (see figure_data.py)
     DIR/input<suffix>          a copy of the input image, so the folder stands alone
     DIR/settings.json          everything needed to make the figure again
 
 settings.json maps one to one onto `mmexplorer export` flags:
 model -> --model, image -> --image, text -> --text, view -> --view,
 token -> --token, layer -> --layer, head -> --head, method -> --method,
-kind -> --kind, patch -> --patch, dpi -> --dpi, format -> the --out suffix,
-device -> --device; `mmexplorer export --from-bundle DIR --out FIG` does it.
+kind -> --kind, patch -> --patch, dpi -> --dpi, colormap -> --colormap,
+levels -> --levels (the colour scale [lo, hi] used), opacity -> --opacity,
+picture -> --picture, format -> the --out suffix, device -> --device.
+`mmexplorer export --from-bundle DIR --out FIG` draws it again from the
+stored record, without the model; with --rerun it runs the model again.
 """
 
 from __future__ import annotations
@@ -29,12 +33,13 @@ from matplotlib.figure import Figure
 from mmexplorer.attention.npz import save_record
 from mmexplorer.attention.record import AttentionRecord
 from mmexplorer.export.errors import ExportError
+from mmexplorer.export.figure_data import FIGURE_DATA_FILE, FigureData, save_figure_data
 from mmexplorer.export.save import FORMATS, figure_bytes, write_atomic
 from mmexplorer.export.settings import FigureSettings
 
 SETTINGS_FILE = "settings.json"
 RECORD_FILE = "record.npz"
-BUNDLE_VERSION = 1
+BUNDLE_VERSION = 2  # 2: figure_data.npz; colormap, levels, opacity and picture in settings.json
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,7 @@ def bundle_settings(record: AttentionRecord, settings: FigureSettings, inputs: B
         "format": fmt,
         "figure": f"figure.{fmt}",
         "record": RECORD_FILE,
+        "figure_data": FIGURE_DATA_FILE,
         "versions": _versions(record),
     }
 
@@ -92,11 +98,14 @@ def write_bundle(
     inputs: BundleInputs,
     fmt: str = "png",
     force: bool = False,
+    drawn: Optional[FigureData] = None,
 ) -> Path:
     """Write the bundle; `settings` should be resolved (resolve_settings) so they are exact.
 
     `fig` may be the already encoded file, so the bundle holds the very bytes
     written elsewhere (drawing a figure twice can move its layout by a pixel).
+    `drawn` is what the figure drew (render_view); without it, it is computed
+    from the record and settings the same way.
     """
     folder = Path(folder)
     if fmt not in FORMATS:
@@ -114,6 +123,11 @@ def write_bundle(
     data = fig if isinstance(fig, bytes) else figure_bytes(fig, fmt, settings.dpi)
     write_atomic(folder / f"figure.{fmt}", data)
     save_record(record, folder / RECORD_FILE)
+    if drawn is None:
+        from mmexplorer.export.figures import figure_data
+
+        drawn = figure_data(record, settings)
+    save_figure_data(drawn, folder / FIGURE_DATA_FILE)
     text = json.dumps(bundle_settings(record, settings, inputs, fmt, image_copy), indent=2, ensure_ascii=False)
     write_atomic(folder / SETTINGS_FILE, (text + "\n").encode("utf-8"))
     return folder

@@ -12,18 +12,24 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Optional, Union
 
+import numpy as np
+
+from mmexplorer import colours
+from mmexplorer.attention.levels import SIMILARITY_LEVELS, matrix_levels, token_map_levels
 from mmexplorer.attention.maps import METHODS
 from mmexplorer.attention.record import AttentionRecord
 from mmexplorer.export.errors import ExportError
 
-HEAD_CHOICES = ("mean", "max")
+HEAD_CHOICES = ("mean", "max", "min")
 DEFAULT_DPI = 300
+PICTURES = ("colour", "grey")  # the picture under a map: as on screen, or a grey underlay (publication style)
+DEFAULT_OPACITY = 0.85  # the explorer's default
 
 # Which settings each view reads; the rest are cleared when resolving.
 _VIEW_FIELDS = {
     "overlay": {"token", "layer", "head", "method"},
     "matrix": {"kind", "layer", "head", "token"},
-    "heads": {"token"},
+    "heads": {"token", "kind"},
     "positions": {"patch"},
     "patches": {"patch"},
 }
@@ -34,23 +40,33 @@ class FigureSettings:
     view: str = "overlay"  # overlay | matrix | heads | positions | patches
     token: Union[int, str, None] = None  # word index or the word's text; None: the first word
     layer: Optional[int] = None  # None: the last layer of the attention set the view shows
-    head: Union[int, str] = "mean"  # head index, or "mean" / "max" over heads
+    head: Union[int, str] = "mean"  # head index, or "mean" / "max" / "min" over heads
     method: str = "raw"  # raw | rollout | relevancy (overlay only)
-    kind: Optional[str] = None  # attention set of the matrix view; None: the cross-modal one, else the image encoder's
+    kind: Optional[str] = None  # attention set of the matrix view (None: the cross-modal one, else the image encoder's); heads: show its matrices
     patch: Optional[int] = None  # positions: the patch compared with all others (None: centre); patches: highlighted
     dpi: int = DEFAULT_DPI
+    # how the maps are coloured, as on screen
+    colormap: str = "inferno"  # one of mmexplorer.colours.COLORMAPS
+    levels: Optional[tuple[float, float]] = None  # the colour scale (lo, hi); None: the view's fixed screen levels
+    opacity: float = DEFAULT_OPACITY  # of a map laid over the picture
+    picture: str = "colour"  # the picture under a map: "colour" or "grey"
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        data = dataclasses.asdict(self)
+        data["levels"] = None if self.levels is None else [float(v) for v in self.levels]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> "FigureSettings":
         known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        values = {k: v for k, v in data.items() if k in known}
+        if values.get("levels") is not None:
+            values["levels"] = tuple(values["levels"])
+        return cls(**values)
 
 
 def parse_head(text: Union[int, str]) -> Union[int, str]:
-    """'mean' / 'max' stay names; '2' becomes head 2."""
+    """'mean' / 'max' / 'min' stay names; '2' becomes head 2."""
     if isinstance(text, int):
         return text
     value = str(text).strip().lower()
@@ -58,7 +74,7 @@ def parse_head(text: Union[int, str]) -> Union[int, str]:
         return value
     if value.isdigit():
         return int(value)
-    raise ExportError(f"head must be a head index, 'mean' or 'max', not {text!r}")
+    raise ExportError(f"head must be a head index, 'mean', 'max' or 'min', not {text!r}")
 
 
 def resolve_token(record: AttentionRecord, token: Union[int, str, None]) -> int:
@@ -129,6 +145,46 @@ def resolve_method(record: AttentionRecord, method: str) -> str:
     return method
 
 
+def parse_levels(text: Union[str, tuple, list, None]) -> Optional[tuple[float, float]]:
+    """'LO,HI' (or a pair) -> (lo, hi); 'auto' or None -> None (the view's screen levels)."""
+    if text is None or (isinstance(text, str) and text.strip().lower() == "auto"):
+        return None
+    try:
+        parts = [float(v) for v in (text.split(",") if isinstance(text, str) else text)]
+    except (TypeError, ValueError):
+        raise ExportError(f"levels must be LO,HI (two numbers) or auto, not {text!r}") from None
+    if len(parts) != 2 or not all(map(np.isfinite, parts)) or not parts[0] < parts[1]:
+        raise ExportError(f"levels must be two finite numbers LO,HI with LO < HI, not {text!r}")
+    return parts[0], parts[1]
+
+
+def screen_levels(record: AttentionRecord, settings: "FigureSettings") -> Optional[tuple[float, float]]:
+    """The fixed levels the explorer's view shows for these (resolved) settings; None: the view has no map."""
+    view = settings.view
+    if view == "overlay":
+        return token_map_levels(record, settings.method, settings.head)
+    if view == "matrix":
+        return matrix_levels(record, settings.kind)
+    if view == "heads":
+        return token_map_levels(record, "raw", 0) if settings.kind is None else matrix_levels(record, settings.kind)
+    if view == "positions":
+        return SIMILARITY_LEVELS
+    return None
+
+
+def _check_display(settings: "FigureSettings") -> None:
+    if settings.colormap not in colours.COLORMAPS:
+        raise ExportError(f"colormap must be one of {', '.join(colours.COLORMAPS)}, not {settings.colormap!r}")
+    if settings.picture not in PICTURES:
+        raise ExportError(f"picture must be one of {', '.join(PICTURES)}, not {settings.picture!r}")
+    try:
+        opacity = float(settings.opacity)
+    except (TypeError, ValueError):
+        opacity = float("nan")
+    if not 0.0 <= opacity <= 1.0:
+        raise ExportError(f"opacity must be between 0 and 1, not {settings.opacity!r}")
+
+
 def resolve_settings(record: AttentionRecord, settings: FigureSettings) -> FigureSettings:
     """Concrete settings for `record`; raises ExportError for anything that does not fit it."""
     view = settings.view
@@ -151,8 +207,15 @@ def resolve_settings(record: AttentionRecord, settings: FigureSettings) -> Figur
         layer = resolve_layer(record, kind, settings.layer)
     elif view == "overlay" and method == "raw" and record.cross_kind is not None:
         layer = resolve_layer(record, record.cross_kind, settings.layer)
+    elif view == "heads":
+        # word -> patches of every head when the model has cross-modal attention, unless an
+        # attention set is asked for; otherwise every head's matrix (as the explorer's heads tab)
+        if settings.kind is not None or record.cross_kind is None:
+            kind = resolve_kind(record, settings.kind)
+            token = None
     patch = resolve_patch(record, settings.patch, default_centre=view == "positions") if "patch" in used else None
-    return FigureSettings(
+    _check_display(settings)
+    resolved = FigureSettings(
         view=view,
         token=token,
         layer=layer,
@@ -161,4 +224,9 @@ def resolve_settings(record: AttentionRecord, settings: FigureSettings) -> Figur
         kind=kind,
         patch=patch,
         dpi=int(settings.dpi),
+        colormap=settings.colormap,
+        opacity=float(settings.opacity),
+        picture=settings.picture,
     )
+    levels = parse_levels(settings.levels) if settings.levels is not None else screen_levels(record, resolved)
+    return dataclasses.replace(resolved, levels=None if levels is None else (float(levels[0]), float(levels[1])))

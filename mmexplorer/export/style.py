@@ -36,10 +36,8 @@ STYLE = {
     "ps.fonttype": 42,
 }
 
-ATTENTION_CMAP = "inferno"  # non-negative weights and relevance over an image
-MATRIX_CMAP = "viridis"  # non-negative weights on a plain matrix
-SIGNED_CMAP = "RdBu_r"  # cosine similarity and other signed scores, centred on 0
-OVERLAY_ALPHA = 0.6
+# Colormaps, levels and opacity are not fixed here: every figure takes the ones its
+# settings name (by default what the explorer shows), see figures/draw.screen_colormap.
 CAPTION_SIZE = 6.5
 NOTE_COLOR = "0.3"
 

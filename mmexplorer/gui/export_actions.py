@@ -2,7 +2,10 @@
 
 Figures are drawn with matplotlib (mmexplorer.export) from the immutable
 record on a worker pool, so the window stays responsive; the settings are
-taken from what the user is looking at.
+taken from what the user is looking at: the view, layer, head, method, word
+or patch, and the colormap, opacity and (by the same rule the views use)
+colour levels, over the picture in colour as on screen (or over a grey
+copy, when File › Export with a grey picture is checked).
 """
 
 from __future__ import annotations
@@ -59,27 +62,40 @@ class ExportActions(QObject):
         self.ask_figure_path = ask_figure_path or self._ask_figure_path
         self.ask_folder = ask_folder or self._ask_folder
         self.ask_dpi = ask_dpi or self._ask_dpi
+        self.picture = "colour"  # under exported maps: "colour" as on screen, or "grey" (publication style)
+
+    def set_publication_style(self, on: bool) -> None:
+        self.picture = "grey" if on else "colour"
 
     # -- what to export ----------------------------------------------------
     def current_tab(self) -> str:
         return self.window.current_view_name()
 
     def figure_settings(self, dpi: int = 300):
+        """What the current tab shows, as export settings (levels None: the view's own fixed levels)."""
         from mmexplorer.export import FigureSettings
 
         s, record = self.state, self.state.record
         view = TAB_TO_VIEW.get(self.current_tab(), "overlay")
         if view == "compare":
             view = "overlay"  # a single record's figure (the comparison itself is drawn by compare_figure)
-        head = s.head_arg if s.head_arg != "min" else "mean"  # figures offer one head, mean or max
+        look = dict(dpi=dpi, colormap=s.colormap, opacity=float(s.opacity), picture=self.picture)
         if view == "matrix":
-            return FigureSettings(view="matrix", kind=s.kind, layer=s.layer_of(s.kind), head=head, token=s.token, dpi=dpi)
+            return FigureSettings(view="matrix", kind=s.kind, layer=s.layer_of(s.kind), head=s.head_arg, token=s.token, **look)
         if view == "overlay":
             layer = s.layer_of(record.cross_kind) if record is not None and record.cross_kind else None
-            return FigureSettings(view="overlay", token=s.token, layer=layer, head=head, method=s.map_method, dpi=dpi)
+            return FigureSettings(view="overlay", token=s.token, layer=layer, head=s.head_arg, method=s.map_method, **look)
         if view == "heads":
-            return FigureSettings(view="heads", token=s.token, dpi=dpi)
-        return FigureSettings(view=view, patch=s.patch, dpi=dpi)
+            return FigureSettings(view="heads", token=s.token, kind=self._heads_kind(), **look)
+        return FigureSettings(view=view, patch=s.patch, **look)
+
+    def _heads_kind(self):
+        """The attention set the heads tab shows matrices of, or None for its word → picture mode."""
+        from mmexplorer.gui.views.heads import WORD_MODE
+
+        mode = self.window.views["heads"].mode
+        data = mode.currentData() if mode.count() else WORD_MODE
+        return None if data == WORD_MODE else data
 
     def _compared(self):
         """([(record, pixels)], word) of the Compare tab when it is shown and has answers, else None."""
@@ -89,16 +105,16 @@ class ExportActions(QObject):
         items = [(item.record, panel.image.pixels) for item in panel.items.values() if item.record is not None]
         if not items:
             return None
-        return items, panel.token.currentText() or None
+        look = dict(token=max(0, panel.token.currentIndex()), share=True, colormap=panel.COLORMAP,
+                    opacity=panel.OPACITY, levels=panel.levels, picture=self.picture)  # as the tab draws them
+        return items, look
 
     @staticmethod
     def _render(record, pixels, settings):
-        """-> (figure, resolved settings); runs on the pool, on values taken on the GUI thread."""
-        from mmexplorer.export import render_figure
-        from mmexplorer.export.settings import resolve_settings
+        """-> (figure, the numbers it draws, resolved settings); runs on the pool, on values taken on the GUI thread."""
+        from mmexplorer.export.figures import render_view
 
-        resolved = resolve_settings(record, settings)
-        return render_figure(record, pixels, resolved), resolved
+        return render_view(record, pixels, settings)
 
     # -- actions -----------------------------------------------------------
     def _has_result(self) -> bool:
@@ -124,10 +140,10 @@ class ExportActions(QObject):
         def work() -> Path:
             from mmexplorer.export import compare_figure, save_figure
 
-            if compared is not None:  # the Compare tab: every model side by side
-                items, token = compared
-                return save_figure(compare_figure(items, token=token), path, dpi=dpi, force=True)
-            fig, resolved = self._render(record, pixels, settings)
+            if compared is not None:  # the Compare tab: every model side by side, as drawn there
+                items, look = compared
+                return save_figure(compare_figure(items, **look), path, dpi=dpi, force=True)
+            fig, _, resolved = self._render(record, pixels, settings)
             return save_figure(fig, path, dpi=resolved.dpi, force=True)  # the dialog already asked before replacing
 
         self.pool.start(_Job(work, self.signals))
@@ -155,7 +171,7 @@ class ExportActions(QObject):
                 tmp = Path(tempfile.mkdtemp(prefix="mmexplorer-")) / "input.png"
                 Image.fromarray(np.asarray(result.image.pixels)).save(tmp)
                 image_path = str(tmp)
-            fig, resolved = self._render(result.record, result.image.pixels, settings)
+            fig, drawn, resolved = self._render(result.record, result.image.pixels, settings)
             inputs = BundleInputs(
                 model=self.state.model or result.record.model,
                 image=image_path,
@@ -163,7 +179,8 @@ class ExportActions(QObject):
                 model_path=info.path if info else None,
                 device=str(result.record.meta.get("device", "cpu")),
             )
-            return write_bundle(target, figure_bytes(fig, "png", resolved.dpi), result.record, resolved, inputs, fmt="png")
+            return write_bundle(target, figure_bytes(fig, "png", resolved.dpi), result.record, resolved, inputs, fmt="png",
+                                drawn=drawn)
 
         self.pool.start(_Job(work, self.signals))
         return True

@@ -9,29 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from mmexplorer.attention.maps import token_image_map
-from mmexplorer.attention.record import AttentionRecord
-
-
-def _top(values) -> float:
-    top = float(np.nanmax(values)) if np.size(values) else 0.0
-    return top if top > 0 else 1.0
-
-
-def token_map_levels(record: AttentionRecord, method: str, head) -> tuple[float, float]:
-    """Levels for the word -> image maps of this record."""
-    if method == "raw" and record.cross_kind is None and record.similarity is not None:
-        m = _top(np.abs(record.similarity))
-        return -m, m  # cosine similarity is signed
-    if method == "raw" and record.cross_kind is not None:
-        kind = record.cross_kind
-        rows, cols = record.positions(kind, 0, "text"), record.positions(kind, 1, "image")
-        # the largest weight any single head gives any word->patch pair, in any layer
-        if len(rows) == 0:
-            return 0.0, 1.0
-        return 0.0, _top([a[:, rows][:, :, cols].max() for a in record.attention[kind]])
-    maps = [token_image_map(record, t, None, head, method)[0] for t in range(len(record.tokens))]
-    return 0.0, (_top(maps) if maps else 1.0)
+# the levels live with the maps, so exported figures use the very same ones
+from mmexplorer.attention.levels import MATRIX_PERCENTILE, matrix_levels, token_map_levels  # noqa: F401
 
 
 def _nice_ceiling(value: float) -> float:
@@ -55,18 +34,3 @@ def bar_ticks(bottom: float, top: float) -> list[tuple[float, str]]:
     """Labelled ticks at the ends of a bar_range, at zero and half way: few labels, quick to draw."""
     values = sorted({bottom, bottom / 2, 0.0, top / 2, top})
     return [(v, f"{v:.3g}") for v in values]
-
-
-MATRIX_PERCENTILE = 99.0
-
-
-def matrix_levels(record: AttentionRecord, kind: str) -> tuple[float, float]:
-    """Levels for the attention matrices of one attention set, the same for every head and layer.
-
-    A handful of weights (on [CLS], on the diagonal) are far larger than the
-    rest; scaling to them would paint every matrix black. The top is the
-    MATRIX_PERCENTILE-th percentile of all weights of the set instead, and
-    the few weights above it saturate.
-    """
-    weights = np.concatenate([a.ravel() for a in record.attention[kind]])
-    return 0.0, _top(np.percentile(weights, MATRIX_PERCENTILE))

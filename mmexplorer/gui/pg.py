@@ -7,46 +7,34 @@ import functools
 import numpy as np
 import pyqtgraph as pg
 
+from mmexplorer import colours
 from mmexplorer.gui.qtfix import protect
 
 protect()  # pyqtgraph emits signals all the time: see qtfix
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True, background="w", foreground="#333")
 
-# name shown -> pyqtgraph colormap name (all shipped with pyqtgraph, no matplotlib needed)
-COLORMAPS = {
-    "inferno": "inferno",
-    "viridis": "viridis",
-    "plasma": "plasma",
-    "cividis": "cividis",
-    "turbo": "turbo",
-    "grey": "CET-L1",
-}
-
-
-DIVERGING = "CET-D1"  # blue - white - red
+# the colormaps offered, by the name shown; their colours are mmexplorer.colours' tables,
+# the same ones an exported figure uses
+COLORMAPS = {name: name for name in colours.COLORMAPS}
+_STOPS = np.linspace(0.0, 1.0, colours.N_COLOURS)
 
 
 @functools.lru_cache(maxsize=None)
 def colormap(name: str) -> pg.ColorMap:
     # cached: building a ColorMap costs about a millisecond, and views ask on every redraw
-    return pg.colormap.get(COLORMAPS.get(name, "inferno"))
+    return pg.ColorMap(_STOPS, colours.rgba_table(name if name in COLORMAPS else "inferno"))
 
 
 @functools.lru_cache(maxsize=None)
 def overlay_colormap(name: str, signed: bool = False) -> pg.ColorMap:
-    """The colormap with an alpha ramp, for maps laid over a picture.
+    """The colormap with an alpha ramp, for maps laid over a picture (see colours.rgba_table).
 
     Low scores fade to transparent so the picture shows through where the
     model does not look. Signed scores (cosine similarity) get a diverging
     map whatever `name` says -- a sequential one would hide where zero is --
     transparent at zero.
     """
-    base = pg.colormap.get(DIVERGING) if signed else colormap(name)
-    pos = np.linspace(0.0, 1.0, 64)
-    colors = base.map(pos, mode="byte").astype(np.float64)  # [64, 4] RGBA
-    ramp = np.abs(2 * pos - 1) if signed else pos
-    colors[:, 3] = 255 * np.clip(ramp * 1.4, 0, 1) ** 0.8
-    return pg.ColorMap(pos, colors.astype(np.uint8))
+    return pg.ColorMap(_STOPS, colours.rgba_table(name if name in COLORMAPS else "inferno", over_picture=True, signed=signed))
 
 
 _TABLES: dict[int, tuple[pg.ColorMap, np.ndarray]] = {}  # id -> (the colormap, kept alive; its table)

@@ -58,6 +58,14 @@ class Tools(QObject):
             action.setShortcut(QKeySequence(keys))
             action.triggered.connect(slot)
             file_menu.insertAction(first, action) if first is not None else file_menu.addAction(action)
+        # An explicit choice, off by default: exports draw the picture as the screen does unless
+        # asked for the grey underlay, and settings.json records which ("picture").
+        grey = QAction(self.tr("Export with a grey picture (publication style)"), self.window)
+        grey.setCheckable(True)
+        grey.setToolTip(self.tr("Exported maps lie over a grey copy of the picture instead of the colour one shown"))
+        grey.toggled.connect(self.export.set_publication_style)
+        file_menu.insertAction(first, grey) if first is not None else file_menu.addAction(grey)
+        self.publication_style = grey
         self.delete_action = QAction(self.tr("&Delete user model…"), self.window)
         self.delete_action.setStatusTip(self.tr("Remove the current model from your model folder (bundled models stay)"))
         self.delete_action.triggered.connect(self.model_files.delete_current)

@@ -80,6 +80,7 @@ class HFClip(ExternalModel):
                          "width": int(tc.hidden_size), "max_tokens": int(tc.max_position_embeddings),
                          "vocabulary": int(tc.vocab_size)},
                 "projection_dim": int(net.config.projection_dim),
+                "text_pooling": "the end-of-text token (the last token); position 0 is a start token, not a [CLS]",
                 "parameters": parameter_count(net),
                 "preprocess": processor_settings(processor.image_processor),
             },
@@ -119,7 +120,9 @@ class HFClip(ExternalModel):
             image_size=(width, height),
             # CLIPModel runs the vision tower first, then the text tower.
             attention={"image": per_layer(vision), "text": per_layer(text)},
-            layouts={"image": (image_layout(n_patches),) * 2, "text": (text_layout(n_tokens),) * 2},
+            # CLIP pools the text at the end-of-text token (the last token shown), not at
+            # the start token in position 0, so that one is a "start", not a [CLS].
+            layouts={"image": (image_layout(n_patches),) * 2, "text": (text_layout(n_tokens, "start"),) * 2},
             order=tuple(("image", i) for i in range(len(vision))) + tuple(("text", i) for i in range(len(text))),
             cross_kind=None,
             token_to_image=similarity.reshape(n_tokens, *grid),
@@ -137,6 +140,7 @@ class HFClip(ExternalModel):
                 "attention": "eager",
                 "preprocess": processor_settings(self.image_processor),
                 "relevancy_target": "match_logit",
+                "pooled": {"text": _pooled_text(ids, encoding, self.tokenizer.hf.eos_token_id), "image": {"position": 0, "token": "[CLS]"}},
                 "notes": [n for n in (box_note, _size_note(input_size)) if n],
                 "timings": {"preprocess_s": t1 - t0, "forward_s": t2 - t1},
                 **image_meta(sample),
@@ -156,6 +160,12 @@ class HFClip(ExternalModel):
     def _patch_positions(self, n_patches: int):
         table = self.net.vision_model.embeddings.position_embedding.weight  # [1+N, D]
         return table[1:].detach().float().cpu().numpy() if table.shape[0] == 1 + n_patches else None
+
+
+def _pooled_text(ids: list[int], encoding, eos_id) -> dict:
+    """Where CLIP's text tower pools: its end-of-text token (the first one, as the library finds it)."""
+    position = ids.index(eos_id) if eos_id in ids else len(ids) - 1  # in the text sequence, start token at 0
+    return {"position": position, "token": encoding.tokens[position - 1].surface if position >= 1 else "[start]"}
 
 
 def _size_note(input_size: int | None) -> str:

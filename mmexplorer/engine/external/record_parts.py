@@ -10,9 +10,13 @@ import torch
 from mmexplorer.data.image import LoadedImage
 
 
-def text_layout(n_tokens: int) -> tuple:
-    """Text sequence: the start token (shown as [CLS]) then the tokens."""
-    return (("cls", 0, 1), ("text", 1, 1 + n_tokens))
+def text_layout(n_tokens: int, first: str = "cls") -> tuple:
+    """Text sequence: the first token then the tokens.
+
+    `first` is "cls" where the model pools the text at that token, "start" where it
+    is only a start token (CLIP pools at the end-of-text token, the last of the tokens).
+    """
+    return ((first, 0, 1), ("text", 1, 1 + n_tokens))
 
 
 def image_layout(n_patches: int) -> tuple:

@@ -7,12 +7,12 @@ from typing import Iterable, Optional, Sequence
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.cm import ScalarMappable
-from matplotlib.colors import Normalize
+from matplotlib.colors import ListedColormap, Normalize
 from matplotlib.figure import Figure, SubFigure
 
+from mmexplorer import colours
 from mmexplorer.attention.record import AttentionRecord
 from mmexplorer.export.errors import ExportError
-from mmexplorer.export.style import ATTENTION_CMAP, OVERLAY_ALPHA, SIGNED_CMAP
 
 
 def check_image(record: AttentionRecord, image: Optional[np.ndarray]) -> Optional[np.ndarray]:
@@ -30,20 +30,27 @@ def check_image(record: AttentionRecord, image: Optional[np.ndarray]) -> Optiona
     return image
 
 
-def shared_norm(maps: Iterable[np.ndarray], signed: bool) -> Normalize:
-    """One colour scale for every map: [0, max] for weights, [-m, m] for signed scores."""
-    values = [np.asarray(m, dtype=np.float64) for m in maps]
-    finite = np.concatenate([v[np.isfinite(v)].ravel() for v in values]) if values else np.zeros(1)
-    finite = finite if finite.size else np.zeros(1)
-    if signed:
-        top = max(float(np.abs(finite).max()), 1e-12)
-        return Normalize(-top, top)
-    top = float(finite.max())
-    return Normalize(0.0, top if top > 0 else 1.0)
+def levels_norm(levels: Sequence[float]) -> Normalize:
+    """The colour scale of resolved settings (the screen's fixed levels unless the user gave others)."""
+    return Normalize(float(levels[0]), float(levels[1]))
 
 
-def cmap_for(signed: bool) -> str:
-    return SIGNED_CMAP if signed else ATTENTION_CMAP
+def screen_colormap(name: str, over_picture: bool, signed: bool = False, opacity: float = 1.0) -> ListedColormap:
+    """The explorer's colours as a matplotlib colormap: the same 256-colour table (mmexplorer.colours),
+    faded where low over a picture, times the map's opacity. Out-of-range values clip to the
+    end colours and NaN takes the lowest, as on screen."""
+    table = colours.rgba_table(name, over_picture, signed).astype(np.float64) / 255.0
+    table[:, 3] *= float(opacity)
+    used = colours.DIVERGING if (over_picture and signed) else name
+    return ListedColormap(table, name=f"{used} over picture" if over_picture else used).with_extremes(
+        under=table[0], over=table[-1], bad=table[0])
+
+
+def opaque(cmap: ListedColormap) -> ListedColormap:
+    """The same colours with no fade: for a colour bar, or a map with nothing underneath."""
+    table = np.array(cmap.colors, dtype=np.float64)
+    table[:, 3] = 1.0
+    return ListedColormap(table, name=cmap.name).with_extremes(under=table[0], over=table[-1], bad=table[0])
 
 
 def panel_size(aspect: float, max_width: float, max_height: float) -> tuple[float, float]:
@@ -66,20 +73,28 @@ def draw_map_on_image(
     image: Optional[np.ndarray],
     values: np.ndarray,
     norm: Normalize,
-    cmap: str,
-    alpha: float = OVERLAY_ALPHA,
+    cmap: ListedColormap,
+    picture: str = "colour",
 ) -> None:
-    """values [rows, cols] drawn over the part of the image the grid covers (image_box), any aspect ratio."""
+    """values [rows, cols] drawn over the part of the image the grid covers (image_box), any aspect ratio.
+
+    `cmap` carries the fade and the opacity (screen_colormap); `picture` is "colour"
+    (the picture as the explorer shows it) or "grey" (a grey underlay, so every colour
+    on top reads only as the map's value).
+    """
     width, height = record.image_size
     x0, y0, x1, y1 = record.image_box
     if image is not None:
-        # a grey underlay, so every colour on top reads only as the map's value
-        grey = image[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
-        ax.imshow(grey, extent=(0, width, height, 0), cmap="gray", vmin=0, vmax=255, interpolation="antialiased")
+        if picture == "grey":
+            grey = image[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+            ax.imshow(grey, extent=(0, width, height, 0), cmap="gray", vmin=0, vmax=255, interpolation="antialiased")
+        else:
+            ax.imshow(image[..., :3], extent=(0, width, height, 0), interpolation="antialiased")
     else:
-        alpha = 1.0  # nothing underneath to see through to
+        cmap = opaque(cmap)  # nothing underneath to see through to
     # extent pins each patch cell to its pixel box; the rows run downwards like the image
-    ax.imshow(values, extent=(x0, x1, y1, y0), cmap=cmap, norm=norm, alpha=alpha, interpolation="nearest")
+    shown = ax.imshow(values, extent=(x0, x1, y1, y0), cmap=cmap, norm=norm, interpolation="nearest")
+    shown.set_gid("map")  # what tests and readers look for: the map's colours and scale
     ax.set_xlim(0, width)
     ax.set_ylim(height, 0)
     ax.set_aspect("equal")

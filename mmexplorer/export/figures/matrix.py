@@ -16,9 +16,10 @@ from matplotlib.patches import Rectangle
 
 from mmexplorer.attention.maps import attention_matrix
 from mmexplorer.attention.record import AttentionRecord, Segments
-from mmexplorer.export.figures.draw import add_colorbar, shared_norm
+from mmexplorer.export.figure_data import FigureData
+from mmexplorer.export.figures.draw import add_colorbar, levels_norm, screen_colormap
 from mmexplorer.export.settings import FigureSettings
-from mmexplorer.export.style import MATRIX_CMAP, add_caption, join_caption, new_figure
+from mmexplorer.export.style import add_caption, join_caption, new_figure
 
 KIND_TITLES = {
     "joint": "joint self-attention over text and image",
@@ -33,11 +34,11 @@ _MAX_SIDE_IN = 6.5  # the longest side of the matrix, in inches
 
 
 def modality_blocks(segments: Segments) -> list[tuple[str, int, int]]:
-    """Merge a [CLS] into the modality that follows it: [(modality, start, stop), ...] along one axis."""
+    """Merge a [CLS] (or a start token) into the modality that follows it: [(modality, start, stop), ...] along one axis."""
     blocks: list[list] = []
     pending_cls: Optional[int] = None
     for modality, start, stop in segments:
-        if modality == "cls":
+        if modality in ("cls", "start"):
             pending_cls = start
             continue
         begin = pending_cls if pending_cls is not None else start
@@ -76,9 +77,16 @@ def _mark_blocks(ax: Axes, rows: list, cols: list) -> None:
             spine.set_visible(False)
 
 
-def matrix_figure(record: AttentionRecord, image: Optional[np.ndarray], settings: FigureSettings) -> Figure:
+def matrix_panels(record: AttentionRecord, settings: FigureSettings) -> FigureData:
+    """The matrix [1, Q, K] as drawn."""
+    weights = attention_matrix(record, settings.kind, settings.layer, settings.head)  # [Q, K]
+    label = f"{settings.kind} attention, layer {settings.layer}, head {settings.head}"
+    return FigureData(np.asarray(weights, dtype=np.float32)[None], (label,), record.tokens, settings.levels)
+
+
+def matrix_figure(record: AttentionRecord, image: Optional[np.ndarray], settings: FigureSettings, data: Optional[FigureData] = None) -> Figure:
     kind, layer, head = settings.kind, settings.layer, settings.head
-    weights = attention_matrix(record, kind, layer, head)  # [Q, K]
+    weights = (data or matrix_panels(record, settings)).maps[0]  # [Q, K]
     n_q, n_k = weights.shape
     row_labels, col_labels = record.labels(kind, 0), record.labels(kind, 1)
     cell = min(_CELL_IN, _MAX_SIDE_IN / max(n_q, n_k))
@@ -87,8 +95,9 @@ def matrix_figure(record: AttentionRecord, image: Optional[np.ndarray], settings
     height = float(np.clip(n_q * cell, 1.3, _MAX_SIDE_IN)) + 1.4
     fig = new_figure(width, height)
     ax = fig.subplots()
-    norm = shared_norm([weights], signed=False)
-    ax.imshow(weights, cmap=MATRIX_CMAP, norm=norm, aspect="auto", interpolation="nearest")
+    norm = levels_norm(settings.levels)  # the explorer's: a high percentile of the set's weights, weights above it saturate
+    cmap = screen_colormap(settings.colormap, over_picture=False)
+    ax.imshow(weights, cmap=cmap, norm=norm, aspect="auto", interpolation="nearest").set_gid("map")
 
     xt, yt = tick_positions(col_labels), tick_positions(row_labels)
     ax.set_xticks(xt, [col_labels[i] for i in xt], rotation=90, fontsize=label_size)
@@ -108,6 +117,6 @@ def matrix_figure(record: AttentionRecord, image: Optional[np.ndarray], settings
 
     head_text = f"head {head}" if isinstance(head, int) else f"{head} over heads"
     ax.set_title(KIND_TITLES.get(kind, f"{kind} attention"), fontsize=9)
-    add_colorbar(fig, ax, norm, MATRIX_CMAP, "attention weight", pad=0.06)
+    add_colorbar(fig, ax, norm, cmap, "attention weight", pad=0.06, extend="max" if weights.max() > norm.vmax else "neither")
     add_caption(fig, join_caption(f"model {record.model}", f"{record.fusion} fusion", f"{kind} attention", f"layer {layer}", head_text, "method raw"))
     return fig

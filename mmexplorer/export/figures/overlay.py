@@ -13,7 +13,16 @@ from matplotlib.figure import Figure
 
 from mmexplorer.attention.record import AttentionRecord
 from mmexplorer.export.figures.branches import draw_branches, has_branches
-from mmexplorer.export.figures.draw import add_colorbar_beside, check_image, cmap_for, draw_map_on_image, panel_size, shared_norm
+from mmexplorer.export.figure_data import FigureData
+from mmexplorer.export.figures.draw import (
+    add_colorbar_beside,
+    check_image,
+    draw_map_on_image,
+    levels_norm,
+    opaque,
+    panel_size,
+    screen_colormap,
+)
 from mmexplorer.export.settings import FigureSettings
 from mmexplorer.export.style import NOTE_COLOR, add_caption, fit_text, new_figure
 from mmexplorer.export.token_map import map_caption, token_map
@@ -23,8 +32,15 @@ _BRANCH_WIDTH = 2.8
 _MIN_MAP_COLUMN = 3.2  # inches, so a tall image still leaves room for the title and caption
 
 
-def overlay_figure(record: AttentionRecord, image: Optional[np.ndarray], settings: FigureSettings) -> Figure:
+def overlay_panels(record: AttentionRecord, settings: FigureSettings) -> FigureData:
+    """The word's map [1, rows, cols] as drawn."""
+    m = token_map(record, settings.token, settings.layer, settings.head, settings.method)
+    return FigureData(np.asarray(m.values, dtype=np.float32)[None], (f"{m.title}: {m.description}",), record.tokens, settings.levels)
+
+
+def overlay_figure(record: AttentionRecord, image: Optional[np.ndarray], settings: FigureSettings, data: Optional[FigureData] = None) -> Figure:
     image = check_image(record, image)
+    data = data or overlay_panels(record, settings)
     m = token_map(record, settings.token, settings.layer, settings.head, settings.method)
     width, height = record.image_size
     map_w, map_h = panel_size(width / height, *_MAP_BOX)
@@ -38,11 +54,12 @@ def overlay_figure(record: AttentionRecord, image: Optional[np.ndarray], setting
     else:
         left = fig
     ax = left.subplots()
-    norm = shared_norm([m.values], m.signed)
-    cmap = cmap_for(m.signed)
-    draw_map_on_image(ax, record, image, m.values, norm, cmap)
+    norm = levels_norm(settings.levels)
+    # as the explorer draws it: signed levels (cosine similarity) take the diverging colours
+    cmap = screen_colormap(settings.colormap, True, signed=settings.levels[0] < 0, opacity=settings.opacity)
+    draw_map_on_image(ax, record, image, data.maps[0], norm, cmap, settings.picture)
     ax.set_title(m.title, fontsize=9, pad=12)
     ax.text(0.5, 1.01, fit_text(m.description, _MIN_MAP_COLUMN, 6.5), transform=ax.transAxes, ha="center", va="bottom", fontsize=6.5, color=NOTE_COLOR)
-    add_colorbar_beside(ax, norm, cmap, m.quantity, map_w)
+    add_colorbar_beside(ax, norm, opaque(cmap), m.quantity, map_w)
     add_caption(fig, map_caption(record, m))
     return fig

@@ -15,6 +15,7 @@ from matplotlib.patches import Rectangle
 
 from mmexplorer.attention.grid import patch_boxes
 from mmexplorer.attention.record import AttentionRecord
+from mmexplorer.export.figure_data import FigureData, stack_panels
 from mmexplorer.export.figures.draw import check_image, clear_frame, panel_size
 from mmexplorer.export.settings import FigureSettings
 from mmexplorer.export.style import add_caption, fit_text, join_caption, new_figure
@@ -24,7 +25,12 @@ _HIGHLIGHT = "#ffd92f"
 _MIN_WIDTH = 3.2  # inches, so a tall image still leaves room for the title and caption
 
 
-def patches_figure(record: AttentionRecord, image: Optional[np.ndarray], settings: FigureSettings) -> Figure:
+def patches_panels(record: AttentionRecord, settings: FigureSettings) -> FigureData:
+    """The patch grid draws no map: no panels, no levels."""
+    return FigureData(stack_panels([], record.grid), (), record.tokens, None)
+
+
+def patches_figure(record: AttentionRecord, image: Optional[np.ndarray], settings: FigureSettings, data: Optional[FigureData] = None) -> Figure:
     image = check_image(record, image)
     width, height = record.image_size
     rows, cols = record.grid

@@ -23,18 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mmexplorer.attention.levels import mass_share
 from mmexplorer.data.image import LoadedImage
 from mmexplorer.gui.compare.worker import CompareItem, CompareRequest, CompareRunner, EvalRow
 from mmexplorer.gui.views.image_panel import ImagePanel
 
 EVAL_COLUMNS = ("model", "map", "hard-negative accuracy", "colour hit", "colour other", "shape hit", "shape other", "energy")
-
-
-def mass_share(scores: np.ndarray) -> np.ndarray:
-    """[rows, cols] -> share of the positive mass per patch (sums to 1; zeros if there is none)."""
-    pos = np.clip(np.asarray(scores, dtype=np.float64), 0, None)
-    total = pos.sum()
-    return (pos / total if total > 0 else pos).astype(np.float32)
 
 
 class ModelCell(QWidget):
@@ -55,10 +49,12 @@ class ModelCell(QWidget):
 
 class ComparePanel(QWidget):
     compared = Signal()  # every model of the current request has answered
+    COLORMAP, OPACITY = "inferno", 0.65  # how every model's map is drawn here (and exported)
 
     def __init__(self, parent=None, runner: Optional[CompareRunner] = None) -> None:
         super().__init__(parent)
         self.runner = runner or CompareRunner(parent=self)
+        self.levels = (0.0, 1.0)  # of the maps drawn
         self.runner.worker.item_ready.connect(self._on_item)
         self.runner.worker.done.connect(self._on_done)
         self.runner.worker.eval_ready.connect(self._on_eval)
@@ -172,6 +168,7 @@ class ComparePanel(QWidget):
     def _redraw(self) -> None:
         maps = self.shared_maps()
         top = max((float(m.max()) for m in maps.values()), default=1.0) or 1.0
+        self.levels = (0.0, top)  # the one colour scale every cell shows
         for name, cell in self.cells.items():
             item = self.items.get(name)
             if item is None:
@@ -181,7 +178,7 @@ class ComparePanel(QWidget):
                 continue
             rec = item.record
             if name in maps:
-                cell.image.set_map(maps[name], rec.grid, rec.image_box, (0.0, top), "inferno", 0.65)
+                cell.image.set_map(maps[name], rec.grid, rec.image_box, self.levels, self.COLORMAP, self.OPACITY)
             out = rec.outputs
             score = f"match {out['match_prob']:.2f}" if "match_prob" in out else f"score {out.get('match_logit', float('nan')):.2f}"
             cell.score.setText(f"{rec.fusion} · {score}<br><small>{rec.map_label}</small>")

@@ -9,6 +9,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from mmexplorer.attention.grid import patch_boxes
+from mmexplorer.attention.levels import SIMILARITY_LEVELS
 from mmexplorer.attention.positions import grid_of_grids, similarity_to_patch
 from mmexplorer.gui.pg import ColorBar, colorize, colormap, pg
 from mmexplorer.gui.state import AppState
@@ -18,7 +19,7 @@ from mmexplorer.gui.widgets.columns import column, side_by_side
 from mmexplorer.gui.widgets.labels import wrapped_label
 
 MAX_LABELLED_PATCHES = 400  # index labels beyond this are unreadable
-SIM_LEVELS = (-1.0, 1.0)  # cosine similarity
+SIM_LEVELS = SIMILARITY_LEVELS  # cosine similarity
 
 
 def _plain_plot(layout: pg.GraphicsLayoutWidget, title: str):
