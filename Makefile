@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # torch/torchvision pinned to what this machine family ships; pyproject keeps ranges.
 TORCH_PINS ?= torch==2.14.1 torchvision==0.29.1
 
-.PHONY: run test bench models lint clean
+.PHONY: run test bench models translations lint clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -29,6 +29,13 @@ bench: $(STAMP)
 
 models: $(STAMP)
 	$(BIN)/python -m mmexplorer.engine.bundle resources/models
+
+# The interface's Chinese: refresh the .ts from the gui's tr()/translate() calls (translations kept), then compile the .qm
+# that ships in the package. Locations are left out so the .ts changes only when the strings do.
+TS := mmexplorer/gui/i18n/mmexplorer_zh_CN.ts
+translations: $(STAMP)
+	$(BIN)/pyside6-lupdate $$(find mmexplorer/gui -name '*.py' | sort) -locations none -source-language en -target-language zh_CN -ts $(TS)
+	$(BIN)/pyside6-lrelease $(TS) -qm $(TS:.ts=.qm)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
