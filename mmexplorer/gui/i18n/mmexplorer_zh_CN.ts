@@ -1059,24 +1059,24 @@
         <translation>没有词</translation>
     </message>
     <message>
-        <source>mean</source>
-        <translation>平均</translation>
-    </message>
-    <message>
-        <source>max</source>
-        <translation>最大</translation>
-    </message>
-    <message>
-        <source>min</source>
-        <translation>最小</translation>
-    </message>
-    <message>
         <source>rollout</source>
         <translation>注意力展开</translation>
     </message>
     <message>
         <source>relevancy</source>
         <translation>梯度加权相关性</translation>
+    </message>
+    <message>
+        <source>, mean over heads</source>
+        <translation>，各头平均</translation>
+    </message>
+    <message>
+        <source>, max over heads</source>
+        <translation>，各头最大值</translation>
+    </message>
+    <message>
+        <source>, min over heads</source>
+        <translation>，各头最小值</translation>
     </message>
     <message>
         <source>{fusion} fusion</source>
