@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, Signal
 
 from mmexplorer.data.image import ImageError, LoadedImage, load_image
 from mmexplorer.gui.i18n.menu import LanguageMenu
@@ -36,7 +36,7 @@ class Options:
 
 def blank_image() -> LoadedImage:
     """A neutral picture for when no sample images are available."""
-    return LoadedImage(np.full((128, 128, 3), 235, np.uint8), "blank picture")
+    return LoadedImage(np.full((128, 128, 3), 235, np.uint8), QCoreApplication.translate("Explorer", "blank picture"))
 
 
 # Words whose maps say little; the first screen focuses the first word not among them.

@@ -123,7 +123,7 @@
     </message>
     <message>
         <source>  (computing gradients for relevancy…)</source>
-        <translation>  （正在计算梯度加权相关性所需的梯度…）</translation>
+        <translation>（正在计算梯度加权相关性所需的梯度…）</translation>
     </message>
     <message>
         <source>No cross-modal attention in this model: patches do not look at words.</source>
@@ -131,7 +131,7 @@
     </message>
     <message>
         <source>  (the brightest patch; click any other)</source>
-        <translation>  （最亮的图像块；可点击其他任意图像块）</translation>
+        <translation>（最亮的图像块；可点击其他任意图像块）</translation>
     </message>
     <message>
         <source>Every score here is at most {largest}; the axis stays fixed across layers and heads.</source>
@@ -229,6 +229,10 @@
     <message>
         <source>No models are installed. Build the bundled ones with `make models`, or train one with `mmexplorer train --fusion early --out early.safetensors` and pick it with File › Open checkpoint…</source>
         <translation>没有安装任何模型。可以用 `make models` 构建内置模型，或用 `mmexplorer train --fusion early --out early.safetensors` 训练一个，再通过 文件 › 打开检查点… 选择它</translation>
+    </message>
+    <message>
+        <source>blank picture</source>
+        <translation>空白图片</translation>
     </message>
     <message>
         <source>&apos;{token}&apos; is not one of the words {words}</source>
@@ -635,6 +639,10 @@
         <translation>在当前图片和文本上重新运行模型（Ctrl+R）</translation>
     </message>
     <message>
+        <source>{name}  ({fusion}, {source})</source>
+        <translation>{name}（{fusion}，{source}）</translation>
+    </message>
+    <message>
         <source>no models installed</source>
         <translation>未安装模型</translation>
     </message>
@@ -728,7 +736,7 @@
     <name>SelfAttentionView</name>
     <message>
         <source> Dashed lines split [CLS] | words | patches on both axes, so the four blocks are words→words (top left), words→patches (top right), patches→words (bottom left) and patches→patches (bottom right).</source>
-        <translation> 虚线在两个轴上把 [CLS] | 词 | 图像块 分开，因此四个区块依次是：词→词（左上）、词→图像块（右上）、图像块→词（左下）和图像块→图像块（右下）。</translation>
+        <translation>虚线在两个轴上把 [CLS] | 词 | 图像块 分开，因此四个区块依次是：词→词（左上）、词→图像块（右上）、图像块→词（左下）和图像块→图像块（右下）。</translation>
     </message>
     <message>
         <source>Which attention set to show (queries on rows, keys on columns)</source>
@@ -780,7 +788,7 @@
     </message>
     <message>
         <source> Click any row to pick another.</source>
-        <translation> 点击任意一行可换一个。</translation>
+        <translation>点击任意一行可换一个。</translation>
     </message>
     <message>
         <source>Row &apos;{name}&apos;: its attention over the picture (same colour scale as the matrix).</source>
@@ -843,6 +851,10 @@
     <message>
         <source>model</source>
         <translation>模型</translation>
+    </message>
+    <message>
+        <source>{name} ({source})</source>
+        <translation>{name}（{source}）</translation>
     </message>
     <message>
         <source>file</source>
@@ -943,6 +955,10 @@
     <message>
         <source>depth {depth}, unimodal depth {unimodal}</source>
         <translation>深度 {depth}，单模态深度 {unimodal}</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>，</translation>
     </message>
 </context>
 <context>
@@ -1051,8 +1067,8 @@
         <translation>注意力展开（rollout）</translation>
     </message>
     <message>
-        <source>mean over heads</source>
-        <translation>各头平均</translation>
+        <source>, last layer ({n})</source>
+        <translation>，最后一层（{n}）</translation>
     </message>
     <message>
         <source>no words</source>
@@ -1085,10 +1101,6 @@
     <message>
         <source>, layer {n}</source>
         <translation>，第 {n} 层</translation>
-    </message>
-    <message>
-        <source>last layer ({n})</source>
-        <translation>最后一层（{n}）</translation>
     </message>
     <message>
         <source>, head {h}</source>

@@ -52,7 +52,6 @@ LABEL_PHRASES = (
     ("cross-attention text→image", QT_TRANSLATE_NOOP("Terms", "cross-attention text→image")),
     ("cross-attention image→text", QT_TRANSLATE_NOOP("Terms", "cross-attention image→text")),
     ("attention rollout", QT_TRANSLATE_NOOP("Terms", "attention rollout")),
-    ("mean over heads", QT_TRANSLATE_NOOP("Terms", "mean over heads")),
     ("no words", QT_TRANSLATE_NOOP("Terms", "no words")),
 )
 METHOD_WORDS = {"rollout": QT_TRANSLATE_NOOP("Terms", "rollout"), "relevancy": QT_TRANSLATE_NOOP("Terms", "relevancy")}
@@ -95,9 +94,10 @@ def map_label(label: str) -> str:
     for english, _ in LABEL_PHRASES:
         if english in label:
             label = label.replace(english, _t(english))
-    # p3: rollout, head mean  -> method and head words; ", layer 2" / "last layer (3)"
+    # "p3: rollout, head mean": method and head words; ", layer 2" / ", last layer (3)"
     label = re.sub(r"(: )(rollout|relevancy)(?=, )", lambda m: m.group(1) + _t(METHOD_WORDS[m.group(2)]), label)
     label = re.sub(r", layer (\d+)", lambda m: QCoreApplication.translate("Terms", ", layer {n}").format(n=m.group(1)), label)
-    label = re.sub(r"last layer \((\d+)\)", lambda m: QCoreApplication.translate("Terms", "last layer ({n})").format(n=m.group(1)), label)
+    label = re.sub(r", last layer \((\d+)\)", lambda m: QCoreApplication.translate("Terms", ", last layer ({n})").format(n=m.group(1)), label)
     label = re.sub(r", head (\w+)", _head, label)
+    label = re.sub(r", (mean|max|min) over heads", _head, label)  # capture.default_maps says it this way
     return label

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from mmexplorer.config import FUSIONS
 from mmexplorer.engine.recipes import RECIPES, TrainSettings  # plain settings; no torch behind them
-from mmexplorer.gui.i18n.terms import fusion_name
+from mmexplorer.gui.i18n.terms import device_name, fusion_name
 from mmexplorer.gui.training.curves import Curves
 from mmexplorer.gui.training.worker import TrainOutcome, TrainRequest, TrainRunner
 
@@ -146,11 +146,12 @@ class TrainingPanel(QWidget):
 
     # -- options ---------------------------------------------------------
     def set_devices(self, devices) -> None:
-        current = self.device.currentText()
+        current = self.device.currentData()
         self.device.clear()
-        self.device.addItems(list(devices))
+        for device in devices:
+            self.device.addItem(device_name(device), device)
         if current in devices:
-            self.device.setCurrentText(current)
+            self.device.setCurrentIndex(self.device.findData(current))
 
     def _recipe_defaults(self) -> None:
         steps, lr = recipe_defaults(self.recipe.currentData())
@@ -173,7 +174,7 @@ class TrainingPanel(QWidget):
             steps=self.steps.value(),
             lr=self.lr.value(),
             seed=self.seed.value(),
-            device=self.device.currentText(),
+            device=self.device.currentData(),
             tasks=tasks,
             sharing=sharing,
             grounding=self.grounding.isChecked(),

@@ -26,7 +26,7 @@ def summary_rows(info, record=None) -> list[tuple[str, str]]:
     if len(cfg.get("tasks", ())) > 1:
         tasks += " (" + sharing.get(cfg.get("sharing"), str(cfg.get("sharing"))) + ")"
     rows = [
-        (translate("Summary", "model"), f"{info.name} ({source_name(info.source)})"),
+        (translate("Summary", "model"), translate("Summary", "{name} ({source})").format(name=info.name, source=source_name(info.source))),
         (translate("Summary", "file"), info.path),
         (translate("Summary", "fusion"), fusion_name(info.fusion)),
         (translate("Summary", "cross-modal attention"),
@@ -72,7 +72,7 @@ def _layers(cfg: dict, record) -> str:
         return translate("Summary", "depth {depth}, unimodal depth {unimodal}").format(
             depth=cfg.get("depth"), unimodal=cfg.get("unimodal_depth"))
     names = {k: translate("Summary", KIND_WORDS[k]) if k in KIND_WORDS else k for k in record.kinds}
-    return ", ".join(f"{names[k]} {record.layers(k)}" for k in record.kinds)
+    return translate("Summary", ", ").join(f"{names[k]} {record.layers(k)}" for k in record.kinds)
 
 
 class SummaryView(LazyRedraw, QWidget):

@@ -62,7 +62,8 @@ class ModelBar(QWidget):
         self.model.clear()
         if catalog is not None:
             for entry in catalog.models:
-                self.model.addItem(f"{entry.name}  ({fusion_name(entry.fusion)}, {source_name(entry.source)})", entry.name)
+                self.model.addItem(self.tr("{name}  ({fusion}, {source})").format(name=entry.name, fusion=fusion_name(entry.fusion),
+                                                                                   source=source_name(entry.source)), entry.name)
             if not catalog.models and not self.state.model:
                 self.model.addItem(self.tr("no models installed"), "")
             if self.state.model and catalog.find(self.state.model) is None:
