@@ -11,7 +11,7 @@ ifndef SEED
 SEED := $(shell od -An -N2 -tu2 /dev/urandom | tr -d ' ')
 endif
 
-.PHONY: run test bench models lint clean wheel
+.PHONY: run test bench models translations lint clean wheel
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -38,6 +38,13 @@ bench: $(STAMP)
 
 models: $(STAMP)
 	$(BIN)/python -m mmexplorer.engine.bundle mmexplorer/resources/models
+
+# The interface's Chinese: refresh the .ts from the gui's tr()/translate() calls (translations kept), then compile the .qm
+# that ships in the package. Locations are left out so the .ts changes only when the strings do.
+TS := mmexplorer/gui/i18n/mmexplorer_zh_CN.ts
+translations: $(STAMP)
+	$(BIN)/pyside6-lupdate $$(find mmexplorer/gui -name '*.py' | sort) -locations none -source-language en -target-language zh_CN -ts $(TS)
+	$(BIN)/pyside6-lrelease $(TS) -qm $(TS:.ts=.qm)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

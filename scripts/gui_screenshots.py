@@ -1,7 +1,8 @@
 """Save a screenshot of every explorer view to docs/screenshots (rerun after changing the GUI or the models).
 
 Each shot is `mmexplorer gui --screenshot` in its own process, drawn offscreen,
-so no display is needed. Usage: python scripts/gui_screenshots.py [--out DIR] [--only NAME ...]
+so no display is needed. Usage: python scripts/gui_screenshots.py [--out DIR] [--only NAME ...] [--lang zh_CN]
+(with --lang, the shots go to docs/screenshots/<lang>/ unless --out says otherwise).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ SHOTS = {
     "train": (None, ["--view", "train", "--image", TWO, "--text", "a red circle and a blue square"]),
 }
 
+LANG_FOLDERS = {"en": "", "zh_CN": "zh"}  # docs/screenshots/<folder>
+
 
 def models_by_fusion(env: dict) -> dict[str, str]:
     out = subprocess.run([sys.executable, "-m", "mmexplorer", "models", "--json"], capture_output=True, text=True,
@@ -47,13 +50,14 @@ def models_by_fusion(env: dict) -> dict[str, str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    parser.add_argument("--out", help="folder for the PNGs (default: docs/screenshots, or docs/screenshots/zh for --lang zh_CN)")
+    parser.add_argument("--lang", default="en", help="interface language of the shots: en (default) or zh_CN")
     parser.add_argument("--only", nargs="*", choices=sorted(SHOTS))
     parser.add_argument("--size", default="1400x860")
     parser.add_argument("--with-user-models", dest="bundled_only", action="store_false",
                         help="also list the models in your user folder (default: bundled models only)")
     args = parser.parse_args()
-    out = Path(args.out)
+    out = Path(args.out) if args.out else ROOT / "docs" / "screenshots" / LANG_FOLDERS.get(args.lang, args.lang)
     out.mkdir(parents=True, exist_ok=True)
     # an empty user folder: the shots show the bundled models, whatever the person running this has trained
     home = tempfile.TemporaryDirectory() if args.bundled_only else None
@@ -67,7 +71,8 @@ def main() -> int:
             print(f"skip {name}: no {fusion} model installed")
             continue
         path = out / f"{name}.png"
-        cmd = [sys.executable, "-m", "mmexplorer", "gui", *model, *map(str, options), "--size", args.size, "--screenshot", str(path)]
+        cmd = [sys.executable, "-m", "mmexplorer", "gui", *model, *map(str, options), "--size", args.size, "--lang", args.lang,
+               "--screenshot", str(path)]
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
         status = "ok" if proc.returncode == 0 else f"failed ({proc.returncode}): {proc.stderr.strip().splitlines()[-1:]}"
         failed += proc.returncode != 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QWidget
 
@@ -14,8 +14,8 @@ from mmexplorer.gui.samples import SampleImage
 from mmexplorer.gui.settings import Settings
 from mmexplorer.gui.state import AppState
 
-IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff *.ppm);;All files (*)"
-CHECKPOINT_FILTER = "Checkpoints (*.safetensors *.pt *.pth);;All files (*)"
+IMAGE_FILTER = QT_TRANSLATE_NOOP("InputActions", "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff *.ppm);;All files (*)")
+CHECKPOINT_FILTER = QT_TRANSLATE_NOOP("InputActions", "Checkpoints (*.safetensors *.pt *.pth);;All files (*)")
 
 
 class InputActions(QObject):
@@ -45,7 +45,7 @@ class InputActions(QObject):
 
     def open_dialog(self) -> None:
         start = str(Path(self.settings.recent[0]).parent) if self.settings.recent else ""
-        path, _ = QFileDialog.getOpenFileName(self.parent_widget, "Open a picture", start, IMAGE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self.parent_widget, self.tr("Open a picture"), start, self.tr(IMAGE_FILTER))
         if path:
             self.open_path(path)
 
@@ -71,12 +71,12 @@ class InputActions(QObject):
             self.state.post_message(str(exc), "error")
 
     def open_checkpoint(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.parent_widget, "Open a checkpoint", "", CHECKPOINT_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self.parent_widget, self.tr("Open a checkpoint"), "", self.tr(CHECKPOINT_FILTER))
         if path:
             self.state.set_inputs(model=path)
 
     def open_model_folder(self) -> None:
         """A Hugging Face model folder (CLIP, ViT); the worker explains anything it cannot open."""
-        path = QFileDialog.getExistingDirectory(self.parent_widget, "Open a Hugging Face model folder")
+        path = QFileDialog.getExistingDirectory(self.parent_widget, self.tr("Open a Hugging Face model folder"))
         if path:
             self.state.set_inputs(model=path)

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, Signal
 
 from mmexplorer.data.image import ImageError, LoadedImage, load_image
 from mmexplorer.gui.help_menu import add_help_menu
+from mmexplorer.gui.i18n.menu import LanguageMenu
 from mmexplorer.gui.main_window import MainWindow
 from mmexplorer.gui.probe_client import ProbeClient
 from mmexplorer.gui.samples import FALLBACK_TEXT, list_samples
@@ -18,8 +19,8 @@ from mmexplorer.gui.state import AppState
 from mmexplorer.gui.tools import Tools
 from mmexplorer.gui.worker import ProbeWorker
 
-NO_MODELS = (
-    "No models are installed. Build the bundled ones with `make models`, or train one with "
+NO_MODELS = QT_TRANSLATE_NOOP(
+    "Explorer", "No models are installed. Build the bundled ones with `make models`, or train one with "
     "`mmexplorer train --fusion early --out early.safetensors` and pick it with File › Open checkpoint…"
 )
 
@@ -36,7 +37,7 @@ class Options:
 
 def blank_image() -> LoadedImage:
     """A neutral picture for when no sample images are available."""
-    return LoadedImage(np.full((128, 128, 3), 235, np.uint8), "blank picture")
+    return LoadedImage(np.full((128, 128, 3), 235, np.uint8), QCoreApplication.translate("Explorer", "blank picture"))
 
 
 # Words whose maps say little; the first screen focuses the first word not among them.
@@ -60,6 +61,7 @@ class Explorer(QObject):
         self.client = ProbeClient(self.state, worker)
         self.window = MainWindow(self.state, self.client, self.settings)
         self.tools = Tools(self.state, self.window, self.client, self)
+        self.language = LanguageMenu(self.window, self.settings, self.state, self)
         self.help_actions = add_help_menu(self.window, self.settings.q.fileName())  # last: after Edit
         self._drawn_once = False
         self.state.catalog_changed.connect(self._catalog_ready)
@@ -116,7 +118,7 @@ class Explorer(QObject):
         wanted = wanted or catalog.default
         if wanted is None:
             self.state.set_busy(False)
-            self.state.post_message(catalog.error or NO_MODELS, "error")
+            self.state.post_message(catalog.error or self.tr(NO_MODELS), "error")
             return
         if self.state.device not in catalog.devices and not self.state.device.startswith(("cuda", "mps")):
             self.state.set_inputs(device="auto", quiet=True)
@@ -139,7 +141,8 @@ class Explorer(QObject):
         elif token.casefold() in words:
             self.state.select(token=words.index(token.casefold()))
         else:
-            self.state.post_message(f"'{token}' is not one of the words {self.state.record.tokens}", "warning")
+            self.state.post_message(self.tr("'{token}' is not one of the words {words}").format(token=token, words=self.state.record.tokens),
+                                    "warning")
 
     # -- closing ----------------------------------------------------------
     def _save(self) -> None:

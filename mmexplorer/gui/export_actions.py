@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Callable, Optional
 
 import numpy as np
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog
 
 from mmexplorer.gui.state import AppState
 
-FIGURE_FILTER = "PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)"
+FIGURE_FILTER = QT_TRANSLATE_NOOP("ExportActions", "PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)")
 # explorer tab -> exported view
 TAB_TO_VIEW = {"cross": "overlay", "self": "matrix", "patches": "positions", "heads": "heads", "compare": "compare"}
 
@@ -42,7 +42,7 @@ class _Job(QRunnable):
             self.signals.done.emit(str(self.work()))
         except Exception as exc:  # reported in the window, never raised into Qt
             traceback.print_exc()
-            self.signals.failed.emit(f"export failed: {exc}")
+            self.signals.failed.emit(QCoreApplication.translate("ExportActions", "export failed: {error}").format(error=exc))
 
 
 class ExportActions(QObject):
@@ -119,7 +119,7 @@ class ExportActions(QObject):
     # -- actions -----------------------------------------------------------
     def _has_result(self) -> bool:
         if self.state.result is None:
-            self.state.post_message("Nothing to export yet: wait for the first probe.", "warning")
+            self.state.post_message(self.tr("Nothing to export yet: wait for the first probe."), "warning")
         return self.state.result is not None
 
     def export_figure(self) -> bool:
@@ -190,27 +190,27 @@ class ExportActions(QObject):
         if widget is None:
             return False
         QApplication.clipboard().setPixmap(widget.grab())
-        self.state.post_message("The current view is on the clipboard.", "info")
+        self.state.post_message(self.tr("The current view is on the clipboard."), "info")
         return True
 
     def wait(self, ms: int = 60_000) -> bool:
         return self.pool.waitForDone(ms)
 
     def _done(self, path: str) -> None:
-        self.state.post_message(f"Exported {path}", "info")
+        self.state.post_message(self.tr("Exported {path}").format(path=path), "info")
         self.exported.emit(path)
 
     # -- dialogs -----------------------------------------------------------
     def _ask_figure_path(self) -> Optional[str]:
         view = TAB_TO_VIEW.get(self.current_tab(), "overlay")
-        path, chosen = QFileDialog.getSaveFileName(self.window, "Export figure", f"{view}.pdf", FIGURE_FILTER)
+        path, chosen = QFileDialog.getSaveFileName(self.window, self.tr("Export figure"), f"{view}.pdf", self.tr(FIGURE_FILTER))
         if path and not Path(path).suffix:
             path += "." + chosen.split("*.")[-1].rstrip(")")
         return path or None
 
     def _ask_folder(self) -> Optional[str]:
-        return QFileDialog.getExistingDirectory(self.window, "Export bundle into folder") or None
+        return QFileDialog.getExistingDirectory(self.window, self.tr("Export bundle into folder")) or None
 
     def _ask_dpi(self) -> Optional[int]:
-        dpi, ok = QInputDialog.getInt(self.window, "Resolution", "Dots per inch:", 300, 72, 1200, 50)
+        dpi, ok = QInputDialog.getInt(self.window, self.tr("Resolution"), self.tr("Dots per inch:"), 300, 72, 1200, 50)
         return dpi if ok else None

@@ -27,6 +27,19 @@ def add_arguments(p) -> None:
     p.add_argument("--size", default="1400x860", help="window size WxH for --screenshot (default: 1400x860)")
     p.add_argument("--timings", action="store_true",
                    help="print one JSON line: seconds from process start to window_shown, model_ready, first_probe_drawn")
+    p.add_argument("--lang", type=_lang_argument, metavar="LANG",
+                   help="interface language: zh_CN, en or system (default: the one picked in the Language menu, else system)")
+
+
+def _lang_argument(text: str) -> str:
+    import argparse
+
+    from mmexplorer.gui.i18n import parse_lang
+
+    try:
+        return parse_lang(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 class _Screenshot:
@@ -67,11 +80,13 @@ def run(args) -> int:
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QLocale, QTimer
     from PySide6.QtWidgets import QApplication
 
+    from mmexplorer.gui import i18n
     from mmexplorer.gui.app import Explorer, Options
     from mmexplorer.gui.resources import app_icon
+    from mmexplorer.gui.settings import Settings
 
     _quiet_known_qt_noise()
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -81,7 +96,17 @@ def run(args) -> int:
     if icon is not None:
         app.setWindowIcon(icon)
     options = Options(args.model, args.image or args.picture, args.text, args.device, args.token, persist=args.screenshot is None)
-    explorer = Explorer(options)
+    settings = Settings()
+    wanted = getattr(args, "lang", None) or (settings.get(i18n.SETTING, "system") if options.persist else "system")
+    lang = i18n.resolve(wanted, QLocale.system().name())
+    no_font = not i18n.has_font_for(lang)
+    translators = [] if no_font else i18n.install(app, lang)  # no glyphs: English beats rows of empty boxes
+    explorer = Explorer(options, settings=settings)
+    explorer.translators = translators
+    if no_font:
+        explorer.state.post_message(
+            f"No installed font has Chinese characters, so the interface stays in English; "
+            f"install one (Debian/Ubuntu: {i18n.CJK_FONT_PACKAGE}) and start again.", "warning")
     explorer.window.show_view(args.view)
     explorer.state.model_info_changed.connect(lambda: clock.mark("model_ready"))
     explorer.first_probe_drawn.connect(lambda: QTimer.singleShot(0, lambda: clock.mark("first_probe_drawn")))

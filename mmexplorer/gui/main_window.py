@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from mmexplorer.gui.actions import InputActions
+from mmexplorer.gui.i18n.terms import fusion_phrase
 from mmexplorer.gui.launch import VIEWS
 from mmexplorer.gui.probe_client import ProbeClient
 from mmexplorer.gui.settings import Settings
@@ -49,7 +50,7 @@ class MainWindow(QMainWindow):
         }
         self.tabs = QTabWidget()
         for name in VIEW_NAMES:
-            self.tabs.addTab(TabPage(self.views[name]), self.views[name].title)
+            self.tabs.addTab(TabPage(self.views[name]), self.view_title(name))
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -78,7 +79,12 @@ class MainWindow(QMainWindow):
 
     def _title(self) -> None:
         info = self.state.model_info
-        self.setWindowTitle(f"mmexplorer — {info.name} ({info.fusion} fusion)" if info else "mmexplorer")
+        self.setWindowTitle(self.tr("mmexplorer — {name} ({fusion})").format(name=info.name, fusion=fusion_phrase(info.fusion))
+                            if info else "mmexplorer")
+
+    def view_title(self, name: str) -> str:
+        """A view's tab title in the interface's language (views name themselves in the "Views" context)."""
+        return QCoreApplication.translate("Views", self.views[name].title)
 
     # -- wiring -----------------------------------------------------------
     def _wire(self) -> None:
@@ -103,26 +109,31 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
-        file = bar.addMenu("&File")
-        self._action(file, "&Open image…", self.actions_.open_dialog, QKeySequence.StandardKey.Open, "Open a picture")
-        self.recent_menu = file.addMenu("Open &recent")
-        self._action(file, "&Paste image", self.actions_.paste, QKeySequence.StandardKey.Paste, "Paste a picture from the clipboard")
+        file = bar.addMenu(self.tr("&File"))
+        file.setObjectName("fileMenu")  # found by name, whatever language its title is in
+        self._action(file, self.tr("&Open image…"), self.actions_.open_dialog, QKeySequence.StandardKey.Open, self.tr("Open a picture"))
+        self.recent_menu = file.addMenu(self.tr("Open &recent"))
+        self._action(file, self.tr("&Paste image"), self.actions_.paste, QKeySequence.StandardKey.Paste,
+                     self.tr("Paste a picture from the clipboard"))
         file.addSeparator()
-        self._action(file, "Open &checkpoint…", self.actions_.open_checkpoint, None, "Load a model checkpoint file")
-        self._action(file, "Open model &folder…", self.actions_.open_model_folder, None,
-                     "Load a Hugging Face CLIP or ViT folder saved with save_pretrained (needs mmexplorer[hf])")
-        self._action(file, "Re&load model list", self.client.refresh_catalog, None, "Look for new models in the models folders")
+        self._action(file, self.tr("Open &checkpoint…"), self.actions_.open_checkpoint, None, self.tr("Load a model checkpoint file"))
+        self._action(file, self.tr("Open model &folder…"), self.actions_.open_model_folder, None,
+                     self.tr("Load a Hugging Face CLIP or ViT folder saved with save_pretrained (needs mmexplorer[hf])"))
+        self._action(file, self.tr("Re&load model list"), self.client.refresh_catalog, None,
+                     self.tr("Look for new models in the models folders"))
         file.addSeparator()
-        self._action(file, "&Quit", self.close, QKeySequence("Ctrl+Q"), "Quit mmexplorer")
-        probe = bar.addMenu("&Probe")
-        self._action(probe, "&Run again", lambda: self.client.run_now(force=True), QKeySequence("Ctrl+R"), "Run the model now")
-        self._action(probe, "&Next word", lambda: self.step_token(1), QKeySequence(Qt.Key.Key_Right), "Focus the next word")
-        self._action(probe, "&Previous word", lambda: self.step_token(-1), QKeySequence(Qt.Key.Key_Left), "Focus the previous word")
-        self._action(probe, "Next &layer", lambda: self.step_layer(1), QKeySequence(Qt.Key.Key_PageDown), "Show the next layer")
-        self._action(probe, "Previous l&ayer", lambda: self.step_layer(-1), QKeySequence(Qt.Key.Key_PageUp), "Show the previous layer")
-        self.view_menu = bar.addMenu("&View")
+        self._action(file, self.tr("&Quit"), self.close, QKeySequence("Ctrl+Q"), self.tr("Quit mmexplorer"))
+        probe = bar.addMenu(self.tr("&Probe"))
+        self._action(probe, self.tr("&Run again"), lambda: self.client.run_now(force=True), QKeySequence("Ctrl+R"), self.tr("Run the model now"))
+        self._action(probe, self.tr("&Next word"), lambda: self.step_token(1), QKeySequence(Qt.Key.Key_Right), self.tr("Focus the next word"))
+        self._action(probe, self.tr("&Previous word"), lambda: self.step_token(-1), QKeySequence(Qt.Key.Key_Left),
+                     self.tr("Focus the previous word"))
+        self._action(probe, self.tr("Next &layer"), lambda: self.step_layer(1), QKeySequence(Qt.Key.Key_PageDown), self.tr("Show the next layer"))
+        self._action(probe, self.tr("Previous l&ayer"), lambda: self.step_layer(-1), QKeySequence(Qt.Key.Key_PageUp),
+                     self.tr("Show the previous layer"))
+        self.view_menu = bar.addMenu(self.tr("&View"))
         for name in VIEW_NAMES:
-            self._view_action(name, self.views[name].title)
+            self._view_action(name, self.view_title(name))
         # arrows also act while the views have focus; the text box keeps its own cursor keys
         for key, step in ((Qt.Key.Key_Up, -1), (Qt.Key.Key_Down, 1)):
             QShortcut(QKeySequence(key), self.tabs, activated=lambda s=step: self.step_layer(s))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu
 
 from mmexplorer.gui.compare.panel import ComparePanel
 from mmexplorer.gui.export_actions import ExportActions
@@ -31,8 +32,8 @@ class Tools(QObject):
         self.compare = ComparePanel()
         self.export = ExportActions(state, window, self)
         self.model_files = ModelFiles(state, client, window)
-        window.add_view("train", self.training, "Train")
-        window.add_view("compare", self.compare, "Compare")
+        window.add_view("train", self.training, self.tr("Train"))
+        window.add_view("compare", self.compare, self.tr("Compare"))
         self._pending_model: str | None = None
 
         self.training.model_trained.connect(self._model_trained)
@@ -48,11 +49,11 @@ class Tools(QObject):
 
     def _menus(self) -> None:
         bar = self.window.menuBar()
-        file_menu = next((a.menu() for a in bar.actions() if a.text().replace("&", "") == "File"), None) or bar.addMenu("&File")
+        file_menu = bar.findChild(QMenu, "fileMenu") or bar.addMenu(self.tr("&File"))
         first = file_menu.actions()[-2] if len(file_menu.actions()) >= 2 else None  # before "Quit"
         for text, slot, keys in (
-            ("&Export figure…", self.export.export_figure, "Ctrl+E"),
-            ("Export &bundle (figure + data + settings)…", self.export.export_bundle, "Ctrl+Shift+E"),
+            (self.tr("&Export figure…"), self.export.export_figure, "Ctrl+E"),
+            (self.tr("Export &bundle (figure + data + settings)…"), self.export.export_bundle, "Ctrl+Shift+E"),
         ):
             action = QAction(text, self.window)
             action.setShortcut(QKeySequence(keys))
@@ -73,8 +74,8 @@ class Tools(QObject):
         self.delete_action.setEnabled(False)
         for signal in (self.state.catalog_changed, self.state.model_info_changed):
             signal.connect(lambda: self.delete_action.setEnabled(self.model_files.current_user_model() is not None))
-        edit = bar.addMenu("&Edit")
-        copy = QAction("&Copy view as image", self.window)
+        edit = bar.addMenu(self.tr("&Edit"))
+        copy = QAction(self.tr("&Copy view as image"), self.window)
         copy.setShortcut(QKeySequence("Ctrl+Shift+C"))
         copy.triggered.connect(self.export.copy_view)
         edit.addAction(copy)
@@ -94,7 +95,7 @@ class Tools(QObject):
         if self._pending_model and catalog.find(self._pending_model):
             name, self._pending_model = self._pending_model, None
             self.state.set_inputs(model=name)  # explore the new model at once
-            self.state.post_message(f"Trained model '{name}' loaded; it is in the model list.", "info")
+            self.state.post_message(self.tr("Trained model '{name}' loaded; it is in the model list.").format(name=name), "info")
 
     def _feed_compare(self) -> None:
         result = self.state.result

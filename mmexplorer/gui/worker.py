@@ -43,7 +43,7 @@ class ProbeWorker(QObject):
             models = tuple(list_models())
             self.catalog_ready.emit(Catalog(models, tuple(available_devices()), default_model_name()))
         except Exception as exc:  # the engine itself failed to import: say so instead of dying silently
-            message = f"the engine could not start: {type(exc).__name__}: {exc}"
+            message = self.tr("the engine could not start: {error}").format(error=f"{type(exc).__name__}: {exc}")
             self.catalog_ready.emit(Catalog((), ("auto", "cpu"), None, error=message))
 
     # -- requests ------------------------------------------------------
@@ -79,9 +79,9 @@ class ProbeWorker(QObject):
         except Exception as exc:
             if not is_out_of_memory(exc) or request.device == "cpu":
                 raise
-        lost = request.device if request.device != "auto" else "the GPU"
+        lost = request.device if request.device != "auto" else self.tr("the GPU")
         self._forget_model()
-        self.notice.emit(f"Out of memory on {lost}: this probe ran on the CPU instead")
+        self.notice.emit(self.tr("Out of memory on {device}: this probe ran on the CPU instead").format(device=lost))
         self.device_fallback.emit("cpu")
         return self._probe(request, "cpu"), "cpu"
 

@@ -10,7 +10,7 @@ import math
 from typing import Optional
 
 import numpy as np
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -26,9 +26,13 @@ from PySide6.QtWidgets import (
 from mmexplorer.attention.levels import mass_share
 from mmexplorer.data.image import LoadedImage
 from mmexplorer.gui.compare.worker import CompareItem, CompareRequest, CompareRunner, EvalRow
+from mmexplorer.gui.i18n.terms import fusion_name, map_label
 from mmexplorer.gui.views.image_panel import ImagePanel
 
-EVAL_COLUMNS = ("model", "map", "hard-negative accuracy", "colour hit", "colour other", "shape hit", "shape other", "energy")
+EVAL_COLUMNS = (QT_TRANSLATE_NOOP("ComparePanel", "model"), QT_TRANSLATE_NOOP("ComparePanel", "map"),
+                QT_TRANSLATE_NOOP("ComparePanel", "hard-negative accuracy"), QT_TRANSLATE_NOOP("ComparePanel", "colour hit"),
+                QT_TRANSLATE_NOOP("ComparePanel", "colour other"), QT_TRANSLATE_NOOP("ComparePanel", "shape hit"),
+                QT_TRANSLATE_NOOP("ComparePanel", "shape other"), QT_TRANSLATE_NOOP("ComparePanel", "energy"))
 
 
 class ModelCell(QWidget):
@@ -66,26 +70,26 @@ class ComparePanel(QWidget):
         self.items: dict[str, CompareItem] = {}
         self.cells: dict[str, ModelCell] = {}
 
-        self.run_button = QPushButton("Compare all models")
-        self.run_button.setToolTip("Run the current picture and sentence through every listed model")
+        self.run_button = QPushButton(self.tr("Compare all models"))
+        self.run_button.setToolTip(self.tr("Run the current picture and sentence through every listed model"))
         self.run_button.clicked.connect(self.run)
         self.token = QComboBox()
-        self.token.setToolTip("The word whose map is shown for every model")
+        self.token.setToolTip(self.tr("The word whose map is shown for every model"))
         self.token.currentIndexChanged.connect(self._redraw)
-        self.eval_button = QPushButton("Evaluation table")
-        self.eval_button.setToolTip("Held-out shapes-world scenes: matching accuracy and pointing game (computed once, then cached)")
+        self.eval_button = QPushButton(self.tr("Evaluation table"))
+        self.eval_button.setToolTip(self.tr("Held-out shapes-world scenes: matching accuracy and pointing game (computed once, then cached)"))
         self.eval_button.clicked.connect(self.evaluate)
-        self.note = QLabel("Each map shows the share of that model's map mass per patch, on one colour scale.")
+        self.note = QLabel(self.tr("Each map shows the share of that model's map mass per patch, on one colour scale."))
         self.note.setWordWrap(True)
         bar = QHBoxLayout()
         bar.addWidget(self.run_button)
-        bar.addWidget(QLabel("word"))
+        bar.addWidget(QLabel(self.tr("word")))
         bar.addWidget(self.token)
         bar.addStretch(1)
         bar.addWidget(self.eval_button)
         self.grid = QGridLayout()
         self.table = QTableWidget(0, len(EVAL_COLUMNS))
-        self.table.setHorizontalHeaderLabels(EVAL_COLUMNS)
+        self.table.setHorizontalHeaderLabels([self.tr(c) for c in EVAL_COLUMNS])
         self.table.verticalHeader().hide()
         self.table.setMaximumHeight(170)
         layout = QVBoxLayout(self)
@@ -111,7 +115,7 @@ class ComparePanel(QWidget):
 
     def run(self) -> bool:
         if self.image is None or not self.models:
-            self.note.setText("Nothing to compare yet: open a picture and load at least one model.")
+            self.note.setText(self.tr("Nothing to compare yet: open a picture and load at least one model."))
             return False
         self._id += 1
         self.items.clear()
@@ -174,20 +178,21 @@ class ComparePanel(QWidget):
             if item is None:
                 continue
             if item.record is None:
-                cell.score.setText(f"failed: {item.error}")
+                cell.score.setText(self.tr("failed: {error}").format(error=item.error))
                 continue
             rec = item.record
             if name in maps:
                 cell.image.set_map(maps[name], rec.grid, rec.image_box, self.levels, self.COLORMAP, self.OPACITY)
             out = rec.outputs
-            score = f"match {out['match_prob']:.2f}" if "match_prob" in out else f"score {out.get('match_logit', float('nan')):.2f}"
-            cell.score.setText(f"{rec.fusion} · {score}<br><small>{rec.map_label}</small>")
+            score = (self.tr("match {p}").format(p=f"{out['match_prob']:.2f}") if "match_prob" in out
+                     else self.tr("score {s}").format(s=f"{out.get('match_logit', float('nan')):.2f}"))
+            cell.score.setText(f"{fusion_name(rec.fusion)} · {score}<br><small>{map_label(rec.map_label)}</small>")
 
     def _on_eval(self, row: EvalRow) -> None:
         r = self.table.rowCount()
         self.table.insertRow(r)
         if row.report is None:
-            values = [row.name, "error", row.error or "", "", "", "", "", ""]
+            values = [row.name, self.tr("error"), row.error or "", "", "", "", "", ""]
         else:
             rep = row.report
             p, e = rep.get("pointing", {}), rep.get("energy", {})

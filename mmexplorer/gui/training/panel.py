@@ -11,7 +11,7 @@ import math
 from pathlib import Path
 from typing import Callable, Optional
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from mmexplorer.config import FUSIONS
 from mmexplorer.engine.recipes import RECIPES, TrainSettings  # plain settings; no torch behind them
+from mmexplorer.gui.i18n.terms import device_name, fusion_name
 from mmexplorer.gui.training.curves import Curves
 from mmexplorer.gui.training.worker import TrainOutcome, TrainRequest, TrainRunner
 
@@ -42,7 +43,16 @@ def recipe_defaults(name: str) -> tuple[int, float]:
     return int(changes.get("steps", TrainSettings.steps)), float(changes.get("lr", TrainSettings.lr))
 
 
-SHARING = {"single task": (("itm",), "hard"), "two tasks, hard sharing": (("itm", "vqa"), "hard"), "two tasks, soft sharing": (("itm", "vqa"), "soft")}
+SHARING = {QT_TRANSLATE_NOOP("TrainingPanel", "single task"): (("itm",), "hard"),
+           QT_TRANSLATE_NOOP("TrainingPanel", "two tasks, hard sharing"): (("itm", "vqa"), "hard"),
+           QT_TRANSLATE_NOOP("TrainingPanel", "two tasks, soft sharing"): (("itm", "vqa"), "soft")}
+# recipe name -> what it is, shown in the interface's language (the engine's own descriptions are English)
+RECIPE_NOTES = {
+    "default": QT_TRANSLATE_NOOP("TrainingPanel", "the bundled models: matching + grounding, about 10 minutes on 2 CPU cores"),
+    "quick": QT_TRANSLATE_NOOP("TrainingPanel", "in-app preset: visibly localised maps in under 5 minutes on 2 CPU cores"),
+    "no-grounding": QT_TRANSLATE_NOOP("TrainingPanel", "matching loss alone, to compare attention with and without grounding"),
+    "multitask": QT_TRANSLATE_NOOP("TrainingPanel", "matching + grounding + question answering, hard parameter sharing"),
+}
 
 
 def format_seconds(s: float) -> str:
@@ -67,10 +77,11 @@ class TrainingPanel(QWidget):
         self.runner.worker.failed.connect(self._on_failed)
 
         self.fusion = QComboBox()
-        self.fusion.addItems(FUSIONS)
+        for fusion in FUSIONS:
+            self.fusion.addItem(fusion_name(fusion), fusion)
         self.recipe = QComboBox()
         for key, (description, _) in RECIPES.items():
-            self.recipe.addItem(f"{key}: {description}", key)
+            self.recipe.addItem(f"{key}: {self.tr(RECIPE_NOTES[key]) if key in RECIPE_NOTES else description}", key)
         self.recipe.setCurrentIndex(self.recipe.findData(FIRST_RECIPE))
         self.recipe.currentIndexChanged.connect(self._recipe_defaults)
         self.steps = QSpinBox()
@@ -84,26 +95,27 @@ class TrainingPanel(QWidget):
         self.device = QComboBox()
         self.set_devices(devices)
         self.sharing = QComboBox()
-        self.sharing.addItems(SHARING)
-        self.grounding = QCheckBox("grounding supervision (words → object boxes)")
+        for label in SHARING:
+            self.sharing.addItem(self.tr(label), label)
+        self.grounding = QCheckBox(self.tr("grounding supervision (words → object boxes)"))
         self.grounding.setChecked(True)
         self.name = QLineEdit()
-        self.name.setPlaceholderText("model name (default: fusion + time)")
+        self.name.setPlaceholderText(self.tr("model name (default: fusion + time)"))
 
         form = QFormLayout()
-        form.addRow("fusion", self.fusion)
-        form.addRow("recipe", self.recipe)
-        form.addRow("steps", self.steps)
-        form.addRow("learning rate", self.lr)
-        form.addRow("seed", self.seed)
-        form.addRow("device", self.device)
-        form.addRow("tasks", self.sharing)
+        form.addRow(self.tr("fusion"), self.fusion)
+        form.addRow(self.tr("recipe"), self.recipe)
+        form.addRow(self.tr("steps"), self.steps)
+        form.addRow(self.tr("learning rate"), self.lr)
+        form.addRow(self.tr("seed"), self.seed)
+        form.addRow(self.tr("device"), self.device)
+        form.addRow(self.tr("tasks"), self.sharing)
         form.addRow("", self.grounding)
-        form.addRow("save as", self.name)
+        form.addRow(self.tr("save as"), self.name)
 
-        self.start_button = QPushButton("Start training")
+        self.start_button = QPushButton(self.tr("Start training"))
         self.start_button.clicked.connect(self.start)
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton(self.tr("Cancel"))
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel)
         buttons = QHBoxLayout()
@@ -112,8 +124,8 @@ class TrainingPanel(QWidget):
         buttons.addStretch(1)
 
         self.progress = QProgressBar()
-        self.progress.setFormat("%v / %m steps")
-        self.status = QLabel("Pick a fusion strategy and a recipe, then Start.")
+        self.progress.setFormat(self.tr("%v / %m steps"))
+        self.status = QLabel(self.tr("Pick a fusion strategy and a recipe, then Start."))
         self.status.setWordWrap(True)
         self.curves = Curves()
 
@@ -135,11 +147,12 @@ class TrainingPanel(QWidget):
 
     # -- options ---------------------------------------------------------
     def set_devices(self, devices) -> None:
-        current = self.device.currentText()
+        current = self.device.currentData()
         self.device.clear()
-        self.device.addItems(list(devices))
+        for device in devices:
+            self.device.addItem(device_name(device), device)
         if current in devices:
-            self.device.setCurrentText(current)
+            self.device.setCurrentIndex(self.device.findData(current))
 
     def _recipe_defaults(self) -> None:
         steps, lr = recipe_defaults(self.recipe.currentData())
@@ -147,22 +160,22 @@ class TrainingPanel(QWidget):
         self.lr.setValue(lr)
         self.grounding.setChecked(self.recipe.currentData() != "no-grounding")
         if self.recipe.currentData() == "multitask":
-            self.sharing.setCurrentText("two tasks, hard sharing")
+            self.sharing.setCurrentIndex(self.sharing.findData("two tasks, hard sharing"))
 
     def output_path(self) -> Path:
-        name = self.name.text().strip() or f"{self.fusion.currentText()}-{datetime.datetime.now():%Y%m%d-%H%M%S}"
+        name = self.name.text().strip() or f"{self.fusion.currentData()}-{datetime.datetime.now():%Y%m%d-%H%M%S}"
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
         return self.models_dir() / f"{safe}.safetensors"
 
     def request(self) -> TrainRequest:
-        tasks, sharing = SHARING[self.sharing.currentText()]
+        tasks, sharing = SHARING[self.sharing.currentData()]
         return TrainRequest(
             recipe=self.recipe.currentData(),
-            fusion=self.fusion.currentText(),
+            fusion=self.fusion.currentData(),
             steps=self.steps.value(),
             lr=self.lr.value(),
             seed=self.seed.value(),
-            device=self.device.currentText(),
+            device=self.device.currentData(),
             tasks=tasks,
             sharing=sharing,
             grounding=self.grounding.isChecked(),
@@ -172,7 +185,7 @@ class TrainingPanel(QWidget):
 
     # -- running ---------------------------------------------------------
     def _ask_overwrite(self, path: Path) -> bool:
-        answer = QMessageBox.question(self, "Replace model?", f"A model named {path.stem} exists. Replace it?")
+        answer = QMessageBox.question(self, self.tr("Replace model?"), self.tr("A model named {name} exists. Replace it?").format(name=path.stem))
         return answer == QMessageBox.StandardButton.Yes
 
     def start(self) -> bool:
@@ -181,20 +194,20 @@ class TrainingPanel(QWidget):
         req = self.request()
         path = Path(req.out)
         if path.exists() and not self.confirm_overwrite(path):
-            self.status.setText("Not started: choose another name.")
+            self.status.setText(self.tr("Not started: choose another name."))
             return False
         path.parent.mkdir(parents=True, exist_ok=True)
         self.curves.clear()
         self.progress.setRange(0, req.steps)
         self.progress.setValue(0)
-        self.status.setText(f"Starting {req.fusion} ({req.recipe}) → {path.name} ...")
+        self.status.setText(self.tr("Starting {fusion} ({recipe}) → {file} ...").format(fusion=fusion_name(req.fusion), recipe=req.recipe, file=path.name))
         self._set_running(True)
         self.runner.start(req)
         return True
 
     def cancel(self) -> None:
         if self.runner.busy:
-            self.status.setText("Cancelling after the current step ...")
+            self.status.setText(self.tr("Cancelling after the current step ..."))
             self.runner.cancel()
 
     def _set_running(self, running: bool) -> None:
@@ -206,10 +219,11 @@ class TrainingPanel(QWidget):
     def _on_progress(self, p) -> None:
         self.progress.setValue(p.step)
         self.curves.append(p.step, p.loss, p.accuracy, p.hard_accuracy)
-        hard = "" if math.isnan(p.hard_accuracy) else f", hard negatives {p.hard_accuracy:.0%}"
+        hard = "" if math.isnan(p.hard_accuracy) else self.tr(", hard negatives {share}").format(share=f"{p.hard_accuracy:.0%}")
         self.status.setText(
-            f"step {p.step}/{p.total}: loss {p.loss:.3f}, accuracy {p.accuracy:.0%}{hard} · "
-            f"elapsed {format_seconds(p.elapsed)}, about {format_seconds(p.eta)} left"
+            self.tr("step {step}/{total}: loss {loss}, accuracy {accuracy}").format(
+                step=p.step, total=p.total, loss=f"{p.loss:.3f}", accuracy=f"{p.accuracy:.0%}") + hard + " · "
+            + self.tr("elapsed {elapsed}, about {eta} left").format(elapsed=format_seconds(p.elapsed), eta=format_seconds(p.eta))
         )
 
     def _on_failed(self, message: str) -> None:
@@ -219,18 +233,18 @@ class TrainingPanel(QWidget):
         self.last_outcome = outcome
         self._set_running(False)
         if outcome.path and not outcome.cancelled:
-            self.status.setText(f"Finished after {outcome.steps} steps: saved {Path(outcome.path).name} and opened it.")
+            done = self.tr("Finished after {steps} steps: saved {file} and opened it.")
+            self.status.setText(done.format(steps=outcome.steps, file=Path(outcome.path).name))
             self.model_trained.emit(outcome.path)
         elif outcome.path:
             # A half-trained model is not what anyone wants to explore next: keep the last
             # whole checkpoint in the list, but leave the current model as it is.
-            self.status.setText(
-                f"Cancelled after {outcome.steps} steps. The last checkpoint is kept as {Path(outcome.path).name} "
-                "(not opened; File › Delete user model removes it)."
-            )
+            kept = self.tr("Cancelled after {steps} steps. The last checkpoint is kept as {file} "
+                           "(not opened; File › Delete user model removes it).")
+            self.status.setText(kept.format(steps=outcome.steps, file=Path(outcome.path).name))
             self.model_saved.emit(outcome.path)
         elif outcome.cancelled:
-            self.status.setText(f"Cancelled after {outcome.steps} steps, before the first checkpoint: nothing was saved.")
+            self.status.setText(self.tr("Cancelled after {steps} steps, before the first checkpoint: nothing was saved.").format(steps=outcome.steps))
 
     def follow_fusion(self, fusion: str) -> None:
         """Default the form to the strategy being explored, unless a run is going on."""

@@ -75,7 +75,7 @@ class TrainWorker(QObject):
                 self.progress.emit(p)
         except Exception as exc:
             traceback.print_exc()
-            self.failed.emit(f"training failed: {type(exc).__name__}: {exc}")
+            self.failed.emit(self.tr("training failed: {error}").format(error=f"{type(exc).__name__}: {exc}"))
             self.finished.emit(TrainOutcome(last_path, steps, request.steps, True))
             return
         self.finished.emit(TrainOutcome(last_path, steps, request.steps, steps < request.steps))

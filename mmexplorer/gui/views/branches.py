@@ -18,7 +18,7 @@ class BranchesPanel(QWidget):
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(False, False)
         self.plot.hideButtons()
-        self.plot.setLabel("bottom", "unimodal decision k")
+        self.plot.setLabel("bottom", self.tr("unimodal decision k"))
         self.plot.setLabel("left", "w·tanh(img)·tanh(txt)")
         self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.plot.setMinimumHeight(150)
@@ -42,9 +42,10 @@ class BranchesPanel(QWidget):
         x = np.arange(contrib.size)
         brushes = [pg.mkBrush("#2a7ab9" if v >= 0 else "#d9534f") for v in contrib]
         self.bars.setOpts(x=x, height=contrib, width=0.7, brushes=brushes)
-        lines = [f"decision level: Σ contributions = {contrib.sum():+.3f} (blue raise the match score, red lower it)"]
+        lines = [self.tr("decision level: Σ contributions = {total} (blue raise the match score, red lower it)").format(
+            total=f"{contrib.sum():+.3f}")]
         if "feature_level" in branches:
-            lines.insert(0, f"feature level (joint attention) {float(branches['feature_level']):+.3f}, "
-                            f"decision level {float(branches['decision_level']):+.3f}")
+            lines.insert(0, self.tr("feature level (joint attention) {feature}, decision level {decision}").format(
+                feature=f"{float(branches['feature_level']):+.3f}", decision=f"{float(branches['decision_level']):+.3f}"))
         self.summary.setText("\n".join(lines))
         return True

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Optional
 
 import numpy as np
+from PySide6.QtCore import QT_TRANSLATE_NOOP
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from mmexplorer.attention.maps import patch_token_extent, patch_token_scores, token_image_map
 from mmexplorer.gui.levels import bar_range, bar_ticks, token_map_levels
+from mmexplorer.gui.i18n.terms import map_label
 from mmexplorer.gui.pg import pg
 from mmexplorer.gui.state import AppState
 from mmexplorer.gui.views.branches import BranchesPanel
@@ -21,7 +23,7 @@ from mmexplorer.gui.widgets.labels import wrapped_label
 
 
 class CrossModalView(LazyRedraw, QWidget):
-    title = "Cross-modal"
+    title = QT_TRANSLATE_NOOP("Views", "Cross-modal")
 
     def __init__(self, state: AppState, parent=None) -> None:
         super().__init__(parent)
@@ -29,12 +31,12 @@ class CrossModalView(LazyRedraw, QWidget):
         self.note = QLabel()
         self.note.setWordWrap(True)
         self.note.setObjectName("note")
-        self.label = wrapped_label("Loading PyTorch and the model; the first map appears in a moment…", lines=1)
+        self.label = wrapped_label(self.tr("Loading PyTorch and the model; the first map appears in a moment…"), lines=1)
         self.image = ImagePanel()
-        self.image.setToolTip("Click a patch to see its scores for every word; hover to read values")
+        self.image.setToolTip(self.tr("Click a patch to see its scores for every word; hover to read values"))
         self.hover = wrapped_label(" ", lines=1)
         # word-wrapped: long labels must not widen the side panel
-        self.bars_title = wrapped_label("Click a patch to see how it scores every word", lines=4)
+        self.bars_title = wrapped_label(self.tr("Click a patch to see how it scores every word"), lines=4)
         self.bars_plot = pg.PlotWidget()
         self.bars_plot.setMenuEnabled(False)
         self.bars_plot.setMouseEnabled(False, False)
@@ -76,7 +78,7 @@ class CrossModalView(LazyRedraw, QWidget):
 
     def _no_models(self) -> None:
         if self.state.record is None and self.state.catalog is not None and not self.state.catalog.models:
-            self.label.setText("There is no model to run yet: see the message above.")
+            self.label.setText(self.tr("There is no model to run yet: see the message above."))
 
     def _levels_for(self, record, method, head):
         key = (id(record), method, head if method != "raw" else None)
@@ -97,13 +99,14 @@ class CrossModalView(LazyRedraw, QWidget):
         self.note.setText(fusion_note(record))
         if not record.tokens:
             self.image.set_map(None, record.grid, record.image_box, (0, 1), s.colormap, s.opacity)
-            self.label.setText("Type some words to see where each of them looks in the picture.")
+            self.label.setText(self.tr("Type some words to see where each of them looks in the picture."))
         else:
             layer = s.layer_of(record.cross_kind)
             scores, label = token_image_map(record, s.token, layer, s.head_arg, s.map_method)
+            label = map_label(label)
             levels = self._levels_for(record, s.map_method, s.head_arg)
             if s.map_method != s.method:
-                label += "  (computing gradients for relevancy…)"
+                label += self.tr("  (computing gradients for relevancy…)")
             self.image.set_map(scores, record.grid, record.image_box, levels, s.colormap, s.opacity)
             self.label.setText(label)
         self.image.mark_patch(self.shown_patch())
@@ -125,12 +128,12 @@ class CrossModalView(LazyRedraw, QWidget):
         no_cross = record.cross_kind is None and record.similarity is None
         self.bars_plot.setVisible(not no_cross and bool(record.tokens))
         if no_cross:
-            self.bars_title.setText("No cross-modal attention in this model: patches do not look at words.")
+            self.bars_title.setText(self.tr("No cross-modal attention in this model: patches do not look at words."))
             self.scores = None
             return
         patch = self.shown_patch()
         if patch is None or not record.tokens:
-            self.bars_title.setText("Click a patch to see how it scores every word")
+            self.bars_title.setText(self.tr("Click a patch to see how it scores every word"))
             self.bars.setOpts(x=[], height=[])
             self._bars_drawn = None
             self.scores = None
@@ -138,12 +141,12 @@ class CrossModalView(LazyRedraw, QWidget):
         layer = s.layer_of("image_to_text" if "image_to_text" in record.attention else record.cross_kind)
         scores, label = patch_token_scores(record, patch, layer, s.head_arg, s.map_method)
         self.scores = scores
-        hint = "" if s.patch is not None else "  (the brightest patch; click any other)"
+        hint = "" if s.patch is not None else self.tr("  (the brightest patch; click any other)")
         bottom, top = self._bar_range_for(record, patch, s.map_method, s.head_arg)
         largest = float(np.max(np.abs(scores))) if len(scores) else 0.0
         if largest < 0.05 * max(top, -bottom):  # flat bars: say so rather than look empty
-            hint += f"\nEvery score here is at most {largest:.2g}; the axis stays fixed across layers and heads."
-        self.bars_title.setText(f"Patch → words: {label}{hint}")
+            hint += "\n" + self.tr("Every score here is at most {largest}; the axis stays fixed across layers and heads.").format(largest=f"{largest:.2g}")
+        self.bars_title.setText(self.tr("Patch → words: {label}").format(label=map_label(label)) + hint)
         drawn = (scores.tobytes(), s.token)
         if drawn != self._bars_drawn:  # setOpts re-measures the whole chart: skip it when nothing moved
             self.bars.setOpts(x=np.arange(len(scores)), height=scores, width=0.7,
@@ -178,5 +181,6 @@ class CrossModalView(LazyRedraw, QWidget):
             return
         r, c = divmod(patch, record.grid[1])
         value = self.image.value_at(patch)
-        word = f" for '{record.tokens[self.state.token]}'" if record.tokens else ""
-        self.hover.setText(f"patch p{patch} (row {r}, col {c}): {value:.4f}{word}" if value is not None else f"patch p{patch}")
+        word = self.tr(" for '{word}'").format(word=record.tokens[self.state.token]) if record.tokens else ""
+        self.hover.setText(self.tr("patch p{patch} (row {row}, col {col}): {value}").format(patch=patch, row=r, col=c, value=f"{value:.4f}") + word
+                           if value is not None else self.tr("patch p{patch}").format(patch=patch))

@@ -2,25 +2,36 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+
 from mmexplorer.attention.record import AttentionRecord
+from mmexplorer.gui.i18n.terms import fusion_phrase
+
+translate = QCoreApplication.translate
 
 NOTES = {
-    "early": "Early fusion: words and patches run through one transformer; the map is the word's row of the joint "
-    "attention over the patch columns.",
-    "cross": "Cross-attention fusion: each modality has its own encoder; the map is the word's cross-attention "
-    "over the patches (queries from text, keys and values from the image).",
-    "hybrid": "Hybrid fusion: a joint transformer (feature level) plus unimodal decisions (decision level); the map "
-    "is the joint attention, the bars below split the match score between the two levels.",
-    "late": "Late fusion: image and text are encoded separately and there is NO cross-modal attention. The map is "
-    "what the image branch attended to (the same for every word); the bars show how each unimodal decision "
-    "contributed to the match score.",
-    "contrastive": "Dual encoder (contrastive, CLIP-like): there is NO cross-modal attention. The map is the cosine "
-    "similarity between the word's embedding and each patch embedding — a similarity, not attention.",
+    "early": QT_TRANSLATE_NOOP("Explain", "Early fusion: words and patches run through one transformer; the map is the word's row of "
+                               "the joint attention over the patch columns."),
+    "cross": QT_TRANSLATE_NOOP("Explain", "Cross-attention fusion: each modality has its own encoder; the map is the word's "
+                               "cross-attention over the patches (queries from text, keys and values from the image)."),
+    "hybrid": QT_TRANSLATE_NOOP("Explain", "Hybrid fusion: a joint transformer (feature level) plus unimodal decisions (decision "
+                                "level); the map is the joint attention, the bars below split the match score between the two levels."),
+    "late": QT_TRANSLATE_NOOP("Explain", "Late fusion: image and text are encoded separately and there is NO cross-modal attention. "
+                              "The map is what the image branch attended to (the same for every word); the bars show how each "
+                              "unimodal decision contributed to the match score."),
+    "contrastive": QT_TRANSLATE_NOOP("Explain", "Dual encoder (contrastive, CLIP-like): there is NO cross-modal attention. The map "
+                                     "is the cosine similarity between the word's embedding and each patch embedding — a "
+                                     "similarity, not attention."),
 }
 
 
+def note_for(fusion: str) -> str:
+    """What a fusion strategy does, in the interface's language ('' for an unknown one)."""
+    return translate("Explain", NOTES[fusion]) if fusion in NOTES else ""
+
+
 def fusion_note(record: AttentionRecord) -> str:
-    return NOTES.get(record.fusion, f"{record.fusion} fusion")
+    return note_for(record.fusion) or fusion_phrase(record.fusion)
 
 
 def prediction_text(record: AttentionRecord) -> str:
@@ -28,14 +39,15 @@ def prediction_text(record: AttentionRecord) -> str:
     out = record.outputs
     parts = []
     if "match_prob" in out:
-        parts.append(f"match probability {out['match_prob']:.2f}")
+        parts.append(translate("Explain", "match probability {p}").format(p=f"{out['match_prob']:.2f}"))
     elif "match_logit" in out:  # a score without a calibrated probability (e.g. CLIP)
-        cos = f", cosine {out['cosine']:.3f}" if "cosine" in out else ""
-        parts.append(f"match score {out['match_logit']:.2f}{cos}")
+        cos = translate("Explain", ", cosine {c}").format(c=f"{out['cosine']:.3f}") if "cosine" in out else ""
+        parts.append(translate("Explain", "match score {s}").format(s=f"{out['match_logit']:.2f}") + cos)
     classes = out.get("classes")
     if classes:
-        parts.append("classes " + ", ".join(f"{c} {p:.2f}" for c, p in classes[:3]))
+        parts.append(translate("Explain", "classes {list}").format(list=", ".join(f"{c} {p:.2f}" for c, p in classes[:3])))
     answers = out.get("answers")
     if answers:
-        parts.append("answer " + ", ".join(f"{a} {p:.2f}" for a, p in answers[:3]))
-    return "; ".join(parts)
+        parts.append(translate("Explain", "answer {list}").format(list=", ".join(f"{a} {p:.2f}" for a, p in answers[:3])))
+    return translate("Explain", "; ").join(parts)
+

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QRectF
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from mmexplorer.attention.maps import token_image_map
 from mmexplorer.gui.levels import matrix_levels, token_map_levels
 from mmexplorer.gui.pg import ColorBar, colorize, colormap, overlay_colormap, pg
 from mmexplorer.gui.state import AppState
-from mmexplorer.gui.views.self_attention import KIND_NAMES
+from mmexplorer.gui.views.self_attention import kind_name
 from mmexplorer.gui.views.lazy import LazyRedraw
 
 WORD_MODE = "__word__"
@@ -23,13 +23,13 @@ def _thumbnail_pixels(pixels: np.ndarray) -> np.ndarray:
 
 
 class HeadsView(LazyRedraw, QWidget):
-    title = "Heads"
+    title = QT_TRANSLATE_NOOP("Views", "Heads")
 
     def __init__(self, state: AppState, parent=None) -> None:
         super().__init__(parent)
         self.state = state
         self.mode = QComboBox()
-        self.mode.setToolTip("What each thumbnail shows")
+        self.mode.setToolTip(self.tr("What each thumbnail shows"))
         self.mode.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.mode.activated.connect(lambda _: self.redraw())  # the content key includes the mode
         self.label = QLabel()
@@ -37,7 +37,7 @@ class HeadsView(LazyRedraw, QWidget):
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.ci.setSpacing(3)
         top = QHBoxLayout()
-        top.addWidget(QLabel("Show:"))
+        top.addWidget(QLabel(self.tr("Show:")))
         top.addWidget(self.mode)
         top.addStretch(1)
         layout = QVBoxLayout(self)
@@ -62,9 +62,9 @@ class HeadsView(LazyRedraw, QWidget):
         current = self.mode.currentData() if self.mode.count() else WORD_MODE
         self.mode.clear()
         if record.cross_kind is not None:
-            self.mode.addItem("selected word → picture", WORD_MODE)
+            self.mode.addItem(self.tr("selected word → picture"), WORD_MODE)
         for kind in record.kinds:
-            self.mode.addItem(f"matrix: {KIND_NAMES.get(kind, kind)}", kind)
+            self.mode.addItem(self.tr("matrix: {kind}").format(kind=kind_name(kind)), kind)
         index = self.mode.findData(current)
         self.mode.setCurrentIndex(max(0, index))
 
@@ -75,9 +75,9 @@ class HeadsView(LazyRedraw, QWidget):
         self.boxes, self.images, self.pictures = {}, {}, {}
         self.graphics.addLabel("", row=0, col=0)
         for h in range(heads):
-            self.graphics.addLabel(f"head {h}", row=0, col=h + 1)
+            self.graphics.addLabel(self.tr("head {n}").format(n=h), row=0, col=h + 1)
         for layer in range(layers):
-            self.graphics.addLabel(f"layer {layer}", row=layer + 1, col=0, angle=-90)
+            self.graphics.addLabel(self.tr("layer {n}").format(n=layer), row=layer + 1, col=0, angle=-90)
             for h in range(heads):
                 box = self.graphics.addViewBox(row=layer + 1, col=h + 1, lockAspect=True, invertY=True, enableMouse=False)
                 box.setMenuEnabled(False)
@@ -108,7 +108,7 @@ class HeadsView(LazyRedraw, QWidget):
         content = (id(record), mode, s.token if over_picture else None, s.colormap, s.opacity if over_picture else None)
         if content != self._content:
             if over_picture and not record.tokens:
-                self.label.setText("Type some words to compare heads.")
+                self.label.setText(self.tr("Type some words to compare heads."))
                 return
             self._draw_thumbnails(record, mode, kind)
             self._content = content
@@ -120,13 +120,13 @@ class HeadsView(LazyRedraw, QWidget):
         if over_picture:
             word = record.tokens[s.token]
             levels = token_map_levels(record, "raw", 0)
-            self.label.setText(f"'{word}' → picture, raw attention of every head in every layer (one colour scale). "
-                               "Click a thumbnail to select its layer and head.")
+            self.label.setText(self.tr("'{word}' → picture, raw attention of every head in every layer (one colour scale). "
+                                       "Click a thumbnail to select its layer and head.").format(word=word))
             make = lambda layer, h: token_image_map(record, s.token, layer, h, "raw")[0]  # noqa: E731
         else:
             levels = matrix_levels(record, kind)
-            self.label.setText(f"{KIND_NAMES.get(kind, kind)}: attention matrix of every head in every layer "
-                               "(one colour scale). Click a thumbnail to select its layer and head.")
+            self.label.setText(self.tr("{kind}: attention matrix of every head in every layer (one colour scale). "
+                                       "Click a thumbnail to select its layer and head.").format(kind=kind_name(kind)))
             make = lambda layer, h: record.attention[kind][layer][h]  # noqa: E731
         cmap = overlay_colormap(s.colormap) if over_picture else colormap(s.colormap)
         small = _thumbnail_pixels(s.result.image.pixels) if over_picture else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Optional
 
 import numpy as np
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QRectF
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from mmexplorer.attention.grid import patch_boxes
@@ -35,7 +35,7 @@ def _plain_plot(layout: pg.GraphicsLayoutWidget, title: str):
 
 
 class PatchesView(LazyRedraw, QWidget):
-    title = "Patches && positions"
+    title = QT_TRANSLATE_NOOP("Views", "Patches && positions")
 
     def __init__(self, state: AppState, parent=None) -> None:
         super().__init__(parent)
@@ -43,7 +43,7 @@ class PatchesView(LazyRedraw, QWidget):
         self.grid_label = QLabel()
         self.grid_label.setWordWrap(True)
         self.image = ImagePanel(colorbar=False)
-        self.image.setToolTip("Click a patch to compare its position embedding with every other patch's")
+        self.image.setToolTip(self.tr("Click a patch to compare its position embedding with every other patch's"))
         self.lines = pg.PlotDataItem(pen=pg.mkPen((255, 255, 255, 200), width=1), connect="pairs")
         self.lines.setZValue(2)
         self.image.plot.addItem(self.lines)
@@ -52,17 +52,17 @@ class PatchesView(LazyRedraw, QWidget):
         self.sim_label = QLabel()
         self.sim_label.setWordWrap(True)
         self.graphics = pg.GraphicsLayoutWidget()
-        self.sim_plot = _plain_plot(self.graphics, "similarity to the selected patch")
+        self.sim_plot = _plain_plot(self.graphics, self.tr("similarity to the selected patch"))
         self.sim_image = pg.ImageItem()
         self.sim_plot.addItem(self.sim_image)
         self.graphics.nextRow()
-        self.gog_plot = _plain_plot(self.graphics, "every patch (grid of grids)")
+        self.gog_plot = _plain_plot(self.graphics, self.tr("every patch (grid of grids)"))
         self.gog_image = pg.ImageItem()
         self.gog_plot.addItem(self.gog_image)
         self.gog_marker = pg.QtWidgets.QGraphicsRectItem()
         self.gog_marker.setPen(pg.mkPen((0, 200, 255), width=2, cosmetic=True))
         self.gog_plot.addItem(self.gog_marker)
-        self.colorbar = ColorBar(colormap("inferno"), label="cosine similarity")
+        self.colorbar = ColorBar(colormap("inferno"), label=self.tr("cosine similarity"))
         self.graphics.addItem(self.colorbar.item, row=0, col=1, rowspan=2)
 
         self.hover = wrapped_label(" ", lines=1)
@@ -103,11 +103,12 @@ class PatchesView(LazyRedraw, QWidget):
         rows, cols = record.grid
         cfg = (s.model_info.config if s.model_info else record.meta.get("config", {})) or {}
         self.grid_label.setText(
-            f"{rows} × {cols} patches of {cfg.get('patch_size', '?')} px (after resizing to "
-            f"{cfg.get('image_size', '?')} px); each cell below is the part of your picture one patch sees."
+            self.tr("{rows} × {cols} patches of {patch} px (after resizing to {size} px); each cell below is the part of "
+                    "your picture one patch sees.").format(rows=rows, cols=cols, patch=cfg.get("patch_size", "?"),
+                                                           size=cfg.get("image_size", "?"))
         )
         if record.patch_positions is None:
-            self.sim_label.setText("This record has no position embeddings.")
+            self.sim_label.setText(self.tr("This record has no position embeddings."))
             return
         cmap = colormap(s.colormap)
         self.similarity = similarity_to_patch(record.patch_positions, patch, record.grid)  # [rows, cols]
@@ -117,9 +118,10 @@ class PatchesView(LazyRedraw, QWidget):
         r, c = divmod(patch, cols)
         self.gog_marker.setRect(QRectF(c * cols, r * rows, cols, rows))
         self.colorbar.show(cmap, SIM_LEVELS)
-        kind = {"learned": "learned", "sincos": "fixed 2D sine-cosine"}.get(cfg.get("pos_embed"), "?")
-        self.sim_label.setText(f"Position embeddings ({kind}): cosine similarity of patch p{patch} (row {r}, col {c}) "
-                               "to every patch, and of every patch to every patch, each tile at its own grid cell.")
+        kind = {"learned": self.tr("learned"), "sincos": self.tr("fixed 2D sine-cosine")}.get(cfg.get("pos_embed"), "?")
+        self.sim_label.setText(self.tr("Position embeddings ({kind}): cosine similarity of patch p{patch} (row {row}, col {col}) "
+                                       "to every patch, and of every patch to every patch, each tile at its own grid cell.").format(
+            kind=kind, patch=patch, row=r, col=c))
 
     def _hovered(self, patch: int) -> None:
         record = self.state.record
@@ -128,8 +130,10 @@ class PatchesView(LazyRedraw, QWidget):
             return
         x0, y0, x1, y1 = patch_boxes(record.grid, record.image_box)[patch]
         r, c = divmod(patch, record.grid[1])
-        self.hover.setText(f"patch p{patch} (row {r}, col {c}) sees pixels x {x0:.0f}–{x1:.0f}, y {y0:.0f}–{y1:.0f} "
-                           f"of the {record.image_size[0]} × {record.image_size[1]} picture")
+        self.hover.setText(self.tr("patch p{patch} (row {row}, col {col}) sees pixels x {x0}–{x1}, y {y0}–{y1} of the "
+                                   "{width} × {height} picture").format(patch=patch, row=r, col=c, x0=f"{x0:.0f}", x1=f"{x1:.0f}",
+                                                                        y0=f"{y0:.0f}", y1=f"{y1:.0f}",
+                                                                        width=record.image_size[0], height=record.image_size[1]))
 
     def _draw_grid(self, record, pixels) -> None:
         self.image.set_picture(pixels)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Optional
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QRectF, Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from mmexplorer.attention.maps import attention_matrix, patch_self_map
@@ -18,25 +18,31 @@ from mmexplorer.gui.views.lazy import LazyRedraw
 from mmexplorer.gui.widgets.columns import column, side_by_side
 from mmexplorer.gui.widgets.labels import wrapped_label
 
-BLOCKS_NOTE = (" Dashed lines split [CLS] | words | patches on both axes, so the four blocks are words→words (top left), "
-               "words→patches (top right), patches→words (bottom left) and patches→patches (bottom right).")
+BLOCKS_NOTE = QT_TRANSLATE_NOOP("SelfAttentionView", " Dashed lines split [CLS] | words | patches on both axes, so the four "
+                                "blocks are words→words (top left), words→patches (top right), patches→words (bottom left) "
+                                "and patches→patches (bottom right).")
 KIND_NAMES = {
-    "joint": "joint (text + image, one stream)",
-    "text": "text self-attention",
-    "image": "image self-attention",
-    "text_to_image": "cross: text → image",
-    "image_to_text": "cross: image → text",
+    "joint": QT_TRANSLATE_NOOP("Kinds", "joint (text + image, one stream)"),
+    "text": QT_TRANSLATE_NOOP("Kinds", "text self-attention"),
+    "image": QT_TRANSLATE_NOOP("Kinds", "image self-attention"),
+    "text_to_image": QT_TRANSLATE_NOOP("Kinds", "cross: text → image"),
+    "image_to_text": QT_TRANSLATE_NOOP("Kinds", "cross: image → text"),
 }
 
 
+def kind_name(kind: str) -> str:
+    """An attention set's name in the interface's language."""
+    return QCoreApplication.translate("Kinds", KIND_NAMES[kind]) if kind in KIND_NAMES else kind
+
+
 class SelfAttentionView(LazyRedraw, QWidget):
-    title = "Self-attention"
+    title = QT_TRANSLATE_NOOP("Views", "Self-attention")
 
     def __init__(self, state: AppState, parent=None) -> None:
         super().__init__(parent)
         self.state = state
         self.kind_combo = QComboBox()
-        self.kind_combo.setToolTip("Which attention set to show (queries on rows, keys on columns)")
+        self.kind_combo.setToolTip(self.tr("Which attention set to show (queries on rows, keys on columns)"))
         self.kind_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.kind_combo.activated.connect(self._kind_picked)
         self.label = wrapped_label(lines=1)  # which matrix: changes with every layer and head
@@ -49,8 +55,8 @@ class SelfAttentionView(LazyRedraw, QWidget):
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(False, False)
         self.plot.hideButtons()
-        self.plot.setLabel("left", "query")
-        self.plot.setLabel("bottom", "key")
+        self.plot.setLabel("left", self.tr("query"))
+        self.plot.setLabel("bottom", self.tr("key"))
         self.matrix = pg.ImageItem()
         self.plot.addItem(self.matrix)
         self.colorbar = ColorBar(colormap("inferno"))
@@ -68,11 +74,11 @@ class SelfAttentionView(LazyRedraw, QWidget):
         self.plot.addItem(self.blocks)
         self.block_edges: tuple[list[int], list[int]] = ([], [])  # (columns, rows) where blocks meet
         self.plot.vb.sigResized.connect(lambda *_: self._update_ticks())
-        self.row_title = wrapped_label("Click a row to see that query's attention over the picture", lines=2)
+        self.row_title = wrapped_label(self.tr("Click a row to see that query's attention over the picture"), lines=2)
         self.row_image = ImagePanel()
 
         top = QHBoxLayout()
-        top.addWidget(QLabel("Attention set:"))
+        top.addWidget(QLabel(self.tr("Attention set:")))
         top.addWidget(self.kind_combo)
         top.addStretch(1)
         side = column(self.row_title, self.row_image, stretch=(self.row_image,))
@@ -97,7 +103,7 @@ class SelfAttentionView(LazyRedraw, QWidget):
         self.kind_combo.blockSignals(True)
         self.kind_combo.clear()
         for kind in record.kinds:
-            self.kind_combo.addItem(KIND_NAMES.get(kind, kind), kind)
+            self.kind_combo.addItem(kind_name(kind), kind)
         self.kind_combo.blockSignals(False)
 
     def _kind_picked(self, index: int) -> None:
@@ -124,13 +130,14 @@ class SelfAttentionView(LazyRedraw, QWidget):
             self._update_ticks()
             self._draw_blocks(record, kind, q, k)
             self._frame = (id(record), kind)
-        head = f"head {s.head}" if s.reduction == "head" else f"{s.reduction} over heads"
-        self.label.setText(f"{KIND_NAMES.get(kind, kind)}, layer {layer} of {record.layers(kind)}, {head}: "
-                           "raw softmax weights, rows sum to 1.")
-        blocks = BLOCKS_NOTE if kind == "joint" else ""
-        explain = (f"One colour scale for every layer and head; the top {100 - MATRIX_PERCENTILE:g}% of weights "
-                   f"(≥ {levels[1]:.3f}) saturate. Always one layer's raw weights: rollout and relevancy "
-                   f"combine all layers and apply to the cross-modal map.{blocks}")
+        reductions = {"mean": self.tr("mean over heads"), "max": self.tr("max over heads"), "min": self.tr("min over heads")}
+        head = self.tr("head {n}").format(n=s.head) if s.reduction == "head" else reductions.get(s.reduction, s.reduction)
+        self.label.setText(self.tr("{kind}, layer {layer} of {layers}, {head}: raw softmax weights, rows sum to 1.").format(
+            kind=kind_name(kind), layer=layer, layers=record.layers(kind), head=head))
+        blocks = self.tr(BLOCKS_NOTE) if kind == "joint" else ""
+        explain = self.tr("One colour scale for every layer and head; the top {share}% of weights (≥ {top}) saturate. "
+                          "Always one layer's raw weights: rollout and relevancy combine all layers and apply to the "
+                          "cross-modal map.").format(share=f"{100 - MATRIX_PERCENTILE:g}", top=f"{levels[1]:.3f}") + blocks
         if explain != self.explain.text():
             self.explain.setText(explain)
         self._draw_row(record, kind, layer)
@@ -177,11 +184,12 @@ class SelfAttentionView(LazyRedraw, QWidget):
             self.row_image.set_picture(s.result.image.pixels)
             self._picture = s.result.image
         if self.row_map is None:
-            self.row_title.setText(f"{name} attends to no image patches in this attention set")
+            self.row_title.setText(self.tr("{name} attends to no image patches in this attention set").format(name=name))
             self.row_image.set_map(None, record.grid, record.image_box, (0, 1), s.colormap, s.opacity)
             return
-        hint = "" if s.query is not None else " Click any row to pick another."
-        self.row_title.setText(f"Row '{name}': its attention over the picture (same colour scale as the matrix).{hint}")
+        hint = "" if s.query is not None else self.tr(" Click any row to pick another.")
+        self.row_title.setText(self.tr("Row '{name}': its attention over the picture (same colour scale as the matrix).").format(name=name)
+                               + hint)
         self.row_image.set_map(self.row_map, record.grid, record.image_box, self._levels_for(record, kind), s.colormap, s.opacity)
         if name.startswith("p") and name[1:].isdigit():
             self.row_image.mark_patch(int(name[1:]))

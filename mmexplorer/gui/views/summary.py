@@ -4,36 +4,50 @@ from __future__ import annotations
 
 from html import escape
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
+from mmexplorer.gui.i18n.terms import fusion_name, source_name
 from mmexplorer.gui.state import AppState
-from mmexplorer.gui.views.explain import NOTES, prediction_text
+from mmexplorer.gui.views.explain import note_for, prediction_text
 from mmexplorer.gui.views.lazy import LazyRedraw
+
+translate = QCoreApplication.translate
 
 
 def summary_rows(info, record=None) -> list[tuple[str, str]]:
     cfg = info.config
     side = cfg.get("image_size", 0) // max(1, cfg.get("patch_size", 1))
-    pos = {"learned": "learned", "sincos": "fixed sine-cosine (2D for patches, 1D for words)"}.get(cfg.get("pos_embed"), "?")
+    pos = {"learned": translate("Summary", "learned"),
+           "sincos": translate("Summary", "fixed sine-cosine (2D for patches, 1D for words)")}.get(cfg.get("pos_embed"), "?")
+    sharing = {"hard": translate("Summary", "hard parameter sharing"),
+               "soft": translate("Summary", "soft parameter sharing")}
+    tasks = ", ".join(cfg.get("tasks", ()))
+    if len(cfg.get("tasks", ())) > 1:
+        tasks += " (" + sharing.get(cfg.get("sharing"), str(cfg.get("sharing"))) + ")"
     rows = [
-        ("model", f"{info.name} ({info.source})"),
-        ("file", info.path),
-        ("fusion", info.fusion),
-        ("cross-modal attention", "yes" if info.has_cross_modal_attention else "no"),
-        ("layers", _layers(cfg, record)),
-        ("heads", str(cfg.get("heads"))),
-        ("width", f"{cfg.get('width')} (both modalities are projected to this shared width)"),
-        ("image", f"{cfg.get('image_size')} px, patches of {cfg.get('patch_size')} px → {side} × {side} grid"),
-        ("position encoding", pos),
-        ("max words", str(cfg.get("max_text_len"))),
-        ("vocabulary", f"{len(cfg.get('vocab', ()))} words + specials"),
-        ("tasks", ", ".join(cfg.get("tasks", ())) + (f" ({cfg.get('sharing')} parameter sharing)" if len(cfg.get("tasks", ())) > 1 else "")),
-        ("objectives", _objectives(cfg.get("objectives") or {})),
-        ("parameters", f"{info.parameters:,}"),
-        ("device", info.device),
+        (translate("Summary", "model"), translate("Summary", "{name} ({source})").format(name=info.name, source=source_name(info.source))),
+        (translate("Summary", "file"), info.path),
+        (translate("Summary", "fusion"), fusion_name(info.fusion)),
+        (translate("Summary", "cross-modal attention"),
+         translate("Summary", "yes") if info.has_cross_modal_attention else translate("Summary", "no")),
+        (translate("Summary", "layers"), _layers(cfg, record)),
+        (translate("Summary", "heads"), str(cfg.get("heads"))),
+        (translate("Summary", "width"),
+         translate("Summary", "{width} (both modalities are projected to this shared width)").format(width=cfg.get("width"))),
+        (translate("Summary", "image"), translate("Summary", "{size} px, patches of {patch} px → {side} × {side} grid").format(
+            size=cfg.get("image_size"), patch=cfg.get("patch_size"), side=side)),
+        (translate("Summary", "position encoding"), pos),
+        (translate("Summary", "max words"), str(cfg.get("max_text_len"))),
+        (translate("Summary", "vocabulary"),
+         translate("Summary", "{n} words + specials").format(n=len(cfg.get("vocab", ())))),
+        (translate("Summary", "tasks"), tasks),
+        (translate("Summary", "objectives"), _objectives(cfg.get("objectives") or {})),
+        (translate("Summary", "parameters"), f"{info.parameters:,}"),
+        (translate("Summary", "device"), info.device),
     ]
     if record is not None:
-        rows.append(("last prediction", prediction_text(record) or "—"))
+        rows.append((translate("Summary", "last prediction"), prediction_text(record) or "—"))
     return rows
 
 
@@ -47,19 +61,22 @@ def _objectives(objectives: dict) -> str:
     return "\n".join(lines) or "—"
 
 
-KIND_WORDS = {"joint": "joint", "text": "text", "image": "image", "text_to_image": "text→image",
-              "image_to_text": "image→text"}
+KIND_WORDS = {"joint": QT_TRANSLATE_NOOP("Summary", "joint"), "text": QT_TRANSLATE_NOOP("Summary", "text"),
+              "image": QT_TRANSLATE_NOOP("Summary", "image"), "text_to_image": QT_TRANSLATE_NOOP("Summary", "text→image"),
+              "image_to_text": QT_TRANSLATE_NOOP("Summary", "image→text")}
 
 
 def _layers(cfg: dict, record) -> str:
     """Layers per attention set, as the last probe ran them (the config's depths mean different things per fusion)."""
     if record is None:
-        return f"depth {cfg.get('depth')}, unimodal depth {cfg.get('unimodal_depth')}"
-    return ", ".join(f"{KIND_WORDS.get(k, k)} {record.layers(k)}" for k in record.kinds)
+        return translate("Summary", "depth {depth}, unimodal depth {unimodal}").format(
+            depth=cfg.get("depth"), unimodal=cfg.get("unimodal_depth"))
+    names = {k: translate("Summary", KIND_WORDS[k]) if k in KIND_WORDS else k for k in record.kinds}
+    return translate("Summary", ", ").join(f"{names[k]} {record.layers(k)}" for k in record.kinds)
 
 
 class SummaryView(LazyRedraw, QWidget):
-    title = "Model"
+    title = QT_TRANSLATE_NOOP("Views", "Model")
 
     def __init__(self, state: AppState, parent=None) -> None:
         super().__init__(parent)
@@ -74,7 +91,7 @@ class SummaryView(LazyRedraw, QWidget):
     def redraw(self) -> None:
         info = self.state.model_info
         if info is None:
-            self.text.setHtml("<p>No model loaded yet.</p>")
+            self.text.setHtml("<p>" + escape(self.tr("No model loaded yet.")) + "</p>")
             return
         rows = summary_rows(info, self.state.record)
         table = "".join(
@@ -82,5 +99,5 @@ class SummaryView(LazyRedraw, QWidget):
             f"<td>{escape(v).replace(chr(10), '<br>')}</td></tr>"
             for k, v in rows
         )
-        note = escape(NOTES.get(info.fusion, ""))
+        note = escape(note_for(info.fusion))
         self.text.setHtml(f"<h3>{escape(info.name)}</h3><table>{table}</table><p>{note}</p>")

@@ -23,7 +23,7 @@ class SampleGallery(QListWidget):
         self.setMovement(QListWidget.Movement.Static)
         self.setIconSize(QSize(THUMB, THUMB))
         self.setSpacing(3)
-        self.setToolTip("Bundled sample pictures: click one to load it with its caption")
+        self.setToolTip(self.tr("Bundled sample pictures: click one to load it with its caption"))
         self.samples: list[SampleImage] = list_samples()
         for sample in self.samples:
             pixmap = QPixmap(str(sample.path)).scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio,

@@ -22,23 +22,23 @@ class InputPanel(QWidget):
     def __init__(self, state: AppState, parent=None) -> None:
         super().__init__(parent)
         self.state = state
-        self.preview = QLabel("Drop a picture here\n(or File › Open, Ctrl+V)")
+        self.preview = QLabel(self.tr("Drop a picture here\n(or File › Open, Ctrl+V)"))
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.preview.setMinimumSize(PREVIEW, 150)
         self.highlight_drop(False)
-        self.preview.setToolTip("Drop an image file or image data anywhere on the window")
+        self.preview.setToolTip(self.tr("Drop an image file or image data anywhere on the window"))
         self.source = QLabel()
         self.source.setWordWrap(True)
         self.source.setStyleSheet("color: #667;")
-        open_button = QPushButton("Open…")
-        open_button.setToolTip("Open an image file (Ctrl+O)")
+        open_button = QPushButton(self.tr("Open…"))
+        open_button.setToolTip(self.tr("Open an image file (Ctrl+O)"))
         open_button.clicked.connect(self.open_requested)
-        paste_button = QPushButton("Paste")
-        paste_button.setToolTip("Paste an image from the clipboard (Ctrl+V)")
+        paste_button = QPushButton(self.tr("Paste"))
+        paste_button.setToolTip(self.tr("Paste an image from the clipboard (Ctrl+V)"))
         paste_button.clicked.connect(self.paste_requested)
         self.gallery = SampleGallery()
 
-        picture = QGroupBox("Picture")
+        picture = QGroupBox(self.tr("Picture"))
         buttons = QHBoxLayout()
         buttons.addWidget(open_button)
         buttons.addWidget(paste_button)
@@ -47,23 +47,23 @@ class InputPanel(QWidget):
         pl.addWidget(self.preview, 1)
         pl.addWidget(self.source)
         pl.addLayout(buttons)
-        pl.addWidget(QLabel("Samples:"))
+        pl.addWidget(QLabel(self.tr("Samples:")))
         pl.addWidget(self.gallery)
 
         self.text = QLineEdit()
-        self.text.setPlaceholderText("Describe the picture, e.g. a red circle and a blue square")
+        self.text.setPlaceholderText(self.tr("Describe the picture, e.g. a red circle and a blue square"))
         self.text.setClearButtonEnabled(True)
-        self.text.setToolTip("The sentence the model reads; the probe reruns as you type")
+        self.text.setToolTip(self.tr("The sentence the model reads; the probe reruns as you type"))
         self.text.textEdited.connect(lambda t: state.set_inputs(text=t))
         self._paste_filter = PictureOnPaste(self.paste_requested.emit, self)
         self.text.installEventFilter(self._paste_filter)
         self.chips = TokenChips(state)
         self.prediction = QLabel()
         self.prediction.setWordWrap(True)
-        words = QGroupBox("Text")
+        words = QGroupBox(self.tr("Text"))
         wl = QVBoxLayout(words)
         wl.addWidget(self.text)
-        wl.addWidget(QLabel("Words as the model sees them (click one):"))
+        wl.addWidget(QLabel(self.tr("Words as the model sees them (click one):")))
         wl.addWidget(self.chips)
         wl.addWidget(self.prediction)
 
@@ -93,7 +93,7 @@ class InputPanel(QWidget):
                                                   Qt.TransformationMode.SmoothTransformation)
         self.preview.setPixmap(pixmap)
         notes = f" ({', '.join(image.notes)})" if image.notes else ""
-        self.source.setText(f"{_short(image.source)}: {w} × {h} px{notes}")
+        self.source.setText(self.tr("{name}: {width} × {height} px").format(name=_short(image.source), width=w, height=h) + notes)
         self.source.setToolTip(image.source)
 
     def _show_text(self) -> None:
@@ -103,7 +103,7 @@ class InputPanel(QWidget):
 
     def _show_prediction(self) -> None:
         record = self.state.record
-        self.prediction.setText(("Model: " + prediction_text(record)) if record is not None else "")
+        self.prediction.setText(self.tr("Model: {prediction}").format(prediction=prediction_text(record)) if record is not None else "")
 
 
 def _short(source: str, limit: int = 40) -> str:

@@ -6,10 +6,10 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QButtonGroup, QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from mmexplorer.config import FUSIONS
+from mmexplorer.gui.i18n.terms import device_name, fusion_name, fusion_phrase, source_name
 from mmexplorer.gui.state import AppState
 
 OPEN_CHECKPOINT = "__open__"
-DEVICE_NAMES = {"auto": "Auto", "cpu": "CPU", "mps": "Apple GPU (MPS)"}
 
 
 class ModelBar(QWidget):
@@ -22,33 +22,33 @@ class ModelBar(QWidget):
         self.model = QComboBox()
         self.model.setMinimumContentsLength(18)
         self.model.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.model.setToolTip("Bundled models, your trained models (in the user models folder), or any checkpoint file")
+        self.model.setToolTip(self.tr("Bundled models, your trained models (in the user models folder), or any checkpoint file"))
         self.model.activated.connect(self._model_picked)
         self.fusion = QButtonGroup(self)
         self.fusion.setExclusive(True)
         self.fusion_buttons: dict[str, QPushButton] = {}
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
-        layout.addWidget(QLabel("Model:"))
+        layout.addWidget(QLabel(self.tr("Model:")))
         layout.addWidget(self.model)
         layout.addSpacing(10)
-        layout.addWidget(QLabel("Fusion:"))
+        layout.addWidget(QLabel(self.tr("Fusion:")))
         for fusion in FUSIONS:
-            button = QPushButton(fusion)
+            button = QPushButton(fusion_name(fusion))
             button.setCheckable(True)
             button.clicked.connect(lambda _=False, f=fusion: self._fusion_picked(f))
             self.fusion.addButton(button)
             self.fusion_buttons[fusion] = button
             layout.addWidget(button)
         layout.addSpacing(10)
-        layout.addWidget(QLabel("Device:"))
+        layout.addWidget(QLabel(self.tr("Device:")))
         self.device = QComboBox()
-        self.device.setToolTip("Where the model runs; Auto picks a GPU when there is one")
+        self.device.setToolTip(self.tr("Where the model runs; Auto picks a GPU when there is one"))
         self.device.activated.connect(lambda i: state.set_inputs(device=self.device.itemData(i)))
         layout.addWidget(self.device)
         layout.addStretch(1)
-        self.run = QPushButton("Run")
-        self.run.setToolTip("Run the model again on the current picture and text (Ctrl+R)")
+        self.run = QPushButton(self.tr("Run"))
+        self.run.setToolTip(self.tr("Run the model again on the current picture and text (Ctrl+R)"))
         self.run.clicked.connect(self.run_requested)
         layout.addWidget(self.run)
         self.refill()
@@ -62,23 +62,25 @@ class ModelBar(QWidget):
         self.model.clear()
         if catalog is not None:
             for entry in catalog.models:
-                self.model.addItem(f"{entry.name}  ({entry.fusion}, {entry.source})", entry.name)
+                self.model.addItem(self.tr("{name}  ({fusion}, {source})").format(name=entry.name, fusion=fusion_name(entry.fusion),
+                                                                                   source=source_name(entry.source)), entry.name)
             if not catalog.models and not self.state.model:
-                self.model.addItem("no models installed", "")
+                self.model.addItem(self.tr("no models installed"), "")
             if self.state.model and catalog.find(self.state.model) is None:
-                self.model.addItem(f"{self.state.model}  (file)", self.state.model)
+                self.model.addItem(self.tr("{model}  (file)").format(model=self.state.model), self.state.model)
         else:
-            self.model.addItem("loading models…", "")
-        self.model.addItem("Open checkpoint…", OPEN_CHECKPOINT)
+            self.model.addItem(self.tr("loading models…"), "")
+        self.model.addItem(self.tr("Open checkpoint…"), OPEN_CHECKPOINT)
         self.device.clear()
         for device in (catalog.devices if catalog else ("auto", "cpu")):
-            self.device.addItem(DEVICE_NAMES.get(device, device.upper()), device)
+            self.device.addItem(device_name(device), device)
         for fusion, button in self.fusion_buttons.items():
             entry = catalog.for_fusion(fusion) if catalog else None
             button.setEnabled(entry is not None)
             button.setToolTip(
-                f"Switch to {entry.name} ({fusion} fusion) and probe the same input" if entry
-                else f"No {fusion} model installed; train one: mmexplorer train --fusion {fusion} --out {fusion}.safetensors"
+                self.tr("Switch to {model} ({fusion}) and probe the same input").format(model=entry.name, fusion=fusion_phrase(fusion))
+                if entry else self.tr("No {fusion} model installed; train one: {command}").format(
+                    fusion=fusion_name(fusion), command=f"mmexplorer train --fusion {fusion} --out {fusion}.safetensors")
             )
         self.sync()
 
@@ -86,7 +88,7 @@ class ModelBar(QWidget):
         """Show the state's current model, fusion and device."""
         index = self.model.findData(self.state.model)
         if index < 0 and self.state.model is not None and self.state.catalog is not None:
-            self.model.insertItem(self.model.count() - 1, f"{self.state.model}  (file)", self.state.model)
+            self.model.insertItem(self.model.count() - 1, self.tr("{model}  (file)").format(model=self.state.model), self.state.model)
             index = self.model.findData(self.state.model)
         if index >= 0:
             self.model.setCurrentIndex(index)

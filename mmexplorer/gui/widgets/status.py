@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 
+from mmexplorer.gui.i18n.terms import fusion_phrase
 from mmexplorer.gui.state import AppState
 
 
@@ -21,7 +22,7 @@ class StatusBar(QStatusBar):
         self.timing = QLabel()
         for widget in (self.busy, self.model, self.device, self.timing):
             self.addPermanentWidget(widget)
-        self.showMessage("Starting the engine…")
+        self.showMessage(self.tr("Starting the engine…"))
         state.busy_changed.connect(self._busy)
         state.model_info_changed.connect(self.refresh)
         state.result_changed.connect(self.refresh)
@@ -30,20 +31,21 @@ class StatusBar(QStatusBar):
     def _busy(self, busy: bool) -> None:
         self.busy.setVisible(busy)
         if busy:
-            self.showMessage("Running the model…" if self.state.model_info else "Loading PyTorch and the model…")
+            self.showMessage(self.tr("Running the model…") if self.state.model_info else self.tr("Loading PyTorch and the model…"))
         else:
             self.clearMessage()
 
     def _catalog(self) -> None:
         catalog = self.state.catalog
-        self.showMessage(f"{len(catalog.models)} model(s) available" if catalog and catalog.models else "No models installed", 4000)
+        self.showMessage(self.tr("{n} model(s) available").format(n=len(catalog.models)) if catalog and catalog.models
+                         else self.tr("No models installed"), 4000)
 
     def refresh(self) -> None:
         info = self.state.model_info
         if info is not None:
-            self.model.setText(f"Model: {info.name} · {info.fusion} fusion")
+            self.model.setText(self.tr("Model: {name} · {fusion}").format(name=info.name, fusion=fusion_phrase(info.fusion)))
         result = self.state.result
         device = result.device if result else (info.device if info else "")
-        self.device.setText(f"Device: {device}" if device else "")
+        self.device.setText(self.tr("Device: {device}").format(device=device) if device else "")
         if result is not None:
-            self.timing.setText(f"Last probe: {result.seconds * 1000:.0f} ms")
+            self.timing.setText(self.tr("Last probe: {ms} ms").format(ms=f"{result.seconds * 1000:.0f}"))

@@ -48,20 +48,21 @@ class TokenChips(QWidget):
         words, dropped, max_len = self.words()
         if not words:
             waiting = self.state.tokenizer is None and self.state.text.strip()
-            self.flow.addWidget(QLabel("(the words appear once a model is loaded)" if waiting else "(no words yet: type a sentence above)"))
+            self.flow.addWidget(QLabel(self.tr("(the words appear once a model is loaded)") if waiting
+                                       else self.tr("(no words yet: type a sentence above)")))
         for index, (surface, unk) in enumerate(words):
             chip = QPushButton(f"[UNK] {surface}" if unk else surface)
             chip.setCheckable(True)
             chip.setProperty("unk", "true" if unk else "false")
             chip.setToolTip(
-                f"'{surface}' is not in the model's vocabulary: the model sees [UNK]" if unk
-                else f"word {index}: click to see where it looks"
+                self.tr("'{word}' is not in the model's vocabulary: the model sees [UNK]").format(word=surface) if unk
+                else self.tr("word {n}: click to see where it looks").format(n=index)
             )
             chip.clicked.connect(lambda _=False, i=index: self.state.select(token=i))
             self.flow.addWidget(chip)
             self.chips.append(chip)
         if dropped:
-            note = QLabel(f"… {dropped} more word(s) cut: the model reads at most {max_len}")
+            note = QLabel(self.tr("… {n} more word(s) cut: the model reads at most {max}").format(n=dropped, max=max_len))
             note.setObjectName("truncated")
             self.flow.addWidget(note)
         self._check()

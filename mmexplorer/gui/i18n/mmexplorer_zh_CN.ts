@@ -1,0 +1,1420 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN" sourcelanguage="en">
+<context>
+    <name>BranchesPanel</name>
+    <message>
+        <source>unimodal decision k</source>
+        <translation>单模态决策 k</translation>
+    </message>
+    <message>
+        <source>decision level: Σ contributions = {total} (blue raise the match score, red lower it)</source>
+        <translation>决策级：贡献之和 Σ = {total}（蓝色提高匹配分数，红色降低）</translation>
+    </message>
+    <message>
+        <source>feature level (joint attention) {feature}, decision level {decision}</source>
+        <translation>特征级（联合注意力）{feature}，决策级 {decision}</translation>
+    </message>
+</context>
+<context>
+    <name>ComparePanel</name>
+    <message>
+        <source>model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>map</source>
+        <translation>热力图</translation>
+    </message>
+    <message>
+        <source>hard-negative accuracy</source>
+        <translation>困难负样本准确率</translation>
+    </message>
+    <message>
+        <source>colour hit</source>
+        <translation>颜色命中</translation>
+    </message>
+    <message>
+        <source>colour other</source>
+        <translation>颜色其他</translation>
+    </message>
+    <message>
+        <source>shape hit</source>
+        <translation>形状命中</translation>
+    </message>
+    <message>
+        <source>shape other</source>
+        <translation>形状其他</translation>
+    </message>
+    <message>
+        <source>energy</source>
+        <translation>能量</translation>
+    </message>
+    <message>
+        <source>Compare all models</source>
+        <translation>比较所有模型</translation>
+    </message>
+    <message>
+        <source>Run the current picture and sentence through every listed model</source>
+        <translation>用列表中的每个模型运行当前的图片和句子</translation>
+    </message>
+    <message>
+        <source>The word whose map is shown for every model</source>
+        <translation>为每个模型显示哪个词的热力图</translation>
+    </message>
+    <message>
+        <source>Evaluation table</source>
+        <translation>评估表</translation>
+    </message>
+    <message>
+        <source>Held-out shapes-world scenes: matching accuracy and pointing game (computed once, then cached)</source>
+        <translation>留出的形状世界场景：匹配准确率和指向游戏（pointing game）（只计算一次，之后使用缓存）</translation>
+    </message>
+    <message>
+        <source>Each map shows the share of that model&apos;s map mass per patch, on one colour scale.</source>
+        <translation>每张热力图显示该模型的热力图质量在各图像块上的占比，所有模型使用同一色标。</translation>
+    </message>
+    <message>
+        <source>word</source>
+        <translation>词</translation>
+    </message>
+    <message>
+        <source>Nothing to compare yet: open a picture and load at least one model.</source>
+        <translation>还没有可比较的内容：请打开一张图片并至少加载一个模型。</translation>
+    </message>
+    <message>
+        <source>failed: {error}</source>
+        <translation>失败：{error}</translation>
+    </message>
+    <message>
+        <source>match {p}</source>
+        <translation>匹配 {p}</translation>
+    </message>
+    <message>
+        <source>score {s}</source>
+        <translation>分数 {s}</translation>
+    </message>
+    <message>
+        <source>error</source>
+        <translation>错误</translation>
+    </message>
+</context>
+<context>
+    <name>CrossModalView</name>
+    <message>
+        <source>Loading PyTorch and the model; the first map appears in a moment…</source>
+        <translation>正在加载 PyTorch 和模型，第一张热力图马上出现…</translation>
+    </message>
+    <message>
+        <source>Click a patch to see its scores for every word; hover to read values</source>
+        <translation>点击一个图像块查看它对每个词的分数；悬停可读取数值</translation>
+    </message>
+    <message>
+        <source>Click a patch to see how it scores every word</source>
+        <translation>点击一个图像块，查看它对每个词的分数</translation>
+    </message>
+    <message>
+        <source>There is no model to run yet: see the message above.</source>
+        <translation>还没有可运行的模型：请看上方的消息。</translation>
+    </message>
+    <message>
+        <source>Type some words to see where each of them looks in the picture.</source>
+        <translation>输入一些词，看看每个词在图片中关注哪里。</translation>
+    </message>
+    <message>
+        <source>  (computing gradients for relevancy…)</source>
+        <translation>（正在计算梯度加权相关性所需的梯度…）</translation>
+    </message>
+    <message>
+        <source>No cross-modal attention in this model: patches do not look at words.</source>
+        <translation>此模型没有跨模态注意力：图像块不会关注词。</translation>
+    </message>
+    <message>
+        <source>  (the brightest patch; click any other)</source>
+        <translation>（最亮的图像块；可点击其他任意图像块）</translation>
+    </message>
+    <message>
+        <source>Every score here is at most {largest}; the axis stays fixed across layers and heads.</source>
+        <translation>这里每个分数都不超过 {largest}；坐标轴在各层和各注意力头之间保持不变。</translation>
+    </message>
+    <message>
+        <source>Patch → words: {label}</source>
+        <translation>图像块 → 词：{label}</translation>
+    </message>
+    <message>
+        <source> for &apos;{word}&apos;</source>
+        <translation>（词“{word}”）</translation>
+    </message>
+    <message>
+        <source>patch p{patch} (row {row}, col {col}): {value}</source>
+        <translation>图像块 p{patch}（第 {row} 行，第 {col} 列）：{value}</translation>
+    </message>
+    <message>
+        <source>patch p{patch}</source>
+        <translation>图像块 p{patch}</translation>
+    </message>
+</context>
+<context>
+    <name>Curves</name>
+    <message>
+        <source>loss</source>
+        <translation>损失</translation>
+    </message>
+    <message>
+        <source>step</source>
+        <translation>步数</translation>
+    </message>
+    <message>
+        <source>matching accuracy</source>
+        <translation>匹配准确率</translation>
+    </message>
+    <message>
+        <source>all pairs</source>
+        <translation>所有样本对</translation>
+    </message>
+    <message>
+        <source>hard negatives</source>
+        <translation>困难负样本</translation>
+    </message>
+</context>
+<context>
+    <name>Explain</name>
+    <message>
+        <source>Early fusion: words and patches run through one transformer; the map is the word&apos;s row of the joint attention over the patch columns.</source>
+        <translation>早期融合（特征级融合）：词和图像块进入同一个 Transformer；热力图是该词在联合注意力矩阵中的那一行，取其中图像块对应的列。</translation>
+    </message>
+    <message>
+        <source>Cross-attention fusion: each modality has its own encoder; the map is the word&apos;s cross-attention over the patches (queries from text, keys and values from the image).</source>
+        <translation>交叉注意力融合：每个模态各有自己的编码器；热力图是该词对图像块的交叉注意力（查询来自文本，键和值来自图像）。</translation>
+    </message>
+    <message>
+        <source>Hybrid fusion: a joint transformer (feature level) plus unimodal decisions (decision level); the map is the joint attention, the bars below split the match score between the two levels.</source>
+        <translation>混合融合：联合 Transformer（特征级）加上单模态决策（决策级）；热力图是联合注意力，下方的条形图把匹配分数分解到这两个层级。</translation>
+    </message>
+    <message>
+        <source>Late fusion: image and text are encoded separately and there is NO cross-modal attention. The map is what the image branch attended to (the same for every word); the bars show how each unimodal decision contributed to the match score.</source>
+        <translation>晚期融合（决策级融合）：图像和文本分别编码，模型中没有任何跨模态注意力。热力图是图像分支自身关注的区域（对每个词都相同）；条形图显示每个单模态决策对匹配分数的贡献。</translation>
+    </message>
+    <message>
+        <source>Dual encoder (contrastive, CLIP-like): there is NO cross-modal attention. The map is the cosine similarity between the word&apos;s embedding and each patch embedding — a similarity, not attention.</source>
+        <translation>双编码器（对比学习，类似 CLIP）：模型中没有跨模态注意力。热力图是该词的嵌入与每个图像块嵌入之间的余弦相似度——这是相似度，不是注意力。</translation>
+    </message>
+    <message>
+        <source>match probability {p}</source>
+        <translation>匹配概率 {p}</translation>
+    </message>
+    <message>
+        <source>, cosine {c}</source>
+        <translation>，余弦 {c}</translation>
+    </message>
+    <message>
+        <source>match score {s}</source>
+        <translation>匹配分数 {s}</translation>
+    </message>
+    <message>
+        <source>classes {list}</source>
+        <translation>类别 {list}</translation>
+    </message>
+    <message>
+        <source>answer {list}</source>
+        <translation>答案 {list}</translation>
+    </message>
+    <message>
+        <source>; </source>
+        <translation>；</translation>
+    </message>
+</context>
+<context>
+    <name>Explorer</name>
+    <message>
+        <source>No models are installed. Build the bundled ones with `make models`, or train one with `mmexplorer train --fusion early --out early.safetensors` and pick it with File › Open checkpoint…</source>
+        <translation>没有安装任何模型。可以用 `make models` 构建内置模型，或用 `mmexplorer train --fusion early --out early.safetensors` 训练一个，再通过 文件 › 打开检查点… 选择它</translation>
+    </message>
+    <message>
+        <source>blank picture</source>
+        <translation>空白图片</translation>
+    </message>
+    <message>
+        <source>&apos;{token}&apos; is not one of the words {words}</source>
+        <translation>“{token}”不是这些词之一：{words}</translation>
+    </message>
+</context>
+<context>
+    <name>ExportActions</name>
+    <message>
+        <source>PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)</source>
+        <translation>PNG 图片 (*.png);;SVG 矢量图 (*.svg);;PDF 文档 (*.pdf)</translation>
+    </message>
+    <message>
+        <source>export failed: {error}</source>
+        <translation>导出失败：{error}</translation>
+    </message>
+    <message>
+        <source>Nothing to export yet: wait for the first probe.</source>
+        <translation>还没有可导出的内容：请等待第一次探测完成。</translation>
+    </message>
+    <message>
+        <source>The current view is on the clipboard.</source>
+        <translation>当前视图已复制到剪贴板。</translation>
+    </message>
+    <message>
+        <source>Exported {path}</source>
+        <translation>已导出 {path}</translation>
+    </message>
+    <message>
+        <source>Export figure</source>
+        <translation>导出图形</translation>
+    </message>
+    <message>
+        <source>Export bundle into folder</source>
+        <translation>将数据包导出到文件夹</translation>
+    </message>
+    <message>
+        <source>Resolution</source>
+        <translation>分辨率</translation>
+    </message>
+    <message>
+        <source>Dots per inch:</source>
+        <translation>每英寸点数（DPI）：</translation>
+    </message>
+</context>
+<context>
+    <name>HeadsView</name>
+    <message>
+        <source>What each thumbnail shows</source>
+        <translation>每个缩略图显示的内容</translation>
+    </message>
+    <message>
+        <source>Show:</source>
+        <translation>显示：</translation>
+    </message>
+    <message>
+        <source>selected word → picture</source>
+        <translation>所选词 → 图片</translation>
+    </message>
+    <message>
+        <source>matrix: {kind}</source>
+        <translation>矩阵：{kind}</translation>
+    </message>
+    <message>
+        <source>head {n}</source>
+        <translation>头 {n}</translation>
+    </message>
+    <message>
+        <source>layer {n}</source>
+        <translation>第 {n} 层</translation>
+    </message>
+    <message>
+        <source>Type some words to compare heads.</source>
+        <translation>输入一些词来比较各注意力头。</translation>
+    </message>
+    <message>
+        <source>&apos;{word}&apos; → picture, raw attention of every head in every layer (one colour scale). Click a thumbnail to select its layer and head.</source>
+        <translation>“{word}” → 图片：每一层每个注意力头的原始注意力（同一色标）。点击缩略图即可选中该层和该头。</translation>
+    </message>
+    <message>
+        <source>{kind}: attention matrix of every head in every layer (one colour scale). Click a thumbnail to select its layer and head.</source>
+        <translation>{kind}：每一层每个注意力头的注意力矩阵（同一色标）。点击缩略图即可选中该层和该头。</translation>
+    </message>
+</context>
+<context>
+    <name>InputActions</name>
+    <message>
+        <source>Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff *.ppm);;All files (*)</source>
+        <translation>图片 (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff *.ppm);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Checkpoints (*.safetensors *.pt *.pth);;All files (*)</source>
+        <translation>检查点 (*.safetensors *.pt *.pth);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Open a picture</source>
+        <translation>打开图片</translation>
+    </message>
+    <message>
+        <source>Open a checkpoint</source>
+        <translation>打开检查点</translation>
+    </message>
+    <message>
+        <source>Open a Hugging Face model folder</source>
+        <translation>打开 Hugging Face 模型文件夹</translation>
+    </message>
+</context>
+<context>
+    <name>InputPanel</name>
+    <message>
+        <source>Drop a picture here
+(or File › Open, Ctrl+V)</source>
+        <translation>把图片拖放到这里
+（或 文件 › 打开，Ctrl+V）</translation>
+    </message>
+    <message>
+        <source>Drop an image file or image data anywhere on the window</source>
+        <translation>把图片文件或图像数据拖放到窗口的任意位置</translation>
+    </message>
+    <message>
+        <source>Open…</source>
+        <translation>打开…</translation>
+    </message>
+    <message>
+        <source>Open an image file (Ctrl+O)</source>
+        <translation>打开图片文件（Ctrl+O）</translation>
+    </message>
+    <message>
+        <source>Paste</source>
+        <translation>粘贴</translation>
+    </message>
+    <message>
+        <source>Paste an image from the clipboard (Ctrl+V)</source>
+        <translation>从剪贴板粘贴图片（Ctrl+V）</translation>
+    </message>
+    <message>
+        <source>Picture</source>
+        <translation>图片</translation>
+    </message>
+    <message>
+        <source>Samples:</source>
+        <translation>示例：</translation>
+    </message>
+    <message>
+        <source>Describe the picture, e.g. a red circle and a blue square</source>
+        <translation>描述图片（英文），例如 a red circle and a blue square</translation>
+    </message>
+    <message>
+        <source>The sentence the model reads; the probe reruns as you type</source>
+        <translation>模型读取的句子；输入时会自动重新探测</translation>
+    </message>
+    <message>
+        <source>Text</source>
+        <translation>文本</translation>
+    </message>
+    <message>
+        <source>Words as the model sees them (click one):</source>
+        <translation>模型看到的词（点击其中一个）：</translation>
+    </message>
+    <message>
+        <source>{name}: {width} × {height} px</source>
+        <translation>{name}：{width} × {height} 像素</translation>
+    </message>
+    <message>
+        <source>Model: {prediction}</source>
+        <translation>模型：{prediction}</translation>
+    </message>
+</context>
+<context>
+    <name>Inputs</name>
+    <message>
+        <source>nothing was dropped</source>
+        <translation>没有拖放任何内容</translation>
+    </message>
+    <message>
+        <source>nothing was pasted</source>
+        <translation>没有粘贴任何内容</translation>
+    </message>
+    <message>
+        <source>only local image files can be dropped (got {url})</source>
+        <translation>只能拖放本地图片文件（收到的是 {url}）</translation>
+    </message>
+    <message>
+        <source>only local image files can be pasted (got {url})</source>
+        <translation>只能粘贴本地图片文件（收到的是 {url}）</translation>
+    </message>
+    <message>
+        <source>dropped image</source>
+        <translation>拖放的图片</translation>
+    </message>
+    <message>
+        <source>pasted image</source>
+        <translation>粘贴的图片</translation>
+    </message>
+    <message>
+        <source>text was dropped, not an image; type text in the text box</source>
+        <translation>拖放的是文本而不是图片；请在文本框中输入文字</translation>
+    </message>
+    <message>
+        <source>text was pasted, not an image; type text in the text box</source>
+        <translation>粘贴的是文本而不是图片；请在文本框中输入文字</translation>
+    </message>
+    <message>
+        <source>what was dropped is not an image</source>
+        <translation>拖放的内容不是图片</translation>
+    </message>
+    <message>
+        <source>what was pasted is not an image</source>
+        <translation>粘贴的内容不是图片</translation>
+    </message>
+</context>
+<context>
+    <name>Kinds</name>
+    <message>
+        <source>joint (text + image, one stream)</source>
+        <translation>联合（文本 + 图像，单一流）</translation>
+    </message>
+    <message>
+        <source>text self-attention</source>
+        <translation>文本自注意力</translation>
+    </message>
+    <message>
+        <source>image self-attention</source>
+        <translation>图像自注意力</translation>
+    </message>
+    <message>
+        <source>cross: text → image</source>
+        <translation>交叉注意力：文本 → 图像</translation>
+    </message>
+    <message>
+        <source>cross: image → text</source>
+        <translation>交叉注意力：图像 → 文本</translation>
+    </message>
+</context>
+<context>
+    <name>LanguageMenu</name>
+    <message>
+        <source>&amp;Language</source>
+        <translation>语言(&amp;L)</translation>
+    </message>
+    <message>
+        <source>System</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <source>Show the interface in this language from the next start</source>
+        <translation>下次启动时以此语言显示界面</translation>
+    </message>
+    <message>
+        <source>the system&apos;s language</source>
+        <translation>系统语言</translation>
+    </message>
+    <message>
+        <source>Restart mmexplorer to see the interface in {language}.</source>
+        <translation>重新启动 mmexplorer 后，界面将显示为{language}。</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>mmexplorer — {name} ({fusion})</source>
+        <translation>mmexplorer — {name}（{fusion}）</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Open image…</source>
+        <translation>打开图片(&amp;O)…</translation>
+    </message>
+    <message>
+        <source>Open a picture</source>
+        <translation>打开图片</translation>
+    </message>
+    <message>
+        <source>Open &amp;recent</source>
+        <translation>最近打开(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Paste image</source>
+        <translation>粘贴图片(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Paste a picture from the clipboard</source>
+        <translation>从剪贴板粘贴图片</translation>
+    </message>
+    <message>
+        <source>Open &amp;checkpoint…</source>
+        <translation>打开检查点(&amp;C)…</translation>
+    </message>
+    <message>
+        <source>Load a model checkpoint file</source>
+        <translation>加载模型检查点文件</translation>
+    </message>
+    <message>
+        <source>Open model &amp;folder…</source>
+        <translation>打开模型文件夹(&amp;F)…</translation>
+    </message>
+    <message>
+        <source>Load a Hugging Face CLIP or ViT folder saved with save_pretrained (needs mmexplorer[hf])</source>
+        <translation>加载用 save_pretrained 保存的 Hugging Face CLIP 或 ViT 文件夹（需要 mmexplorer[hf]）</translation>
+    </message>
+    <message>
+        <source>Re&amp;load model list</source>
+        <translation>重新加载模型列表(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Look for new models in the models folders</source>
+        <translation>在模型文件夹中查找新模型</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>Quit mmexplorer</source>
+        <translation>退出 mmexplorer</translation>
+    </message>
+    <message>
+        <source>&amp;Probe</source>
+        <translation>探测(&amp;P)</translation>
+    </message>
+    <message>
+        <source>&amp;Run again</source>
+        <translation>重新运行(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Run the model now</source>
+        <translation>立即运行模型</translation>
+    </message>
+    <message>
+        <source>&amp;Next word</source>
+        <translation>下一个词(&amp;N)</translation>
+    </message>
+    <message>
+        <source>Focus the next word</source>
+        <translation>聚焦下一个词</translation>
+    </message>
+    <message>
+        <source>&amp;Previous word</source>
+        <translation>上一个词(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Focus the previous word</source>
+        <translation>聚焦上一个词</translation>
+    </message>
+    <message>
+        <source>Next &amp;layer</source>
+        <translation>下一层(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Show the next layer</source>
+        <translation>显示下一层</translation>
+    </message>
+    <message>
+        <source>Previous l&amp;ayer</source>
+        <translation>上一层(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Show the previous layer</source>
+        <translation>显示上一层</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+</context>
+<context>
+    <name>MessageBar</name>
+    <message>
+        <source>Dismiss</source>
+        <translation>关闭</translation>
+    </message>
+</context>
+<context>
+    <name>ModelBar</name>
+    <message>
+        <source>Bundled models, your trained models (in the user models folder), or any checkpoint file</source>
+        <translation>内置模型、你训练的模型（位于用户模型文件夹）或任意检查点文件</translation>
+    </message>
+    <message>
+        <source>Model:</source>
+        <translation>模型：</translation>
+    </message>
+    <message>
+        <source>Fusion:</source>
+        <translation>融合：</translation>
+    </message>
+    <message>
+        <source>Device:</source>
+        <translation>设备：</translation>
+    </message>
+    <message>
+        <source>Where the model runs; Auto picks a GPU when there is one</source>
+        <translation>模型运行的位置；“自动”会在有 GPU 时使用 GPU</translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <source>Run the model again on the current picture and text (Ctrl+R)</source>
+        <translation>在当前图片和文本上重新运行模型（Ctrl+R）</translation>
+    </message>
+    <message>
+        <source>{name}  ({fusion}, {source})</source>
+        <translation>{name}（{fusion}，{source}）</translation>
+    </message>
+    <message>
+        <source>no models installed</source>
+        <translation>未安装模型</translation>
+    </message>
+    <message>
+        <source>{model}  (file)</source>
+        <translation>{model}  （文件）</translation>
+    </message>
+    <message>
+        <source>loading models…</source>
+        <translation>正在加载模型…</translation>
+    </message>
+    <message>
+        <source>Open checkpoint…</source>
+        <translation>打开检查点…</translation>
+    </message>
+    <message>
+        <source>Switch to {model} ({fusion}) and probe the same input</source>
+        <translation>切换到 {model}（{fusion}），并在同一输入上探测</translation>
+    </message>
+    <message>
+        <source>No {fusion} model installed; train one: {command}</source>
+        <translation>未安装{fusion}模型；可以这样训练一个：{command}</translation>
+    </message>
+</context>
+<context>
+    <name>PatchesView</name>
+    <message>
+        <source>Click a patch to compare its position embedding with every other patch&apos;s</source>
+        <translation>点击一个图像块，将它的位置编码与其他每个图像块的位置编码进行比较</translation>
+    </message>
+    <message>
+        <source>similarity to the selected patch</source>
+        <translation>与所选图像块的相似度</translation>
+    </message>
+    <message>
+        <source>every patch (grid of grids)</source>
+        <translation>所有图像块（网格中的网格）</translation>
+    </message>
+    <message>
+        <source>cosine similarity</source>
+        <translation>余弦相似度</translation>
+    </message>
+    <message>
+        <source>{rows} × {cols} patches of {patch} px (after resizing to {size} px); each cell below is the part of your picture one patch sees.</source>
+        <translation>{rows} × {cols} 个 {patch} 像素的图像块（缩放到 {size} 像素之后）；下面的每个格子就是一个图像块看到的那部分图片。</translation>
+    </message>
+    <message>
+        <source>This record has no position embeddings.</source>
+        <translation>此记录没有位置编码。</translation>
+    </message>
+    <message>
+        <source>learned</source>
+        <translation>可学习</translation>
+    </message>
+    <message>
+        <source>fixed 2D sine-cosine</source>
+        <translation>固定的二维正弦-余弦</translation>
+    </message>
+    <message>
+        <source>Position embeddings ({kind}): cosine similarity of patch p{patch} (row {row}, col {col}) to every patch, and of every patch to every patch, each tile at its own grid cell.</source>
+        <translation>位置编码（{kind}）：图像块 p{patch}（第 {row} 行，第 {col} 列）与每个图像块的余弦相似度，以及每个图像块与所有图像块的相似度，每个小图位于其自身的网格位置。</translation>
+    </message>
+    <message>
+        <source>patch p{patch} (row {row}, col {col}) sees pixels x {x0}–{x1}, y {y0}–{y1} of the {width} × {height} picture</source>
+        <translation>图像块 p{patch}（第 {row} 行，第 {col} 列）看到 {width} × {height} 图片中 x {x0}–{x1}、y {y0}–{y1} 的像素</translation>
+    </message>
+</context>
+<context>
+    <name>ProbeWorker</name>
+    <message>
+        <source>the engine could not start: {error}</source>
+        <translation>引擎无法启动：{error}</translation>
+    </message>
+    <message>
+        <source>the GPU</source>
+        <translation>GPU</translation>
+    </message>
+    <message>
+        <source>Out of memory on {device}: this probe ran on the CPU instead</source>
+        <translation>{device} 内存不足：本次探测改在 CPU 上运行</translation>
+    </message>
+</context>
+<context>
+    <name>SampleGallery</name>
+    <message>
+        <source>Bundled sample pictures: click one to load it with its caption</source>
+        <translation>内置示例图片：点击一张即可连同其描述一起加载</translation>
+    </message>
+</context>
+<context>
+    <name>SelfAttentionView</name>
+    <message>
+        <source> Dashed lines split [CLS] | words | patches on both axes, so the four blocks are words→words (top left), words→patches (top right), patches→words (bottom left) and patches→patches (bottom right).</source>
+        <translation>虚线在两个轴上把 [CLS] | 词 | 图像块 分开，因此四个区块依次是：词→词（左上）、词→图像块（右上）、图像块→词（左下）和图像块→图像块（右下）。</translation>
+    </message>
+    <message>
+        <source>Which attention set to show (queries on rows, keys on columns)</source>
+        <translation>显示哪一组注意力（行是查询，列是键）</translation>
+    </message>
+    <message>
+        <source>query</source>
+        <translation>查询</translation>
+    </message>
+    <message>
+        <source>key</source>
+        <translation>键</translation>
+    </message>
+    <message>
+        <source>Click a row to see that query&apos;s attention over the picture</source>
+        <translation>点击一行，查看该查询在图片上的注意力</translation>
+    </message>
+    <message>
+        <source>Attention set:</source>
+        <translation>注意力组：</translation>
+    </message>
+    <message>
+        <source>mean over heads</source>
+        <translation>各头平均</translation>
+    </message>
+    <message>
+        <source>max over heads</source>
+        <translation>各头最大值</translation>
+    </message>
+    <message>
+        <source>min over heads</source>
+        <translation>各头最小值</translation>
+    </message>
+    <message>
+        <source>head {n}</source>
+        <translation>头 {n}</translation>
+    </message>
+    <message>
+        <source>{kind}, layer {layer} of {layers}, {head}: raw softmax weights, rows sum to 1.</source>
+        <translation>{kind}，第 {layer} 层（共 {layers} 层），{head}：原始 softmax 权重，每行之和为 1。</translation>
+    </message>
+    <message>
+        <source>One colour scale for every layer and head; the top {share}% of weights (≥ {top}) saturate. Always one layer&apos;s raw weights: rollout and relevancy combine all layers and apply to the cross-modal map.</source>
+        <translation>所有层和头使用同一色标；最高的 {share}% 权重（≥ {top}）颜色饱和。这里始终是单层的原始权重：注意力展开（rollout）和梯度加权相关性（relevancy）会合并所有层，只作用于跨模态热力图。</translation>
+    </message>
+    <message>
+        <source>{name} attends to no image patches in this attention set</source>
+        <translation>在这一组注意力中，{name} 不关注任何图像块</translation>
+    </message>
+    <message>
+        <source> Click any row to pick another.</source>
+        <translation>点击任意一行可换一个。</translation>
+    </message>
+    <message>
+        <source>Row &apos;{name}&apos;: its attention over the picture (same colour scale as the matrix).</source>
+        <translation>行“{name}”：它在图片上的注意力（与矩阵同一色标）。</translation>
+    </message>
+</context>
+<context>
+    <name>StatusBar</name>
+    <message>
+        <source>Starting the engine…</source>
+        <translation>正在启动引擎…</translation>
+    </message>
+    <message>
+        <source>Running the model…</source>
+        <translation>正在运行模型…</translation>
+    </message>
+    <message>
+        <source>Loading PyTorch and the model…</source>
+        <translation>正在加载 PyTorch 和模型…</translation>
+    </message>
+    <message>
+        <source>{n} model(s) available</source>
+        <translation>有 {n} 个模型可用</translation>
+    </message>
+    <message>
+        <source>No models installed</source>
+        <translation>未安装模型</translation>
+    </message>
+    <message>
+        <source>Model: {name} · {fusion}</source>
+        <translation>模型：{name} · {fusion}</translation>
+    </message>
+    <message>
+        <source>Device: {device}</source>
+        <translation>设备：{device}</translation>
+    </message>
+    <message>
+        <source>Last probe: {ms} ms</source>
+        <translation>上次探测：{ms} 毫秒</translation>
+    </message>
+</context>
+<context>
+    <name>Summary</name>
+    <message>
+        <source>learned</source>
+        <translation>可学习</translation>
+    </message>
+    <message>
+        <source>fixed sine-cosine (2D for patches, 1D for words)</source>
+        <translation>固定的正弦-余弦（图像块为二维，词为一维）</translation>
+    </message>
+    <message>
+        <source>hard parameter sharing</source>
+        <translation>硬参数共享</translation>
+    </message>
+    <message>
+        <source>soft parameter sharing</source>
+        <translation>软参数共享</translation>
+    </message>
+    <message>
+        <source>model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>{name} ({source})</source>
+        <translation>{name}（{source}）</translation>
+    </message>
+    <message>
+        <source>file</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>fusion</source>
+        <translation>融合方式</translation>
+    </message>
+    <message>
+        <source>cross-modal attention</source>
+        <translation>跨模态注意力</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>有</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>layers</source>
+        <translation>层数</translation>
+    </message>
+    <message>
+        <source>heads</source>
+        <translation>注意力头数</translation>
+    </message>
+    <message>
+        <source>width</source>
+        <translation>宽度</translation>
+    </message>
+    <message>
+        <source>{width} (both modalities are projected to this shared width)</source>
+        <translation>{width}（两种模态都被投影到这一共享宽度）</translation>
+    </message>
+    <message>
+        <source>image</source>
+        <translation>图像</translation>
+    </message>
+    <message>
+        <source>{size} px, patches of {patch} px → {side} × {side} grid</source>
+        <translation>{size} 像素，图像块 {patch} 像素 → {side} × {side} 网格</translation>
+    </message>
+    <message>
+        <source>position encoding</source>
+        <translation>位置编码</translation>
+    </message>
+    <message>
+        <source>max words</source>
+        <translation>最多词数</translation>
+    </message>
+    <message>
+        <source>vocabulary</source>
+        <translation>词表</translation>
+    </message>
+    <message>
+        <source>{n} words + specials</source>
+        <translation>{n} 个词 + 特殊符号</translation>
+    </message>
+    <message>
+        <source>tasks</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <source>objectives</source>
+        <translation>训练目标</translation>
+    </message>
+    <message>
+        <source>parameters</source>
+        <translation>参数量</translation>
+    </message>
+    <message>
+        <source>device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <source>last prediction</source>
+        <translation>上次预测</translation>
+    </message>
+    <message>
+        <source>joint</source>
+        <translation>联合</translation>
+    </message>
+    <message>
+        <source>text</source>
+        <translation>文本</translation>
+    </message>
+    <message>
+        <source>text→image</source>
+        <translation>文本→图像</translation>
+    </message>
+    <message>
+        <source>image→text</source>
+        <translation>图像→文本</translation>
+    </message>
+    <message>
+        <source>depth {depth}, unimodal depth {unimodal}</source>
+        <translation>深度 {depth}，单模态深度 {unimodal}</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>，</translation>
+    </message>
+</context>
+<context>
+    <name>SummaryView</name>
+    <message>
+        <source>No model loaded yet.</source>
+        <translation>尚未加载模型。</translation>
+    </message>
+</context>
+<context>
+    <name>Terms</name>
+    <message>
+        <source>early</source>
+        <translation>早期</translation>
+    </message>
+    <message>
+        <source>cross</source>
+        <translation>交叉注意力</translation>
+    </message>
+    <message>
+        <source>hybrid</source>
+        <translation>混合</translation>
+    </message>
+    <message>
+        <source>late</source>
+        <translation>晚期</translation>
+    </message>
+    <message>
+        <source>contrastive</source>
+        <translation>对比</translation>
+    </message>
+    <message>
+        <source>bundled</source>
+        <translation>内置</translation>
+    </message>
+    <message>
+        <source>user</source>
+        <translation>用户</translation>
+    </message>
+    <message>
+        <source>file</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Auto</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <source>Apple GPU (MPS)</source>
+        <translation>Apple GPU（MPS）</translation>
+    </message>
+    <message>
+        <source>image-branch relevancy of [CLS] (no cross-modal attention: the same for every word)</source>
+        <translation>图像分支 [CLS] 的梯度加权相关性（没有跨模态注意力：对每个词都相同）</translation>
+    </message>
+    <message>
+        <source>image-branch rollout of [CLS] (no cross-modal attention: the same for every word)</source>
+        <translation>图像分支 [CLS] 的注意力展开（没有跨模态注意力：对每个词都相同）</translation>
+    </message>
+    <message>
+        <source>token-patch cosine similarity (dual encoder: not attention)</source>
+        <translation>词元-图像块余弦相似度（双编码器：不是注意力）</translation>
+    </message>
+    <message>
+        <source>token-patch cosine similarity (not attention)</source>
+        <translation>词元-图像块余弦相似度（不是注意力）</translation>
+    </message>
+    <message>
+        <source>gradient-weighted relevancy (Chefer et al. 2021)</source>
+        <translation>梯度加权相关性（relevancy，Chefer 等，2021）</translation>
+    </message>
+    <message>
+        <source>joint attention, word row → patch columns</source>
+        <translation>联合注意力，词所在行 → 图像块所在列</translation>
+    </message>
+    <message>
+        <source>joint attention, patch row → word columns</source>
+        <translation>联合注意力，图像块所在行 → 词所在列</translation>
+    </message>
+    <message>
+        <source>no cross-modal attention in this model</source>
+        <translation>此模型没有跨模态注意力</translation>
+    </message>
+    <message>
+        <source>image classifier: no text input; see the image attention views</source>
+        <translation>图像分类器：没有文本输入；请查看图像注意力视图</translation>
+    </message>
+    <message>
+        <source>joint attention word→patches</source>
+        <translation>联合注意力 词→图像块</translation>
+    </message>
+    <message>
+        <source>cross-attention text→image</source>
+        <translation>交叉注意力 文本→图像</translation>
+    </message>
+    <message>
+        <source>cross-attention image→text</source>
+        <translation>交叉注意力 图像→文本</translation>
+    </message>
+    <message>
+        <source>attention rollout</source>
+        <translation>注意力展开（rollout）</translation>
+    </message>
+    <message>
+        <source>, last layer ({n})</source>
+        <translation>，最后一层（{n}）</translation>
+    </message>
+    <message>
+        <source>no words</source>
+        <translation>没有词</translation>
+    </message>
+    <message>
+        <source>rollout</source>
+        <translation>注意力展开</translation>
+    </message>
+    <message>
+        <source>relevancy</source>
+        <translation>梯度加权相关性</translation>
+    </message>
+    <message>
+        <source>, mean over heads</source>
+        <translation>，各头平均</translation>
+    </message>
+    <message>
+        <source>, max over heads</source>
+        <translation>，各头最大值</translation>
+    </message>
+    <message>
+        <source>, min over heads</source>
+        <translation>，各头最小值</translation>
+    </message>
+    <message>
+        <source>{fusion} fusion</source>
+        <translation>{fusion}融合</translation>
+    </message>
+    <message>
+        <source>, layer {n}</source>
+        <translation>，第 {n} 层</translation>
+    </message>
+    <message>
+        <source>, head {h}</source>
+        <translation>，头 {h}</translation>
+    </message>
+</context>
+<context>
+    <name>TokenChips</name>
+    <message>
+        <source>(the words appear once a model is loaded)</source>
+        <translation>（模型加载后会显示词）</translation>
+    </message>
+    <message>
+        <source>(no words yet: type a sentence above)</source>
+        <translation>（还没有词：请在上方输入句子）</translation>
+    </message>
+    <message>
+        <source>&apos;{word}&apos; is not in the model&apos;s vocabulary: the model sees [UNK]</source>
+        <translation>“{word}”不在模型的词表中：模型看到的是 [UNK]</translation>
+    </message>
+    <message>
+        <source>word {n}: click to see where it looks</source>
+        <translation>第 {n} 个词：点击查看它关注哪里</translation>
+    </message>
+    <message>
+        <source>… {n} more word(s) cut: the model reads at most {max}</source>
+        <translation>… 另有 {n} 个词被截断：模型最多读取 {max} 个词</translation>
+    </message>
+</context>
+<context>
+    <name>Tools</name>
+    <message>
+        <source>Train</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <source>Compare</source>
+        <translation>比较</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Export figure…</source>
+        <translation>导出图形(&amp;E)…</translation>
+    </message>
+    <message>
+        <source>Export &amp;bundle (figure + data + settings)…</source>
+        <translation>导出数据包(&amp;B)（图形 + 数据 + 设置）…</translation>
+    </message>
+    <message>
+        <source>&amp;Edit</source>
+        <translation>编辑(&amp;E)</translation>
+    </message>
+    <message>
+        <source>&amp;Copy view as image</source>
+        <translation>将视图复制为图片(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Trained model &apos;{name}&apos; loaded; it is in the model list.</source>
+        <translation>已加载训练好的模型“{name}”；它已在模型列表中。</translation>
+    </message>
+</context>
+<context>
+    <name>TrainWorker</name>
+    <message>
+        <source>training failed: {error}</source>
+        <translation>训练失败：{error}</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingPanel</name>
+    <message>
+        <source>single task</source>
+        <translation>单任务</translation>
+    </message>
+    <message>
+        <source>two tasks, hard sharing</source>
+        <translation>双任务，硬参数共享</translation>
+    </message>
+    <message>
+        <source>two tasks, soft sharing</source>
+        <translation>双任务，软参数共享</translation>
+    </message>
+    <message>
+        <source>the bundled models: matching + grounding, about 10 minutes on 2 CPU cores</source>
+        <translation>内置模型的配方：匹配 + 定位监督，2 个 CPU 核心约 10 分钟</translation>
+    </message>
+    <message>
+        <source>in-app preset: visibly localised maps in under 5 minutes on 2 CPU cores</source>
+        <translation>应用内预设：2 个 CPU 核心不到 5 分钟即可得到明显定位的热力图</translation>
+    </message>
+    <message>
+        <source>matching loss alone, to compare attention with and without grounding</source>
+        <translation>仅用匹配损失，用于比较有无定位监督时的注意力</translation>
+    </message>
+    <message>
+        <source>matching + grounding + question answering, hard parameter sharing</source>
+        <translation>匹配 + 定位监督 + 问答，硬参数共享</translation>
+    </message>
+    <message>
+        <source>grounding supervision (words → object boxes)</source>
+        <translation>定位监督（词 → 物体框）</translation>
+    </message>
+    <message>
+        <source>model name (default: fusion + time)</source>
+        <translation>模型名称（默认：融合方式 + 时间）</translation>
+    </message>
+    <message>
+        <source>fusion</source>
+        <translation>融合方式</translation>
+    </message>
+    <message>
+        <source>recipe</source>
+        <translation>配方</translation>
+    </message>
+    <message>
+        <source>steps</source>
+        <translation>步数</translation>
+    </message>
+    <message>
+        <source>learning rate</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <source>seed</source>
+        <translation>随机种子</translation>
+    </message>
+    <message>
+        <source>device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <source>tasks</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <source>save as</source>
+        <translation>保存为</translation>
+    </message>
+    <message>
+        <source>Start training</source>
+        <translation>开始训练</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>%v / %m steps</source>
+        <translation>%v / %m 步</translation>
+    </message>
+    <message>
+        <source>Pick a fusion strategy and a recipe, then Start.</source>
+        <translation>选择一种融合策略和一个配方，然后点击“开始训练”。</translation>
+    </message>
+    <message>
+        <source>Replace model?</source>
+        <translation>替换模型？</translation>
+    </message>
+    <message>
+        <source>A model named {name} exists. Replace it?</source>
+        <translation>名为 {name} 的模型已存在。要替换它吗？</translation>
+    </message>
+    <message>
+        <source>Not started: choose another name.</source>
+        <translation>未开始：请换一个名称。</translation>
+    </message>
+    <message>
+        <source>Starting {fusion} ({recipe}) → {file} ...</source>
+        <translation>正在开始 {fusion}（{recipe}）→ {file} …</translation>
+    </message>
+    <message>
+        <source>Cancelling after the current step ...</source>
+        <translation>将在当前步结束后取消…</translation>
+    </message>
+    <message>
+        <source>, hard negatives {share}</source>
+        <translation>，困难负样本 {share}</translation>
+    </message>
+    <message>
+        <source>step {step}/{total}: loss {loss}, accuracy {accuracy}</source>
+        <translation>第 {step}/{total} 步：损失 {loss}，准确率 {accuracy}</translation>
+    </message>
+    <message>
+        <source>elapsed {elapsed}, about {eta} left</source>
+        <translation>已用 {elapsed}，约剩 {eta}</translation>
+    </message>
+    <message>
+        <source>Cancelled after {steps} steps: saved {file}; it is now in the model list.</source>
+        <translation>已在 {steps} 步后取消：已保存 {file}；它已在模型列表中。</translation>
+    </message>
+    <message>
+        <source>Finished after {steps} steps: saved {file}; it is now in the model list.</source>
+        <translation>已完成 {steps} 步：已保存 {file}；它已在模型列表中。</translation>
+    </message>
+    <message>
+        <source>Cancelled after {steps} steps, before the first checkpoint: nothing was saved.</source>
+        <translation>已在 {steps} 步后、第一个检查点之前取消：没有保存任何内容。</translation>
+    </message>
+</context>
+<context>
+    <name>ViewControls</name>
+    <message>
+        <source>One head</source>
+        <translation>单个注意力头</translation>
+    </message>
+    <message>
+        <source>Mean over heads</source>
+        <translation>各头平均</translation>
+    </message>
+    <message>
+        <source>Max over heads</source>
+        <translation>各头最大值</translation>
+    </message>
+    <message>
+        <source>Min over heads</source>
+        <translation>各头最小值</translation>
+    </message>
+    <message>
+        <source>Attention rollout (all layers)</source>
+        <translation>注意力展开（rollout，所有层）</translation>
+    </message>
+    <message>
+        <source>Gradient-weighted relevancy</source>
+        <translation>梯度加权相关性（relevancy）</translation>
+    </message>
+    <message>
+        <source>The raw softmax weights of the head picked on the right</source>
+        <translation>右侧所选注意力头的原始 softmax 权重</translation>
+    </message>
+    <message>
+        <source>Raw weights averaged over the heads of the layer</source>
+        <translation>该层各注意力头原始权重的平均</translation>
+    </message>
+    <message>
+        <source>For each pair, the strongest head</source>
+        <translation>对每一对，取最强的注意力头</translation>
+    </message>
+    <message>
+        <source>For each pair, the weakest head</source>
+        <translation>对每一对，取最弱的注意力头</translation>
+    </message>
+    <message>
+        <source>Abnar &amp; Zuidema 2020: attention (plus the residual) multiplied through every layer</source>
+        <translation>Abnar 与 Zuidema 2020：把（加上残差的）注意力逐层相乘</translation>
+    </message>
+    <message>
+        <source>Chefer et al. 2021: attention weighted by its gradient w.r.t. the match score, propagated through every layer</source>
+        <translation>Chefer 等 2021：用匹配分数对注意力的梯度加权，并逐层传播</translation>
+    </message>
+    <message>
+        <source>How heads and layers are combined into one map</source>
+        <translation>如何把各注意力头和各层合成一张热力图</translation>
+    </message>
+    <message>
+        <source>Layer (PgUp / PgDn)</source>
+        <translation>层（PgUp / PgDn）</translation>
+    </message>
+    <message>
+        <source>Head (for &apos;One head&apos;)</source>
+        <translation>注意力头（用于“单个注意力头”）</translation>
+    </message>
+    <message>
+        <source>Colormap of every map</source>
+        <translation>所有热力图的颜色映射</translation>
+    </message>
+    <message>
+        <source>Opacity of the map over the picture</source>
+        <translation>热力图叠加在图片上的不透明度</translation>
+    </message>
+    <message>
+        <source>Method:</source>
+        <translation>方法：</translation>
+    </message>
+    <message>
+        <source>Layer:</source>
+        <translation>层：</translation>
+    </message>
+    <message>
+        <source>Head:</source>
+        <translation>头：</translation>
+    </message>
+    <message>
+        <source>Colormap:</source>
+        <translation>颜色映射：</translation>
+    </message>
+    <message>
+        <source>Opacity:</source>
+        <translation>不透明度：</translation>
+    </message>
+</context>
+<context>
+    <name>Views</name>
+    <message>
+        <source>Cross-modal</source>
+        <translation>跨模态</translation>
+    </message>
+    <message>
+        <source>Heads</source>
+        <translation>注意力头</translation>
+    </message>
+    <message>
+        <source>Patches &amp;&amp; positions</source>
+        <translation>图像块与位置</translation>
+    </message>
+    <message>
+        <source>Self-attention</source>
+        <translation>自注意力</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+</context>
+</TS>
