@@ -185,3 +185,12 @@ def test_the_wheel_ships_the_compiled_translation(tmp_path):
     (wheel,) = (tmp_path / "wheel").glob("mmexplorer-*.whl")
     with zipfile.ZipFile(wheel) as z:
         assert z.read("mmexplorer/gui/i18n/mmexplorer_zh_CN.qm") == i18n.qm_path("zh_CN").read_bytes()
+
+
+def test_qt_standard_dialogs_are_translated_when_qt_ships_chinese(chinese):
+    from PySide6.QtCore import QCoreApplication, QLibraryInfo
+
+    qtbase = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)) / "qtbase_zh_CN.qm"
+    assert len(chinese) == (2 if qtbase.is_file() else 1)  # ours always; Qt's own where the Qt installation has it
+    if qtbase.is_file():
+        assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "取消"
