@@ -108,7 +108,7 @@ def test_the_window_in_chinese(make_explorer, chinese, qtbot):
     explorer = make_explorer(model="test-late")
     window = explorer.window
     menus = [a.text() for a in window.menuBar().actions()]
-    assert menus == ["文件(&F)", "探测(&P)", "视图(&V)", "编辑(&E)", "语言(&L)"]
+    assert menus == ["文件(&F)", "探测(&P)", "视图(&V)", "编辑(&E)", "语言(&L)", "帮助(&H)"]
     tabs = [window.tabs.tabText(i) for i in range(window.tabs.count())]
     assert tabs == ["跨模态", "自注意力", "图像块与位置", "注意力头", "模型", "训练", "比较"]
     # the export entries still land in the File menu, found by name rather than by its (translated) title
