@@ -1,0 +1,211 @@
+"""One attention weight explained from the model's own numbers: softmax(QKᵀ/√d_k)V for one cell.
+
+explain_cell(model, sample, kind, layer, head, query, key) -> CellExplanation.
+Indices are exactly those of the probe's `attn/<kind>/<layer>` arrays
+[heads, queries, keys]. Each model family provides one function that captures
+Q, K and V of one attention module for one input (HeadTensors); they are
+found through QKV_FAMILIES, by the model's fusion name. Everything after that
+(scores, masking, softmax, contributions) is the same arithmetic for all.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+from mmexplorer.attention.qkv import CellError, HeadTensors, bundled_head_tensors
+from mmexplorer.attention.record import _frozen
+from mmexplorer.data.sample import Sample
+
+__all__ = ["CellError", "CellExplanation", "explain_cell", "QKV_FAMILIES", "register_family"]
+
+# fusion name -> "module:function" taking (model, sample, kind, layer) -> HeadTensors, imported when needed.
+# The bundled fusion strategies all use attention.qkv.bundled_head_tensors (see _capture_for).
+QKV_FAMILIES: dict[str, str] = {
+    "hf-clip": "mmexplorer.engine.external.hf_clip_qkv:head_tensors",
+}
+
+
+def register_family(fusion: str, target: str) -> None:
+    """Let another family explain its cells: `target` is "package.module:function"."""
+    QKV_FAMILIES[fusion] = target
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a query or key sits: its label, modality and, for a patch, its place on the picture."""
+
+    index: int  # position along the axis, as in the probe's arrays
+    label: str  # "[CLS]", the word (with "[UNK] " when unknown), or "p<N>"
+    modality: str  # "cls", "text" or "image"
+    patch: Optional[int] = None  # for image positions: patch number, row-major
+    row: Optional[int] = None
+    col: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class CellExplanation:
+    model: str
+    fusion: str
+    kind: str
+    layer: int
+    head: int
+    query: Place
+    key: Place
+    query_modalities: tuple[str, ...]  # the modalities along the query axis of this kind (e.g. ("cls", "text"))
+    key_modalities: tuple[str, ...]
+    grid: tuple[int, int]
+    d_k: int
+    scale: float  # multiplies q·k (1/sqrt(d_k))
+    q: np.ndarray  # float32 [d_k]: row `query` of this head's Q
+    k: np.ndarray  # float32 [d_k]: row `key` of this head's K
+    v: np.ndarray  # float32 [d_k]: row `key` of this head's V
+    score: float  # q·k
+    scaled: float  # q·k * scale (+ any bias the module adds; none so far)
+    row_scaled: np.ndarray  # float64 [K]: every key's scaled score for this query, -inf where masked
+    mask: np.ndarray  # bool [K]: True where the key may be attended
+    row_weights: np.ndarray  # float64 [K]: softmax of row_scaled (sums to 1)
+    weight: float  # row_weights[key]
+    model_weight: float  # the module's own weight for this cell in the same pass (a cross-check)
+    contribution: np.ndarray  # float64 [d_k]: weight * v
+    output: np.ndarray  # float32 [d_k]: the module's own output of this head for the query row
+    # with position embeddings left out of the input (None where the family cannot do that)
+    score_no_pos: Optional[float] = None
+    scaled_no_pos: Optional[float] = None
+    weight_no_pos: Optional[float] = None
+    position_note: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("q", "k", "v", "row_scaled", "mask", "row_weights", "contribution", "output"):
+            object.__setattr__(self, name, _frozen(getattr(self, name)))
+
+    @property
+    def position_share(self) -> Optional[float]:
+        """How much of the scaled score the position embeddings make: scaled - scaled_no_pos."""
+        return None if self.scaled_no_pos is None else self.scaled - self.scaled_no_pos
+
+    def to_json(self) -> dict:
+        """JSON-able; masked keys are null in row_scaled (and False in mask)."""
+        def place(p: Place) -> dict:
+            return {k: v for k, v in p.__dict__.items() if v is not None}
+
+        return {
+            "model": self.model, "fusion": self.fusion, "kind": self.kind, "layer": self.layer, "head": self.head,
+            "query": place(self.query), "key": place(self.key),
+            "query_modalities": list(self.query_modalities), "key_modalities": list(self.key_modalities),
+            "grid": list(self.grid), "d_k": self.d_k, "scale": self.scale,
+            "q": _floats(self.q), "k": _floats(self.k), "score": self.score, "scaled": _finite(self.scaled),
+            "row_scaled": [float(s) if m else None for s, m in zip(self.row_scaled, self.mask)],
+            "mask": [bool(m) for m in self.mask],
+            "row_weights": _floats(self.row_weights), "weight": self.weight, "model_weight": self.model_weight,
+            "v": _floats(self.v), "contribution": _floats(self.contribution), "output": _floats(self.output),
+            "position": None if self.scaled_no_pos is None else {
+                "score_without": self.score_no_pos, "scaled_without": _finite(self.scaled_no_pos),
+                "weight_without": self.weight_no_pos, "share": _finite(self.position_share), "how": self.position_note,
+            },
+            "formula": "softmax(Q Kᵀ / √d_k) V",
+        }
+
+
+def _finite(x: Optional[float]) -> Optional[float]:
+    """JSON has no -inf: a masked cell's scaled score is null."""
+    return None if x is None or not math.isfinite(x) else float(x)
+
+
+def _floats(a: np.ndarray) -> list[float]:
+    return [float(x) for x in a]
+
+
+def _capture_for(model):
+    fusion = model.cfg.fusion
+    if fusion in QKV_FAMILIES:
+        module, name = QKV_FAMILIES[fusion].split(":")
+        return getattr(importlib.import_module(module), name)
+    if hasattr(model, "attention_modules"):  # every bundled fusion strategy: one Attention class
+        return bundled_head_tensors
+    raise CellError(f"explaining single attention weights is not available for {fusion} models yet")
+
+
+def places(segments, tokens, token_unk, grid) -> list[Place]:
+    """One Place per position of an axis, from its (modality, start, stop) segments."""
+    out: list[Place] = []
+    for modality, start, stop in segments:
+        for offset in range(stop - start):
+            index = start + offset
+            if modality == "cls":
+                out.append(Place(index, "[CLS]", modality))
+            elif modality == "text":
+                word = tokens[offset] if offset < len(tokens) else "?"
+                unk = offset < len(token_unk) and token_unk[offset]
+                out.append(Place(index, ("[UNK] " if unk else "") + word, modality))
+            else:
+                r, c = divmod(offset, grid[1])
+                out.append(Place(index, f"p{offset}", modality, patch=offset, row=r, col=c))
+    return out
+
+
+def _check(value: int, size: int, what: str) -> None:
+    if not 0 <= value < size:
+        raise CellError(f"{what} {value} out of range 0..{size - 1}")
+
+
+def _softmax(scores: np.ndarray) -> np.ndarray:
+    """Softmax of a float64 row with -inf for masked entries (those get 0)."""
+    top = scores[np.isfinite(scores)].max()
+    e = np.exp(scores - top)
+    return e / e.sum()
+
+
+def _cell(q_all: np.ndarray, k_all: np.ndarray, t: HeadTensors, head: int, query: int, key: int) -> dict:
+    """Score, scaled row and softmax row for one query, from Q [H, Q, d_k] and K [H, K, d_k]."""
+    q = q_all[head, query].astype(np.float64)  # [d_k]
+    keys = k_all[head].astype(np.float64)  # [K, d_k]
+    scores = keys @ q  # [K]: q·k_j for every key
+    allowed = t.allowed[query]
+    row = np.where(allowed, scores * t.scale + t.bias[query], -np.inf)
+    weights = _softmax(row)
+    return {"score": float(scores[key]), "row": row, "weights": weights}
+
+
+def explain_cell(model, sample: Sample, kind: str, layer: int, head: int, query: int, key: int,
+                 positions: bool = True) -> CellExplanation:
+    """Explain attention weight [head, query, key] of `kind` layer `layer` for `sample` (see the module doc)."""
+    for value, what in ((layer, "layer"), (head, "head"), (query, "query"), (key, "key")):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+            raise CellError(f"{what} must be a whole number, got {value!r}")
+    capture = _capture_for(model)
+    if layer < 0:
+        raise CellError(f"layer {layer} out of range")
+    t: HeadTensors = capture(model, sample, kind, int(layer), positions=positions)
+    heads, n_q, d_k = t.q.shape
+    n_k = t.k.shape[1]
+    _check(head, heads, "head")
+    _check(query, n_q, "query")
+    _check(key, n_k, "key")
+    cell = _cell(t.q, t.k, t, head, query, key)  # a masked cell is explained too: its weight is 0
+    weight = float(cell["weights"][key])
+    v = t.v[head, key]
+    no_pos = {}
+    if t.q_no_pos is not None and t.k_no_pos is not None:
+        plain = _cell(t.q_no_pos, t.k_no_pos, t, head, query, key)
+        no_pos = {"score_no_pos": plain["score"], "scaled_no_pos": float(plain["row"][key]),
+                  "weight_no_pos": float(plain["weights"][key]), "position_note": t.position_note}
+    q_places = places(t.layouts[0], t.tokens, t.token_unk, t.grid)
+    k_places = places(t.layouts[1], t.tokens, t.token_unk, t.grid)
+    return CellExplanation(
+        model=getattr(model, "catalog_name", None) or model.cfg.name, fusion=model.cfg.fusion,
+        kind=kind, layer=int(layer), head=int(head), query=q_places[query], key=k_places[key],
+        query_modalities=tuple(dict.fromkeys(s[0] for s in t.layouts[0])),
+        key_modalities=tuple(dict.fromkeys(s[0] for s in t.layouts[1])),
+        grid=t.grid, d_k=int(d_k), scale=float(t.scale),
+        q=t.q[head, query], k=t.k[head, key], v=v,
+        score=cell["score"], scaled=float(cell["row"][key]), row_scaled=cell["row"], mask=t.allowed[query].copy(),
+        row_weights=cell["weights"], weight=weight, model_weight=float(t.weights[head, query, key]),
+        contribution=weight * v.astype(np.float64), output=t.out[head, query],
+        **no_pos,
+    )
+
