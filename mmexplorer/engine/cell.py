@@ -86,7 +86,9 @@ class CellExplanation:
     @property
     def position_share(self) -> Optional[float]:
         """How much of the scaled score the position embeddings make: scaled - scaled_no_pos."""
-        return None if self.scaled_no_pos is None else self.scaled - self.scaled_no_pos
+        if self.scaled_no_pos is None or not math.isfinite(self.scaled):
+            return None  # a masked cell has no score to share
+        return self.scaled - self.scaled_no_pos
 
     def to_json(self) -> dict:
         """JSON-able; masked keys are null in row_scaled (and False in mask)."""
