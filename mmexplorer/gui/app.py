@@ -9,6 +9,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from mmexplorer.data.image import ImageError, LoadedImage, load_image
+from mmexplorer.gui.cell_tool import CellTool
 from mmexplorer.gui.main_window import MainWindow
 from mmexplorer.gui.probe_client import ProbeClient
 from mmexplorer.gui.samples import FALLBACK_TEXT, list_samples
@@ -59,6 +60,7 @@ class Explorer(QObject):
         self.client = ProbeClient(self.state, worker)
         self.window = MainWindow(self.state, self.client, self.settings)
         self.tools = Tools(self.state, self.window, self.client, self)
+        self.cells = CellTool(self.state, self.window, self.client.worker, self)
         self._drawn_once = False
         self.state.catalog_changed.connect(self._catalog_ready)
         self.state.result_changed.connect(self._result_drawn)

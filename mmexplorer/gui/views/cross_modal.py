@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Optional
 
 import numpy as np
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from mmexplorer.attention.maps import patch_token_extent, patch_token_scores, token_image_map
@@ -22,6 +23,7 @@ from mmexplorer.gui.widgets.labels import wrapped_label
 
 class CrossModalView(LazyRedraw, QWidget):
     title = "Cross-modal"
+    cell_picked = Signal(str, int, int, int)  # kind, layer, query, key: the selected word's cell for a clicked patch
 
     def __init__(self, state: AppState, parent=None) -> None:
         super().__init__(parent)
@@ -64,6 +66,7 @@ class CrossModalView(LazyRedraw, QWidget):
         self._bar_range_key, self._bar_range = None, (0.0, 1.0)
         self._focused, self._other = pg.mkBrush("#e07b39"), pg.mkBrush("#9bb7d4")
         self.image.patch_clicked.connect(lambda p: state.select(patch=p))
+        self.image.patch_clicked.connect(self._cell_for_patch)
         self.image.patch_hovered.connect(self._hovered)
         state.image_changed.connect(self._preview)
         state.catalog_changed.connect(self._no_models)
@@ -170,6 +173,16 @@ class CrossModalView(LazyRedraw, QWidget):
         if key != self._bar_range_key:
             self._bar_range_key, self._bar_range = key, bar_range(*patch_token_extent(record, patch, method, head))
         return self._bar_range
+
+    def _cell_for_patch(self, patch: int) -> None:
+        """The clicked patch and the selected word are one cell of the cross-modal attention: the word's row, the patch's column."""
+        record = self.state.record
+        if record is None or record.cross_kind is None or not record.tokens:
+            return
+        kind = record.cross_kind
+        words, patches = record.positions(kind, 0, "text"), record.positions(kind, 1, "image")
+        if self.state.token < len(words) and patch < len(patches):
+            self.cell_picked.emit(kind, self.state.layer_of(kind), int(words[self.state.token]), int(patches[patch]))
 
     def _hovered(self, patch: int) -> None:
         record = self.state.record

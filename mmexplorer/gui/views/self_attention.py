@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Optional
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from mmexplorer.attention.maps import attention_matrix, patch_self_map
@@ -31,6 +31,7 @@ KIND_NAMES = {
 
 class SelfAttentionView(LazyRedraw, QWidget):
     title = "Self-attention"
+    cell_picked = Signal(str, int, int, int)  # kind, layer, query, key of a clicked cell (explained in the cell panel)
 
     def __init__(self, state: AppState, parent=None) -> None:
         super().__init__(parent)
@@ -200,6 +201,8 @@ class SelfAttentionView(LazyRedraw, QWidget):
         cell = self._cell(event.scenePos())
         if cell is not None:
             self.state.select(query=cell[0])
+            kind = self.state.kind
+            self.cell_picked.emit(kind, self.state.layer_of(kind), cell[0], cell[1])
 
     def _moved(self, scene_pos) -> None:
         cell = self._cell(scene_pos)
