@@ -24,7 +24,6 @@ from mmexplorer.gui.widgets.labels import wrapped_label
 from mmexplorer.gui.widgets.vector_strip import VectorStrip
 
 QUERY_COLOUR = QColor(40, 200, 80)  # the key keeps the views' cyan patch outline
-MODALITY_WORDS = {"cls": "[CLS]", "text": "words", "image": "patches"}
 
 
 class CellPanel(QScrollArea):
@@ -41,7 +40,7 @@ class CellPanel(QScrollArea):
         self.places = wrapped_label("", lines=2)
         self.picture = ImagePanel(colorbar=False)
         self.picture.setMinimumSize(160, 160)
-        self.picture.setMaximumHeight(220)
+        self.picture.setMaximumHeight(180)
         self.query_marker = pg.QtWidgets.QGraphicsRectItem()
         self.query_marker.setPen(pg.mkPen(QUERY_COLOUR, width=2, cosmetic=True))
         self.query_marker.setZValue(3)
@@ -75,6 +74,9 @@ class CellPanel(QScrollArea):
     def show_pending(self, what: str) -> None:
         self.heading.setText(self.tr("Computing q, k and v for {what}…").format(what=what))
 
+    def show_stale(self) -> None:
+        self.heading.setText(self.tr("The record shown has no such cell: click a cell to explain it."))
+
     def show_error(self, message: str) -> None:
         self.heading.setText(self.tr("This weight cannot be explained: {message}").format(message=message))
 
@@ -83,7 +85,7 @@ class CellPanel(QScrollArea):
         kind = KIND_NAMES.get(e.kind, e.kind)
         self.heading.setText(self.tr("{kind}, layer {layer}, head {head}: weight of '{q}' → '{k}' = {w:.4f}").format(
             kind=kind, layer=e.layer, head=e.head, q=e.query.label, k=e.key.label, w=e.weight) + note)
-        self.places.setText(self.tr("Query: {q}, one of the {qm}. Key: {k}, one of the {km}.").format(
+        self.places.setText(self.tr("Query: {q}; queries come from {qm}. Key: {k}; keys and values come from {km}.").format(
             q=self._where(e.query), qm=self._modalities(e.query_modalities), k=self._where(e.key),
             km=self._modalities(e.key_modalities)))
         self._mark(e, pixels, image_box)
@@ -119,7 +121,13 @@ class CellPanel(QScrollArea):
         return self.tr("the word '{w}' (position {i})").format(w=p.label, i=p.index)
 
     def _modalities(self, modalities) -> str:
-        return " + ".join(MODALITY_WORDS.get(m, m) for m in modalities)
+        """An axis's modalities in words: the text, the image, or one joint stream."""
+        m = set(modalities)
+        if {"text", "image"} <= m:
+            return self.tr("one stream of [CLS] + words + patches")
+        if "image" in m:
+            return self.tr("the image ([CLS] + patches)")
+        return self.tr("the text ([CLS] + words)")
 
     @staticmethod
     def _key_labels(e: CellExplanation) -> list[str]:
@@ -153,8 +161,8 @@ class CellPanel(QScrollArea):
             "add up to 1. The head's output for the query is the sum of every key's value times its weight; this cell "
             "adds weight × v.")
         if set(e.query_modalities) != set(e.key_modalities):
-            text += " " + self.tr("This is cross-attention: the queries come from the {q} and the keys and values from "
-                                  "the {k}.").format(q=self._modalities(e.query_modalities),
+            text += " " + self.tr("This is cross-attention: the queries come from {q} and the keys and values from "
+                                  "{k}.").format(q=self._modalities(e.query_modalities),
                                                      k=self._modalities(e.key_modalities))
         elif e.query.modality != e.key.modality and "cls" not in (e.query.modality, e.key.modality):
             text += " " + self.tr("One stream holds both modalities here, so this cell is where a {q} reads a {k}.").format(

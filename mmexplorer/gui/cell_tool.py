@@ -47,13 +47,17 @@ class CellTool(QObject):
             return
         kind, query, key = self.shown
         if kind not in record.attention:
+            self.panel.show_stale()
             return
         heads, queries, keys = record.attention[kind][0].shape
+        if query >= queries or key >= keys:
+            self.panel.show_stale()
+            return
         layer, head = self.state.layer_of(kind), self.state.head
         latest = self.client.latest
         same = latest is not None and latest.result_id == self.state.result.request_id and \
             (latest.kind, latest.layer, latest.head, latest.query, latest.key) == (kind, layer, head, query, key)
-        if not same and query < queries and key < keys and head < heads:
+        if not same and head < heads:
             self.client.request(kind, layer, head, query, key)
 
     def _requested(self, request) -> None:

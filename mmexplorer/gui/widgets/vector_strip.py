@@ -14,7 +14,7 @@ PLAIN, HIGHLIGHT, MASKED = "#9bb7d4", "#e07b39", "#9a9a9a"
 
 
 class VectorStrip(QWidget):
-    def __init__(self, title: str, height: int = 64, parent=None) -> None:
+    def __init__(self, title: str, height: int = 58, parent=None) -> None:
         super().__init__(parent)
         self.title = title
         self.label = wrapped_label(title, lines=1)
