@@ -13,7 +13,7 @@ from conftest import FUSIONS, tiny_model
 from mmexplorer.attention.capture import capture
 from mmexplorer.data.sample import make_sample
 from mmexplorer.engine.cell import CellError, explain_cell
-from test_external_models import clip_folder  # noqa: F401  (a tiny random CLIP saved to a temporary folder)
+from test_external_models import clip_folder, vit_folder  # noqa: F401  (tiny random CLIP and ViT folders)
 
 TEXT = "a red circle and a blue zebra"
 
@@ -149,7 +149,8 @@ def test_clip_cells_equal_the_probe_and_the_forward_pass(clip_folder):  # noqa: 
             h.handle.remove()
     for kind, query in (("image", 5), ("text", 3)):
         e = _check_cell(model, sample, record, kind, layer, 2, query, hooks[kind])
-        assert e.d_k == 8 and e.position_share is not None
+        assert e.d_k == 8
+        assert explain_cell(model, sample, kind, layer, 2, query, 1).position_share is not None
     # the text tower is causal: a token sees itself and the tokens before it, nothing after
     e = explain_cell(model, sample, "text", 0, 0, 3, 5)
     assert list(e.mask) == [j <= 3 for j in range(len(e.mask))] and e.weight == 0.0
@@ -157,3 +158,44 @@ def test_clip_cells_equal_the_probe_and_the_forward_pass(clip_folder):  # noqa: 
     assert data["row_scaled"][4:] == [None] * (len(e.mask) - 4) and data["scaled"] is None
     with pytest.raises(CellError, match="dual encoder"):
         explain_cell(model, sample, "text_to_image", 0, 0, 0, 0)
+
+
+def test_vit_cells_equal_the_probe_and_the_forward_pass(vit_folder):  # noqa: F811
+    from mmexplorer.data.image import LoadedImage
+    from mmexplorer.data.sample import Sample
+    from mmexplorer.engine.probe import load_model
+
+    model, _ = load_model(str(vit_folder), "cpu")
+    sample = Sample(LoadedImage(_photo(), "array"), model.tokenizer.encode(""))
+    attention = model.net.vit.layers[0].attention
+    hook = OutputHook(attention.o_proj, model.net.config.num_attention_heads)
+    try:
+        record = model.capture(sample, relevancy=False)
+    finally:
+        hook.handle.remove()
+    e = _check_cell(model, sample, record, "image", 0, 3, 4, hook)
+    assert (e.query.label, e.query.row, e.query.col) == ("p3", 0, 3) and e.mask.all()
+    with pytest.raises(CellError, match="image-only"):
+        explain_cell(model, sample, "text", 0, 0, 0, 0)
+
+
+@pytest.mark.parametrize("family", ["clip", "vit"])
+def test_hf_position_share_equals_a_network_without_position_tables(family, clip_folder, vit_folder):  # noqa: F811
+    from mmexplorer.data.image import LoadedImage
+    from mmexplorer.data.sample import Sample
+    from mmexplorer.engine.probe import load_model
+
+    folder = str(clip_folder if family == "clip" else vit_folder)
+    model, _ = load_model(folder, "cpu")
+    sample = Sample(LoadedImage(_photo(), "array"), model.tokenizer.encode("A cat and a dog"))
+    bare, _ = load_model(folder, "cpu")  # a second copy of the same weights
+    with torch.no_grad():
+        if family == "clip":
+            for tower in (bare.net.vision_model, bare.net.text_model):
+                tower.embeddings.position_embedding.weight.zero_()
+        else:
+            bare.net.vit.embeddings.position_embeddings.zero_()
+    e = explain_cell(model, sample, "image", 1, 1, 2, 5)
+    ref = explain_cell(bare, sample, "image", 1, 1, 2, 5, positions=False)
+    assert e.scaled_no_pos == pytest.approx(ref.scaled, abs=1e-5)
+    assert e.position_share == pytest.approx(e.scaled - ref.scaled, abs=1e-5) and abs(e.position_share) > 1e-4

@@ -24,6 +24,7 @@ __all__ = ["CellError", "CellExplanation", "explain_cell", "QKV_FAMILIES", "regi
 # The bundled fusion strategies all use attention.qkv.bundled_head_tensors (see _capture_for).
 QKV_FAMILIES: dict[str, str] = {
     "hf-clip": "mmexplorer.engine.external.hf_clip_qkv:head_tensors",
+    "hf-vit": "mmexplorer.engine.external.hf_vit_qkv:head_tensors",
 }
 
 
