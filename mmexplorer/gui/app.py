@@ -60,7 +60,7 @@ class Explorer(QObject):
         self.client = ProbeClient(self.state, worker)
         self.window = MainWindow(self.state, self.client, self.settings)
         self.tools = Tools(self.state, self.window, self.client, self)
-        self.cells = CellTool(self.state, self.window, self.client.worker, self)
+        self.cells = CellTool(self.state, self.window, self.client, self)
         self._drawn_once = False
         self.state.catalog_changed.connect(self._catalog_ready)
         self.state.result_changed.connect(self._result_drawn)

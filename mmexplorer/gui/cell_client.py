@@ -20,23 +20,38 @@ class CellClient(QObject):
     failed = Signal(str)
     requested = Signal(object)  # CellRequest, as it is sent
 
-    def __init__(self, state, worker, parent=None) -> None:
+    def __init__(self, state, probe_client, parent=None) -> None:
         super().__init__(parent)
         self.state = state
+        self.probes = probe_client
         self._next_id = 0
         self.latest: Optional[CellRequest] = None
+        self._source: Optional[tuple[int, str, str]] = None  # (result id, model, device) the shown record came from
+        worker = probe_client.worker
+        state.result_changed.connect(self._remember_source)
         self._submit.connect(worker.submit_cell)
         worker.cell_finished.connect(self._on_finished)  # bound slots of this GUI-thread object: run here
         worker.cell_failed.connect(self._on_failed)
 
+    @Slot()
+    def _remember_source(self) -> None:
+        """The model that made the record now shown: a cell must come from it, not from a model picked since."""
+        result, request = self.state.result, self.probes.latest_request
+        if result is not None and request is not None and request.id == result.request_id:
+            self._source = (result.request_id, request.model, self.state.device)  # the device after any fallback
+
     def request(self, kind: str, layer: int, head: int, query: int, key: int) -> bool:
         """Explain weight [head, query, key] of the shown record's `kind` layer `layer`. False if there is no record."""
-        s = self.state
-        result = s.result
-        if result is None or s.model is None or kind not in result.record.attention:
+        result = self.state.result
+        if result is None or kind not in result.record.attention:
             return False
+        if self._source is None or self._source[0] != result.request_id:
+            self._remember_source()
+        if self._source is None or self._source[0] != result.request_id:
+            return False
+        _, model, device = self._source
         self._next_id += 1
-        self.latest = CellRequest(self._next_id, result.request_id, s.model, s.device, result.image, result.text,
+        self.latest = CellRequest(self._next_id, result.request_id, model, device, result.image, result.text,
                                   kind, int(layer), int(head), int(query), int(key))
         self.requested.emit(self.latest)
         self._submit.emit(self.latest)

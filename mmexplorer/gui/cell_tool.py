@@ -14,10 +14,10 @@ from mmexplorer.gui.cell_panel import CellPanel
 
 
 class CellTool(QObject):
-    def __init__(self, state, window, worker, parent=None) -> None:
+    def __init__(self, state, window, probe_client, parent=None) -> None:
         super().__init__(parent)
         self.state, self.window = state, window
-        self.client = CellClient(state, worker, self)
+        self.client = CellClient(state, probe_client, self)
         self.panel = CellPanel()
         self.dock = QDockWidget(self.tr("Attention weight, step by step"), window)
         self.dock.setObjectName("cell-explanation")

@@ -51,3 +51,28 @@ def test_clicking_a_patch_explains_the_words_cross_attention_cell(make_explorer,
     assert "cross-attention" in panel.explain.text() and "patch p5 (row 1, column 1)" in panel.places.text()
     assert panel.picture.marker.isVisible()  # the key patch is outlined on the picture
     assert "Position embeddings" in panel.positions.text()
+
+
+def test_clicking_a_words_bar_explains_the_patchs_cell(make_explorer, qtbot):
+    explorer = make_explorer(model="test-cross", text="a red circle")
+    state, panel, view = explorer.state, explorer.cells.panel, explorer.window.views["cross"]
+    state.select(patch=5, reduction="head", head=1, layer=0)
+    view.redraw()
+    box = view.bars_plot.getViewBox()
+    point = view.bars_plot.mapFromScene(box.mapViewToScene(QPointF(1.0, 0.0)))  # the bar of "red"
+    QTest.mouseClick(view.bars_plot.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
+    qtbot.waitUntil(lambda: panel.explanation is not None, timeout=30_000)
+    e = panel.explanation
+    assert (e.kind, e.layer, e.head, e.query.index, e.key.index) == ("image_to_text", 0, 1, 6, 2)
+    assert (e.query.label, e.key.label) == ("p5", "red")
+    np.testing.assert_allclose(e.weight, state.record.attention["image_to_text"][0][1, 6, 2], atol=1e-5)
+    np.testing.assert_allclose(e.weight, view.scores[1], atol=1e-5)  # the bar's height
+
+
+def test_a_cell_comes_from_the_model_that_made_the_record(make_explorer):
+    explorer = make_explorer(model="test-cross", text="a red circle")
+    state, client = explorer.state, explorer.cells.client
+    state.set_inputs(model="test-early", quiet=True)  # picked, but no new record yet
+    assert client.request("text_to_image", 0, 0, 1, 1)
+    assert client.latest.model == "test-cross" and client.latest.result_id == state.result.request_id
+    assert not client.request("joint", 0, 0, 1, 1)  # the shown record has no such attention

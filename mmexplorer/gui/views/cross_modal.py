@@ -67,6 +67,7 @@ class CrossModalView(LazyRedraw, QWidget):
         self._focused, self._other = pg.mkBrush("#e07b39"), pg.mkBrush("#9bb7d4")
         self.image.patch_clicked.connect(lambda p: state.select(patch=p))
         self.image.patch_clicked.connect(self._cell_for_patch)
+        self.bars_plot.scene().sigMouseClicked.connect(self._bar_clicked)
         self.image.patch_hovered.connect(self._hovered)
         state.image_changed.connect(self._preview)
         state.catalog_changed.connect(self._no_models)
@@ -183,6 +184,20 @@ class CrossModalView(LazyRedraw, QWidget):
         words, patches = record.positions(kind, 0, "text"), record.positions(kind, 1, "image")
         if self.state.token < len(words) and patch < len(patches):
             self.cell_picked.emit(kind, self.state.layer_of(kind), int(words[self.state.token]), int(patches[patch]))
+
+    def _bar_clicked(self, event) -> None:
+        """A word's bar for the shown patch is one cell too: the patch's row, the word's column."""
+        record, patch = self.state.record, self.shown_patch()
+        if record is None or patch is None or self.scores is None or record.cross_kind is None:
+            return
+        box = self.bars_plot.getViewBox()
+        if not box.sceneBoundingRect().contains(event.scenePos()):
+            return
+        word = int(round(box.mapSceneToView(event.scenePos()).x()))
+        kind = "image_to_text" if "image_to_text" in record.attention else record.cross_kind
+        patches, words = record.positions(kind, 0, "image"), record.positions(kind, 1, "text")
+        if 0 <= word < len(words) and patch < len(patches):
+            self.cell_picked.emit(kind, self.state.layer_of(kind), int(patches[patch]), int(words[word]))
 
     def _hovered(self, patch: int) -> None:
         record = self.state.record

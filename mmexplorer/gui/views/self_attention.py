@@ -69,7 +69,8 @@ class SelfAttentionView(LazyRedraw, QWidget):
         self.plot.addItem(self.blocks)
         self.block_edges: tuple[list[int], list[int]] = ([], [])  # (columns, rows) where blocks meet
         self.plot.vb.sigResized.connect(lambda *_: self._update_ticks())
-        self.row_title = wrapped_label("Click a row to see that query's attention over the picture", lines=2)
+        self.row_title = wrapped_label("Click a cell to see its row over the picture and its weight explained "
+                                       "step by step", lines=2)
         self.row_image = ImagePanel()
 
         top = QHBoxLayout()
