@@ -25,7 +25,7 @@ def add_parser(sub) -> None:
     p.add_argument("--head", type=int, required=True, help="head (0 = first)")
     p.add_argument("--query", type=int, required=True, help="query position (row of the probe's array)")
     p.add_argument("--key", type=int, required=True, help="key position (column of the probe's array)")
-    p.add_argument("--device", default="cpu", help="auto, cpu, cuda, cuda:N, mps (default: cpu)")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N, mps (default: auto, as for probe)")
     p.add_argument("--json", action="store_true", help="print every number as one JSON object")
 
 
