@@ -12,8 +12,8 @@ import torch
 from conftest import FUSIONS, tiny_model
 from mmexplorer.attention.capture import capture
 from mmexplorer.data.sample import make_sample
-from mmexplorer.engine.cell import CellError, explain_cell
-from test_external_models import clip_folder, vit_folder  # noqa: F401  (tiny random CLIP and ViT folders)
+from mmexplorer.engine.cell import CellError, explain_cell, explain_row
+from test_external_models import clip_folder, tv_weights, vit_folder  # noqa: F401  (tiny random CLIP, ViT, torchvision ViT)
 
 TEXT = "a red circle and a blue zebra"
 
@@ -44,13 +44,13 @@ class OutputHook:
 
 
 def _check_cell(model, sample, record, kind, layer, head, query, hook):
-    """The four done-when checks for every key of one query row."""
-    n_keys = record.attention[kind][layer].shape[2]
-    total = 0.0
-    for key in range(n_keys):
-        e = explain_cell(model, sample, kind, layer, head, query, key)
-        np.testing.assert_allclose(e.weight, record.attention[kind][layer][head, query, key], atol=1e-5)
-        assert e.d_k == e.q.shape[0] == e.k.shape[0]
+    """The four done-when checks for every key of one query row (explain_row), and explain_cell on two keys."""
+    weights = record.attention[kind][layer]  # [heads, queries, keys] as the probe captured them
+    row = explain_row(model, sample, kind, layer, head, query, positions=False)
+    assert len(row) == weights.shape[2]
+    for key, e in enumerate(row):
+        np.testing.assert_allclose(e.weight, weights[head, query, key], atol=1e-5)
+        assert e.d_k == e.q.shape[0] == e.k.shape[0] and e.key.index == key
         if e.mask[key]:
             assert e.score == pytest.approx(float(np.dot(e.q.astype(np.float64), e.k)), rel=1e-6, abs=1e-6)
             assert e.scaled == pytest.approx(e.score / math.sqrt(e.d_k), rel=1e-6, abs=1e-6)
@@ -59,10 +59,13 @@ def _check_cell(model, sample, record, kind, layer, head, query, hook):
         np.testing.assert_allclose(_softmax(e.row_scaled), e.row_weights, atol=1e-12)
         assert e.row_weights.sum() == pytest.approx(1.0)
         np.testing.assert_allclose(e.contribution, e.weight * e.v.astype(np.float64), rtol=1e-12)
-        total = total + e.contribution
+    total = np.sum([e.contribution for e in row], axis=0)
     np.testing.assert_allclose(total, hook.head_output(head, query), atol=1e-5)
-    np.testing.assert_allclose(e.output, hook.head_output(head, query), atol=1e-6)
-    return e
+    np.testing.assert_allclose(row[0].output, hook.head_output(head, query), atol=1e-6)
+    for key in (0, len(row) - 1):  # one capture per cell gives the very same numbers
+        single = explain_cell(model, sample, kind, layer, head, query, key)
+        assert single.weight == row[key].weight and np.array_equal(single.v, row[key].v)
+    return row[-1]
 
 
 @pytest.mark.parametrize("fusion", FUSIONS)
@@ -199,3 +202,34 @@ def test_hf_position_share_equals_a_network_without_position_tables(family, clip
     ref = explain_cell(bare, sample, "image", 1, 1, 2, 5, positions=False)
     assert e.scaled_no_pos == pytest.approx(ref.scaled, abs=1e-5)
     assert e.position_share == pytest.approx(e.scaled - ref.scaled, abs=1e-5) and abs(e.position_share) > 1e-4
+
+
+def test_torchvision_cells_rebuild_the_layers_output(tv_weights):  # noqa: F811
+    """torchvision's attention calls no projection module: the check is the layer's output itself,
+    out_proj(concat over heads of Σ_j weight·v_j), against a forward hook on the attention layer."""
+    from mmexplorer.data.image import LoadedImage
+    from mmexplorer.data.sample import Sample
+    from mmexplorer.engine.probe import load_model
+
+    model, _ = load_model(str(tv_weights), "cpu")
+    sample = Sample(LoadedImage(_photo(), "array"), model.tokenizer.encode(""))
+    wrapper, query = model.wrappers[1], 4
+    seen = []
+    handle = wrapper.register_forward_hook(lambda _m, _a, out: seen.append(out[0].detach().clone()))
+    try:
+        record = model.capture(sample, relevancy=False)
+    finally:
+        handle.remove()
+    heads, _, keys = record.attention["image"][1].shape
+    per_head = []
+    for head in range(heads):
+        row = explain_row(model, sample, "image", 1, head, query, positions=False)
+        for key, e in enumerate(row):
+            np.testing.assert_allclose(e.weight, record.attention["image"][1][head, query, key], atol=1e-5)
+            assert e.scaled == pytest.approx(float(np.dot(e.q.astype(np.float64), e.k)) / math.sqrt(e.d_k), abs=1e-6)
+            np.testing.assert_allclose(_softmax(e.row_scaled), e.row_weights, atol=1e-12)
+        per_head.append(np.sum([e.contribution for e in row], axis=0))
+    out_proj = wrapper.mha.out_proj
+    rebuilt = out_proj.weight.detach().double().numpy() @ np.concatenate(per_head) + out_proj.bias.detach().double().numpy()
+    np.testing.assert_allclose(rebuilt, seen[-1][0, query].double().numpy(), atol=1e-5)
+    assert explain_cell(model, sample, "image", 0, 0, query, 1).position_share is not None

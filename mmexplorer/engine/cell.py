@@ -1,6 +1,7 @@
 """One attention weight explained from the model's own numbers: softmax(QKᵀ/√d_k)V for one cell.
 
-explain_cell(model, sample, kind, layer, head, query, key) -> CellExplanation.
+explain_cell(model, sample, kind, layer, head, query, key) -> CellExplanation
+(explain_row: every key of one query row from one capture).
 Indices are exactly those of the probe's `attn/<kind>/<layer>` arrays
 [heads, queries, keys]. Each model family provides one function that captures
 Q, K and V of one attention module for one input (HeadTensors); they are
@@ -18,13 +19,15 @@ from mmexplorer.attention.cell_record import CellExplanation, Place
 from mmexplorer.attention.qkv import CellError, HeadTensors, bundled_head_tensors
 from mmexplorer.data.sample import Sample
 
-__all__ = ["CellError", "CellExplanation", "explain_cell", "QKV_FAMILIES", "register_family"]
+__all__ = ["CellError", "CellExplanation", "explain", "explain_cell", "explain_row", "head_tensors", "QKV_FAMILIES",
+           "register_family"]
 
 # fusion name -> "module:function" taking (model, sample, kind, layer) -> HeadTensors, imported when needed.
 # The bundled fusion strategies all use attention.qkv.bundled_head_tensors (see _capture_for).
 QKV_FAMILIES: dict[str, str] = {
     "hf-clip": "mmexplorer.engine.external.hf_clip_qkv:head_tensors",
     "hf-vit": "mmexplorer.engine.external.hf_vit_qkv:head_tensors",
+    "torchvision-vit": "mmexplorer.engine.external.tv_vit_qkv:head_tensors",
 }
 
 
@@ -84,16 +87,41 @@ def _cell(q_all: np.ndarray, k_all: np.ndarray, t: HeadTensors, head: int, query
     return {"score": float(scores[key]), "row": row, "weights": weights}
 
 
-def explain_cell(model, sample: Sample, kind: str, layer: int, head: int, query: int, key: int,
-                 positions: bool = True) -> CellExplanation:
-    """Explain attention weight [head, query, key] of `kind` layer `layer` for `sample` (see the module doc)."""
-    for value, what in ((layer, "layer"), (head, "head"), (query, "query"), (key, "key")):
+def _integers(**values) -> None:
+    for what, value in values.items():
         if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
             raise CellError(f"{what} must be a whole number, got {value!r}")
+
+
+def head_tensors(model, sample: Sample, kind: str, layer: int, positions: bool = True) -> HeadTensors:
+    """Q, K and V of `kind` layer `layer` for `sample`, captured by the model's family function."""
+    _integers(layer=layer)
     capture = _capture_for(model)
     if layer < 0:
         raise CellError(f"layer {layer} out of range")
-    t: HeadTensors = capture(model, sample, kind, int(layer), positions=positions)
+    return capture(model, sample, kind, int(layer), positions=positions)
+
+
+def explain_cell(model, sample: Sample, kind: str, layer: int, head: int, query: int, key: int,
+                 positions: bool = True) -> CellExplanation:
+    """Explain attention weight [head, query, key] of `kind` layer `layer` for `sample` (see the module doc).
+
+    One forward pass captures Q, K and V (a second one the position-free q and k, unless `positions` is False).
+    """
+    _integers(layer=layer, head=head, query=query, key=key)
+    return explain(model, head_tensors(model, sample, kind, layer, positions), kind, layer, head, query, key)
+
+
+def explain_row(model, sample: Sample, kind: str, layer: int, head: int, query: int,
+                positions: bool = True) -> list[CellExplanation]:
+    """Every key's explanation for one query row, from one capture (their contributions sum to the head's output)."""
+    _integers(layer=layer, head=head, query=query)
+    t = head_tensors(model, sample, kind, layer, positions)
+    return [explain(model, t, kind, layer, head, query, key) for key in range(t.k.shape[1])]
+
+
+def explain(model, t: HeadTensors, kind: str, layer: int, head: int, query: int, key: int) -> CellExplanation:
+    """The explanation of weight [head, query, key] from captured HeadTensors."""
     heads, n_q, d_k = t.q.shape
     n_k = t.k.shape[1]
     _check(head, heads, "head")
