@@ -31,6 +31,9 @@ def test_clicking_a_matrix_cell_explains_that_weight(make_explorer, qtbot):
     assert explorer.cells.dock.isVisible() and f"{e.weight:.4f}" in panel.heading.text()
     assert "softmax(QKᵀ/√d_k)" in panel.explain.text() and "word" in panel.explain.text()
     assert panel.weight_strip.text_at(7).startswith("7 p3: +")
+    strip = panel.q_strip  # hovering a bar names its value
+    strip._moved(strip.plot.getViewBox().mapViewToScene(QPointF(5.0, 0.0)))
+    assert strip.hover_text == f"[5]: {e.q[5]:+.4f}" and strip.hover_text in strip.label.text()
     assert state.query == 2  # the click still picks the row for the picture, as before
 
     state.select(layer=1)  # the panel follows the layer for the same cell
