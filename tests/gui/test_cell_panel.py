@@ -3,6 +3,7 @@
 import numpy as np
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
+from test_external_models import clip_folder  # noqa: F401  (the tiny saved CLIP, shared fixture)
 
 
 def _click_matrix_cell(view, row, col):
@@ -79,3 +80,18 @@ def test_a_cell_comes_from_the_model_that_made_the_record(make_explorer):
     assert client.request("text_to_image", 0, 0, 1, 1)
     assert client.latest.model == "test-cross" and client.latest.result_id == state.result.request_id
     assert not client.request("joint", 0, 0, 1, 1)  # the shown record has no such attention
+
+
+
+def test_a_clip_text_cell_marks_the_causal_mask(make_explorer, qtbot, clip_folder):  # noqa: F811
+    explorer = make_explorer()
+    state, panel = explorer.state, explorer.cells.panel
+    state.set_inputs(model=str(clip_folder), text="A cat and a dog")
+    qtbot.waitUntil(lambda: state.record is not None and state.record.fusion == "hf-clip", timeout=120_000)
+    explorer.window.views["self"].cell_picked.emit("text", 1, 2, 5)  # what a click on that cell emits
+    qtbot.waitUntil(lambda: panel.explanation is not None, timeout=60_000)
+    e, n = panel.explanation, state.record.attention["text"][1].shape[2]
+    np.testing.assert_allclose(e.weight, state.record.attention["text"][1][state.head, 2, 5], atol=1e-5)
+    assert e.weight == 0.0 and list(e.mask) == [j <= 2 for j in range(n)]
+    assert "masked" in panel.score.text() and f"{n - 3} masked" in panel.scaled_strip.label.text()
+    assert panel.scaled_strip.text_at(5).endswith("masked")
