@@ -52,7 +52,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", help="folder for the PNGs (default: docs/screenshots, or docs/screenshots/zh for --lang zh_CN)")
     parser.add_argument("--lang", default="en", help="interface language of the shots: en (default) or zh_CN")
-    parser.add_argument("--only", nargs="*", choices=sorted(SHOTS))
+    parser.add_argument("--only", nargs="*", choices=sorted([*SHOTS, "cell"]))
     parser.add_argument("--size", default="1400x860")
     parser.add_argument("--with-user-models", dest="bundled_only", action="store_false",
                         help="also list the models in your user folder (default: bundled models only)")
@@ -64,7 +64,14 @@ def main() -> int:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", **({"MMEXPLORER_HOME": home.name} if home else {}))
     models = models_by_fusion(env)
     failed = 0
-    for name in args.only or SHOTS:
+    for name in args.only or [*SHOTS, "cell"]:
+        if name == "cell":  # the cell panel needs a click after the first probe: its own script
+            path = out / "cell.png"
+            proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "cell_screenshot.py"), "--out", str(path)],
+                                  env=env, capture_output=True, text=True, timeout=300)
+            failed += proc.returncode != 0
+            print(f"{path}: {'ok' if proc.returncode == 0 else 'failed'}")
+            continue
         fusion, options = SHOTS[name]
         model = [] if fusion is None else ["--model", models.get(fusion, "")]
         if fusion is not None and fusion not in models:

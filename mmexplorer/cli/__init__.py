@@ -1,4 +1,4 @@
-"""The command line: `mmexplorer [gui|models|probe|export|train|eval] ...`.
+"""The command line: `mmexplorer [gui|models|probe|cell|export|train|eval] ...`.
 
 Each subcommand lives in its own module with `add_parser(subparsers)` and
 `run(args) -> int`. Nothing heavy (torch, Qt) is imported until a subcommand runs,
@@ -18,6 +18,7 @@ SUBCOMMANDS = {
     "gui": "gui_cmd",
     "models": "models_cmd",
     "probe": "probe_cmd",
+    "cell": "cell_cmd",
     "export": "export_cmd",
     "train": "train_cmd",
     "eval": "eval_cmd",

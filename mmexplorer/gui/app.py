@@ -9,6 +9,7 @@ import numpy as np
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, Signal
 
 from mmexplorer.data.image import ImageError, LoadedImage, load_image
+from mmexplorer.gui.cell_tool import CellTool
 from mmexplorer.gui.help_menu import add_help_menu
 from mmexplorer.gui.i18n.menu import LanguageMenu
 from mmexplorer.gui.main_window import MainWindow
@@ -61,6 +62,7 @@ class Explorer(QObject):
         self.client = ProbeClient(self.state, worker)
         self.window = MainWindow(self.state, self.client, self.settings)
         self.tools = Tools(self.state, self.window, self.client, self)
+        self.cells = CellTool(self.state, self.window, self.client, self)
         self.language = LanguageMenu(self.window, self.settings, self.state, self)
         self.help_actions = add_help_menu(self.window, self.settings.q.fileName())  # last: after Edit
         self._drawn_once = False

@@ -106,6 +106,11 @@ class ProbeClient(QObject):
     def latest_id(self) -> int:
         return self._latest.id if self._latest else 0
 
+    @property
+    def latest_request(self) -> Optional[ProbeRequest]:
+        """The newest request sent (the one a current result answers)."""
+        return self._latest
+
     @Slot(str)
     def _on_notice(self, text: str) -> None:
         self.state.post_message(text, "warning")

@@ -25,6 +25,8 @@ class ProbeWorker(QObject):
     failed = Signal(int, str)  # request id, a one-line message
     notice = Signal(str)  # something the user should know (e.g. a CPU fallback)
     device_fallback = Signal(str)  # the device the worker switched to
+    cell_finished = Signal(object)  # CellResult: one attention weight explained
+    cell_failed = Signal(int, str)  # cell request id, a one-line message
 
     def __init__(self) -> None:
         super().__init__()
@@ -32,6 +34,7 @@ class ProbeWorker(QObject):
         self._model = None
         self._model_key: Optional[tuple[str, str]] = None  # (checkpoint path, requested device)
         self.runs = 0  # probes actually run (tests count them)
+        self._pending_cell = None  # the newest CellRequest not yet explained
 
     # -- catalog -------------------------------------------------------
     @Slot()
@@ -84,6 +87,34 @@ class ProbeWorker(QObject):
         self.notice.emit(self.tr("Out of memory on {device}: this probe ran on the CPU instead").format(device=lost))
         self.device_fallback.emit("cpu")
         return self._probe(request, "cpu"), "cpu"
+
+    # -- one attention weight, explained on request ------------------------
+    @Slot(object)
+    def submit_cell(self, request) -> None:
+        self._pending_cell = request  # clicks queued behind a running probe merge into the newest
+        QTimer.singleShot(0, self._drain_cell)
+
+    @Slot()
+    def _drain_cell(self) -> None:
+        from mmexplorer.gui.cell_messages import CellResult
+
+        request, self._pending_cell = self._pending_cell, None
+        if request is None:
+            return
+        try:
+            explanation = self._explain(request)
+        except Exception as exc:
+            self.cell_failed.emit(request.id, self._describe(exc))
+            return
+        self.cell_finished.emit(CellResult(request, explanation))
+
+    def _explain(self, request):
+        from mmexplorer.data.sample import make_sample
+        from mmexplorer.engine.cell import explain_cell
+
+        model = self._load(request.model, request.device)
+        sample = make_sample(request.image, request.text, model.tokenizer)
+        return explain_cell(model, sample, request.kind, request.layer, request.head, request.query, request.key)
 
     # -- engine calls (overridable in tests) -----------------------------
     def _probe(self, request: ProbeRequest, device: str):
@@ -146,5 +177,5 @@ class ProbeWorker(QObject):
 
     def shutdown(self) -> None:
         """Called in the worker thread just before it stops: drop queued work and the model."""
-        self._pending = None
+        self._pending = self._pending_cell = None
         self._model, self._model_key = None, None

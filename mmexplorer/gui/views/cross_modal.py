@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Optional
 
 import numpy as np
-from PySide6.QtCore import QT_TRANSLATE_NOOP
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from mmexplorer.attention.maps import patch_token_extent, patch_token_scores, token_image_map
@@ -24,6 +24,7 @@ from mmexplorer.gui.widgets.labels import wrapped_label
 
 class CrossModalView(LazyRedraw, QWidget):
     title = QT_TRANSLATE_NOOP("Views", "Cross-modal")
+    cell_picked = Signal(str, int, int, int)  # kind, layer, query, key: the selected word's cell for a clicked patch
 
     def __init__(self, state: AppState, parent=None) -> None:
         super().__init__(parent)
@@ -66,6 +67,8 @@ class CrossModalView(LazyRedraw, QWidget):
         self._bar_range_key, self._bar_range = None, (0.0, 1.0)
         self._focused, self._other = pg.mkBrush("#e07b39"), pg.mkBrush("#9bb7d4")
         self.image.patch_clicked.connect(lambda p: state.select(patch=p))
+        self.image.patch_clicked.connect(self._cell_for_patch)
+        self.bars_plot.scene().sigMouseClicked.connect(self._bar_clicked)
         self.image.patch_hovered.connect(self._hovered)
         state.image_changed.connect(self._preview)
         state.catalog_changed.connect(self._no_models)
@@ -173,6 +176,30 @@ class CrossModalView(LazyRedraw, QWidget):
         if key != self._bar_range_key:
             self._bar_range_key, self._bar_range = key, bar_range(*patch_token_extent(record, patch, method, head))
         return self._bar_range
+
+    def _cell_for_patch(self, patch: int) -> None:
+        """The clicked patch and the selected word are one cell of the cross-modal attention: the word's row, the patch's column."""
+        record = self.state.record
+        if record is None or record.cross_kind is None or not record.tokens:
+            return
+        kind = record.cross_kind
+        words, patches = record.positions(kind, 0, "text"), record.positions(kind, 1, "image")
+        if self.state.token < len(words) and patch < len(patches):
+            self.cell_picked.emit(kind, self.state.layer_of(kind), int(words[self.state.token]), int(patches[patch]))
+
+    def _bar_clicked(self, event) -> None:
+        """A word's bar for the shown patch is one cell too: the patch's row, the word's column."""
+        record, patch = self.state.record, self.shown_patch()
+        if record is None or patch is None or self.scores is None or record.cross_kind is None:
+            return
+        box = self.bars_plot.getViewBox()
+        if not box.sceneBoundingRect().contains(event.scenePos()):
+            return
+        word = int(round(box.mapSceneToView(event.scenePos()).x()))
+        kind = "image_to_text" if "image_to_text" in record.attention else record.cross_kind
+        patches, words = record.positions(kind, 0, "image"), record.positions(kind, 1, "text")
+        if 0 <= word < len(words) and patch < len(patches):
+            self.cell_picked.emit(kind, self.state.layer_of(kind), int(patches[patch]), int(words[word]))
 
     def _hovered(self, patch: int) -> None:
         record = self.state.record

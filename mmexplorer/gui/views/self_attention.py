@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Optional
 
 import numpy as np
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QRectF, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QRectF, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from mmexplorer.attention.maps import attention_matrix, patch_self_map
@@ -37,6 +37,7 @@ def kind_name(kind: str) -> str:
 
 class SelfAttentionView(LazyRedraw, QWidget):
     title = QT_TRANSLATE_NOOP("Views", "Self-attention")
+    cell_picked = Signal(str, int, int, int)  # kind, layer, query, key of a clicked cell (explained in the cell panel)
 
     def __init__(self, state: AppState, parent=None) -> None:
         super().__init__(parent)
@@ -74,7 +75,8 @@ class SelfAttentionView(LazyRedraw, QWidget):
         self.plot.addItem(self.blocks)
         self.block_edges: tuple[list[int], list[int]] = ([], [])  # (columns, rows) where blocks meet
         self.plot.vb.sigResized.connect(lambda *_: self._update_ticks())
-        self.row_title = wrapped_label(self.tr("Click a row to see that query's attention over the picture"), lines=2)
+        self.row_title = wrapped_label(self.tr("Click a cell to see its row over the picture and its weight explained "
+                                               "step by step"), lines=2)
         self.row_image = ImagePanel()
 
         top = QHBoxLayout()
@@ -208,6 +210,8 @@ class SelfAttentionView(LazyRedraw, QWidget):
         cell = self._cell(event.scenePos())
         if cell is not None:
             self.state.select(query=cell[0])
+            kind = self.state.kind
+            self.cell_picked.emit(kind, self.state.layer_of(kind), cell[0], cell[1])
 
     def _moved(self, scene_pos) -> None:
         cell = self._cell(scene_pos)
