@@ -9,18 +9,14 @@ from __future__ import annotations
 import platform
 import sys
 
-from PySide6.QtCore import QCoreApplication, qVersion
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, qVersion
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox
 
 from mmexplorer import __version__
 
 # Keys handled outside QActions (shortcuts bound to the views), described here.
-EXTRA_KEYS = (("↑ / ↓ (in a view)", "Previous / next layer"),)
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("HelpMenu", text)
+EXTRA_KEYS = (("↑ / ↓ (in a view)", QT_TRANSLATE_NOOP("HelpMenu", "Previous / next layer")),)
 
 
 def shortcut_rows(window: QMainWindow) -> list[tuple[str, str]]:
@@ -39,7 +35,7 @@ def shortcut_rows(window: QMainWindow) -> list[tuple[str, str]]:
     for top in window.menuBar().actions():
         if top.menu() is not None:
             walk(top.menu())
-    return rows + [(k, _tr(v)) for k, v in EXTRA_KEYS]
+    return rows + [(k, QCoreApplication.translate("HelpMenu", v)) for k, v in EXTRA_KEYS]
 
 
 def versions() -> dict[str, str]:
@@ -66,10 +62,10 @@ def file_locations(settings_file: str) -> list[tuple[str, str]]:
     from mmexplorer.engine.paths import user_data_dir, user_models_dir  # plain paths, no torch behind them
 
     return [
-        (_tr("Your models"), str(user_models_dir())),
-        (_tr("Settings"), settings_file),
-        (_tr("Data folder ($MMEXPLORER_HOME overrides it)"), str(user_data_dir())),
-        (_tr("Bundled models and samples"), str(RESOURCES)),
+        (QCoreApplication.translate("HelpMenu", "Your models"), str(user_models_dir())),
+        (QCoreApplication.translate("HelpMenu", "Settings"), settings_file),
+        (QCoreApplication.translate("HelpMenu", "Data folder ($MMEXPLORER_HOME overrides it)"), str(user_data_dir())),
+        (QCoreApplication.translate("HelpMenu", "Bundled models and samples"), str(RESOURCES)),
     ]
 
 
@@ -79,7 +75,7 @@ def _table(rows) -> str:
 
 
 def add_help_menu(window: QMainWindow, settings_file: str) -> dict[str, QAction]:
-    menu = window.menuBar().addMenu(_tr("&Help"))
+    menu = window.menuBar().addMenu(QCoreApplication.translate("HelpMenu", "&Help"))
     actions = {}
 
     def add(name: str, text: str, show) -> None:
@@ -88,12 +84,12 @@ def add_help_menu(window: QMainWindow, settings_file: str) -> dict[str, QAction]
         menu.addAction(action)
         actions[name] = action
 
-    add("shortcuts", _tr("&Keyboard shortcuts"),
-        lambda: QMessageBox.information(window, _tr("Keyboard shortcuts"), _table(shortcut_rows(window))))
-    add("files", _tr("&Where files live"),
-        lambda: QMessageBox.information(window, _tr("Where files live"), _table(file_locations(settings_file))))
-    add("about", _tr("&About mmexplorer"), lambda: QMessageBox.about(
-        window, _tr("About mmexplorer"),
-        _tr("<p><b>mmexplorer</b>: attention and modality fusion in multimodal (image + text) transformers.</p>")
+    add("shortcuts", QCoreApplication.translate("HelpMenu", "&Keyboard shortcuts"),
+        lambda: QMessageBox.information(window, QCoreApplication.translate("HelpMenu", "Keyboard shortcuts"), _table(shortcut_rows(window))))
+    add("files", QCoreApplication.translate("HelpMenu", "&Where files live"),
+        lambda: QMessageBox.information(window, QCoreApplication.translate("HelpMenu", "Where files live"), _table(file_locations(settings_file))))
+    add("about", QCoreApplication.translate("HelpMenu", "&About mmexplorer"), lambda: QMessageBox.about(
+        window, QCoreApplication.translate("HelpMenu", "About mmexplorer"),
+        QCoreApplication.translate("HelpMenu", "<p><b>mmexplorer</b>: attention and modality fusion in multimodal (image + text) transformers.</p>")
         + _table(versions().items())))
     return actions

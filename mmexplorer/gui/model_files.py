@@ -13,10 +13,6 @@ from PySide6.QtCore import QCoreApplication, QObject
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ModelFiles", text)
-
-
 def companion_files(path: Path) -> list[Path]:
     """The checkpoint and what training wrote beside it (a soft-sharing run's second backbone)."""
     return [p for p in (path, path.with_name(path.stem + "-vqa" + path.suffix)) if p.exists()]
@@ -35,14 +31,14 @@ class ModelFiles(QObject):
 
     def _ask(self, name: str) -> bool:
         answer = QMessageBox.question(
-            self.parent_widget, _tr("Delete user model"),
-            _tr("Delete the model '{name}' from your model folder? This cannot be undone.").format(name=name))
+            self.parent_widget, QCoreApplication.translate("ModelFiles", "Delete user model"),
+            QCoreApplication.translate("ModelFiles", "Delete the model '{name}' from your model folder? This cannot be undone.").format(name=name))
         return answer == QMessageBox.StandardButton.Yes
 
     def delete_current(self) -> bool:
         entry = self.current_user_model()
         if entry is None:
-            self.state.post_message(_tr("Only models you trained or added can be deleted; bundled ones stay."), "warning")
+            self.state.post_message(QCoreApplication.translate("ModelFiles", "Only models you trained or added can be deleted; bundled ones stay."), "warning")
             return False
         if not self.confirm(entry.name):
             return False
@@ -50,12 +46,12 @@ class ModelFiles(QObject):
             for path in companion_files(Path(entry.path)):
                 path.unlink()
         except OSError as exc:
-            self.state.post_message(_tr("Could not delete {name}: {why}").format(name=entry.name, why=exc.strerror or exc), "error")
+            self.state.post_message(QCoreApplication.translate("ModelFiles", "Could not delete {name}: {why}").format(name=entry.name, why=exc.strerror or exc), "error")
             return False
         catalog = self.state.catalog
         others = [m.name for m in catalog.models if m.name != entry.name]
         if others:  # explore the default model (or any other) instead of the deleted one
             self.state.set_inputs(model=catalog.default if catalog.default in others else others[0])
         self.client.refresh_catalog()
-        self.state.post_message(_tr("Deleted the model '{name}'.").format(name=entry.name), "info")
+        self.state.post_message(QCoreApplication.translate("ModelFiles", "Deleted the model '{name}'.").format(name=entry.name), "info")
         return True

@@ -17,6 +17,148 @@
     </message>
 </context>
 <context>
+    <name>CellPanel</name>
+    <message>
+        <source>Click a cell of an attention matrix, or a patch in the cross-modal view, to see how its weight is made.</source>
+        <translation>点击注意力矩阵中的一个单元格，或跨模态视图中的一个图像块，查看其权重是如何得出的。</translation>
+    </message>
+    <message>
+        <source>q (the query&apos;s row of Q, this head)</source>
+        <translation>q（查询在 Q 中的行，当前头）</translation>
+    </message>
+    <message>
+        <source>k (the key&apos;s row of K)</source>
+        <translation>k（键在 K 中的行）</translation>
+    </message>
+    <message>
+        <source>q·k/√d_k for every key of this query</source>
+        <translation>该查询对每个键的 q·k/√d_k</translation>
+    </message>
+    <message>
+        <source>softmax of that row: the weights</source>
+        <translation>该行的 softmax：即权重</translation>
+    </message>
+    <message>
+        <source>v (the key&apos;s row of V)</source>
+        <translation>v（键在 V 中的行）</translation>
+    </message>
+    <message>
+        <source>weight × v: this cell&apos;s contribution</source>
+        <translation>权重 × v：该单元格的贡献</translation>
+    </message>
+    <message>
+        <source>the head&apos;s output for this query: Σ over keys of weight × v</source>
+        <translation>该头对此查询的输出：对所有键求和 权重 × v</translation>
+    </message>
+    <message>
+        <source>Computing q, k and v for {what}…</source>
+        <translation>正在为 {what} 计算 q、k 和 v…</translation>
+    </message>
+    <message>
+        <source>The record shown has no such cell: click a cell to explain it.</source>
+        <translation>当前显示的记录中没有这个单元格：请点击一个单元格来解释它。</translation>
+    </message>
+    <message>
+        <source>This weight cannot be explained: {message}</source>
+        <translation>无法解释此权重：{message}</translation>
+    </message>
+    <message>
+        <source>{kind}, layer {layer}, head {head}: weight of &apos;{q}&apos; → &apos;{k}&apos; = {w:.4f}</source>
+        <translation>{kind}，第 {layer} 层，头 {head}：“{q}” → “{k}” 的权重 = {w:.4f}</translation>
+    </message>
+    <message>
+        <source>Query: {q}; queries come from {qm}. Key: {k}; keys and values come from {km}.</source>
+        <translation>查询：{q}；查询来自{qm}。键：{k}；键和值来自{km}。</translation>
+    </message>
+    <message>
+        <source>masked: this query may not see this key (−∞)</source>
+        <translation>已屏蔽：该查询不能看到这个键（−∞）</translation>
+    </message>
+    <message>
+        <source>q·k = &lt;b&gt;{score:+.4f}&lt;/b&gt;; d_k = {d}, √d_k = {root:.3f}; scaled score q·k/√d_k = &lt;b&gt;{scaled}&lt;/b&gt;</source>
+        <translation>q·k = &lt;b&gt;{score:+.4f}&lt;/b&gt;；d_k = {d}，√d_k = {root:.3f}；缩放后的分数 q·k/√d_k = &lt;b&gt;{scaled}&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>  ({n} masked, ×)</source>
+        <translation>  （{n} 个已屏蔽，×）</translation>
+    </message>
+    <message>
+        <source>  (sum {s:.3f})</source>
+        <translation>  （总和 {s:.3f}）</translation>
+    </message>
+    <message>
+        <source>This cell: exp(scaled) / Σ exp(row) = {w:.6f} (the model&apos;s own weight: {m:.6f}); the row&apos;s largest weight is {top:.4f}.</source>
+        <translation>该单元格：exp(缩放分数) / Σ exp(整行) = {w:.6f}（模型自身的权重：{m:.6f}）；该行最大的权重为 {top:.4f}。</translation>
+    </message>
+    <message>
+        <source>patch p{n} (row {r}, column {c})</source>
+        <translation>图像块 p{n}（第 {r} 行，第 {c} 列）</translation>
+    </message>
+    <message>
+        <source>[CLS] (position {i})</source>
+        <translation>[CLS]（位置 {i}）</translation>
+    </message>
+    <message>
+        <source>the word &apos;{w}&apos; (position {i})</source>
+        <translation>词“{w}”（位置 {i}）</translation>
+    </message>
+    <message>
+        <source>one stream of [CLS] + words + patches</source>
+        <translation>由 [CLS] + 词 + 图像块组成的单一序列</translation>
+    </message>
+    <message>
+        <source>the image ([CLS] + patches)</source>
+        <translation>图像（[CLS] + 图像块）</translation>
+    </message>
+    <message>
+        <source>the text ([CLS] + words)</source>
+        <translation>文本（[CLS] + 词）</translation>
+    </message>
+    <message>
+        <source>Position embeddings: their share of this score is not available here.</source>
+        <translation>位置编码：此处无法给出它在该分数中所占的份额。</translation>
+    </message>
+    <message>
+        <source>Position embeddings: without them the scaled score would be {without:+.4f} (weight {w:.4f}); they add {share:+.4f} to it. Hover for how this is measured.</source>
+        <translation>位置编码：去掉它们后，缩放分数为 {without:+.4f}（权重 {w:.4f}）；它们使分数增加了 {share:+.4f}。悬停查看测量方法。</translation>
+    </message>
+    <message>
+        <source>What am I looking at: attention computes softmax(QKᵀ/√d_k)·V. Every position asks with a query vector q and offers a key k and a value v. A cell&apos;s weight is how well this query matches this key (q·k), divided by √d_k so scores do not grow with the vector length, then turned by the softmax into shares of the row that add up to 1. The head&apos;s output for the query is the sum of every key&apos;s value times its weight; this cell adds weight × v.</source>
+        <translation>我看到的是什么：注意力计算 softmax(QKᵀ/√d_k)·V。每个位置用查询向量 q 提问，并提供键 k 和值 v。一个单元格的权重表示该查询与该键的匹配程度（q·k），除以 √d_k 以免分数随向量长度增大，再经 softmax 变为该行中总和为 1 的份额。该头对此查询的输出是所有键的值按权重加权之和；这个单元格贡献 权重 × v。</translation>
+    </message>
+    <message>
+        <source>This is cross-attention: the queries come from {q} and the keys and values from {k}.</source>
+        <translation>这是交叉注意力：查询来自{q}，键和值来自{k}。</translation>
+    </message>
+    <message>
+        <source>One stream holds both modalities here, so this cell is where a {q} reads a {k}.</source>
+        <translation>这里一个序列同时包含两种模态，因此该单元格表示一个{q}读取一个{k}。</translation>
+    </message>
+    <message>
+        <source>word</source>
+        <translation>词</translation>
+    </message>
+    <message>
+        <source>patch</source>
+        <translation>图像块</translation>
+    </message>
+</context>
+<context>
+    <name>CellTool</name>
+    <message>
+        <source>Attention weight, step by step</source>
+        <translation>逐步解释注意力权重</translation>
+    </message>
+    <message>
+        <source>layer {layer}, head {head}, query {q}, key {k}</source>
+        <translation>第 {layer} 层，头 {head}，查询 {q}，键 {k}</translation>
+    </message>
+    <message>
+        <source> (the views show the {r} over heads; this is head {h})</source>
+        <translation>（视图显示的是各头的{r}；这里是头 {h}）</translation>
+    </message>
+</context>
+<context>
     <name>ComparePanel</name>
     <message>
         <source>model</source>
@@ -315,6 +457,61 @@
     <message>
         <source>{kind}: attention matrix of every head in every layer (one colour scale). Click a thumbnail to select its layer and head.</source>
         <translation>{kind}：每一层每个注意力头的注意力矩阵（同一色标）。点击缩略图即可选中该层和该头。</translation>
+    </message>
+</context>
+<context>
+    <name>HelpMenu</name>
+    <message>
+        <source>Previous / next layer</source>
+        <translation>上一层 / 下一层</translation>
+    </message>
+    <message>
+        <source>Your models</source>
+        <translation>你的模型</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Data folder ($MMEXPLORER_HOME overrides it)</source>
+        <translation>数据文件夹（$MMEXPLORER_HOME 可覆盖）</translation>
+    </message>
+    <message>
+        <source>Bundled models and samples</source>
+        <translation>内置模型与示例</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;Keyboard shortcuts</source>
+        <translation>键盘快捷键(&amp;K)</translation>
+    </message>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>键盘快捷键</translation>
+    </message>
+    <message>
+        <source>&amp;Where files live</source>
+        <translation>文件存放位置(&amp;W)</translation>
+    </message>
+    <message>
+        <source>Where files live</source>
+        <translation>文件存放位置</translation>
+    </message>
+    <message>
+        <source>&amp;About mmexplorer</source>
+        <translation>关于 mmexplorer(&amp;A)</translation>
+    </message>
+    <message>
+        <source>About mmexplorer</source>
+        <translation>关于 mmexplorer</translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;&lt;b&gt;mmexplorer&lt;/b&gt;: attention and modality fusion in multimodal (image + text) transformers.&lt;/p&gt;</source>
+        <translation>&lt;p&gt;&lt;b&gt;mmexplorer&lt;/b&gt;：探索多模态（图像 + 文本）Transformer 中的注意力与模态融合。&lt;/p&gt;</translation>
     </message>
 </context>
 <context>
@@ -668,6 +865,29 @@
     </message>
 </context>
 <context>
+    <name>ModelFiles</name>
+    <message>
+        <source>Delete user model</source>
+        <translation>删除用户模型</translation>
+    </message>
+    <message>
+        <source>Delete the model &apos;{name}&apos; from your model folder? This cannot be undone.</source>
+        <translation>从你的模型文件夹中删除模型“{name}”？此操作无法撤销。</translation>
+    </message>
+    <message>
+        <source>Only models you trained or added can be deleted; bundled ones stay.</source>
+        <translation>只能删除你训练或添加的模型；内置模型会保留。</translation>
+    </message>
+    <message>
+        <source>Could not delete {name}: {why}</source>
+        <translation>无法删除 {name}：{why}</translation>
+    </message>
+    <message>
+        <source>Deleted the model &apos;{name}&apos;.</source>
+        <translation>已删除模型“{name}”。</translation>
+    </message>
+</context>
+<context>
     <name>PatchesView</name>
     <message>
         <source>Click a patch to compare its position embedding with every other patch&apos;s</source>
@@ -751,8 +971,8 @@
         <translation>键</translation>
     </message>
     <message>
-        <source>Click a row to see that query&apos;s attention over the picture</source>
-        <translation>点击一行，查看该查询在图片上的注意力</translation>
+        <source>Click a cell to see its row over the picture and its weight explained step by step</source>
+        <translation>点击一个单元格，查看其所在行在图片上的分布，并逐步解释其权重</translation>
     </message>
     <message>
         <source>Attention set:</source>
@@ -1153,6 +1373,22 @@
         <translation>导出数据包(&amp;B)（图形 + 数据 + 设置）…</translation>
     </message>
     <message>
+        <source>Export with a grey picture (publication style)</source>
+        <translation>以灰色图片导出（出版风格）</translation>
+    </message>
+    <message>
+        <source>Exported maps lie over a grey copy of the picture instead of the colour one shown</source>
+        <translation>导出的热力图叠加在图片的灰色副本上，而不是屏幕上显示的彩色图片</translation>
+    </message>
+    <message>
+        <source>&amp;Delete user model…</source>
+        <translation>删除用户模型(&amp;D)…</translation>
+    </message>
+    <message>
+        <source>Remove the current model from your model folder (bundled models stay)</source>
+        <translation>从你的模型文件夹中移除当前模型（内置模型保留）</translation>
+    </message>
+    <message>
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
@@ -1291,16 +1527,23 @@
         <translation>已用 {elapsed}，约剩 {eta}</translation>
     </message>
     <message>
-        <source>Cancelled after {steps} steps: saved {file}; it is now in the model list.</source>
-        <translation>已在 {steps} 步后取消：已保存 {file}；它已在模型列表中。</translation>
+        <source>Finished after {steps} steps: saved {file} and opened it.</source>
+        <translation>已完成 {steps} 步：已保存 {file} 并打开。</translation>
     </message>
     <message>
-        <source>Finished after {steps} steps: saved {file}; it is now in the model list.</source>
-        <translation>已完成 {steps} 步：已保存 {file}；它已在模型列表中。</translation>
+        <source>Cancelled after {steps} steps. The last checkpoint is kept as {file} (not opened; File › Delete user model removes it).</source>
+        <translation>已在 {steps} 步后取消。最后一个检查点保存为 {file}（未打开；可通过 文件 › 删除用户模型 移除）。</translation>
     </message>
     <message>
         <source>Cancelled after {steps} steps, before the first checkpoint: nothing was saved.</source>
         <translation>已在 {steps} 步后、第一个检查点之前取消：没有保存任何内容。</translation>
+    </message>
+</context>
+<context>
+    <name>VectorStrip</name>
+    <message>
+        <source>masked</source>
+        <translation>已屏蔽</translation>
     </message>
 </context>
 <context>
