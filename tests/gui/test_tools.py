@@ -149,8 +149,9 @@ def test_help_lists_the_real_shortcuts_and_view_reaches_every_tab(make_explorer)
 def test_a_message_floats_over_the_views_without_moving_them(make_explorer, qtbot):
     explorer = make_explorer()
     window = explorer.window
-    window.resize(1100, 700)
-    qtbot.wait(50)
+    window.resize(1500, 950)  # above the window's minimum size, so only the message could change it
+    qtbot.waitUntil(lambda: window.size().height() == 950, timeout=5_000)
+    qtbot.wait(100)
     before = (window.size(), window.tabs.geometry(), window.inputs.geometry())
     explorer.state.post_message("a long note " * 30, "warning")
     qtbot.waitUntil(lambda: window.messages.isVisible(), timeout=5_000)
