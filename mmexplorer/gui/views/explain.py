@@ -1,26 +1,14 @@
-"""Plain words for what a fusion strategy does and does not have, shown above the maps."""
+"""Plain words for what a model does and does not have, shown above the maps (the words come from its spec)."""
 
 from __future__ import annotations
 
 from mmexplorer.attention.record import AttentionRecord
 
-NOTES = {
-    "early": "Early fusion: words and patches run through one transformer; the map is the word's row of the joint "
-    "attention over the patch columns.",
-    "cross": "Cross-attention fusion: each modality has its own encoder; the map is the word's cross-attention "
-    "over the patches (queries from text, keys and values from the image).",
-    "hybrid": "Hybrid fusion: a joint transformer (feature level) plus unimodal decisions (decision level); the map "
-    "is the joint attention, the bars below split the match score between the two levels.",
-    "late": "Late fusion: image and text are encoded separately and there is NO cross-modal attention. The map is "
-    "what the image branch attended to (the same for every word); the bars show how each unimodal decision "
-    "contributed to the match score.",
-    "contrastive": "Dual encoder (contrastive, CLIP-like): there is NO cross-modal attention. The map is the cosine "
-    "similarity between the word's embedding and each patch embedding — a similarity, not attention.",
-}
 
 
 def fusion_note(record: AttentionRecord) -> str:
-    return NOTES.get(record.fusion, f"{record.fusion} fusion")
+    """The model's own one-line explanation, from its fusion spec (carried in the record)."""
+    return (record.meta.get("spec") or {}).get("note") or f"{record.fusion} fusion"
 
 
 def prediction_text(record: AttentionRecord) -> str:

@@ -7,7 +7,7 @@ from html import escape
 from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
 from mmexplorer.gui.state import AppState
-from mmexplorer.gui.views.explain import NOTES, prediction_text
+from mmexplorer.gui.views.explain import prediction_text
 from mmexplorer.gui.views.lazy import LazyRedraw
 
 
@@ -82,5 +82,5 @@ class SummaryView(LazyRedraw, QWidget):
             f"<td>{escape(v).replace(chr(10), '<br>')}</td></tr>"
             for k, v in rows
         )
-        note = escape(NOTES.get(info.fusion, ""))
+        note = escape(info.spec.get("note", ""))
         self.text.setHtml(f"<h3>{escape(info.name)}</h3><table>{table}</table><p>{note}</p>")
