@@ -94,6 +94,8 @@ class AttentionRecord:
             n = stop - start
             if modality == "cls":
                 out += ["[CLS]"] * n
+            elif modality == "pad":  # padding the model was fed (its positions still take part)
+                out += ["[PAD]"] * n
             elif modality == "text":
                 out += [("[UNK] " + t if u else t) for t, u in zip(self.tokens[:n], self.token_unk[:n])]
             else:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
-from typing import Iterator, Protocol
+from dataclasses import dataclass, field
+from typing import Iterator, Mapping, Protocol
 
 import torch
 
@@ -42,9 +42,10 @@ class ModelConfigLike(Protocol):
 
 @dataclass(frozen=True)
 class Preprocessed:
-    pixels: torch.Tensor  # float32 [1, 3, H, W], normalised as the model expects
+    pixels: torch.Tensor  # float32 [1, 3, H, W], normalised as the model expects ([1, M, 3*p*p] patches for NaFlex)
     image_box: Box  # [x0, y0, x1, y1] of the original image, in its pixels, that the grid covers
     notes: tuple[str, ...] = ()  # e.g. "image box approximate"
+    extras: Mapping = field(default_factory=dict)  # other tensors the processor made (pixel_mask, spatial_shapes)
 
 
 class ExplorableModel(ABC):

@@ -14,9 +14,10 @@ from mmexplorer.engine.device import resolve_device
 from mmexplorer.engine.model_api import BundledModel, ExplorableModel
 
 
-def load_model(name_or_path: str | None, device: str | None = "cpu") -> tuple[ExplorableModel, ModelEntry]:
-    """-> (the model in eval mode on the device, its catalog entry)."""
-    entry = resolve(name_or_path)
+def load_model(name_or_path: str | None, device: str | None = "cpu",
+               download: bool = False) -> tuple[ExplorableModel, ModelEntry]:
+    """-> (the model in eval mode on the device, its catalog entry); `download` fetches a hub id not yet cached."""
+    entry = resolve(name_or_path, download)
     return load_entry(entry, device), entry
 
 

@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 
 from mmexplorer.engine.external.errors import ExternalModelError
 from mmexplorer.engine.external.families import FAMILIES, hf_family, supported_architectures
+from mmexplorer.engine.external.hub import find_in_hf_cache  # noqa: F401  (re-exported)
 
 TORCHVISION_SUFFIXES = (".pth", ".pt")
 EXTERNAL_FUSIONS = tuple(f.fusion for f in FAMILIES)
-
-_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
-
 
 def detect_model(path: str | os.PathLike) -> str | None:
     """The family's fusion name (families.py) of a model folder or weights file.
@@ -63,19 +60,6 @@ def _detect_hf_folder(folder: Path) -> str:
     raise ExternalModelError(
         f"{folder} is not a supported model folder ({named}); supported: " + ", ".join(supported_architectures())
     )
-
-
-def find_in_hf_cache(repo_id: str) -> Path | None:
-    """The local Hugging Face cache snapshot of `repo_id` ("owner/name"), never downloading; None if absent."""
-    if not _REPO_ID.match(repo_id):
-        return None
-    try:
-        from huggingface_hub import snapshot_download
-
-        folder = Path(snapshot_download(repo_id, local_files_only=True))
-    except Exception:  # not installed, not cached, or a malformed cache entry
-        return None
-    return folder if (folder / "config.json").is_file() else None
 
 
 def display_name(path: Path) -> str:

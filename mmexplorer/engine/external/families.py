@@ -32,6 +32,12 @@ FAMILIES: tuple[Family, ...] = (
     Family("hf-clip", "hf_clip", ("CLIPModel",), ("clip",)),
     Family("hf-vit", "hf_vit", ("ViTForImageClassification",), ("vit",)),
     Family("torchvision-vit", "torchvision_vit"),  # a .pth state dict, recognised by its suffix
+    Family("hf-siglip", "hf_siglip", ("SiglipModel",), ("siglip",)),
+    Family("hf-siglip2", "hf_siglip2", ("Siglip2Model",), ("siglip2",)),
+    Family("hf-chinese-clip", "hf_chinese_clip", ("ChineseCLIPModel",), ("chinese_clip",)),
+    Family("hf-blip-itm", "hf_blip", ("BlipForImageTextRetrieval",), ()),
+    Family("hf-vilt", "hf_vilt", ("ViltForImageAndTextRetrieval",), ()),
+    Family("hf-flava", "hf_flava", ("FlavaForPreTraining", "FlavaModel"), ("flava",)),
 )
 
 BY_FUSION = {f.fusion: f for f in FAMILIES}
