@@ -353,3 +353,23 @@ def test_cli_probe_of_an_uncached_id_offline_says_how_to_get_it(cli_runs):
     assert code == 2 and len(lines) == 1, stderr
     assert lines[0].startswith("error: tiny-org/not-here is not in the local Hugging Face cache")
     assert "huggingface-cli download tiny-org/not-here" in lines[0] and not out.exists()
+
+
+KINDS = {"hf-blip-itm": {"image", "text", "text_to_image"}, "hf-vilt": {"joint"}, "hf-flava": {"image", "text", "joint"},
+         "hf-chinese-clip": {"image", "text"}, "hf-siglip": {"image", "text"}, "hf-siglip2": {"image", "text"}}
+
+
+@pytest.mark.parametrize("family", sorted(KINDS))
+def test_cli_probe_works_for_every_family(family, folders, photo, tmp_path, capsys):
+    from mmexplorer.cli import main
+
+    out = tmp_path / "probe.npz"
+    assert main(["probe", "--model", str(folders[family]), "--image", str(photo), "--text", TEXT, "--out", str(out)]) == 0
+    with np.load(out, allow_pickle=False) as z:
+        meta = json.loads(str(z["meta"]))
+        kinds = {k.split("/")[1] for k in z.files if k.startswith("attn/")}
+        grads = {k.split("/")[1] for k in z.files if k.startswith("grad/")}
+        maps, grid = z["token_to_image"], tuple(z["grid"])
+    assert kinds == grads == KINDS[family]  # every attention set, with its relevancy gradients
+    assert meta["fusion"] == family and meta["spec"]["fusion"] == family and set(meta["layouts"]) == kinds
+    assert maps.shape[1:] == grid and np.isfinite(maps).all()

@@ -144,6 +144,10 @@ def patch_token_scores(
         if kind is not None:
             layer = record.layers(kind) - 1 if layer is None else layer
             a = reduce_heads(record.attention[kind][layer], head)
+            if not _patches_query(record, kind):  # text→image only (BLIP): each word's weight on this patch
+                col = record.positions(kind, 1, "image")[patch]
+                rows = record.positions(kind, 0, "text")
+                return a[rows, col], f"p{patch}: cross-attention text→image, each word's weight on the patch, layer {layer}, head {head}"
             row = record.positions(kind, 0, "image")[patch]
             cols = record.positions(kind, 1, "text")
             name = "cross-attention image→text" if kind == "image_to_text" else "joint attention, patch row → word columns"
@@ -166,11 +170,20 @@ def patch_token_extent(record: AttentionRecord, patch: int, method: str = "raw",
     """
     kind = "image_to_text" if "image_to_text" in record.attention else record.cross_kind
     if method == "raw" and kind is not None and record.tokens:
-        row, cols = record.positions(kind, 0, "image")[patch], record.positions(kind, 1, "text")
-        blocks = [a[:, row, cols] for a in record.attention[kind]]  # [H, words] per layer
+        if _patches_query(record, kind):
+            row, cols = record.positions(kind, 0, "image")[patch], record.positions(kind, 1, "text")
+            blocks = [a[:, row, cols] for a in record.attention[kind]]  # [H, words] per layer
+        else:
+            rows, col = record.positions(kind, 0, "text"), record.positions(kind, 1, "image")[patch]
+            blocks = [a[:, rows, col] for a in record.attention[kind]]
         return float(min(b.min() for b in blocks)), float(max(b.max() for b in blocks))
     scores, _ = patch_token_scores(record, patch, None, head, method)
     return (float(scores.min()), float(scores.max())) if scores.size else (0.0, 0.0)
+
+
+def _patches_query(record: AttentionRecord, kind: str) -> bool:
+    """True when patches are queries of `kind` (joint, image→text); False for text→image cross-attention."""
+    return len(record.positions(kind, 0, "image")) > 0
 
 
 def attention_matrix(record: AttentionRecord, kind: str, layer: int, head: Head = "mean") -> np.ndarray:

@@ -94,7 +94,7 @@ class ModelBar(QWidget):
         if index >= 0:
             self.device.setCurrentIndex(index)
         info = self.state.model_info
-        fusion = info.fusion if info else None
+        fusion = info.spec.get("category", info.fusion) if info else None  # a pretrained family's category
         if fusion is None and self.state.catalog and self.state.model:
             entry = self.state.catalog.find(self.state.model)
             fusion = entry.fusion if entry else None
@@ -111,7 +111,7 @@ class ModelBar(QWidget):
 
     def _fusion_picked(self, fusion: str) -> None:
         info = self.state.model_info
-        if info is not None and info.fusion == fusion and self.state.model in (info.name, info.path):
+        if info is not None and info.spec.get("category", info.fusion) == fusion and self.state.model in (info.name, info.path):
             return  # already there
         entry = self.state.catalog.for_fusion(fusion) if self.state.catalog else None
         if entry is not None:

@@ -41,7 +41,10 @@ class StatusBar(QStatusBar):
     def refresh(self) -> None:
         info = self.state.model_info
         if info is not None:
-            self.model.setText(f"Model: {info.name} · {info.fusion} fusion")
+            category = info.spec.get("category", info.fusion)
+            what = "image only" if category == "image-only" else f"{category} fusion"
+            kind = what if category == info.fusion else f"{info.fusion}, {what}"
+            self.model.setText(f"Model: {info.name} · {kind}")
         result = self.state.result
         device = result.device if result else (info.device if info else "")
         self.device.setText(f"Device: {device}" if device else "")
