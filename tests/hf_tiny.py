@@ -72,7 +72,8 @@ def build_blip(folder: Path) -> Path:
     import transformers as tf
 
     tok = write_bert_tokenizer(folder)
-    cfg = tf.BlipConfig(text_config=tower(vocab_size=len(tok), encoder_hidden_size=WIDTH, max_position_embeddings=32),
+    ids = dict(pad_token_id=tok.pad_token_id, bos_token_id=tok.cls_token_id, sep_token_id=tok.sep_token_id)
+    cfg = tf.BlipConfig(text_config=tower(vocab_size=len(tok), encoder_hidden_size=WIDTH, max_position_embeddings=32, **ids),
                         vision_config=tower(image_size=SIDE, patch_size=PATCH), projection_dim=16)
     torch.manual_seed(0)
     tf.BlipForImageTextRetrieval(cfg).eval().save_pretrained(str(folder))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.conftest import FUSIONS, tiny_model
+from conftest import FUSIONS, tiny_model
 
 torch = pytest.importorskip("torch")
 

@@ -20,7 +20,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"  # before anything imports huggingface_hub
 torch = pytest.importorskip("torch")
 tf = pytest.importorskip("transformers")
 
-from tests import hf_tiny  # noqa: E402
+import hf_tiny  # noqa: E402  (tests/ is on the path, as for conftest)
 
 PHOTO_W, PHOTO_H = 140, 90
 TEXT = "a cat sitting on the couch"
@@ -123,6 +123,13 @@ def test_blip_itm_equals_the_models_own_tensors_and_score(folders, photo):
     np.testing.assert_allclose(record.token_to_image, _expected_default_map(record, "text_to_image"), atol=1e-6)
     assert all(np.abs(g).sum() > 0 for g in record.grads["text_to_image"])  # relevancy of the ITM logit
     _rows_sum_to_one(record)
+    # patch -> words: with text->image cross-attention only, each word's weight on the patch (its column)
+    from mmexplorer.attention.maps import patch_token_scores
+
+    scores, label = patch_token_scores(record, 5)
+    expected = text.cross_attentions[-1][0].mean(0)[1:, 1 + 5].numpy()
+    np.testing.assert_allclose(scores, expected, atol=1e-6)
+    assert "each word's weight on the patch" in label
 
 
 def ref_tokens(folder, ids):

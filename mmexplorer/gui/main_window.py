@@ -111,6 +111,9 @@ class MainWindow(QMainWindow):
         self._action(file, "Open &checkpoint…", self.actions_.open_checkpoint, None, "Load a model checkpoint file")
         self._action(file, "Open model &folder…", self.actions_.open_model_folder, None,
                      "Load a Hugging Face CLIP or ViT folder saved with save_pretrained (needs mmexplorer[hf])")
+        self._action(file, self.tr("Open from &Hugging Face…"), self.actions_.open_from_hub, None,
+                     self.tr("Load a model by its Hugging Face id from the local cache (ViLT, BLIP, FLAVA, CLIP, "
+                             "SigLIP, SigLIP 2, Chinese-CLIP; needs mmexplorer[hf])"))
         self._action(file, "Re&load model list", self.client.refresh_catalog, None, "Look for new models in the models folders")
         file.addSeparator()
         self._action(file, "&Quit", self.close, QKeySequence("Ctrl+Q"), "Quit mmexplorer")

@@ -13,8 +13,8 @@ from pathlib import Path
 from mmexplorer.engine.external.errors import ExternalModelError
 
 REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
-# What a model folder needs; other files in a hub repository (other frameworks' weights) are skipped.
-MODEL_FILES = ["*.json", "*.safetensors", "*.txt", "*.model", "tokenizer*"]
+# What a model folder needs besides its weights; other frameworks' files (TF, Flax, ONNX) are skipped.
+MODEL_FILES = ["*.json", "*.txt", "*.model", "tokenizer*"]
 HUB_MISSING = "huggingface_hub is not installed: pip install 'mmexplorer[hf]' to open Hugging Face models by id"
 
 
@@ -52,7 +52,10 @@ def hub_snapshot(repo_id: str, download: bool = False) -> Path:
     if not download:
         raise ExternalModelError(f"{repo_id} is not in the local Hugging Face cache; {how}")
     try:
-        folder = Path(huggingface_hub.snapshot_download(repo_id, allow_patterns=MODEL_FILES))
+        files = huggingface_hub.list_repo_files(repo_id)
+        # safetensors when the repository has them; else PyTorch's .bin (transformers reads it weights-only)
+        weights = ["*.safetensors"] if any(f.endswith(".safetensors") for f in files) else ["pytorch_model*.bin"]
+        folder = Path(huggingface_hub.snapshot_download(repo_id, allow_patterns=MODEL_FILES + weights))
     except Exception as exc:  # not found, gated, no network: the hub's own message says which
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ExternalModelError(f"cannot download {repo_id} ({first}); {how}") from None
