@@ -380,3 +380,48 @@ def test_cli_probe_works_for_every_family(family, folders, photo, tmp_path, caps
     assert kinds == grads == KINDS[family]  # every attention set, with its relevancy gradients
     assert meta["fusion"] == family and meta["spec"]["fusion"] == family and set(meta["layouts"]) == kinds
     assert maps.shape[1:] == grid and np.isfinite(maps).all()
+
+
+# -- rollout and relevancy over the families' layouts -------------------------------------------
+
+def _rollout(layers):
+    """Abnar & Zuidema: R = (0.5 I + 0.5 A_L) ... (0.5 I + 0.5 A_1), head mean, for one stream."""
+    r = np.eye(layers[0].shape[-1])
+    for a in layers:
+        r = (0.5 * np.eye(len(r)) + 0.5 * a.mean(0)) @ r
+    return r
+
+
+def test_vilt_rollout_is_the_single_stream_rollout_of_its_joint_attention(folders, photo):
+    from mmexplorer.attention.maps import token_image_map
+
+    _, _, record = _probe(folders["hf-vilt"], photo)
+    r = _rollout(record.attention["joint"])
+    rows, cols = record.positions("joint", 0, "text"), record.positions("joint", 1, "image")
+    for t in range(len(record.tokens)):
+        m, label = token_image_map(record, t, method="rollout")
+        np.testing.assert_allclose(m, r[rows[t], cols].reshape(record.grid), atol=1e-9)
+    m, _ = token_image_map(record, 1, method="relevancy")
+    assert m.shape == record.grid and np.isfinite(m).all() and m.max() > 0
+
+
+def test_flava_rollout_reaches_the_words_through_the_multimodal_encoder(folders, photo):
+    from mmexplorer.attention.maps import patch_token_scores, token_image_map
+
+    _, _, record = _probe(folders["hf-flava"], photo)
+    for method in ("rollout", "relevancy"):
+        m, _ = token_image_map(record, 1, method=method)
+        scores, _ = patch_token_scores(record, 3, method=method)
+        assert m.shape == record.grid and m.max() > 0 and np.isfinite(m).all()
+        assert scores.shape == (len(record.tokens),) and np.isfinite(scores).all()
+
+
+def test_siglip_image_branch_is_the_mean_of_its_patch_rows(folders, photo):
+    from mmexplorer.attention.maps import image_branch_map
+
+    _, _, record = _probe(folders["hf-siglip2"], photo)
+    n = record.n_patches
+    m, label = image_branch_map(record, "rollout")
+    expected = _rollout(record.attention["image"])[:n, :n].mean(0)  # patches first, then padding
+    np.testing.assert_allclose(m.reshape(-1), expected, atol=1e-9)
+    assert "no [CLS]" in label
