@@ -425,3 +425,15 @@ def test_siglip_image_branch_is_the_mean_of_its_patch_rows(folders, photo):
     expected = _rollout(record.attention["image"])[:n, :n].mean(0)  # patches first, then padding
     np.testing.assert_allclose(m.reshape(-1), expected, atol=1e-9)
     assert "no [CLS]" in label
+
+
+@pytest.mark.parametrize("family", sorted(KINDS))
+def test_cli_export_draws_every_view_for_every_family(family, folders, photo, tmp_path):
+    from mmexplorer.cli import main
+
+    for view, method in (("overlay", "relevancy"), ("matrix", "raw"), ("heads", "raw"), ("positions", "raw")):
+        out = tmp_path / f"{view}.png"
+        args = ["export", "--model", str(folders[family]), "--image", str(photo), "--text", TEXT, "--view", view,
+                "--method", method, "--out", str(out)]
+        assert main(args) == 0, (view, method)
+        assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

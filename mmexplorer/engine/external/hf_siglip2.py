@@ -69,4 +69,12 @@ class HFSiglip2(HFSiglip):
         return (("image", 0, n_patches),) + ((("pad", n_patches, total),) if total > n_patches else ())
 
     def patch_positions(self, grid):
-        return None  # NaFlex resizes its position table to each image's grid
+        """The position embeddings NaFlex adds to this image's patches: its table resized to the grid. [N, D]"""
+        import torch
+
+        emb = self.net.vision_model.embeddings
+        side = int(emb.position_embedding_size)
+        table = emb.position_embedding.weight.detach().float().reshape(side, side, -1)  # [P, P, D]
+        n = grid[0] * grid[1]
+        shapes = torch.tensor([grid], device=table.device)
+        return emb.resize_positional_embeddings(table, shapes, n)[0, :n].cpu().numpy()

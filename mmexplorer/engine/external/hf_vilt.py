@@ -194,5 +194,10 @@ class HFVilt(ExternalModel):
         return with_default_maps(record)
 
     def _patch_positions(self, grid):
-        table = self.net.vilt.embeddings.position_embeddings[0, 1:]  # [P*P, D] for the config's square grid
-        return table.detach().float().cpu().numpy() if table.shape[0] == grid[0] * grid[1] else None
+        """The position embeddings ViLT adds to this image's patches: its square table, resized to the grid
+        as visual_embed resizes it (bilinear, corners aligned). [rows*cols, D]"""
+        table = self.net.vilt.embeddings.position_embeddings[0, 1:].detach().float()  # [P*P, D]
+        side = int(round(table.shape[0] ** 0.5))
+        square = table.T.reshape(1, -1, side, side)  # [1, D, P, P]
+        resized = torch.nn.functional.interpolate(square, size=grid, mode="bilinear", align_corners=True)
+        return resized[0].flatten(1).T.cpu().numpy()

@@ -31,11 +31,21 @@ def head_maps(record: AttentionRecord, token: Optional[int]) -> tuple[np.ndarray
         what = f"“{word}” (token {token}) → image patches, {kind} attention"
     else:
         kind = "image"
-        query = record.positions(kind, 0, "cls")[0]
-        what = f"no cross-modal attention in {record.fusion} fusion: image-encoder [CLS] → patches (the same for every word)"
+        cls = record.positions(kind, 0, "cls")
+        if len(cls):
+            query = cls[0]
+            what = f"no cross-modal attention in {record.fusion} fusion: image-encoder [CLS] → patches (the same for every word)"
+        else:  # an encoder that pools by attention has no [CLS]: the mean of the patches' rows
+            query = record.positions(kind, 0, "image")
+            what = f"no cross-modal attention in {record.fusion} fusion: image encoder, mean of the patches' rows → patches"
     cols = record.positions(kind, 1, "image")
-    maps = np.stack([w[:, query, cols].reshape(w.shape[0], *record.grid) for w in record.attention[kind]])
+    maps = np.stack([_rows(w, query)[:, cols].reshape(w.shape[0], *record.grid) for w in record.attention[kind]])
     return maps, what, kind
+
+
+def _rows(weights: np.ndarray, query) -> np.ndarray:
+    """[H, K]: one query row of [H, Q, K], or the mean of several."""
+    return weights[:, query] if np.ndim(query) == 0 else weights[:, query].mean(axis=1)
 
 
 def _span(name: str, n: int) -> str:
