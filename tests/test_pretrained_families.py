@@ -437,3 +437,30 @@ def test_cli_export_draws_every_view_for_every_family(family, folders, photo, tm
                 "--method", method, "--out", str(out)]
         assert main(args) == 0, (view, method)
         assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_whole_words_map_is_the_mean_of_its_pieces(folders, photo):
+    from mmexplorer.attention.maps import token_image_map, word_image_map
+
+    _, _, record = _probe(folders["hf-blip-itm"], photo, "a cat sits")
+    assert record.tokens == ("a", "cat", "sit", "##s", "[SEP]")
+    assert record.meta["word_spans"] == [[0, 1], [1, 2], [2, 4], [4, 5]]
+    m, label = word_image_map(record, 2)
+    expected = (token_image_map(record, 2)[0] + token_image_map(record, 3)[0]) / 2
+    np.testing.assert_allclose(m, expected, atol=1e-7)
+    assert "2 pieces ('sit', '##s'): mean" in label
+    total, label = word_image_map(record, 2, method="rollout", reduce="sum")
+    np.testing.assert_allclose(total, token_image_map(record, 2, method="rollout")[0]
+                               + token_image_map(record, 3, method="rollout")[0], atol=1e-9)
+    np.testing.assert_array_equal(word_image_map(record, 1)[0], token_image_map(record, 1)[0])  # one piece
+
+
+def test_word_spans_follow_each_tokenizers_markers(folders):
+    from mmexplorer.data.words import word_spans
+    from mmexplorer.engine.probe import load_model
+
+    expected = {"hf-siglip2": [(0, 1), (1, 2), (2, 4), (4, 5), (5, 6), (6, 7)],  # "▁sit" + "s"
+                "hf-vilt": [(0, 1), (1, 2), (2, 4), (4, 5), (5, 6), (6, 7), (7, 8)]}  # "sit" + "##s", then [SEP]
+    for family, spans in expected.items():
+        model, _ = load_model(str(folders[family]), "cpu")
+        assert word_spans(model.tokenizer.encode("a cat sits on the couch").tokens) == spans

@@ -146,6 +146,30 @@ def token_image_map(
     return r[row, _image_patch_universe(record)].reshape(record.grid), f"'{word}': {label}, head {head}"
 
 
+def word_spans_of(record: AttentionRecord) -> list[tuple[int, int]]:
+    """(first, stop) token indices of each word (meta["word_spans"]; one token per word when absent)."""
+    spans = record.meta.get("word_spans")
+    return [tuple(s) for s in spans] if spans else [(i, i + 1) for i in range(len(record.tokens))]
+
+
+def word_image_map(
+    record: AttentionRecord, word: int, layer: Optional[int] = None, head: Head = "mean", method: str = "raw",
+    reduce: str = "mean",
+) -> tuple[np.ndarray, str]:
+    """[rows, cols] map of a whole word: the mean (or sum) of its pieces' maps, and a label that says so."""
+    if reduce not in ("mean", "sum"):
+        raise ValueError(f"reduce must be 'mean' or 'sum', not {reduce!r}")
+    first, stop = word_spans_of(record)[word]
+    maps, labels = zip(*(token_image_map(record, t, layer, head, method) for t in range(first, stop)))
+    if stop - first == 1:
+        return maps[0], labels[0]
+    stacked = np.stack(maps)
+    pieces = ", ".join(f"'{record.tokens[t]}'" for t in range(first, stop))
+    combined = stacked.mean(0) if reduce == "mean" else stacked.sum(0)
+    what = labels[0].split(": ", 1)[-1]
+    return combined, f"word of {stop - first} pieces ({pieces}): {reduce} of their maps; {what}"
+
+
 def image_branch_map(record: AttentionRecord, method: str, head: Head = "mean") -> tuple[np.ndarray, str]:
     """The image [CLS]'s relevance over patches: what the image branch used, the same for every word."""
     what = "relevancy" if method == "relevancy" else "rollout"

@@ -9,6 +9,7 @@ import torch
 
 from mmexplorer.attention.record import AttentionRecord
 from mmexplorer.data.sample import Sample
+from mmexplorer.data.words import word_spans
 from mmexplorer.engine.catalog import ModelEntry, resolve
 from mmexplorer.engine.device import resolve_device
 from mmexplorer.engine.model_api import BundledModel, ExplorableModel
@@ -48,4 +49,6 @@ def probe(model: ExplorableModel, sample: Sample, relevancy: bool = True, input_
     meta["timings"] = dict(meta.get("timings", {}), probe_s=time.perf_counter() - t0)
     meta["versions"] = versions()
     meta.setdefault("spec", model.spec.to_dict())
+    # which tokens form one word, so a whole word's map can be read from its pieces (attention.maps.word_image_map)
+    meta.setdefault("word_spans", [list(span) for span in word_spans(sample.encoding.tokens)])
     return dataclasses.replace(record, meta=meta)

@@ -23,6 +23,7 @@ class ModelToken:
     start: int  # character span in the input text (0, 0 for special tokens)
     end: int
     is_unk: bool
+    special: bool = False  # [SEP], </s>, <|endoftext|>: a word of its own
 
     @property
     def display(self) -> str:
@@ -102,7 +103,7 @@ class HFTextTokenizer:
         start = int(real > 1 and bool(special[first]) and ids[first] != self.hf.eos_token_id)
         tokens = tuple(
             ModelToken(self._surface(text, tok, off, bool(sp)), tok, int(i), int(off[0]), int(off[1]),
-                       bool(i == unk and not sp))
+                       bool(i == unk and not sp), bool(sp))
             for i, tok, off, sp in list(zip(ids, raw, offsets, special))[first + start:first + real]
         )
         dropped = max(0, full - real)
