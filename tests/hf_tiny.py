@@ -6,7 +6,6 @@ images) with tokenizers written here; nothing is downloaded.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 SIDE, PATCH = 32, 8

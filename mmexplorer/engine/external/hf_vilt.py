@@ -125,8 +125,8 @@ class HFVilt(ExternalModel):
         embeddings.visual_embed = visual_embed  # an instance attribute shadowing the method, removed below
         embeddings.config.max_image_length = -1
         try:
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(SAMPLING_SEED)
+            with torch.random.fork_rng(devices=[]):  # the draw runs on the CPU generator, restored afterwards
+                torch.default_generator.manual_seed(SAMPLING_SEED)  # torch.manual_seed would reseed CUDA too
                 yield seen
         finally:
             del embeddings.visual_embed
