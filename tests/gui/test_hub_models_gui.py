@@ -42,6 +42,14 @@ def test_open_from_hugging_face_loads_a_cached_id_and_names_its_fusion(make_expl
     window.show_view("cross")
     assert window.views["cross"].note.text() == state.record.meta["spec"]["note"]
 
+    # the fusion buttons switch between the models last used per strategy: BLIP is now the cross model
+    assert state.fusion_models["cross"] == "tiny-org/tiny-blip"
+    window.model_bar.fusion_buttons["early"].click()
+    qtbot.waitUntil(lambda: state.record is not None and state.record.fusion == "early", timeout=120_000)
+    window.model_bar.fusion_buttons["cross"].click()
+    qtbot.waitUntil(lambda: state.record is not None and state.record.fusion == "hf-blip-itm", timeout=120_000)
+    assert state.model == "tiny-org/tiny-blip"
+
 
 def test_open_from_hugging_face_explains_an_id_that_is_not_cached(make_explorer, qtbot, hub_cache):
     explorer = make_explorer()

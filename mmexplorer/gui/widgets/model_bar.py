@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QButtonGroup, QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
@@ -73,14 +75,25 @@ class ModelBar(QWidget):
         self.device.clear()
         for device in (catalog.devices if catalog else ("auto", "cpu")):
             self.device.addItem(DEVICE_NAMES.get(device, device.upper()), device)
+        self._fusion_tooltips()
+        self.sync()
+
+    def _fusion_target(self, fusion: str) -> Optional[str]:
+        """The model a fusion button switches to: the one last used for that strategy, else the first listed."""
+        remembered = self.state.fusion_models.get(fusion)
+        if remembered:
+            return remembered
+        entry = self.state.catalog.for_fusion(fusion) if self.state.catalog else None
+        return entry.name if entry else None
+
+    def _fusion_tooltips(self) -> None:
         for fusion, button in self.fusion_buttons.items():
-            entry = catalog.for_fusion(fusion) if catalog else None
-            button.setEnabled(entry is not None)
+            target = self._fusion_target(fusion)
+            button.setEnabled(target is not None)
             button.setToolTip(
-                f"Switch to {entry.name} ({fusion} fusion) and probe the same input" if entry
+                f"Switch to {target} ({fusion} fusion) and probe the same input" if target
                 else f"No {fusion} model installed; train one: mmexplorer train --fusion {fusion} --out {fusion}.safetensors"
             )
-        self.sync()
 
     def sync(self) -> None:
         """Show the state's current model, fusion and device."""
@@ -100,6 +113,7 @@ class ModelBar(QWidget):
             fusion = entry.fusion if entry else None
         for name, button in self.fusion_buttons.items():
             button.setChecked(name == fusion)
+        self._fusion_tooltips()  # a newly opened model becomes its strategy's choice
 
     def _model_picked(self, index: int) -> None:
         data = self.model.itemData(index)
@@ -113,6 +127,6 @@ class ModelBar(QWidget):
         info = self.state.model_info
         if info is not None and info.spec.get("category", info.fusion) == fusion and self.state.model in (info.name, info.path):
             return  # already there
-        entry = self.state.catalog.for_fusion(fusion) if self.state.catalog else None
-        if entry is not None:
-            self.state.set_inputs(model=entry.name)
+        target = self._fusion_target(fusion)
+        if target is not None:
+            self.state.set_inputs(model=target)
