@@ -18,13 +18,14 @@ def run(repeats: int = 30) -> list[Row]:
     rows = []
     for fusion in fusions:
         model = bundled_or_random(fusion)
+        net = model.net
         sample = sample_for(model)
         image = image_tensor(sample.image.pixels, model.cfg)
         ids, mask = text_tensor(sample.encoding, model.tokenizer)
 
         def bare():  # the fastest plain forward: fused kernel, inference mode
             with torch.inference_mode():
-                model(image, ids, mask)
+                net(image, ids, mask)
 
         def full():
             probe(model, sample, relevancy=False)
@@ -32,13 +33,13 @@ def run(repeats: int = 30) -> list[Row]:
         def with_relevancy():
             probe(model, sample, relevancy=True)
 
-        model.set_fused(True)
+        net.set_fused(True)
         times = interleaved({"bare": bare, "probe": full, "relevancy": with_relevancy}, repeats)
         b, p, r = median(times["bare"]), median(times["probe"]), median(times["relevancy"])
         ratio = p / b
         rows.append(
             Row(
-                f"probe overhead ({getattr(model, 'catalog_name', fusion)})",
+                f"probe overhead ({model.name})",
                 f"probe {p * 1e3:.1f} ms / forward {b * 1e3:.1f} ms = {ratio:.2f}x (with relevancy backward: {r / b:.2f}x)",
                 f"<= {TARGET}x at batch 1 on CPU",
                 ratio <= TARGET,

@@ -67,11 +67,13 @@ def peak_rss_mb() -> float:
 
 
 def bundled_or_random(fusion: str | None = None):
-    """The bundled model (default, or of a fusion); a fresh random model of the default variant when none is installed."""
+    """The bundled model (default, or of a fusion) as an ExplorableModel; a fresh random model of the
+    default variant when none is installed."""
     import torch
 
     from mmexplorer.config import load_variant
     from mmexplorer.engine.catalog import default_model_name, model_for_fusion
+    from mmexplorer.engine.model_api import BundledModel
     from mmexplorer.engine.probe import load_model
     from mmexplorer.models import build_model
 
@@ -80,9 +82,7 @@ def bundled_or_random(fusion: str | None = None):
     if name:
         return load_model(name, "cpu")[0]
     torch.manual_seed(0)
-    model = build_model(load_variant(fusion or "early")).eval()
-    model.catalog_name = f"random-{fusion or 'early'}"
-    return model
+    return BundledModel(build_model(load_variant(fusion or "early")).eval(), name=f"random-{fusion or 'early'}")
 
 
 def sample_for(model, text: str = "a red circle and a blue square", size=(128, 128)):

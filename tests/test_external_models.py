@@ -319,7 +319,7 @@ def test_torchvision_capture_equals_explicit_softmax_and_keeps_the_output(tv_wei
     ref.load_state_dict(torch.load(tv_weights, weights_only=True))
     from PIL import Image
 
-    pixels = model.preprocess(Image.open(photo).convert("RGB")).unsqueeze(0)  # [1, 3, 32, 32]
+    pixels = model.preprocess_recipe(Image.open(photo).convert("RGB")).unsqueeze(0)  # [1, 3, 32, 32]
     inputs = []
     hooks = [blk.ln_1.register_forward_hook(lambda m, i, o: inputs.append(o)) for blk in ref.encoder.layers]
     with torch.no_grad():

@@ -119,7 +119,8 @@ def capture(
         patches = out["patch_embed"][0].detach().float().cpu()  # [N, E]
         similarity = (tok @ patches.T).numpy().reshape(n_tokens, *grid)
     width, height = sample.image.size
-    cross_kind = next((k for k in ("text_to_image", "joint") if k in attention), None) if model.has_cross_modal_attention else None
+    spec = model.spec  # the strategy's registry entry says which attention set is cross-modal
+    cross_kind = spec.cross_kind if spec.cross_kind in attention else None
     record = AttentionRecord(
         model=name or cfg.name,
         fusion=cfg.fusion,
@@ -144,6 +145,7 @@ def capture(
             "fusion": cfg.fusion,
             "device": str(device),
             "config": model.config_dict() if hasattr(model, "config_dict") else cfg.to_dict(),
+            "spec": spec.to_dict(),
             "timings": {"preprocess_s": t1 - t0, "forward_s": t2 - t1},
             "image_source": sample.image.source,
             "image_notes": list(sample.image.notes),

@@ -18,32 +18,63 @@ from mmexplorer.attention.reductions import Head, gradient_weighted, propagate, 
 
 METHODS = ("raw", "rollout", "relevancy")
 
-# Which token sequence each axis of an attention kind runs over.
-_AXIS_SEQUENCES = {
-    "text": ("text", "text"),
-    "image": ("image", "image"),
-    "text_to_image": ("text", "image"),
-    "image_to_text": ("image", "text"),
-    "joint": ("joint", "joint"),
-}
-
-
 def _text_len(record: AttentionRecord) -> int:
     return 1 + len(record.tokens)  # [CLS] + words
 
 
 def _universe(record: AttentionRecord, sequence: str) -> np.ndarray:
-    """Positions of a sequence in the universe [text seq (L)] + [image seq (1 + N)]."""
-    n_text, n = _text_len(record), record.n_patches
-    if sequence == "text":
-        return np.arange(n_text)
-    if sequence == "image":
-        return n_text + np.arange(1 + n)
-    return np.concatenate([np.arange(n_text), n_text + 1 + np.arange(n)])  # joint: text seq + patches
+    """Positions of the text sequence ([CLS] + words) in the universe."""
+    if sequence != "text":
+        raise ValueError(f"only the text sequence has fixed universe positions, not {sequence!r}")
+    return np.arange(_text_len(record))
+
+
+def _universe_map(record: AttentionRecord) -> dict:
+    """For every (kind, axis): the universe position of each index along that axis (cached on the record).
+
+    The universe is the text sequence ([CLS] at 0, words 1..T), then the image
+    sequence ([CLS] at T+1, patches T+2.., raster order), then one slot for each
+    position that is neither (a multimodal [CLS], padding). Which [CLS] is which
+    comes from the layout: a [CLS] run right before the words is the text's,
+    right before the patches the image's. Axes with the same segments are the
+    same sequence and share their extra slots.
+    """
+    cache = _cache(record)
+    if "universe" in cache:
+        return cache["universe"]
+    n_words = len(record.tokens)
+    size = n_words + 2 + record.n_patches
+    extras: dict = {}
+    out: dict = {}
+    for kind in record.kinds:
+        for axis, segments in enumerate(record.layouts[kind]):
+            length = max((stop for _, _, stop in segments), default=0)
+            ids = np.full(length, -1, dtype=np.int64)
+            for i, (modality, start, stop) in enumerate(segments):
+                n = stop - start
+                following = segments[i + 1][0] if i + 1 < len(segments) else None
+                if modality == "text":
+                    ids[start:stop] = 1 + np.arange(n)
+                elif modality == "image":
+                    ids[start:stop] = n_words + 2 + np.arange(n)
+                elif modality == "cls" and following == "text":
+                    ids[start:stop] = 0
+                elif modality == "cls" and following == "image":
+                    ids[start:stop] = n_words + 1
+                else:  # a position of neither sequence: its own slot, shared by axes of the same sequence
+                    for j in range(start, stop):
+                        key = (tuple(segments), j)
+                        if key not in extras:
+                            extras[key] = size
+                            size += 1
+                        ids[j] = extras[key]
+            out[kind, axis] = ids
+    cache["universe"] = (out, size)
+    return cache["universe"]
 
 
 def _universe_size(record: AttentionRecord) -> int:
-    return _text_len(record) + 1 + record.n_patches
+    return _universe_map(record)[1]
 
 
 def _head_weighted(record: AttentionRecord, kind: str, layer: int, head: Head, method: str) -> np.ndarray:
@@ -64,13 +95,13 @@ def propagated(record: AttentionRecord, method: str, head: Head = "mean") -> np.
     cache = _cache(record)
     if key not in cache:
         events = []
+        axes, size = _universe_map(record)
         for step, (kind, layer) in enumerate(record.order):
-            q_seq, k_seq = _AXIS_SEQUENCES[kind]
             # the two directions of a co-attention layer read the same previous states
             step_id = ("co", layer) if kind in ("text_to_image", "image_to_text") else step
             a = _head_weighted(record, kind, layer, head, method)
-            events.append((a, _universe(record, q_seq), _universe(record, k_seq), step_id))
-        cache[key] = propagate(events, _universe_size(record), "rollout" if method == "rollout" else "relevancy")
+            events.append((a, axes[kind, 0], axes[kind, 1], step_id))
+        cache[key] = propagate(events, size, "rollout" if method == "rollout" else "relevancy")
     return cache[key]
 
 
@@ -115,6 +146,30 @@ def token_image_map(
     return r[row, _image_patch_universe(record)].reshape(record.grid), f"'{word}': {label}, head {head}"
 
 
+def word_spans_of(record: AttentionRecord) -> list[tuple[int, int]]:
+    """(first, stop) token indices of each word (meta["word_spans"]; one token per word when absent)."""
+    spans = record.meta.get("word_spans")
+    return [tuple(s) for s in spans] if spans else [(i, i + 1) for i in range(len(record.tokens))]
+
+
+def word_image_map(
+    record: AttentionRecord, word: int, layer: Optional[int] = None, head: Head = "mean", method: str = "raw",
+    reduce: str = "mean",
+) -> tuple[np.ndarray, str]:
+    """[rows, cols] map of a whole word: the mean (or sum) of its pieces' maps, and a label that says so."""
+    if reduce not in ("mean", "sum"):
+        raise ValueError(f"reduce must be 'mean' or 'sum', not {reduce!r}")
+    first, stop = word_spans_of(record)[word]
+    maps, labels = zip(*(token_image_map(record, t, layer, head, method) for t in range(first, stop)))
+    if stop - first == 1:
+        return maps[0], labels[0]
+    stacked = np.stack(maps)
+    pieces = ", ".join(f"'{record.tokens[t]}'" for t in range(first, stop))
+    combined = stacked.mean(0) if reduce == "mean" else stacked.sum(0)
+    what = labels[0].split(": ", 1)[-1]
+    return combined, f"word of {stop - first} pieces ({pieces}): {reduce} of their maps; {what}"
+
+
 def image_branch_map(record: AttentionRecord, method: str, head: Head = "mean") -> tuple[np.ndarray, str]:
     """The image [CLS]'s relevance over patches: what the image branch used, the same for every word."""
     what = "relevancy" if method == "relevancy" else "rollout"
@@ -126,8 +181,15 @@ def image_branch_map(record: AttentionRecord, method: str, head: Head = "mean") 
         if method == "relevancy" and record.grads is None:
             raise ValueError("this record was captured without gradients; relevancy is not available")
         layers = [_head_weighted(record, "image", layer, head, method) for layer in range(record.layers("image"))]
-        row = propagate_row(layers, 0, "rollout" if method == "rollout" else "relevancy")  # [1 + N], image [CLS] first
-        return row[1:].reshape(record.grid), label
+        cls, patches = record.positions("image", 0, "cls"), record.positions("image", 1, "image")
+        start = np.zeros(layers[0].shape[-1])
+        if len(cls):
+            start[cls[0]] = 1.0  # the image [CLS]'s row
+        else:  # an encoder that pools by attention (SigLIP) has no [CLS]: the mean of the patches' rows
+            start[record.positions("image", 0, "image")] = 1.0 / record.n_patches
+            label = f"image-branch {what}, mean over the patches' rows (no [CLS]; no cross-modal attention)"
+        row = propagate_row(layers, start, "rollout" if method == "rollout" else "relevancy")
+        return row[patches].reshape(record.grid), label
     r = propagated(record, method, head)
     row = _text_len(record)  # image [CLS]
     return r[row, _image_patch_universe(record)].reshape(record.grid), label
@@ -144,6 +206,10 @@ def patch_token_scores(
         if kind is not None:
             layer = record.layers(kind) - 1 if layer is None else layer
             a = reduce_heads(record.attention[kind][layer], head)
+            if not _patches_query(record, kind):  # text→image only (BLIP): each word's weight on this patch
+                col = record.positions(kind, 1, "image")[patch]
+                rows = record.positions(kind, 0, "text")
+                return a[rows, col], f"p{patch}: cross-attention text→image, each word's weight on the patch, layer {layer}, head {head}"
             row = record.positions(kind, 0, "image")[patch]
             cols = record.positions(kind, 1, "text")
             name = "cross-attention image→text" if kind == "image_to_text" else "joint attention, patch row → word columns"
@@ -166,11 +232,20 @@ def patch_token_extent(record: AttentionRecord, patch: int, method: str = "raw",
     """
     kind = "image_to_text" if "image_to_text" in record.attention else record.cross_kind
     if method == "raw" and kind is not None and record.tokens:
-        row, cols = record.positions(kind, 0, "image")[patch], record.positions(kind, 1, "text")
-        blocks = [a[:, row, cols] for a in record.attention[kind]]  # [H, words] per layer
+        if _patches_query(record, kind):
+            row, cols = record.positions(kind, 0, "image")[patch], record.positions(kind, 1, "text")
+            blocks = [a[:, row, cols] for a in record.attention[kind]]  # [H, words] per layer
+        else:
+            rows, col = record.positions(kind, 0, "text"), record.positions(kind, 1, "image")[patch]
+            blocks = [a[:, rows, col] for a in record.attention[kind]]
         return float(min(b.min() for b in blocks)), float(max(b.max() for b in blocks))
     scores, _ = patch_token_scores(record, patch, None, head, method)
     return (float(scores.min()), float(scores.max())) if scores.size else (0.0, 0.0)
+
+
+def _patches_query(record: AttentionRecord, kind: str) -> bool:
+    """True when patches are queries of `kind` (joint, image→text); False for text→image cross-attention."""
+    return len(record.positions(kind, 0, "image")) > 0
 
 
 def attention_matrix(record: AttentionRecord, kind: str, layer: int, head: Head = "mean") -> np.ndarray:

@@ -96,6 +96,8 @@ class AttentionRecord:
                 out += ["[CLS]"] * n
             elif modality == "start":
                 out += ["[start]"] * n
+            elif modality == "pad":  # padding the model was fed (its positions still take part)
+                out += ["[PAD]"] * n
             elif modality == "text":
                 out += [("[UNK] " + t if u else t) for t, u in zip(self.tokens[:n], self.token_unk[:n])]
             else:

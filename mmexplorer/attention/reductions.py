@@ -137,20 +137,24 @@ def propagate(
     return r
 
 
-def propagate_row(layers: Sequence[np.ndarray], row: int, mode: str) -> np.ndarray:
+def propagate_row(layers: Sequence[np.ndarray], row, mode: str) -> np.ndarray:
     """One row of `propagate` for a single stream whose layers are [N, N] maps, first to last.
 
     In a single stream every event is a linear update R <- M R with
     M = (I + A) / rowsum(I + A) (rollout) or I + A (relevancy), so row `row` of
     the result is e_row M_L ... M_1: vector-matrix products, O(L N^2) instead of
-    the O(L N^3) of the whole matrix. Returns [N].
+    the O(L N^3) of the whole matrix. `row` may also be a start vector [N]
+    (a weighted mix of rows: the result is the same mix). Returns [N].
     """
     if mode not in ("relevancy", "rollout"):
         raise ValueError(f"unknown propagation mode {mode!r}")
     if not layers:
         raise ValueError("propagation needs at least one layer")
-    v = np.zeros(layers[0].shape[-1])
-    v[row] = 1.0
+    if isinstance(row, np.ndarray):
+        v = row.astype(np.float64)
+    else:
+        v = np.zeros(layers[0].shape[-1])
+        v[row] = 1.0
     for a in reversed(layers):
         a = np.asarray(a, dtype=np.float64)
         if mode == "rollout":

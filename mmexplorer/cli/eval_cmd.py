@@ -37,18 +37,22 @@ def run(args) -> int:
     if args.scenes <= 0:
         raise UserInputError("--scenes must be positive")
     from mmexplorer.engine.evaluate import evaluate
+    from mmexplorer.engine.model_api import BundledModel
     from mmexplorer.engine.probe import load_model
 
     try:
         model, entry = load_model(args.model, args.device)
     except ValueError as exc:
         raise UserInputError(str(exc)) from None
+    if not isinstance(model, BundledModel):
+        raise UserInputError(f"{entry.name} is a pretrained {model.spec.category} model: eval scores the bundled "
+                             "strategies on the shapes world only")
     import torch
 
     from mmexplorer.engine.scoped import torch_threads
 
     with torch_threads(min(2, torch.get_num_threads())):
-        report = evaluate(model, scenes=args.scenes, seed=args.seed, deletion=not args.no_deletion)
+        report = evaluate(model.net, scenes=args.scenes, seed=args.seed, deletion=not args.no_deletion, name=model.name)
     report["path"] = entry.path
     print(json.dumps(report) if args.json else _table(report))
     return 0

@@ -138,7 +138,7 @@ def _run(args) -> int:
     from mmexplorer.engine.probe import load_model, probe
 
     try:
-        model, entry = load_model(inputs.model, inputs.device)
+        model, entry = load_model(inputs.model, inputs.device, download=True)
     except ValueError as exc:
         raise UserInputError(str(exc)) from None
     loaded = load_image(inputs.image)

@@ -11,7 +11,9 @@ from mmexplorer.cli.errors import UserInputError
 
 def add_parser(sub) -> None:
     p = sub.add_parser("probe", help="capture attention for an image and text into an npz")
-    p.add_argument("--model", help="model name (see `mmexplorer models`) or checkpoint path; default: the default model")
+    p.add_argument("--model", help="model name (see `mmexplorer models`), checkpoint path, Hugging Face model folder, "
+                   "or hub id such as Salesforce/blip-itm-base-coco (from the local cache, else downloaded into it); "
+                   "default: the default model")
     p.add_argument("--image", help="image file")
     p.add_argument("--text", help="the sentence")
     p.add_argument("--out", help="output .npz (single form)")
@@ -74,7 +76,7 @@ def run(args) -> int:
     from mmexplorer.attention.npz import save_record
 
     try:
-        model, _ = load_model(args.model, args.device)
+        model, _ = load_model(args.model, args.device, download=True)  # a hub id not yet cached is fetched, with progress
     except ValueError as exc:
         raise UserInputError(str(exc)) from None
     if single:

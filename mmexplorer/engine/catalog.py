@@ -69,9 +69,10 @@ def default_model_name() -> str | None:
     return models[0].name if models else None
 
 
-def resolve(name_or_path: str | None) -> ModelEntry:
+def resolve(name_or_path: str | None, download: bool = False) -> ModelEntry:
     """A catalog name, a checkpoint file, a pretrained model folder or weights file, or a
-    Hugging Face model id already in the local cache. None means the default model."""
+    Hugging Face model id ("owner/name") from the local cache, downloaded into it first when
+    `download` and online. None means the default model."""
     if name_or_path is None:
         name_or_path = default_model_name()
         if name_or_path is None:
@@ -83,11 +84,11 @@ def resolve(name_or_path: str | None) -> ModelEntry:
     if path.exists():
         external = _external_entry(path)
         return external or ModelEntry(path.stem, _fusion_of(path) or "?", str(path), "file")
-    from mmexplorer.engine.external.detect import find_in_hf_cache
+    from mmexplorer.engine.external.hub import hub_snapshot, looks_like_repo_id
 
-    cached = find_in_hf_cache(name_or_path)
-    if cached is not None:
-        return _external_entry(cached) or ModelEntry(name_or_path, "?", str(cached), "file")
+    if looks_like_repo_id(name_or_path):
+        folder = hub_snapshot(name_or_path, download)  # raises, naming the id and how to get it
+        return _external_entry(folder) or ModelEntry(name_or_path, "?", str(folder), "file")
     known = ", ".join(e.name for e in list_models()) or "none"
     raise ModelNotFound(
         f"unknown model {name_or_path!r} (not a model name, an existing file or folder, "

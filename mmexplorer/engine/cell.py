@@ -36,6 +36,13 @@ def register_family(fusion: str, target: str) -> None:
     QKV_FAMILIES[fusion] = target
 
 
+def _network(model):
+    """What the capture functions read: a bundled model's FusionModel, or the adapter itself."""
+    from mmexplorer.engine.model_api import BundledModel
+
+    return model.net if isinstance(model, BundledModel) else model
+
+
 def _capture_for(model):
     fusion = model.cfg.fusion
     if fusion in QKV_FAMILIES:
@@ -96,6 +103,7 @@ def _integers(**values) -> None:
 def head_tensors(model, sample: Sample, kind: str, layer: int, positions: bool = True) -> HeadTensors:
     """Q, K and V of `kind` layer `layer` for `sample`, captured by the model's family function."""
     _integers(layer=layer)
+    model = _network(model)
     capture = _capture_for(model)
     if layer < 0:
         raise CellError(f"layer {layer} out of range")
@@ -138,7 +146,7 @@ def explain(model, t: HeadTensors, kind: str, layer: int, head: int, query: int,
     q_places = places(t.layouts[0], t.tokens, t.token_unk, t.grid)
     k_places = places(t.layouts[1], t.tokens, t.token_unk, t.grid)
     return CellExplanation(
-        model=getattr(model, "catalog_name", None) or model.cfg.name, fusion=model.cfg.fusion,
+        model=getattr(model, "name", None) or model.cfg.name, fusion=model.cfg.fusion,
         kind=kind, layer=int(layer), head=int(head), query=q_places[query], key=k_places[key],
         query_modalities=tuple(dict.fromkeys(s[0] for s in t.layouts[0])),
         key_modalities=tuple(dict.fromkeys(s[0] for s in t.layouts[1])),

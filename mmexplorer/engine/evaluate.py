@@ -79,13 +79,13 @@ def _deletion_curves(model, scene, caption: str, importance: np.ndarray, rng: np
     return area[0], area[1]
 
 
-def evaluate(model, scenes: int = 200, seed: int = 1000, deletion: bool = True) -> dict:
-    """The report for `model` on `scenes` scenes of the held-out split drawn from `seed`."""
+def evaluate(model, scenes: int = 200, seed: int = 1000, deletion: bool = True, name: str | None = None) -> dict:
+    """The report for `model` (a bundled FusionModel) on `scenes` scenes of the held-out split drawn from `seed`."""
     spec = spec_for(model.cfg)
     device = next(model.parameters()).device
     was_training = model.training
     model.eval()
-    needs_grads = not model.has_cross_modal_attention and model.cfg.fusion != "contrastive"
+    needs_grads = model.spec.default_map == "image-branch"  # the only default map built from gradients
     items = []
     pixels, pos, hard, easy = [], [], [], []
     for index in range(scenes):
@@ -136,7 +136,7 @@ def evaluate(model, scenes: int = 200, seed: int = 1000, deletion: bool = True) 
         return float(np.mean(values)) if values else math.nan
 
     report = {
-        "model": getattr(model, "catalog_name", None) or model.cfg.name,
+        "model": name or model.cfg.name,
         "fusion": model.cfg.fusion,
         "scenes": scenes,
         "seed": seed,
@@ -156,9 +156,7 @@ def evaluate(model, scenes: int = 200, seed: int = 1000, deletion: bool = True) 
 def evaluate_path(path: str | Path, scenes: int = 200, seed: int = 1000, device: str = "cpu", deletion: bool = True) -> dict:
     from mmexplorer.models.checkpoint import load_checkpoint
 
-    model = load_checkpoint(path, device)
-    model.catalog_name = Path(path).stem
-    return evaluate(model, scenes, seed, deletion)
+    return evaluate(load_checkpoint(path, device), scenes, seed, deletion, name=Path(path).stem)
 
 
 def localisation_score(report: dict) -> float:

@@ -18,6 +18,8 @@ from typing import Iterator, Optional
 import torch
 import torch.nn.functional as F
 
+from mmexplorer.models import fusion_spec
+
 EPS = 1e-8
 
 
@@ -26,19 +28,16 @@ def _last_module(model, kind: str):
     return max(modules, key=lambda m: m.layer) if modules else None
 
 
-# fusion -> the attention kind whose last layer is supervised (None: similarity or nothing)
-SUPERVISED_KIND = {"early": "joint", "hybrid": "joint", "cross": "text_to_image", "contrastive": None, "late": None}
-
-
 def supports_grounding(fusion: str) -> bool:
-    return fusion in ("early", "hybrid", "cross", "contrastive")
+    """A strategy has a word-to-patch map to supervise when its default map is attention or similarity."""
+    return fusion_spec(fusion).default_map in ("attention", "similarity")
 
 
 @contextlib.contextmanager
 def capture_supervised(model) -> Iterator[dict]:
     """Within the block the supervised layer's weights [B, H, Q, K] land in the yielded dict under "weights"."""
     store: dict = {}
-    kind = SUPERVISED_KIND.get(model.cfg.fusion)
+    kind = model.spec.cross_kind  # the supervised map is the last layer of the cross-modal attention, if any
     module = _last_module(model, kind) if kind else None
     if module is None:
         yield store
@@ -56,7 +55,7 @@ def capture_supervised(model) -> Iterator[dict]:
 
 def _patch_columns(fusion: str, n_text: int, n_patches: int) -> slice:
     """Where the patches sit along the keys of the supervised attention."""
-    if fusion in ("early", "hybrid"):
+    if fusion_spec(fusion).cross_kind == "joint":
         return slice(n_text, n_text + n_patches)  # joint keys: [CLS] + words (n_text incl. [CLS]), then patches
     return slice(1, 1 + n_patches)  # cross-attention keys: image [CLS], then patches
 
@@ -95,7 +94,7 @@ def similarity_grounding_loss(
 
 def grounding_loss(model, out: dict, store: dict, batch, heads: str = "mean") -> Optional[torch.Tensor]:
     fusion = model.cfg.fusion
-    if fusion == "contrastive":
+    if model.spec.contrastive:
         return similarity_grounding_loss(out, batch.ground_rows, batch.ground_tokens, batch.ground_targets)
     if "weights" not in store:
         return None

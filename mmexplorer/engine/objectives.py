@@ -52,7 +52,7 @@ def compute_losses(trainee, batch, settings, generator: torch.Generator) -> dict
         out = model(batch.images, batch.ids, batch.mask)
     losses["itm"] = matching_loss(out, batch.labels)
     total = losses["itm"]
-    if model.cfg.fusion == "contrastive":
+    if model.spec.contrastive:
         losses["nce"] = contrastive_loss(out, scenes)
         total = total + losses["nce"]
     if use_grounding:

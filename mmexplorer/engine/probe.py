@@ -7,26 +7,30 @@ import time
 
 import torch
 
-from mmexplorer.attention.capture import capture
 from mmexplorer.attention.record import AttentionRecord
 from mmexplorer.data.sample import Sample
-from mmexplorer.engine.catalog import resolve
+from mmexplorer.data.words import word_spans
+from mmexplorer.engine.catalog import ModelEntry, resolve
 from mmexplorer.engine.device import resolve_device
-from mmexplorer.engine.external.detect import EXTERNAL_FUSIONS
-from mmexplorer.models.checkpoint import load_checkpoint
+from mmexplorer.engine.model_api import BundledModel, ExplorableModel
 
 
-def load_model(name_or_path: str | None, device: str | None = "cpu"):
-    """-> (model in eval mode on the device, its catalog entry)."""
-    entry = resolve(name_or_path)
-    if entry.fusion in EXTERNAL_FUSIONS:  # a pretrained model from local files (engine/external)
-        from mmexplorer.engine.external import load_external
+def load_model(name_or_path: str | None, device: str | None = "cpu",
+               download: bool = False) -> tuple[ExplorableModel, ModelEntry]:
+    """-> (the model in eval mode on the device, its catalog entry); `download` fetches a hub id not yet cached."""
+    entry = resolve(name_or_path, download)
+    return load_entry(entry, device), entry
 
-        model = load_external(entry.path, entry.fusion, resolve_device(device))
-    else:
-        model = load_checkpoint(entry.path, resolve_device(device))
-    model.catalog_name = entry.name
-    return model, entry
+
+def load_entry(entry: ModelEntry, device: str | None = "cpu") -> ExplorableModel:
+    from mmexplorer.engine.external import is_external, load_external
+
+    if is_external(entry.fusion):  # a pretrained model family (engine/external)
+        return load_external(entry.path, entry.fusion, resolve_device(device), name=entry.name)
+    from mmexplorer.models.checkpoint import load_checkpoint_and_extra
+
+    net, extra = load_checkpoint_and_extra(entry.path, resolve_device(device))
+    return BundledModel(net, entry.name, entry.path, extra)
 
 
 def versions() -> dict:
@@ -37,15 +41,14 @@ def versions() -> dict:
     return {"mmexplorer": mmexplorer.__version__, "torch": torch.__version__, "numpy": numpy.__version__}
 
 
-def probe(model, sample: Sample, relevancy: bool = True, input_size: int | None = None) -> AttentionRecord:
+def probe(model: ExplorableModel, sample: Sample, relevancy: bool = True, input_size: int | None = None) -> AttentionRecord:
     """Run the model on one sample on its own device and return the captured record."""
-    device = next(model.parameters()).device
     t0 = time.perf_counter()
-    if not hasattr(model, "capture"):  # the record is built once, with everything in it
-        return capture(model, sample, device, relevancy=relevancy, name=getattr(model, "catalog_name", None),
-                       input_size=input_size, meta={"versions": versions()}, started=t0)
-    record = model.capture(sample, relevancy=relevancy, input_size=input_size)  # pretrained adapters: their library's forward
+    record = model.capture(sample, relevancy=relevancy, input_size=input_size)
     meta = dict(record.meta)
     meta["timings"] = dict(meta.get("timings", {}), probe_s=time.perf_counter() - t0)
     meta["versions"] = versions()
+    meta.setdefault("spec", model.spec.to_dict())
+    # which tokens form one word, so a whole word's map can be read from its pieces (attention.maps.word_image_map)
+    meta.setdefault("word_spans", [list(span) for span in word_spans(sample.encoding.tokens)])
     return dataclasses.replace(record, meta=meta)

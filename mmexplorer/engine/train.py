@@ -27,6 +27,7 @@ from mmexplorer.engine.multitask import Trainee
 from mmexplorer.engine.objectives import compute_losses
 from mmexplorer.engine.recipes import TrainSettings
 from mmexplorer.engine.scoped import PrivateRandom, torch_threads
+from mmexplorer.models import fusion_spec
 from mmexplorer.models.checkpoint import save_checkpoint
 
 
@@ -58,10 +59,11 @@ def model_config(settings: TrainSettings, name: Optional[str] = None):
     objectives: dict = {
         "itm": {"negatives": "hard (one attribute of one object) + easy", "hard_share": [settings.hard_start, settings.hard_end]},
     }
-    if settings.fusion == "contrastive":
+    contrastive = fusion_spec(settings.fusion).contrastive
+    if contrastive:
         objectives["contrastive"] = {"loss": "InfoNCE over true pairs"}
     if grounding:
-        target = "token-patch similarity" if settings.fusion == "contrastive" else "last cross-modal attention layer"
+        target = "token-patch similarity" if contrastive else "last cross-modal attention layer"
         objectives["grounding"] = {
             "map": target,
             "heads": settings.grounding_heads,

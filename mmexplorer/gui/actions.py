@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QWidget
 
 from mmexplorer.data.image import ImageError, LoadedImage, load_image
 from mmexplorer.gui.inputs import image_from_mime
@@ -24,6 +24,7 @@ class InputActions(QObject):
     def __init__(self, state: AppState, settings: Settings, parent: QWidget) -> None:
         super().__init__(parent)
         self.state, self.settings, self.parent_widget = state, settings, parent
+        self.ask_hub_model = self._ask_hub_model  # replaceable in tests (a modal dialog cannot be answered there)
 
     def set_image(self, image: LoadedImage, text: str | None = None) -> None:
         changes = {"image": image}
@@ -74,6 +75,20 @@ class InputActions(QObject):
         path, _ = QFileDialog.getOpenFileName(self.parent_widget, self.tr("Open a checkpoint"), "", self.tr(CHECKPOINT_FILTER))
         if path:
             self.state.set_inputs(model=path)
+
+    def open_from_hub(self) -> None:
+        """A Hugging Face model id (from the local cache) or folder; the worker explains anything it cannot open,
+        e.g. an id that is not cached yet, with the command that fetches it."""
+        name = (self.ask_hub_model() or "").strip()
+        if name:
+            self.state.set_inputs(model=name)
+
+    def _ask_hub_model(self) -> str | None:
+        text, ok = QInputDialog.getText(
+            self.parent_widget, self.tr("Open from Hugging Face"),
+            self.tr("A model id from your Hugging Face cache (e.g. Salesforce/blip-itm-base-coco, "
+                    "dandelin/vilt-b32-finetuned-coco, google/siglip-base-patch16-224) or a model folder:"))
+        return text if ok else None
 
     def open_model_folder(self) -> None:
         """A Hugging Face model folder (CLIP, ViT); the worker explains anything it cannot open."""

@@ -19,6 +19,7 @@ from mmexplorer.gui.settings import Settings
 from mmexplorer.gui.state import AppState
 from mmexplorer.gui.tools import Tools
 from mmexplorer.gui.worker import ProbeWorker
+from mmexplorer.spec import CATEGORIES
 
 NO_MODELS = QT_TRANSLATE_NOOP(
     "Explorer", "No models are installed. Build the bundled ones with `make models`, or train one with "
@@ -80,6 +81,10 @@ class Explorer(QObject):
             if s.geometry is not None:
                 self.window.restoreGeometry(s.geometry)
             self.state.set_display(colormap=s.get("view/colormap", self.state.colormap))
+            for category in CATEGORIES:  # the model set the fusion buttons switch between
+                model = s.get(f"fusion/{category}")
+                if model:
+                    self.state.fusion_models[category] = model
         self.state.set_inputs(device=self.options.device or (s.get("engine/device", "auto") if self.options.persist else "auto"), quiet=True)
 
     def _default_size(self) -> None:
@@ -155,5 +160,7 @@ class Explorer(QObject):
         if self.state.model:
             s.set("engine/model", self.state.model)
         s.set("engine/device", self.state.device)
+        for category, model in self.state.fusion_models.items():
+            s.set(f"fusion/{category}", model)
         s.set("view/colormap", self.state.colormap)
         s.sync()

@@ -119,6 +119,9 @@ class MainWindow(QMainWindow):
         self._action(file, self.tr("Open &checkpoint…"), self.actions_.open_checkpoint, None, self.tr("Load a model checkpoint file"))
         self._action(file, self.tr("Open model &folder…"), self.actions_.open_model_folder, None,
                      self.tr("Load a Hugging Face CLIP or ViT folder saved with save_pretrained (needs mmexplorer[hf])"))
+        self._action(file, self.tr("Open from &Hugging Face…"), self.actions_.open_from_hub, None,
+                     self.tr("Load a model by its Hugging Face id from the local cache (ViLT, BLIP, FLAVA, CLIP, "
+                             "SigLIP, SigLIP 2, Chinese-CLIP; needs mmexplorer[hf])"))
         self._action(file, self.tr("Re&load model list"), self.client.refresh_catalog, None,
                      self.tr("Look for new models in the models folders"))
         file.addSeparator()

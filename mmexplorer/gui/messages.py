@@ -58,10 +58,15 @@ class ModelInfo:
     parameters: int
     has_cross_modal_attention: bool
     config_json: str = field(repr=False)  # the checkpoint's config
+    spec_json: str = field(default="{}", repr=False)  # the fusion spec (mmexplorer.spec.FusionSpec.to_dict)
 
     @property
     def config(self) -> dict:
         return json.loads(self.config_json)
+
+    @property
+    def spec(self) -> dict:
+        return json.loads(self.spec_json)
 
 
 @dataclass(frozen=True)

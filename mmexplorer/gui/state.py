@@ -39,6 +39,9 @@ class AppState(QObject):
         self.image: Optional[LoadedImage] = None
         self.text: str = ""
         self.model: Optional[str] = None  # catalog name or checkpoint path
+        # fusion category -> the model last used for it (a bundled one, or a real family the user opened):
+        # the fusion buttons switch between these
+        self.fusion_models: dict[str, str] = {}
         self.device: str = "auto"
         # what the worker told us
         self.catalog: Optional[Catalog] = None
@@ -92,6 +95,8 @@ class AppState(QObject):
     def set_model_info(self, info: ModelInfo) -> None:
         cfg = info.config
         self.model_info = info
+        if self.model:
+            self.fusion_models[info.spec.get("category", info.fusion)] = self.model
         # Models opened from other libraries tokenise with their own tokenizer: their chips
         # come from the probe's record instead of a vocabulary-less stand-in.
         vocab = tuple(cfg.get("vocab", ()))

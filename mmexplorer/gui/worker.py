@@ -8,6 +8,8 @@ with it torch) is imported here, in the worker thread, never at module level.
 
 from __future__ import annotations
 
+import json
+
 import time
 import traceback
 from typing import Optional
@@ -151,19 +153,20 @@ class ProbeWorker(QObject):
     def _device_name(self) -> str:
         if self._model is None:
             return "cpu"
-        return str(next(self._model.parameters()).device)
+        return str(self._model.device)
 
     @staticmethod
     def _describe_model(model, entry, device: str) -> ModelInfo:
         return ModelInfo(
             name=entry.name,
-            fusion=model.cfg.fusion,
+            fusion=model.spec.fusion,
             path=entry.path,
             source=entry.source,
-            device=str(next(model.parameters()).device),
-            parameters=sum(p.numel() for p in model.parameters()),
-            has_cross_modal_attention=bool(model.has_cross_modal_attention),
+            device=str(model.device),
+            parameters=model.parameter_count(),
+            has_cross_modal_attention=model.spec.has_cross_modal_attention,
             config_json=model.cfg.to_json(),
+            spec_json=json.dumps(model.spec.to_dict()),
         )
 
     @staticmethod

@@ -1,3 +1,3 @@
 """Multimodal transformers: layers, encoders and fusion strategies (tensors in, tensors out)."""
 
-from mmexplorer.models.fusion import build_model, fusion_names  # noqa: F401
+from mmexplorer.models.fusion import build_model, fusion_names, fusion_spec  # noqa: F401

@@ -92,6 +92,11 @@ def _read_torch(path: Path) -> tuple[ModelConfig, dict, dict]:
 
 def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu"):
     """Rebuild the model a checkpoint describes, in eval mode."""
+    return load_checkpoint_and_extra(path, device)[0]
+
+
+def load_checkpoint_and_extra(path: str | os.PathLike, device: str | torch.device = "cpu"):
+    """(the model in eval mode, the checkpoint's extra facts about its training run)."""
     cfg, state, extra = read_checkpoint(path)
     try:
         model = build_model(cfg)
@@ -113,6 +118,4 @@ def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu")
                 f"{path}: tensor {key} has shape {tuple(tensor.shape)}, the config needs {tuple(expected[key].shape)}"
             )
     model.load_state_dict(state)
-    model.checkpoint_extra = extra
-    model.checkpoint_path = str(path)
-    return model.to(device).eval()
+    return model.to(device).eval(), extra

@@ -194,3 +194,11 @@ def test_qt_standard_dialogs_are_translated_when_qt_ships_chinese(chinese):
     assert len(chinese) == (2 if qtbase.is_file() else 1)  # ours always; Qt's own where the Qt installation has it
     if qtbase.is_file():
         assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "取消"
+
+
+def test_the_translated_fusion_notes_are_the_specs_own_words():
+    """The .ts is keyed by the English note, so the gui's list must be the specs' notes word for word."""
+    from mmexplorer.gui.views.explain import NOTES
+    from mmexplorer.models import fusion_spec
+
+    assert {fusion: fusion_spec(fusion).note for fusion in NOTES} == NOTES

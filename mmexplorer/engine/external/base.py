@@ -1,8 +1,7 @@
-"""What every pretrained-model adapter shares: the config-like summary and the nn.Module surface.
+"""What every pretrained-model adapter shares: the config-like summary and the ExplorableModel surface.
 
-The rest of the app only needs model.cfg (name, fusion, to_dict, to_json),
-model.tokenizer.encode(text), model.parameters(), model.has_cross_modal_attention
-and model.capture(sample, relevancy, input_size).
+An adapter holds the library's own network as `net` and implements
+engine.model_api.ExplorableModel (spec, tokenizer, preprocess, capture).
 """
 
 from __future__ import annotations
@@ -12,10 +11,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
 
-import torch
 from torch import nn
 
 from mmexplorer.data.tokenizer import Encoding
+from mmexplorer.engine.model_api import ExplorableModel
 
 ATTENTION_NOTE = "eager (explicit softmax); the fused SDPA kernel returns no attention weights"
 
@@ -23,7 +22,7 @@ ATTENTION_NOTE = "eager (explicit softmax); the fused SDPA kernel returns no att
 @dataclass(frozen=True)
 class ExternalConfig:
     name: str
-    fusion: str  # "hf-clip" | "hf-vit" | "torchvision-vit"
+    fusion: str  # the family's registry name (engine/external/families.py)
     # Keys shared with the bundled models' config (image_size, patch_size, width, depth, heads, ...),
     # so panels written for those read these too.
     fields: Mapping = field(default_factory=dict)
@@ -53,24 +52,21 @@ class NoTextTokenizer:
         return Encoding("" if text is None else str(text), (), False, 0)
 
 
-class ExternalModel(nn.Module):
-    """An nn.Module holding the library's own network as `net`, plus the app's surface."""
+class ExternalModel(ExplorableModel):
+    """The library's own network as `net`; subclasses set the class attribute `spec` and implement capture."""
 
-    has_cross_modal_attention = False  # none of the supported families fuses by attention
-
-    def __init__(self, net: nn.Module, cfg: ExternalConfig, tokenizer) -> None:
-        super().__init__()
+    def __init__(self, net: nn.Module, cfg: ExternalConfig, tokenizer, path: str = "") -> None:
         self.net = net
         self.cfg = cfg
         self.tokenizer = tokenizer
-        self.catalog_name = cfg.name
+        self.name = cfg.name
+        self.path = path
 
-    @property
-    def device(self) -> torch.device:
-        return next(self.parameters()).device
+    def summary(self) -> dict:
+        return self.cfg.summary()
 
-    def capture(self, sample, relevancy: bool = True, input_size: int | None = None):
-        raise NotImplementedError
+    def networks(self):
+        yield self.net
 
 
 def parameter_count(net: nn.Module) -> int:

@@ -8,23 +8,17 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 
 from mmexplorer.engine.external.errors import ExternalModelError
+from mmexplorer.engine.external.families import FAMILIES, hf_family, supported_architectures
+from mmexplorer.engine.external.hub import find_in_hf_cache  # noqa: F401  (re-exported)
 
-# Hugging Face architecture class -> fusion name used in records and the catalog.
-HF_ARCHITECTURES = {"CLIPModel": "hf-clip", "ViTForImageClassification": "hf-vit"}
-# Used only when config.json names no architecture.
-HF_MODEL_TYPES = {"clip": "hf-clip", "vit": "hf-vit"}
 TORCHVISION_SUFFIXES = (".pth", ".pt")
-EXTERNAL_FUSIONS = ("hf-clip", "hf-vit", "torchvision-vit")
-
-_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
-
+EXTERNAL_FUSIONS = tuple(f.fusion for f in FAMILIES)
 
 def detect_model(path: str | os.PathLike) -> str | None:
-    """The fusion name ("hf-clip", "hf-vit", "torchvision-vit") of a model folder or weights file.
+    """The family's fusion name (families.py) of a model folder or weights file.
 
     None when `path` is none of these (e.g. a bundled .safetensors checkpoint,
     which the checkpoint loader handles). Raises ExternalModelError for a
@@ -38,7 +32,8 @@ def detect_model(path: str | os.PathLike) -> str | None:
     return None
 
 
-def _detect_hf_folder(folder: Path) -> str:
+def read_hf_config(folder: Path) -> dict:
+    """config.json of a Hugging Face model folder, parsed: the one place the app reads it."""
     config = folder / "config.json"
     if not config.is_file():
         raise ExternalModelError(
@@ -51,31 +46,20 @@ def _detect_hf_folder(folder: Path) -> str:
         raise ExternalModelError(f"{config} is not readable JSON ({type(exc).__name__})") from None
     if not isinstance(data, dict):
         raise ExternalModelError(f"{config} is not a model config")
+    return data
+
+
+def _detect_hf_folder(folder: Path) -> str:
+    data = read_hf_config(folder)
     architectures = data.get("architectures") or []
-    for name in architectures:
-        if name in HF_ARCHITECTURES:
-            return HF_ARCHITECTURES[name]
     model_type = data.get("model_type")
-    if not architectures and model_type in HF_MODEL_TYPES:
-        return HF_MODEL_TYPES[model_type]
-    found = ", ".join(architectures) or f"model_type {model_type!r}"
+    found = hf_family(architectures, model_type)
+    if found is not None:
+        return found.fusion
+    named = ", ".join(architectures) or f"model_type {model_type!r}"
     raise ExternalModelError(
-        f"{folder} is not a supported model folder ({found}); supported: "
-        + ", ".join(HF_ARCHITECTURES)
+        f"{folder} is not a supported model folder ({named}); supported: " + ", ".join(supported_architectures())
     )
-
-
-def find_in_hf_cache(repo_id: str) -> Path | None:
-    """The local Hugging Face cache snapshot of `repo_id` ("owner/name"), never downloading; None if absent."""
-    if not _REPO_ID.match(repo_id):
-        return None
-    try:  # local_files_only: a cache lookup that never reaches the network
-        from huggingface_hub import snapshot_download
-
-        folder = Path(snapshot_download(repo_id, local_files_only=True))
-    except Exception:  # not installed, not cached, or a malformed cache entry
-        return None
-    return folder if (folder / "config.json").is_file() else None
 
 
 def display_name(path: Path) -> str:

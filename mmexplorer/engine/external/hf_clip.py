@@ -37,21 +37,34 @@ from mmexplorer.engine.external.record_parts import (
     text_layout,
     to_pil,
 )
+from mmexplorer.engine.model_api import Preprocessed
+from mmexplorer.spec import FusionSpec
 
 FUSION = "hf-clip"
 NO_CROSS = "none: CLIP is a dual encoder (contrastive); token-patch maps are cosine similarity, not attention"
+SPEC = FusionSpec(
+    fusion=FUSION,
+    category="contrastive",
+    cross_kind=None,
+    default_map="similarity",
+    note="CLIP, a dual encoder (contrastive): there is NO cross-modal attention. The map is the cosine similarity "
+    "of the word's projected embedding with each projected patch — a similarity, not attention.",
+    contrastive=True,
+)
 
 
-def load(folder: str | Path, device) -> "HFClip":
+def load(folder: str | Path, device, name: str | None = None) -> "HFClip":
     tf = import_transformers()
     processor = from_folder(tf.AutoProcessor, folder, "processor (tokenizer and image processor)")
     if not hasattr(processor, "image_processor") or not hasattr(processor, "tokenizer"):
         raise ExternalModelError(f"{folder}: the saved processor needs both a tokenizer and an image processor")
     net = load_eager(tf.CLIPModel, folder, device)
-    return HFClip(net, processor, display_name(Path(folder)), str(folder))
+    return HFClip(net, processor, name or display_name(Path(folder)), str(folder))
 
 
 class HFClip(ExternalModel):
+    spec = SPEC
+
     def __init__(self, net, processor, name: str, source: str) -> None:
         vc, tc = net.config.vision_config, net.config.text_config
         self.patch_size = int(vc.patch_size)
@@ -85,17 +98,21 @@ class HFClip(ExternalModel):
                 "preprocess": processor_settings(processor.image_processor),
             },
         )
-        super().__init__(net, cfg, HFTextTokenizer(processor.tokenizer, tc.max_position_embeddings))
+        super().__init__(net, cfg, HFTextTokenizer(processor.tokenizer, tc.max_position_embeddings), source)
+
+    def preprocess(self, image, input_size: int | None = None) -> Preprocessed:
+        box, note = hf_image_box(self.image_processor, *image.size)
+        return Preprocessed(pixel_values(self.image_processor, to_pil(image)), box, (note,) if note else ())
 
     def capture(self, sample, relevancy: bool = True, input_size: int | None = None) -> AttentionRecord:
         """One forward pass of CLIPModel with output_attentions=True; gradients of the match logit if asked."""
         device = self.device
         t0 = time.perf_counter()
-        pixels = pixel_values(self.image_processor, to_pil(sample.image)).to(device)  # [1, 3, S, S]
+        pre = self.preprocess(sample.image)
+        pixels = pre.pixels.to(device)  # [1, 3, S, S]
         ids, encoding = self.tokenizer.ids_and_encoding(sample.text)
         input_ids = torch.tensor([ids], device=device)  # [1, L]: start, tokens, end
         width, height = sample.image.size
-        box, box_note = hf_image_box(self.image_processor, width, height)
         t1 = time.perf_counter()
         with torch.enable_grad() if relevancy else torch.no_grad():
             out = self.net(input_ids=input_ids, pixel_values=pixels, output_attentions=True, return_dict=True)
@@ -110,13 +127,13 @@ class HFClip(ExternalModel):
         n_tokens, n_patches = len(encoding.tokens), grid[0] * grid[1]
         cosine = float((out.text_embeds[0] * out.image_embeds[0]).sum().detach())
         record = AttentionRecord(
-            model=self.catalog_name,
+            model=self.name,
             fusion=FUSION,
             tokens=tuple(t.surface for t in encoding.tokens),
             token_unk=tuple(t.is_unk for t in encoding.tokens),
             truncated=encoding.truncated,
             grid=grid,
-            image_box=box,
+            image_box=pre.image_box,
             image_size=(width, height),
             # CLIPModel runs the vision tower first, then the text tower.
             attention={"image": per_layer(vision), "text": per_layer(text)},
@@ -133,7 +150,7 @@ class HFClip(ExternalModel):
             outputs={"match_logit": float(logit.detach()), "cosine": cosine,
                      "logit_scale": float(self.net.logit_scale.detach().exp())},
             meta={
-                "model": self.catalog_name,
+                "model": self.name,
                 "fusion": FUSION,
                 "device": str(device),
                 "config": self.cfg.to_dict(),
@@ -141,7 +158,7 @@ class HFClip(ExternalModel):
                 "preprocess": processor_settings(self.image_processor),
                 "relevancy_target": "match_logit",
                 "pooled": {"text": _pooled_text(ids, encoding, self.tokenizer.hf.eos_token_id), "image": {"position": 0, "token": "[CLS]"}},
-                "notes": [n for n in (box_note, _size_note(input_size)) if n],
+                "notes": [*pre.notes, *([_size_note(input_size)] if input_size else [])],
                 "timings": {"preprocess_s": t1 - t0, "forward_s": t2 - t1},
                 **image_meta(sample),
             },

@@ -1,7 +1,8 @@
 """Loading Hugging Face pieces strictly from local files, with eager attention.
 
-Nothing here may reach the network: offline mode is set before transformers
-is imported and every from_pretrained call passes local_files_only=True.
+Nothing here may reach the network: every from_pretrained call passes
+local_files_only=True (the process's environment is left as it is; fetching
+a hub id is hub.py's business, before anything is loaded).
 trust_remote_code stays off, so no code from the folder is ever run.
 """
 
@@ -9,17 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import os
 from pathlib import Path
 
 from mmexplorer.engine.external.errors import HF_MISSING, ExternalModelError
 
-OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-
-
 def import_transformers():
-    """transformers, offline and quiet; one clear error when the optional extra is missing."""
-    os.environ.update(OFFLINE_ENV)  # huggingface_hub reads these when it is first imported
+    """transformers, quiet; one clear error when the optional extra is missing."""
     try:
         import transformers
     except ImportError:
@@ -74,3 +70,31 @@ def _plain(value):
 def pixel_values(processor, pil_image):
     """[1, 3, H, W] float32 from the model's own image processor."""
     return processor(images=pil_image, return_tensors="pt")["pixel_values"].float()
+
+
+def require_attentions(model: str, sets: dict) -> None:
+    """Fail loudly when the library returned no attention weights for a set (e.g. a fused SDPA kernel ran)."""
+    for kind, weights in sets.items():
+        if not weights or any(w is None for w in weights):
+            raise ExternalModelError(
+                f"{model}: the model returned no {kind} attention weights (an attention implementation other "
+                "than eager ran); cannot show attention"
+            )
+
+
+def require_package(module: str, package: str, why: str) -> None:
+    """One clear error naming the pip package when an optional library the family needs is missing."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise ExternalModelError(f"{why} needs the {package!r} package: pip install {package}")
+
+
+def load_eager_config(cls, folder: str | Path, device):
+    """load_eager, then check that every sub-config really runs eager attention."""
+    net = load_eager(cls, folder, device)
+    for sub in [net.config, *(getattr(net.config, n, None) for n in net.config.sub_configs or {})]:
+        impl = getattr(sub, "_attn_implementation", "eager") if sub is not None else "eager"
+        if impl not in (None, "eager"):
+            raise ExternalModelError(f"{folder}: attention implementation {impl!r} is not eager")
+    return net

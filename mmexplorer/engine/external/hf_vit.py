@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 
 from mmexplorer.engine.external.base import ATTENTION_NOTE, ExternalConfig, ExternalModel, NoTextTokenizer, parameter_count
-from mmexplorer.engine.external.classifier_record import classifier_record
+from mmexplorer.engine.external.classifier_record import classifier_record, classifier_spec
 from mmexplorer.engine.external.crop import hf_image_box
 from mmexplorer.engine.external.detect import display_name
 from mmexplorer.engine.external.hf_common import (
@@ -19,18 +19,22 @@ from mmexplorer.engine.external.hf_common import (
     processor_settings,
 )
 from mmexplorer.engine.external.record_parts import grads_for, grid_of, image_meta, per_layer, to_pil, top_classes
+from mmexplorer.engine.model_api import Preprocessed
 
 FUSION = "hf-vit"
+SPEC = classifier_spec(FUSION, "ViT (Hugging Face)")
 
 
-def load(folder: str | Path, device) -> "HFViT":
+def load(folder: str | Path, device, name: str | None = None) -> "HFViT":
     tf = import_transformers()
     processor = from_folder(tf.AutoImageProcessor, folder, "image processor")
     net = load_eager(tf.ViTForImageClassification, folder, device)
-    return HFViT(net, processor, display_name(Path(folder)), str(folder))
+    return HFViT(net, processor, name or display_name(Path(folder)), str(folder))
 
 
 class HFViT(ExternalModel):
+    spec = SPEC
+
     def __init__(self, net, processor, name: str, source: str) -> None:
         c = net.config
         self.patch_size = int(c.patch_size)
@@ -52,7 +56,11 @@ class HFViT(ExternalModel):
                 "preprocess": processor_settings(processor),
             },
         )
-        super().__init__(net, cfg, NoTextTokenizer())
+        super().__init__(net, cfg, NoTextTokenizer(), source)
+
+    def preprocess(self, image, input_size: int | None = None) -> Preprocessed:
+        box, note = hf_image_box(self.image_processor, *image.size)
+        return Preprocessed(pixel_values(self.image_processor, to_pil(image)), box, (note,) if note else ())
 
     def label(self, index: int) -> str:
         return str(self.net.config.id2label.get(index, f"class {index}"))
@@ -60,8 +68,8 @@ class HFViT(ExternalModel):
     def capture(self, sample, relevancy: bool = True, input_size: int | None = None):
         device = self.device
         t0 = time.perf_counter()
-        pixels = pixel_values(self.image_processor, to_pil(sample.image)).to(device)  # [1, 3, S, S]
-        box, box_note = hf_image_box(self.image_processor, *sample.image.size)
+        pre = self.preprocess(sample.image)
+        pixels = pre.pixels.to(device)  # [1, 3, S, S]
         t1 = time.perf_counter()
         with torch.enable_grad() if relevancy else torch.no_grad():
             out = self.net(pixel_values=pixels, output_attentions=True, return_dict=True)
@@ -71,13 +79,13 @@ class HFViT(ExternalModel):
         grid = grid_of(pixels, self.patch_size)
         table = self.net.vit.embeddings.position_embeddings[0]  # [1+N, D]
         return classifier_record(
-            name=self.catalog_name,
+            name=self.name,
             fusion=FUSION,
             sample=sample,
             attention=per_layer(out.attentions),
             grads=grads,
             grid=grid,
-            image_box=box,
+            image_box=pre.image_box,
             patch_positions=table[1:].detach().float().cpu().numpy() if table.shape[0] == 1 + grid[0] * grid[1] else None,
             classes=top_classes(logits, self.label),
             meta={
@@ -85,7 +93,7 @@ class HFViT(ExternalModel):
                 "config": self.cfg.to_dict(),
                 "attention": "eager",
                 "preprocess": processor_settings(self.image_processor),
-                "notes": [n for n in (box_note,) if n] + ([] if input_size is None else [f"input_size {input_size} ignored"]),
+                "notes": list(pre.notes) + ([] if input_size is None else [f"input_size {input_size} ignored"]),
                 "timings": {"preprocess_s": t1 - t0, "forward_s": t2 - t1},
                 **image_meta(sample),
             },

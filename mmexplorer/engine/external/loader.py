@@ -1,20 +1,21 @@
-"""fusion name -> the adapter that loads that family (imported only when used)."""
+"""fusion name -> the family's adapter module (families.py), imported only when a model is loaded."""
 
 from __future__ import annotations
 
-import importlib
-
 from mmexplorer.engine.external.errors import ExternalModelError
-
-LOADERS = {
-    "hf-clip": "mmexplorer.engine.external.hf_clip",
-    "hf-vit": "mmexplorer.engine.external.hf_vit",
-    "torchvision-vit": "mmexplorer.engine.external.torchvision_vit",
-}
+from mmexplorer.engine.external.families import family
 
 
-def load_external(path: str, fusion: str, device="cpu"):
-    """The adapter for `path` (as told by detect_model), in eval mode on `device`."""
-    if fusion not in LOADERS:
+def is_external(fusion: str) -> bool:
+    return family(fusion) is not None
+
+
+def load_external(path: str, fusion: str, device="cpu", name: str | None = None):
+    """The adapter for `path` (as told by detect_model), in eval mode on `device`, named `name`."""
+    found = family(fusion)
+    if found is None:
         raise ExternalModelError(f"{path}: no loader for {fusion!r}")
-    return importlib.import_module(LOADERS[fusion]).load(path, device)
+    model = found.adapter().load(path, device)
+    if name:
+        model.name = name
+    return model

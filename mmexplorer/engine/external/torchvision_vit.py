@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 
 from mmexplorer.engine.external.base import ExternalConfig, ExternalModel, NoTextTokenizer, parameter_count
-from mmexplorer.engine.external.classifier_record import classifier_record
+from mmexplorer.engine.external.classifier_record import classifier_record, classifier_spec
 from mmexplorer.engine.external.crop import torchvision_image_box
 from mmexplorer.engine.external.errors import ExternalModelError
 from mmexplorer.engine.external.detect import display_name
@@ -17,11 +17,13 @@ from mmexplorer.engine.external.record_parts import grads_for, image_meta, to_pi
 from mmexplorer.engine.external.tv_arch import ViTArch, infer_arch, read_state_dict, sidecar_heads
 from mmexplorer.engine.external.tv_attention import wrap_attention
 from mmexplorer.engine.external.tv_preprocess import Preprocess, imagenet_categories, preprocess_for
+from mmexplorer.engine.model_api import Preprocessed
 
 FUSION = "torchvision-vit"
+SPEC = classifier_spec(FUSION, "torchvision's VisionTransformer")
 
 
-def load(path: str | Path, device, num_heads: int | None = None) -> "TorchvisionViT":
+def load(path: str | Path, device, name: str | None = None, num_heads: int | None = None) -> "TorchvisionViT":
     """Build the VisionTransformer the tensors describe and load them strictly."""
     from torchvision.models.vision_transformer import VisionTransformer
 
@@ -41,13 +43,15 @@ def load(path: str | Path, device, num_heads: int | None = None) -> "Torchvision
         net.load_state_dict(state, strict=True)
     except RuntimeError as exc:
         raise ExternalModelError(f"{path}: the tensors do not fit the inferred ViT {arch.to_dict()} ({str(exc).splitlines()[0]})") from None
-    return TorchvisionViT(net.float().eval().to(device), arch, display_name(Path(path)), str(path))
+    return TorchvisionViT(net.float().eval().to(device), arch, name or display_name(Path(path)), str(path))
 
 
 class TorchvisionViT(ExternalModel):
+    spec = SPEC
+
     def __init__(self, net, arch: ViTArch, name: str, source: str) -> None:
         self.arch = arch
-        self.preprocess: Preprocess = preprocess_for(arch)
+        self.preprocess_recipe: Preprocess = preprocess_for(arch)
         categories = imagenet_categories() if arch.num_classes == 1000 else None
         self.categories = categories
         cfg = ExternalConfig(
@@ -64,11 +68,15 @@ class TorchvisionViT(ExternalModel):
                 "classes": arch.num_classes,
                 "class_names": "ImageNet-1k (torchvision metadata)" if categories else "class indices",
                 "parameters": parameter_count(net),
-                "preprocess": self.preprocess.settings(),
+                "preprocess": self.preprocess_recipe.settings(),
             },
         )
-        super().__init__(net, cfg, NoTextTokenizer())
+        super().__init__(net, cfg, NoTextTokenizer(), source)
         self.wrappers = wrap_attention(net.encoder.layers)  # after load_state_dict: the keys stay torchvision's
+
+    def preprocess(self, image, input_size: int | None = None) -> Preprocessed:
+        box = torchvision_image_box(self.preprocess_recipe.resize_size, self.preprocess_recipe.crop_size, *image.size)
+        return Preprocessed(self.preprocess_recipe(to_pil(image)).unsqueeze(0), box)
 
     def label(self, index: int) -> str:
         return self.categories[index] if self.categories else f"class {index}"
@@ -87,9 +95,8 @@ class TorchvisionViT(ExternalModel):
     def capture(self, sample, relevancy: bool = True, input_size: int | None = None):
         device = self.device
         t0 = time.perf_counter()
-        pixels = self.preprocess(to_pil(sample.image)).unsqueeze(0).to(device)  # [1, 3, S, S]
-        width, height = sample.image.size
-        box = torchvision_image_box(self.preprocess.resize_size, self.preprocess.crop_size, width, height)
+        pre = self.preprocess(sample.image)
+        pixels = pre.pixels.to(device)  # [1, 3, S, S]
         t1 = time.perf_counter()
         with (torch.enable_grad() if relevancy else torch.no_grad()), self._recording(relevancy) as events:
             logits = self.net(pixels)[0]  # [C]
@@ -97,20 +104,20 @@ class TorchvisionViT(ExternalModel):
         t2 = time.perf_counter()
         side = self.arch.image_size // self.arch.patch_size
         return classifier_record(
-            name=self.catalog_name,
+            name=self.name,
             fusion=FUSION,
             sample=sample,
             attention=tuple(w[0].detach().float().cpu().numpy() for w in events),
             grads=grads,
             grid=(side, side),
-            image_box=box,
+            image_box=pre.image_box,
             patch_positions=self.net.encoder.pos_embedding[0, 1:].detach().float().cpu().numpy(),  # [N, D]
             classes=top_classes(logits, self.label),
             meta={
                 "device": str(device),
                 "config": self.cfg.to_dict(),
                 "attention": "need_weights=True, average_attn_weights=False",
-                "preprocess": self.preprocess.settings(),
+                "preprocess": self.preprocess_recipe.settings(),
                 "notes": [] if input_size is None else [f"input_size {input_size} ignored"],
                 "timings": {"preprocess_s": t1 - t0, "forward_s": t2 - t1},
                 **image_meta(sample),

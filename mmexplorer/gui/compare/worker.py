@@ -62,13 +62,16 @@ class CompareWorker(QObject):
         self._eval_memo: dict[str, dict] = self._read_cache()
         self.cancel_eval = threading.Event()
 
-    def _model(self, path: str, device: str):
-        from mmexplorer.engine.device import resolve_device
-        from mmexplorer.models.checkpoint import load_checkpoint
+    def _model(self, name: str, path: str, device: str):
+        import dataclasses
+
+        from mmexplorer.engine.catalog import resolve
+        from mmexplorer.engine.probe import load_entry
 
         key = f"{path}|{device}"
         if key not in self._models:
-            self._models[key] = load_checkpoint(path, resolve_device(device))
+            entry = dataclasses.replace(resolve(path), name=name)  # shown under the name the compare list uses
+            self._models[key] = load_entry(entry, device)
         return self._models[key]
 
     @Slot(object)
@@ -88,8 +91,7 @@ class CompareWorker(QObject):
             if self._pending is not None:
                 break  # a newer input arrived: stop spending time on this one
             try:
-                model = self._model(path, request.device)
-                model.catalog_name = name
+                model = self._model(name, path, request.device)
                 sample = Sample(request.image, model.tokenizer.encode(request.text))
                 self.item_ready.emit(CompareItem(request.id, name, probe(model, sample, relevancy=False)))
             except Exception as exc:
@@ -122,6 +124,7 @@ class CompareWorker(QObject):
     @Slot(object)
     def evaluate(self, models: tuple[tuple[str, str], ...]) -> None:
         from mmexplorer.engine.evaluate import evaluate
+        from mmexplorer.engine.model_api import BundledModel
 
         self.cancel_eval.clear()
         for name, path in models:
@@ -130,7 +133,11 @@ class CompareWorker(QObject):
             try:
                 key = f"{_cache_key(path)}|{self.eval_scenes}"
                 if key not in self._eval_memo:
-                    self._eval_memo[key] = evaluate(self._model(path, "cpu"), scenes=self.eval_scenes, deletion=False)
+                    model = self._model(name, path, "cpu")
+                    if not isinstance(model, BundledModel):
+                        self.eval_ready.emit(EvalRow(name, None, "the shapes-world evaluation scores bundled strategies only"))
+                        continue
+                    self._eval_memo[key] = evaluate(model.net, scenes=self.eval_scenes, deletion=False, name=name)
                     self._write_cache()
                 self.eval_ready.emit(EvalRow(name, self._eval_memo[key]))
             except Exception as exc:

@@ -1,4 +1,4 @@
-"""Plain words for what a fusion strategy does and does not have, shown above the maps."""
+"""Plain words for what a model does and does not have, shown above the maps (the words come from its spec)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from mmexplorer.gui.i18n.terms import fusion_phrase
 
 translate = QCoreApplication.translate
 
+# The bundled strategies' notes as their fusion specs word them (mmexplorer/models/fusion),
+# listed here so the translation tools find them; tests/gui/test_i18n.py checks they match.
 NOTES = {
     "early": QT_TRANSLATE_NOOP("Explain", "Early fusion: words and patches run through one transformer; the map is the word's row of "
                                "the joint attention over the patch columns."),
@@ -30,8 +32,17 @@ def note_for(fusion: str) -> str:
     return translate("Explain", NOTES[fusion]) if fusion in NOTES else ""
 
 
+def spec_note(spec: dict, fusion: str) -> str:
+    """A model's one-line explanation from its fusion spec, in the interface's language."""
+    note = (spec or {}).get("note")
+    if note:
+        return translate("Explain", note)  # a bundled strategy's note is in the .ts; others stay as written
+    return note_for(fusion) or fusion_phrase(fusion)
+
+
 def fusion_note(record: AttentionRecord) -> str:
-    return note_for(record.fusion) or fusion_phrase(record.fusion)
+    """The model's own one-line explanation (its fusion spec, carried in the record)."""
+    return spec_note(record.meta.get("spec"), record.fusion)
 
 
 def prediction_text(record: AttentionRecord) -> str:

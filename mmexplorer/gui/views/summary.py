@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
 from mmexplorer.gui.i18n.terms import fusion_name, source_name
 from mmexplorer.gui.state import AppState
-from mmexplorer.gui.views.explain import note_for, prediction_text
+from mmexplorer.gui.views.explain import prediction_text, spec_note
 from mmexplorer.gui.views.lazy import LazyRedraw
 
 translate = QCoreApplication.translate
@@ -99,5 +99,5 @@ class SummaryView(LazyRedraw, QWidget):
             f"<td>{escape(v).replace(chr(10), '<br>')}</td></tr>"
             for k, v in rows
         )
-        note = escape(note_for(info.fusion))
+        note = escape(spec_note(info.spec, info.fusion))
         self.text.setHtml(f"<h3>{escape(info.name)}</h3><table>{table}</table><p>{note}</p>")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QButtonGroup, QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
@@ -74,15 +76,26 @@ class ModelBar(QWidget):
         self.device.clear()
         for device in (catalog.devices if catalog else ("auto", "cpu")):
             self.device.addItem(device_name(device), device)
+        self._fusion_tooltips()
+        self.sync()
+
+    def _fusion_target(self, fusion: str) -> Optional[str]:
+        """The model a fusion button switches to: the one last used for that strategy, else the first listed."""
+        remembered = self.state.fusion_models.get(fusion)
+        if remembered:
+            return remembered
+        entry = self.state.catalog.for_fusion(fusion) if self.state.catalog else None
+        return entry.name if entry else None
+
+    def _fusion_tooltips(self) -> None:
         for fusion, button in self.fusion_buttons.items():
-            entry = catalog.for_fusion(fusion) if catalog else None
-            button.setEnabled(entry is not None)
+            target = self._fusion_target(fusion)
+            button.setEnabled(target is not None)
             button.setToolTip(
-                self.tr("Switch to {model} ({fusion}) and probe the same input").format(model=entry.name, fusion=fusion_phrase(fusion))
-                if entry else self.tr("No {fusion} model installed; train one: {command}").format(
+                self.tr("Switch to {model} ({fusion}) and probe the same input").format(model=target, fusion=fusion_phrase(fusion))
+                if target else self.tr("No {fusion} model installed; train one: {command}").format(
                     fusion=fusion_name(fusion), command=f"mmexplorer train --fusion {fusion} --out {fusion}.safetensors")
             )
-        self.sync()
 
     def sync(self) -> None:
         """Show the state's current model, fusion and device."""
@@ -96,12 +109,13 @@ class ModelBar(QWidget):
         if index >= 0:
             self.device.setCurrentIndex(index)
         info = self.state.model_info
-        fusion = info.fusion if info else None
+        fusion = info.spec.get("category", info.fusion) if info else None  # a pretrained family's category
         if fusion is None and self.state.catalog and self.state.model:
             entry = self.state.catalog.find(self.state.model)
             fusion = entry.fusion if entry else None
         for name, button in self.fusion_buttons.items():
             button.setChecked(name == fusion)
+        self._fusion_tooltips()  # a newly opened model becomes its strategy's choice
 
     def _model_picked(self, index: int) -> None:
         data = self.model.itemData(index)
@@ -113,8 +127,8 @@ class ModelBar(QWidget):
 
     def _fusion_picked(self, fusion: str) -> None:
         info = self.state.model_info
-        if info is not None and info.fusion == fusion and self.state.model in (info.name, info.path):
+        if info is not None and info.spec.get("category", info.fusion) == fusion and self.state.model in (info.name, info.path):
             return  # already there
-        entry = self.state.catalog.for_fusion(fusion) if self.state.catalog else None
-        if entry is not None:
-            self.state.set_inputs(model=entry.name)
+        target = self._fusion_target(fusion)
+        if target is not None:
+            self.state.set_inputs(model=target)

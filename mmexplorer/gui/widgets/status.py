@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 
-from mmexplorer.gui.i18n.terms import fusion_phrase
+from mmexplorer.gui.i18n.terms import fusion_name, fusion_phrase
 from mmexplorer.gui.state import AppState
 
 
@@ -43,7 +43,10 @@ class StatusBar(QStatusBar):
     def refresh(self) -> None:
         info = self.state.model_info
         if info is not None:
-            self.model.setText(self.tr("Model: {name} · {fusion}").format(name=info.name, fusion=fusion_phrase(info.fusion)))
+            category = info.spec.get("category", info.fusion)
+            what = self.tr("image only") if category == "image-only" else fusion_phrase(category)
+            kind = what if category == info.fusion else f"{fusion_name(info.fusion)}, {what}"
+            self.model.setText(self.tr("Model: {name} · {fusion}").format(name=info.name, fusion=kind))
         result = self.state.result
         device = result.device if result else (info.device if info else "")
         self.device.setText(self.tr("Device: {device}").format(device=device) if device else "")

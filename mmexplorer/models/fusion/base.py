@@ -11,6 +11,7 @@ from mmexplorer.config import ModelConfig
 from mmexplorer.data.tokenizer import Tokenizer
 from mmexplorer.models.attention import Attention
 from mmexplorer.models.embeddings import PatchEmbed, TextEmbed
+from mmexplorer.spec import FusionSpec
 
 # Per-channel normalisation applied to [0, 1] RGB before the patch embedding.
 PIXEL_MEAN = (0.5, 0.5, 0.5)
@@ -28,7 +29,8 @@ class Segment:
 
 class FusionModel(nn.Module):
     fusion = "?"  # set by the registry
-    has_cross_modal_attention = True
+    spec: FusionSpec  # set by the registry: what this strategy is (cross-modal kind, default map, note)
+    has_cross_modal_attention = True  # set by the registry from the spec
 
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()

@@ -14,12 +14,22 @@ from torch import nn
 from mmexplorer.models.fusion.base import FusionModel, image_layout, text_layout
 from mmexplorer.models.fusion.registry import register
 from mmexplorer.models.fusion.unimodal import UnimodalEncoders
+from mmexplorer.spec import FusionSpec
 
 
-@register("contrastive")
+CONTRASTIVE = FusionSpec(
+    fusion="contrastive",
+    category="contrastive",
+    cross_kind=None,
+    default_map="similarity",
+    note="Dual encoder (contrastive, CLIP-like): there is NO cross-modal attention. The map is the cosine "
+    "similarity between the word's embedding and each patch embedding — a similarity, not attention.",
+    contrastive=True,
+)
+
+
+@register(CONTRASTIVE)
 class ContrastiveDualEncoder(FusionModel):
-    has_cross_modal_attention = False
-
     def __init__(self, cfg) -> None:
         super().__init__(cfg)
         d = cfg.width

@@ -11,12 +11,22 @@ from mmexplorer.models.fusion.base import FusionModel, image_layout, text_layout
 from mmexplorer.models.fusion.decisions import DecisionCombiner
 from mmexplorer.models.fusion.registry import register
 from mmexplorer.models.fusion.unimodal import UnimodalEncoders
+from mmexplorer.spec import FusionSpec
 
 
-@register("late")
+LATE = FusionSpec(
+    fusion="late",
+    category="late",
+    cross_kind=None,
+    default_map="image-branch",
+    note="Late fusion: image and text are encoded separately and there is NO cross-modal attention. The map is "
+    "what the image branch attended to (the same for every word); the bars show how each unimodal decision "
+    "contributed to the match score.",
+)
+
+
+@register(LATE)
 class LateFusion(FusionModel):
-    has_cross_modal_attention = False
-
     def __init__(self, cfg) -> None:
         super().__init__(cfg)
         d = cfg.width

@@ -1,0 +1,174 @@
+"""Hugging Face BLIP image-text matching (BlipForImageTextRetrieval): cross-attention fusion.
+
+The image runs through a ViT; the text through a BERT whose every layer also
+cross-attends from the words to the image's [CLS] and patches; the ITM head
+reads the text [CLS]. The model returns only the vision attentions, so the text
+encoder's own output (self- and cross-attention of every layer) is taken with a
+forward hook on it, inside the model's own forward: the ITM score is the model's.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import torch
+
+from mmexplorer.attention.capture import with_default_maps
+from mmexplorer.attention.record import AttentionRecord
+from mmexplorer.engine.external.base import ATTENTION_NOTE, ExternalConfig, ExternalModel, parameter_count
+from mmexplorer.engine.external.crop import hf_image_box
+from mmexplorer.engine.external.detect import display_name
+from mmexplorer.engine.external.errors import ExternalModelError
+from mmexplorer.engine.external.hf_common import (
+    from_folder,
+    import_transformers,
+    load_eager,
+    pixel_values,
+    processor_settings,
+    require_attentions,
+)
+from mmexplorer.engine.external.hf_tokens import HFTextTokenizer
+from mmexplorer.engine.external.record_parts import (
+    grads_for,
+    grid_of,
+    image_layout,
+    image_meta,
+    per_layer,
+    text_layout,
+    to_pil,
+)
+from mmexplorer.engine.model_api import Preprocessed
+from mmexplorer.spec import FusionSpec
+
+FUSION = "hf-blip-itm"
+SPEC = FusionSpec(
+    fusion=FUSION,
+    category="cross",
+    cross_kind="text_to_image",
+    default_map="attention",
+    note="BLIP, cross-attention fusion: a ViT encodes the image, and every layer of the BERT text encoder "
+    "cross-attends from the words (queries) to the image's [CLS] and patches (keys and values); the map is the "
+    "word's cross-attention over the patches.",
+)
+
+
+def load(folder: str | Path, device, name: str | None = None) -> "HFBlipITM":
+    tf = import_transformers()
+    processor = from_folder(tf.AutoProcessor, folder, "processor (tokenizer and image processor)")
+    if not hasattr(processor, "image_processor") or not hasattr(processor, "tokenizer"):
+        raise ExternalModelError(f"{folder}: the saved processor needs both a tokenizer and an image processor")
+    net = load_eager(tf.BlipForImageTextRetrieval, folder, device)
+    return HFBlipITM(net, processor, name or display_name(Path(folder)), str(folder))
+
+
+class HFBlipITM(ExternalModel):
+    spec = SPEC
+
+    def __init__(self, net, processor, name: str, source: str) -> None:
+        vc, tc = net.config.vision_config, net.config.text_config
+        self.patch_size = int(vc.patch_size)
+        self.image_processor = processor.image_processor
+        cfg = ExternalConfig(
+            name=name,
+            fusion=FUSION,
+            fields={"image_size": int(vc.image_size), "patch_size": self.patch_size, "width": int(tc.hidden_size),
+                    "depth": int(tc.num_hidden_layers), "unimodal_depth": int(vc.num_hidden_layers),
+                    "heads": int(tc.num_attention_heads), "pos_embed": "learned",
+                    "max_text_len": int(tc.max_position_embeddings)},
+            details={
+                "family": "Hugging Face BLIP image-text matching (BlipForImageTextRetrieval)",
+                "source": source,
+                "attention": ATTENTION_NOTE,
+                "cross_modal_attention": "text→image cross-attention in every text layer",
+                "vision": {"layers": int(vc.num_hidden_layers), "heads": int(vc.num_attention_heads),
+                           "width": int(vc.hidden_size), "patch_size": self.patch_size, "image_size": int(vc.image_size)},
+                "text": {"layers": int(tc.num_hidden_layers), "heads": int(tc.num_attention_heads),
+                         "width": int(tc.hidden_size), "max_tokens": int(tc.max_position_embeddings),
+                         "vocabulary": int(tc.vocab_size)},
+                "tasks": "itm (image-text matching head on the text [CLS])",
+                "parameters": parameter_count(net),
+                "preprocess": processor_settings(processor.image_processor),
+            },
+        )
+        max_len = min(int(tc.max_position_embeddings), int(getattr(processor.tokenizer, "model_max_length", 512)))
+        super().__init__(net, cfg, HFTextTokenizer(processor.tokenizer, max_len), source)
+
+    def preprocess(self, image, input_size: int | None = None) -> Preprocessed:
+        box, note = hf_image_box(self.image_processor, *image.size)
+        return Preprocessed(pixel_values(self.image_processor, to_pil(image)), box, (note,) if note else ())
+
+    def forward(self, pixels: torch.Tensor, input_ids: torch.Tensor):
+        """The model's own forward; -> (its output, the text encoder's output with self- and cross-attentions)."""
+        seen: dict = {}
+        hook = self.net.text_encoder.register_forward_hook(lambda _m, _i, out: seen.__setitem__("text", out))
+        try:
+            out = self.net(input_ids=input_ids, pixel_values=pixels, attention_mask=torch.ones_like(input_ids),
+                           use_itm_head=True, output_attentions=True, return_dict=True)
+        finally:
+            hook.remove()
+        return out, seen["text"]
+
+    def capture(self, sample, relevancy: bool = True, input_size: int | None = None) -> AttentionRecord:
+        device = self.device
+        t0 = time.perf_counter()
+        pre = self.preprocess(sample.image)
+        pixels = pre.pixels.to(device)  # [1, 3, S, S]
+        text_ids = self.tokenizer.text_ids(sample.text)
+        encoding = text_ids.encoding
+        input_ids = torch.tensor([text_ids.ids], device=device)  # [1, L]: [CLS], tokens, [SEP]
+        t1 = time.perf_counter()
+        with torch.enable_grad() if relevancy else torch.no_grad():
+            out, text = self.forward(pixels, input_ids)
+            vision, self_attn, cross = out.attentions, text.attentions, text.cross_attentions
+            require_attentions(self.name, {"image": vision, "text": self_attn, "text_to_image": cross})
+            itm = out.itm_score[0]  # [2]: (no match, match) logits
+            logit = itm[1] - itm[0]  # log-odds of a match: softmax(itm)[1] == sigmoid(logit)
+            grads = grads_for(logit, vision + self_attn + cross) if relevancy else None
+        t2 = time.perf_counter()
+
+        grid = grid_of(pixels, self.patch_size)
+        n_tokens, n_patches = len(encoding.tokens), grid[0] * grid[1]
+        nv, nt = len(vision), len(self_attn)
+        # execution order: the vision tower, then per text layer its self-attention and its cross-attention
+        order = tuple(("image", i) for i in range(nv)) + tuple(
+            step for i in range(nt) for step in (("text", i), ("text_to_image", i)))
+        record = AttentionRecord(
+            model=self.name,
+            fusion=FUSION,
+            tokens=tuple(t.surface for t in encoding.tokens),
+            token_unk=tuple(t.is_unk for t in encoding.tokens),
+            truncated=encoding.truncated,
+            grid=grid,
+            image_box=pre.image_box,
+            image_size=sample.image.size,
+            attention={"image": per_layer(vision), "text": per_layer(self_attn), "text_to_image": per_layer(cross)},
+            layouts={"image": (image_layout(n_patches),) * 2, "text": (text_layout(n_tokens),) * 2,
+                     "text_to_image": (text_layout(n_tokens), image_layout(n_patches))},
+            order=order,
+            cross_kind=SPEC.cross_kind,
+            token_to_image=torch.zeros(n_tokens, *grid).numpy(),
+            map_label="",
+            grads={"image": grads[:nv], "text": grads[nv:nv + nt], "text_to_image": grads[nv + nt:]}
+            if grads is not None else None,
+            patch_positions=self._patch_positions(n_patches),
+            outputs={"match_logit": float(logit.detach()), "match_prob": float(torch.softmax(itm.detach(), -1)[1]),
+                     "itm_logits": [float(v) for v in itm.detach()]},
+            meta={
+                "model": self.name,
+                "fusion": FUSION,
+                "device": str(device),
+                "config": self.cfg.to_dict(),
+                "attention": "eager",
+                "preprocess": processor_settings(self.image_processor),
+                "relevancy_target": "match_logit (ITM log-odds)",
+                "notes": [*pre.notes, *([f"input_size {input_size} ignored"] if input_size else [])],
+                "timings": {"preprocess_s": t1 - t0, "forward_s": t2 - t1},
+                **image_meta(sample),
+            },
+        )
+        return with_default_maps(record)
+
+    def _patch_positions(self, n_patches: int):
+        table = self.net.vision_model.embeddings.position_embedding[0]  # [1+N, D]
+        return table[1:].detach().float().cpu().numpy() if table.shape[0] == 1 + n_patches else None

@@ -1,0 +1,105 @@
+"""Hugging Face Chinese-CLIP (ChineseCLIPModel): CLIP's vision tower with a BERT text encoder.
+
+Like CLIP a dual encoder: the towers never attend to each other. The text is
+read as BERT reads it ([CLS] first, one token per Chinese character, WordPiece
+for other words); its [CLS] state, projected, is the text embedding.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from mmexplorer.engine.external.base import ATTENTION_NOTE, ExternalConfig, parameter_count
+from mmexplorer.engine.external.crop import hf_image_box
+from mmexplorer.engine.external.detect import display_name
+from mmexplorer.engine.external.errors import ExternalModelError
+from mmexplorer.engine.external.hf_common import from_folder, import_transformers, load_eager, pixel_values, processor_settings
+from mmexplorer.engine.external.hf_dual import DualEncoder, DualForward, positions_if_square
+from mmexplorer.engine.external.hf_tokens import HFTextTokenizer
+from mmexplorer.engine.external.record_parts import grid_of, image_layout, text_layout, to_pil
+from mmexplorer.engine.model_api import Preprocessed
+from mmexplorer.spec import FusionSpec
+
+FUSION = "hf-chinese-clip"
+SPEC = FusionSpec(
+    fusion=FUSION,
+    category="contrastive",
+    cross_kind=None,
+    default_map="similarity",
+    note="Chinese-CLIP, a dual encoder (contrastive): there is NO cross-modal attention. The map is the cosine "
+    "similarity of the token's projected embedding with each projected patch — a similarity, not attention.",
+    contrastive=True,
+)
+
+
+def load(folder: str | Path, device, name: str | None = None) -> "HFChineseClip":
+    tf = import_transformers()
+    processor = from_folder(tf.AutoProcessor, folder, "processor (tokenizer and image processor)")
+    if not hasattr(processor, "image_processor") or not hasattr(processor, "tokenizer"):
+        raise ExternalModelError(f"{folder}: the saved processor needs both a tokenizer and an image processor")
+    net = load_eager(tf.ChineseCLIPModel, folder, device)
+    return HFChineseClip(net, processor, name or display_name(Path(folder)), str(folder))
+
+
+class HFChineseClip(DualEncoder):
+    spec = SPEC
+
+    def __init__(self, net, processor, name: str, source: str) -> None:
+        vc, tc = net.config.vision_config, net.config.text_config
+        self.patch_size = int(vc.patch_size)
+        self.image_processor = processor.image_processor
+        cfg = ExternalConfig(
+            name=name,
+            fusion=FUSION,
+            fields={"image_size": int(vc.image_size), "patch_size": self.patch_size, "width": int(vc.hidden_size),
+                    "depth": int(vc.num_hidden_layers), "unimodal_depth": int(tc.num_hidden_layers),
+                    "heads": int(vc.num_attention_heads), "pos_embed": "learned",
+                    "max_text_len": int(tc.max_position_embeddings)},
+            details={
+                "family": "Hugging Face Chinese-CLIP (ChineseCLIPModel)",
+                "source": source,
+                "attention": ATTENTION_NOTE,
+                "cross_modal_attention": "none: a dual encoder; token-patch maps are cosine similarity, not attention",
+                "vision": {"layers": int(vc.num_hidden_layers), "heads": int(vc.num_attention_heads),
+                           "width": int(vc.hidden_size), "patch_size": self.patch_size, "image_size": int(vc.image_size)},
+                "text": {"layers": int(tc.num_hidden_layers), "heads": int(tc.num_attention_heads),
+                         "width": int(tc.hidden_size), "max_tokens": int(tc.max_position_embeddings),
+                         "vocabulary": int(tc.vocab_size)},
+                "projection_dim": int(net.config.projection_dim),
+                "parameters": parameter_count(net),
+                "preprocess": processor_settings(processor.image_processor),
+            },
+        )
+        max_len = min(int(tc.max_position_embeddings), int(getattr(processor.tokenizer, "model_max_length", 512)))
+        super().__init__(net, cfg, HFTextTokenizer(processor.tokenizer, max_len), source)
+
+    def preprocess(self, image, input_size: int | None = None) -> Preprocessed:
+        box, note = hf_image_box(self.image_processor, *image.size)
+        return Preprocessed(pixel_values(self.image_processor, to_pil(image)), box, (note,) if note else ())
+
+    def forward_pair(self, pre, text, n_tokens: int) -> DualForward:
+        net, device = self.net, self.device
+        pixels = pre.pixels.to(device)  # [1, 3, S, S]
+        input_ids = torch.tensor([text.ids], device=device)  # [1, L]: [CLS], tokens, [SEP]
+        out = net(input_ids=input_ids, attention_mask=torch.ones_like(input_ids), pixel_values=pixels,
+                  output_attentions=True, return_dict=True)
+        grid = grid_of(pixels, self.patch_size)
+        states = out.text_model_output.last_hidden_state[0, 1:1 + n_tokens]  # [T, D]
+        patches = net.visual_projection(net.vision_model.post_layernorm(out.vision_model_output.last_hidden_state[0, 1:]))
+        return DualForward(
+            vision=out.vision_model_output.attentions,
+            text=out.text_model_output.attentions,
+            logit=out.logits_per_image[0, 0],  # logit_scale * cosine
+            cosine=(out.image_embeds[0] * out.text_embeds[0]).sum(),
+            tokens=net.text_projection(states),
+            patches=patches,
+            grid=grid,
+            image_layout=image_layout(grid[0] * grid[1]),
+            text_layout=text_layout(n_tokens),
+            outputs={"logit_scale": float(net.logit_scale.detach().exp())},
+        )
+
+    def patch_positions(self, grid):
+        return positions_if_square(self.net.vision_model.embeddings.position_embedding.weight, grid, 1)

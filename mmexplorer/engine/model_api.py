@@ -1,0 +1,126 @@
+"""The one interface every explorable model implements: bundled strategies and pretrained families alike.
+
+A loaded model is an ExplorableModel: a small object that carries the name
+the user picked it by and where it came from, and holds the network. The
+engine and the app only ever use what is declared here (as open_clip's small
+model API: preprocessing travels with the model, capture returns the record).
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Iterator, Mapping, Protocol
+
+import torch
+
+from mmexplorer.attention.record import AttentionRecord
+from mmexplorer.data.image import LoadedImage
+from mmexplorer.data.tokenizer import Encoding
+from mmexplorer.spec import FusionSpec
+
+Box = tuple[float, float, float, float]
+
+
+class TextTokenizer(Protocol):
+    max_len: int  # tokens kept after the start token; longer text is truncated
+
+    def encode(self, text: object) -> Encoding: ...
+
+
+class ModelConfigLike(Protocol):
+    """What the app reads of a model's config: the bundled ModelConfig and the adapters' ExternalConfig."""
+
+    name: str
+    fusion: str
+
+    def to_dict(self) -> dict: ...
+
+    def to_json(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Preprocessed:
+    pixels: torch.Tensor  # float32 [1, 3, H, W], normalised as the model expects ([1, M, 3*p*p] patches for NaFlex)
+    image_box: Box  # [x0, y0, x1, y1] of the original image, in its pixels, that the grid covers
+    notes: tuple[str, ...] = ()  # e.g. "image box approximate"
+    extras: Mapping = field(default_factory=dict)  # other tensors the processor made (pixel_mask, spatial_shapes)
+
+
+class ExplorableModel(ABC):
+    """name and path say how the user picked the model; spec says what kind of fusion it is."""
+
+    name: str  # as the user selected it (catalog name, hub id, folder name)
+    path: str  # the file or folder it was loaded from ("" for a model built in memory)
+    spec: FusionSpec
+    tokenizer: TextTokenizer
+    cfg: ModelConfigLike
+
+    def summary(self) -> dict:
+        """JSON-able facts for the model-summary panel (the config, with the family's details)."""
+        return self.cfg.to_dict()
+
+    @abstractmethod
+    def networks(self) -> Iterator[torch.nn.Module]:
+        """The torch modules holding the weights (for the device, parameter count, moving)."""
+
+    @abstractmethod
+    def preprocess(self, image: LoadedImage, input_size: int | None = None) -> Preprocessed:
+        """The model's own image preprocessing, and the region of the photo it keeps."""
+
+    @abstractmethod
+    def capture(self, sample, relevancy: bool = True, input_size: int | None = None) -> AttentionRecord:
+        """One forward pass on `sample` (a Sample whose encoding came from self.tokenizer) -> the record.
+
+        With `relevancy`, gradients of the match score (or top class logit) with
+        respect to every captured attention map are in record.grads.
+        """
+
+    # -- derived ---------------------------------------------------------
+    def parameters(self) -> Iterator[torch.nn.Parameter]:
+        for net in self.networks():
+            yield from net.parameters()
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    @property
+    def has_cross_modal_attention(self) -> bool:
+        return self.spec.has_cross_modal_attention
+
+    def parameter_count(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+
+class BundledModel(ExplorableModel):
+    """A model of one of the bundled fusion strategies (a FusionModel from a checkpoint or built in memory)."""
+
+    def __init__(self, net, name: str | None = None, path: str = "", extra: dict | None = None) -> None:
+        self.net = net  # the FusionModel: what training and evaluation use directly
+        self.name = name or net.cfg.name
+        self.path = path
+        self.extra = dict(extra or {})  # what the checkpoint recorded beside the config (training run facts)
+        self.spec = net.spec
+        self.tokenizer = net.tokenizer
+        self.cfg = net.cfg
+
+    def summary(self) -> dict:
+        return self.net.config_dict()
+
+    def networks(self):
+        yield self.net
+
+    def preprocess(self, image: LoadedImage, input_size: int | None = None) -> Preprocessed:
+        from mmexplorer.models.preprocess import image_tensor
+
+        width, height = image.size
+        # the whole picture is resized (never cropped), so the grid covers all of it
+        return Preprocessed(image_tensor(image.pixels, self.cfg, input_size), (0.0, 0.0, float(width), float(height)))
+
+    def capture(self, sample, relevancy: bool = True, input_size: int | None = None) -> AttentionRecord:
+        from mmexplorer.attention.capture import capture
+
+        return capture(self.net, sample, self.device, relevancy=relevancy, name=self.name, input_size=input_size,
+                       started=time.perf_counter())

@@ -1,0 +1,59 @@
+"""File › Open from Hugging Face: a hub id from the local cache opens a real family in the explorer."""
+
+import shutil
+
+import pytest
+
+pytest.importorskip("transformers")
+pytest.importorskip("huggingface_hub")
+
+import hf_tiny  # noqa: E402  (tests/ is on the path)
+
+
+@pytest.fixture
+def hub_cache(tmp_path, monkeypatch):
+    """A cache holding tiny-org/tiny-blip in the standard layout, used by huggingface_hub for this test."""
+    import huggingface_hub.constants as hub
+    from transformers.utils import logging
+
+    repo = tmp_path / "hub" / "models--tiny-org--tiny-blip"
+    (tmp_path / "built").mkdir()
+    logging.disable_progress_bar()  # a save_pretrained bar would leave tqdm's monitor thread behind
+    try:
+        hf_tiny.build_blip(tmp_path / "built")
+    finally:
+        logging.enable_progress_bar()
+    shutil.copytree(tmp_path / "built", repo / "snapshots" / "f00d")
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("f00d")
+    monkeypatch.setattr(hub, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.setattr(hub, "HF_HUB_OFFLINE", True)
+
+
+def test_open_from_hugging_face_loads_a_cached_id_and_names_its_fusion(make_explorer, qtbot, hub_cache):
+    explorer = make_explorer()
+    state, window = explorer.state, explorer.window
+    window.actions_.ask_hub_model = lambda: "tiny-org/tiny-blip"
+    window.actions_.open_from_hub()
+    qtbot.waitUntil(lambda: state.record is not None and state.record.fusion == "hf-blip-itm", timeout=120_000)
+    assert state.model == "tiny-org/tiny-blip" and state.record.cross_kind == "text_to_image"
+    assert window.model_bar.fusion_buttons["cross"].isChecked()  # BLIP is cross-attention fusion
+    assert state.model_info.spec["category"] == "cross"
+    window.show_view("cross")
+    assert window.views["cross"].note.text() == state.record.meta["spec"]["note"]
+
+    # the fusion buttons switch between the models last used per strategy: BLIP is now the cross model
+    assert state.fusion_models["cross"] == "tiny-org/tiny-blip"
+    window.model_bar.fusion_buttons["early"].click()
+    qtbot.waitUntil(lambda: state.record is not None and state.record.fusion == "early", timeout=120_000)
+    window.model_bar.fusion_buttons["cross"].click()
+    qtbot.waitUntil(lambda: state.record is not None and state.record.fusion == "hf-blip-itm", timeout=120_000)
+    assert state.model == "tiny-org/tiny-blip"
+
+
+def test_open_from_hugging_face_explains_an_id_that_is_not_cached(make_explorer, qtbot, hub_cache):
+    explorer = make_explorer()
+    window = explorer.window
+    window.actions_.ask_hub_model = lambda: "tiny-org/absent"
+    window.actions_.open_from_hub()
+    qtbot.waitUntil(lambda: "huggingface-cli download tiny-org/absent" in window.messages.text, timeout=120_000)
