@@ -153,8 +153,7 @@ def reconcile(out_dir: Path, rank: int, keep: str) -> int:
             continue
         seen.add(index)
         kept_rows.append(r)
-    if len(kept_rows) != len(rows) or not rows:
-        part.rewrite(kept_rows)
+    part.rewrite(kept_rows)  # also drops a row a kill cut off mid-line, which an append would extend
     return len(kept_rows)
 
 
