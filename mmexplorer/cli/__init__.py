@@ -1,4 +1,4 @@
-"""The command line: `mmexplorer [gui|models|probe|export|train|eval] ...`.
+"""The command line: `mmexplorer [gui|models|probe|export|train|eval|pairs-from-coco] ...`.
 
 Each subcommand lives in its own module with `add_parser(subparsers)` and
 `run(args) -> int`. Nothing heavy (torch, Qt) is imported until a subcommand runs,
@@ -21,6 +21,7 @@ SUBCOMMANDS = {
     "export": "export_cmd",
     "train": "train_cmd",
     "eval": "eval_cmd",
+    "pairs-from-coco": "pairs_cmd",
 }
 
 

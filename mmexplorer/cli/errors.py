@@ -17,10 +17,11 @@ def user_error_types() -> tuple[type, ...]:
 
 def _batch_error_types() -> tuple[type, ...]:
     from mmexplorer.attention.store import StoreError
+    from mmexplorer.engine.bulk.coco import CocoFileError
     from mmexplorer.engine.bulk.pairs import PairsFileError
     from mmexplorer.engine.bulk.run import OutputFolderError
 
-    return (PairsFileError, OutputFolderError, StoreError)
+    return (PairsFileError, OutputFolderError, StoreError, CocoFileError)
 
 
 class UserInputError(ValueError):

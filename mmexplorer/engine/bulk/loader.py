@@ -7,6 +7,7 @@ skipped before their image is read.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Optional
 
@@ -15,7 +16,7 @@ from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
 from mmexplorer.data.image import load_image
 from mmexplorer.data.sample import Sample
-from mmexplorer.engine.bulk.metrics import check_tokens
+from mmexplorer.engine.bulk.metrics import resolve_boxes
 from mmexplorer.engine.bulk.pairs import PairSpec, iter_pairs
 from mmexplorer.models.preprocess import image_tensor
 
@@ -42,9 +43,10 @@ def prepare(spec: PairSpec, tokenizer, cfg=None) -> Item:
         encoding = tokenizer.encode(spec.text)
     except Exception as exc:  # one bad pair never stops the run
         return Item(spec, error=_message(exc))
-    bad = check_tokens(spec.boxes, len(encoding.tokens))
+    boxes, bad = resolve_boxes(spec.boxes, encoding)
     if bad:
         return Item(spec, error=bad)
+    spec = dataclasses.replace(spec, boxes=boxes)
     sample = Sample(image, encoding)
     pixels = image_tensor(image.pixels, cfg).numpy()[0] if cfg is not None else None
     return Item(spec, sample, pixels)

@@ -27,7 +27,8 @@ class PairsFileError(ValueError):
 @dataclass(frozen=True)
 class Box:
     tokens: tuple[int, ...]  # word indices (0-based, as the probe's `tokens`); several for a phrase
-    box: tuple[float, float, float, float]  # x0, y0, x1, y1 in original-image pixels
+    regions: tuple[tuple[float, float, float, float], ...]  # x0, y0, x1, y1 in original-image pixels; several: any of them
+    phrase: str | None = None  # given instead of tokens: the words of the text it covers (resolved after tokenising)
 
 
 @dataclass(frozen=True)
@@ -75,29 +76,46 @@ def _number(v) -> float:
     return float(v)
 
 
+def _region(raw, i: int) -> tuple[float, float, float, float]:
+    try:
+        if not isinstance(raw, list) or len(raw) != 4:
+            raise ValueError
+        x0, y0, x1, y1 = (_number(v) for v in raw)
+    except ValueError:
+        raise ValueError(f"box {i}: box must be four finite numbers [x0, y0, x1, y1] (or a list of such)") from None
+    if not (x1 > x0 and y1 > y0):
+        raise ValueError(f"box {i}: box [x0, y0, x1, y1] needs x1 > x0 and y1 > y0")
+    return x0, y0, x1, y1
+
+
 def parse_boxes(value) -> tuple[Box, ...]:
-    """[{"token": 2, "box": [x0, y0, x1, y1]}, {"tokens": [1, 2], "box": [...]}, ...] -> Boxes; ValueError says what is wrong."""
+    """[{"token": 2, "box": [x0, y0, x1, y1]}, {"tokens": [1, 2], ...}, {"phrase": "red circle", ...}] -> Boxes.
+
+    "box" may also be a list of boxes (several objects of one word: a hit in any
+    counts). ValueError says what is wrong.
+    """
     if value is None:
         return ()
     if not isinstance(value, list):
         raise ValueError(f'"boxes" must be a list, not {_type_name(value)}')
     boxes = []
     for i, item in enumerate(value):
-        if not isinstance(item, dict) or "box" not in item or ("token" in item) == ("tokens" in item):
-            raise ValueError(f'box {i}: expected {{"token": K, "box": [x0, y0, x1, y1]}} (or "tokens": [K, ...] for a phrase)')
-        tokens = item["tokens"] if "tokens" in item else [item["token"]]
-        if not isinstance(tokens, list) or not tokens or any(isinstance(t, bool) or not isinstance(t, int) or t < 0 for t in tokens):
-            raise ValueError(f"box {i}: token indices must be whole numbers >= 0")
+        named = [k for k in ("token", "tokens", "phrase") if isinstance(item, dict) and k in item]
+        if not isinstance(item, dict) or "box" not in item or len(named) != 1:
+            raise ValueError(f'box {i}: expected {{"token": K, "box": [x0, y0, x1, y1]}} (or "tokens": [K, ...], or "phrase": "words")')
+        phrase = None
+        if named[0] == "phrase":
+            phrase, tokens = item["phrase"], []
+            if not isinstance(phrase, str) or not phrase.strip():
+                raise ValueError(f"box {i}: phrase must be non-empty text")
+        else:
+            tokens = item["tokens"] if "tokens" in item else [item["token"]]
+            if not isinstance(tokens, list) or not tokens or any(isinstance(t, bool) or not isinstance(t, int) or t < 0 for t in tokens):
+                raise ValueError(f"box {i}: token indices must be whole numbers >= 0")
         raw = item["box"]
-        try:
-            if not isinstance(raw, list) or len(raw) != 4:
-                raise ValueError
-            x0, y0, x1, y1 = (_number(v) for v in raw)
-        except ValueError:
-            raise ValueError(f"box {i}: box must be four finite numbers [x0, y0, x1, y1]") from None
-        if not (x1 > x0 and y1 > y0):
-            raise ValueError(f"box {i}: box [x0, y0, x1, y1] needs x1 > x0 and y1 > y0")
-        boxes.append(Box(tuple(tokens), (x0, y0, x1, y1)))
+        many = isinstance(raw, list) and raw and all(isinstance(r, list) for r in raw)
+        regions = tuple(_region(r, i) for r in raw) if many else (_region(raw, i),)
+        boxes.append(Box(tuple(tokens), regions, phrase))
     return tuple(boxes)
 
 
