@@ -195,3 +195,31 @@ def test_resume_after_a_kill_mid_batch_redoes_only_the_unfinished(home, run, tmp
         assert len(store.parts[0].index) == 9  # no duplicates
         for k in range(9):
             _assert_same(store.arrays(k), want[k], want[k])
+
+
+def test_resume_with_a_damaged_store_part_probes_its_pairs_again(home, run, tmp_path):
+    path = _write_jsonl(home / "four.jsonl", _good_pairs(home, 4))
+    out = tmp_path / "out"
+    assert run("--model", "tiny-hybrid", "--pairs", path, "--out-dir", out, "--batch-size", 2)[0] == 0
+    (out / "store.rank0.h5").write_bytes(b"not hdf5 at all")
+    code, stdout, err = run("--model", "tiny-hybrid", "--pairs", path, "--out-dir", out, "--resume")
+    assert code == 0, err
+    assert "4 pair(s) probed" in stdout and "moved to store.rank0.h5.damaged-" in err
+    assert len(list(out.glob("store.rank0.h5.damaged-*"))) == 1  # kept aside, not deleted
+    with ResultsStore(out) as store:
+        assert store.indices() == [0, 1, 2, 3]
+        _assert_same(store.arrays(2), _reference(home, "tiny-hybrid", _good_pairs(home, 4)[2]), ["token_to_image", "tokens"])
+
+
+def test_data_loader_workers_give_every_pair_once(home, monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("MMEXPLORER_HOME", str(home))
+    path = _write_jsonl(home / "twelve.jsonl", _good_pairs(home, 12))
+    code = main(["probe", "--device", "cpu", "--workers", "2", "--batch-size", "5", "--model", "tiny-hybrid",
+                 "--pairs", str(path), "--out-dir", str(tmp_path / "out")])
+    assert code == 0, capsys.readouterr().err
+    rows = read_rows(tmp_path / "out" / "summary.csv")
+    assert [int(r["index"]) for r in rows] == list(range(12))
+    with ResultsStore(tmp_path / "out") as store:
+        assert sorted(int(i) for i in store.parts[0].index) == list(range(12))
+        for k in (0, 7, 11):
+            _assert_same(store.arrays(k), _reference(home, "tiny-hybrid", _good_pairs(home, 12)[k]), ["token_to_image", "tokens"])

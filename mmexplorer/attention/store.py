@@ -40,6 +40,10 @@ class StoreError(ValueError):
     """A folder or file that is not a readable results store."""
 
 
+class StoreDamaged(StoreError):
+    """A part that exists but cannot be opened (not HDF5, or damaged), as opposed to one that is in use."""
+
+
 def part_name(rank: int) -> str:
     return f"store.rank{rank}.h5"
 
@@ -77,16 +81,22 @@ class StoreWriter:
         self.keep = keep
         new = not self.path.exists()
         try:
-            self.file = h5py.File(self.path, "a", libver="latest")
+            # The default (earliest) format: files of the latest one carry a "being written" flag that a
+            # killed run leaves set, and such a file then refuses to open until h5clear is run on it.
+            self.file = h5py.File(self.path, "a")
+        except BlockingIOError:
+            raise StoreError(f"{self.path} is in use by another process (is a run into this folder still going?)") from None
         except OSError as exc:
-            raise StoreError(f"{self.path} cannot be opened as a results store ({exc})") from None
+            if "lock" in str(exc):
+                raise StoreError(f"{self.path} is in use by another process (is a run into this folder still going?)") from None
+            raise StoreDamaged(f"{self.path} cannot be opened as a results store ({exc})") from None
         if new:
             self.file.attrs.update(format=FORMAT, version=VERSION, keep=keep, committed=0)
             self.file.create_dataset("index", shape=(0,), maxshape=(None,), dtype=np.int64, chunks=(ROWS,), **PACK)
             self.file.flush()
-        elif self.file.attrs.get("format") != FORMAT:
+        elif self.file.attrs.get("format") != FORMAT or "index" not in self.file:
             self.file.close()
-            raise StoreError(f"{self.path} is not a results store")
+            raise StoreDamaged(f"{self.path} is not a results store")
         self.committed = int(self.file.attrs["committed"])
         self.truncate(self.committed)  # rows of a batch that was never counted
 

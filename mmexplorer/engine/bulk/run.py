@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -21,7 +22,7 @@ import torch
 
 from mmexplorer.attention.npz import record_to_arrays
 from mmexplorer.attention.store import PART_PATTERN as STORE_PART
-from mmexplorer.attention.store import StoreWriter, part_name
+from mmexplorer.attention.store import StoreDamaged, StoreWriter, part_name
 from mmexplorer.engine.bulk import summary as summaries
 from mmexplorer.engine.bulk.dist import Ranks
 from mmexplorer.engine.bulk.loader import Item, PairDataset, pair_loader
@@ -134,11 +135,18 @@ def _prepare_folder(out_dir: Path, opts: BatchOptions, identity: dict, ranks: Ra
     ranks.barrier()
 
 
-def reconcile(out_dir: Path, rank: int, keep: str) -> int:
+def reconcile(out_dir: Path, rank: int, keep: str, log: Callable[[str], None] = lambda s: None) -> int:
     """Make part `rank`'s store and summary agree; -> the pairs it keeps."""
     part = summaries.SummaryPart(out_dir / summaries.part_name(rank))
     rows = summaries.read_rows(part.path)
-    with StoreWriter(out_dir / part_name(rank), keep) as store:  # opening drops an uncounted batch
+    path = out_dir / part_name(rank)
+    try:
+        StoreWriter(path, keep).close()
+    except StoreDamaged:  # kept aside, never deleted; its pairs are probed again
+        aside = path.with_name(f"{path.name}.damaged-{int(time.time())}")
+        path.rename(aside)
+        log(f"{path} could not be opened; moved to {aside.name}, its pairs will be probed again")
+    with StoreWriter(path, keep) as store:  # opening drops an uncounted batch
         stored = [int(i) for i in store.indices()]
         listed_ok = {int(r["index"]) for r in rows if r["status"] == "ok"}
         keep_rows = 0
@@ -170,12 +178,12 @@ def run_pairs(model, pairs: str | Path, out_dir: str | Path, opts: BatchOptions,
                 "keep": opts.keep, "pairs": str(pairs)}
     _prepare_folder(out_dir, opts, identity, ranks)
 
-    reconcile(out_dir, ranks.rank, opts.keep)
+    reconcile(out_dir, ranks.rank, opts.keep, log)
     if ranks.rank == 0:  # parts of an earlier run with more ranks
         for p in summaries.part_paths(out_dir):
             r = int(summaries.PART_PATTERN.match(p.name).group(1))
             if r >= ranks.world:
-                reconcile(out_dir, r, opts.keep)
+                reconcile(out_dir, r, opts.keep, log)
     ranks.barrier()
     done = frozenset(int(r["index"]) for p in summaries.part_paths(out_dir) for r in summaries.read_rows(p))
 
@@ -185,6 +193,9 @@ def run_pairs(model, pairs: str | Path, out_dir: str | Path, opts: BatchOptions,
     dataset = PairDataset(pairs, model.tokenizer, cfg, ranks.rank, ranks.world, done)
     part = summaries.SummaryPart(out_dir / summaries.part_name(ranks.rank))
     counts = {"ok": 0, "failed": 0, "skipped": sum(1 for i in done if i % ranks.world == ranks.rank)}
+    # The loader's worker processes start (fork) before the store is opened, so none of them
+    # inherits its file handle and lock: a worker outliving a killed run must not lock the store.
+    items = iter(pair_loader(dataset, opts.workers))
     with StoreWriter(out_dir / part_name(ranks.rank), opts.keep) as store:
         pending: list[Item] = []
         errors: list[dict] = []
@@ -211,7 +222,7 @@ def run_pairs(model, pairs: str | Path, out_dir: str | Path, opts: BatchOptions,
             pending.clear()
             errors.clear()
 
-        for item in pair_loader(dataset, opts.workers):
+        for item in items:
             if item.error is not None:
                 errors.append(_row(item))
             else:
