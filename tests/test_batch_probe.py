@@ -223,3 +223,48 @@ def test_data_loader_workers_give_every_pair_once(home, monkeypatch, capsys, tmp
         assert sorted(int(i) for i in store.parts[0].index) == list(range(12))
         for k in (0, 7, 11):
             _assert_same(store.arrays(k), _reference(home, "tiny-hybrid", _good_pairs(home, 12)[k]), ["token_to_image", "tokens"])
+
+
+KILLER = """
+import os, signal, sys
+import h5py
+from mmexplorer.engine.bulk import summary
+where, count = sys.argv[1], int(sys.argv[2])
+calls = [0]
+def dying(original):
+    def call(self, *a, **k):
+        calls[0] += 1
+        if calls[0] == count:
+            os.kill(os.getpid(), signal.SIGKILL)  # kill -9, at this exact point of the commit
+        return original(self, *a, **k)
+    return call
+if where == "store":  # a store flush: data written, not yet counted (or counted, summary not yet appended)
+    h5py.File.flush = dying(h5py.File.flush)
+else:  # appending a batch's rows to the summary
+    summary.SummaryPart.append = dying(summary.SummaryPart.append)
+from mmexplorer.cli import main
+sys.exit(main(sys.argv[3:]))
+"""
+
+
+# flushes: 3 per segment file (created, data, counted), 4 segments, then the compaction's new part file
+@pytest.mark.parametrize("where, count", [("store", 5), ("store", 6), ("store", 14), ("summary", 2)])
+def test_a_real_kill_minus_9_mid_commit_resumes_to_the_same_results(home, run, tmp_path, where, count):
+    import subprocess
+    import sys
+
+    path = _write_jsonl(home / "eight.jsonl", _good_pairs(home, 8))
+    args = ["probe", "--device", "cpu", "--workers", "0", "--batch-size", "2", "--model", "tiny-hybrid", "--pairs", str(path)]
+    env = dict(os.environ, MMEXPLORER_HOME=str(home))
+    killed = subprocess.run([sys.executable, "-c", KILLER, where, str(count), *args, "--out-dir", str(tmp_path / "out")],
+                            env=env, capture_output=True, text=True, timeout=300)
+    assert killed.returncode == -9, killed.stderr
+    assert not (tmp_path / "out" / "summary.csv").exists()
+    code, stdout, err = run(*args[1:], "--out-dir", tmp_path / "out", "--resume")
+    assert code == 0, err
+    assert run(*args[1:], "--out-dir", tmp_path / "ref")[0] == 0
+    assert read_rows(tmp_path / "out" / "summary.csv") == read_rows(tmp_path / "ref" / "summary.csv")
+    with ResultsStore(tmp_path / "out") as got, ResultsStore(tmp_path / "ref") as want:
+        assert len(got.parts[0].index) == 8 and got.indices() == list(range(8))
+        for k in range(8):
+            _assert_same(got.arrays(k), want.arrays(k), want.arrays(k))

@@ -1,7 +1,13 @@
 """The results store of a batch probe: HDF5 files holding the probe npz arrays of many pairs.
 
 A run writes one part per rank, `store.rank{R}.h5`; together the parts are the
-store (`ResultsStore(folder)`). Inside a part every npz key (tokens, grid,
+store (`ResultsStore(folder)`). While a run goes (or after it was killed) a
+rank's newest pairs are in segment files `store.rank{R}.segments/NNNNNNNN.h5`,
+one per batch, each written under a temporary name and renamed into place
+whole; the run compacts them into the part when it ends or resumes. A file
+is never updated in place once it holds committed pairs, because a process
+killed while HDF5 rewrites a shared chunk or index node can damage what was
+already there. Inside a part (or segment) every npz key (tokens, grid,
 token_to_image, attn/<kind>/<layer>, ...) is one ragged array:
 
     arrays/<key>/data    1-D, chunked and compressed: every pair's values, flattened, one after another
@@ -11,9 +17,7 @@ token_to_image, attn/<kind>/<layer>, ...) is one ragged array:
     index                int64 [P]: the pair's index in the pairs file
 
 Text arrays (tokens, meta) are stored as UTF-8 JSON bytes (uint8). Only the
-first `committed` rows (a file attribute) count: a batch is written, flushed,
-and only then counted, so rows past `committed` are an interrupted batch that
-`truncate` drops on resume. Nothing is ever unpickled.
+first `committed` rows (a file attribute) count. Nothing is ever unpickled.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ CHUNK = 1 << 16  # elements per chunk of a data array (256 KB of float32)
 ROWS = 1024  # rows per chunk of the per-pair tables (index, shape, offset, length)
 PACK = dict(compression="gzip", compression_opts=4, shuffle=True)
 PART_PATTERN = re.compile(r"store\.rank(\d+)\.h5$")
+SEGMENTS_PATTERN = re.compile(r"store\.rank(\d+)\.segments$")
 
 
 class StoreError(ValueError):
@@ -46,6 +51,36 @@ class StoreDamaged(StoreError):
 
 def part_name(rank: int) -> str:
     return f"store.rank{rank}.h5"
+
+
+def segments_name(rank: int) -> str:
+    return f"store.rank{rank}.segments"
+
+
+def segment_paths(folder: Path) -> list[Path]:
+    """The segment files of a segments folder, oldest first (temporary files are not segments)."""
+    return sorted(p for p in folder.glob("*.h5") if not p.name.startswith(".")) if folder.is_dir() else []
+
+
+def fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_whole(path: str | os.PathLike, rows: list[tuple[int, dict[str, np.ndarray]]], keep: str) -> Path:
+    """A new store file holding `rows`, written under a temporary name, synced, then renamed into place."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.unlink(missing_ok=True)
+    with StoreWriter(tmp, keep) as w:
+        w.append(rows)
+    fsync_path(tmp)
+    os.replace(tmp, path)
+    fsync_path(path.parent)
+    return path
 
 
 def kept(arrays: dict[str, np.ndarray], keep: str) -> dict[str, np.ndarray]:
@@ -243,9 +278,16 @@ class StorePart:
 
 
 def part_paths(folder: str | os.PathLike) -> list[Path]:
+    """Every store file of a run's folder: each rank's part, then its segments."""
     folder = Path(folder)
-    found = [(int(m.group(1)), p) for p in folder.iterdir() if (m := PART_PATTERN.match(p.name))] if folder.is_dir() else []
-    return [p for _, p in sorted(found)]
+    if not folder.is_dir():
+        return []
+    ranks = {int(m.group(1)) for p in folder.iterdir() if (m := PART_PATTERN.match(p.name) or SEGMENTS_PATTERN.match(p.name))}
+    paths = []
+    for rank in sorted(ranks):
+        main = folder / part_name(rank)
+        paths += ([main] if main.exists() else []) + segment_paths(folder / segments_name(rank))
+    return paths
 
 
 class ResultsStore:
@@ -260,7 +302,7 @@ class ResultsStore:
         self._where: dict[int, tuple[int, int]] = {}
         for p, part in enumerate(self.parts):
             for row, index in enumerate(part.index):
-                self._where[int(index)] = (p, row)
+                self._where.setdefault(int(index), (p, row))  # a pair both compacted and in a segment: one copy
 
     def __enter__(self) -> "ResultsStore":
         return self

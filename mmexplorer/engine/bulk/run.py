@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-import time
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -22,11 +22,12 @@ import torch
 
 from mmexplorer.attention.npz import record_to_arrays
 from mmexplorer.attention.store import PART_PATTERN as STORE_PART
-from mmexplorer.attention.store import StoreDamaged, StoreWriter, part_name
+from mmexplorer.attention.store import SEGMENTS_PATTERN
 from mmexplorer.engine.bulk import summary as summaries
 from mmexplorer.engine.bulk.dist import Ranks
 from mmexplorer.engine.bulk.loader import Item, PairDataset, pair_loader
 from mmexplorer.engine.bulk.metrics import box_metrics
+from mmexplorer.engine.bulk.part import PartWriter, compact
 from mmexplorer.engine.bulk.pairs import check_pairs_file
 
 RUN_FILE = "run.json"
@@ -47,8 +48,10 @@ class BatchOptions:
 
 
 def _ours(path: Path) -> bool:
-    name = path.name
-    return bool(STORE_PART.match(name) or summaries.PART_PATTERN.match(name)) or name in (
+    """Files and folders a run writes (what --force removes; anything else in the folder is left alone)."""
+    name = path.name.lstrip(".").removesuffix(".tmp")
+    name = name.split(".damaged-")[0]
+    return bool(STORE_PART.match(name) or SEGMENTS_PATTERN.match(name) or summaries.PART_PATTERN.match(name)) or name in (
         summaries.SUMMARY, "summary.parquet", RUN_FILE)
 
 
@@ -127,7 +130,7 @@ def _prepare_folder(out_dir: Path, opts: BatchOptions, identity: dict, ranks: Ra
         if opts.force:
             for p in entries:
                 if _ours(p):
-                    p.unlink()
+                    shutil.rmtree(p) if p.is_dir() else p.unlink()
         if previous is None:
             from mmexplorer.data.files import atomic_write_text
 
@@ -136,28 +139,20 @@ def _prepare_folder(out_dir: Path, opts: BatchOptions, identity: dict, ranks: Ra
 
 
 def reconcile(out_dir: Path, rank: int, keep: str, log: Callable[[str], None] = lambda s: None) -> int:
-    """Make part `rank`'s store and summary agree; -> the pairs it keeps."""
+    """Make part `rank`'s store and summary agree; -> the pairs it keeps.
+
+    The store keeps only pairs the summary lists as ok (a batch committed to the
+    store whose rows never reached the summary is dropped and probed again); the
+    summary drops ok rows whose arrays are missing, repeated rows and a last row
+    cut off mid-write.
+    """
     part = summaries.SummaryPart(out_dir / summaries.part_name(rank))
     rows = summaries.read_rows(part.path)
-    path = out_dir / part_name(rank)
-    try:
-        StoreWriter(path, keep).close()
-    except StoreDamaged:  # kept aside, never deleted; its pairs are probed again
-        aside = path.with_name(f"{path.name}.damaged-{int(time.time())}")
-        path.rename(aside)
-        log(f"{path} could not be opened; moved to {aside.name}, its pairs will be probed again")
-    with StoreWriter(path, keep) as store:  # opening drops an uncounted batch
-        stored = [int(i) for i in store.indices()]
-        listed_ok = {int(r["index"]) for r in rows if r["status"] == "ok"}
-        keep_rows = 0
-        while keep_rows < len(stored) and stored[keep_rows] in listed_ok:
-            keep_rows += 1
-        store.truncate(keep_rows)  # rows the summary never got
-        in_store = set(stored[:keep_rows])
+    held = compact(out_dir, rank, keep, wanted={int(r["index"]) for r in rows if r["status"] == "ok"}, log=log)
     seen, kept_rows = set(), []
     for r in rows:
         index = int(r["index"])
-        if index in seen or (r["status"] == "ok" and index not in in_store):
+        if index in seen or (r["status"] == "ok" and index not in held):
             continue
         seen.add(index)
         kept_rows.append(r)
@@ -193,43 +188,41 @@ def run_pairs(model, pairs: str | Path, out_dir: str | Path, opts: BatchOptions,
     dataset = PairDataset(pairs, model.tokenizer, cfg, ranks.rank, ranks.world, done)
     part = summaries.SummaryPart(out_dir / summaries.part_name(ranks.rank))
     counts = {"ok": 0, "failed": 0, "skipped": sum(1 for i in done if i % ranks.world == ranks.rank)}
-    # The loader's worker processes start (fork) before the store is opened, so none of them
-    # inherits its file handle and lock: a worker outliving a killed run must not lock the store.
-    items = iter(pair_loader(dataset, opts.workers))
-    with StoreWriter(out_dir / part_name(ranks.rank), opts.keep) as store:
-        pending: list[Item] = []
-        errors: list[dict] = []
+    store = PartWriter(out_dir, ranks.rank, opts.keep)
+    pending: list[Item] = []
+    errors: list[dict] = []
 
-        def commit() -> None:
-            records = []
-            if pending:
-                try:
-                    records = list(zip(pending, prober.many(pending)))
-                except Exception:  # find the pair that fails, keep the others
-                    records = []
-                    for item in pending:
-                        try:
-                            records.append((item, prober.one(item)))
-                        except Exception as exc:
-                            errors.append(_row(item, error=_message(exc)))
-            rows = [_row(item, rec) for item, rec in records]
-            store.append([(item.spec.index, record_to_arrays(rec)) for item, rec in records])  # flushed, then counted
-            part.append(rows + errors)  # only then the summary lists them
-            counts["ok"] += len(rows)
-            counts["failed"] += len(errors)
-            for e in errors:
-                log(f"pair {e['index']} (line {e['line']}): {e['error']}")
-            pending.clear()
-            errors.clear()
+    def commit() -> None:
+        records = []
+        if pending:
+            try:
+                records = list(zip(pending, prober.many(pending)))
+            except Exception:  # find the pair that fails, keep the others
+                records = []
+                for item in pending:
+                    try:
+                        records.append((item, prober.one(item)))
+                    except Exception as exc:
+                        errors.append(_row(item, error=_message(exc)))
+        rows = [_row(item, rec) for item, rec in records]
+        store.append([(item.spec.index, record_to_arrays(rec)) for item, rec in records])  # a whole segment file
+        part.append(rows + errors)  # only then the summary lists them
+        counts["ok"] += len(rows)
+        counts["failed"] += len(errors)
+        for e in errors:
+            log(f"pair {e['index']} (line {e['line']}): {e['error']}")
+        pending.clear()
+        errors.clear()
 
-        for item in items:
-            if item.error is not None:
-                errors.append(_row(item))
-            else:
-                pending.append(item)
-            if len(pending) >= opts.batch_size or len(errors) >= opts.batch_size:
-                commit()
-        commit()
+    for item in pair_loader(dataset, opts.workers):
+        if item.error is not None:
+            errors.append(_row(item))
+        else:
+            pending.append(item)
+        if len(pending) >= opts.batch_size or len(errors) >= opts.batch_size:
+            commit()
+    commit()
+    compact(out_dir, ranks.rank, opts.keep, log=log)  # every segment's rows are in the summary by now
     ranks.barrier()
     if ranks.rank == 0:
         path, rows = summaries.merge(out_dir)
