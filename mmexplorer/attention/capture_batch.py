@@ -86,12 +86,19 @@ def capture_batch(
     with grad_ctx, recording(model, keep_graph=relevancy) as events:
         out = model(image, ids, mask)
         grads = None
+        wanted = [True] * len(events)
         if relevancy == "maps":
             relevancy = _maps_need_grads(model, out)
+            if {kind for kind, _, _ in events} <= {"image", "text"}:
+                # separate encoders: the image-branch map reads image gradients only, and asking
+                # for those alone spares the backward pass through the text encoder
+                wanted = [kind == "image" for kind, _, _ in events]
         if relevancy:
             # Rows are independent (no batch statistics), so the gradient of the summed
             # logits holds, in each row, the gradient of that row's own logit.
-            grads = torch.autograd.grad(out["itm_logit"].sum(), [w for _, _, w in events], allow_unused=True)
+            inputs = [w for (_, _, w), want in zip(events, wanted) if want]
+            found = iter(torch.autograd.grad(out["itm_logit"].sum(), inputs, allow_unused=True))
+            grads = [next(found) if want else None for want in wanted]
     t2 = time.perf_counter()
 
     # every event's weights on the CPU once: [B, H, Q, K]

@@ -248,10 +248,12 @@ class StorePart:
         try:
             self.file = h5py.File(self.path, "r")
         except OSError as exc:
-            raise StoreError(f"{self.path} is not a readable results store ({exc})") from None
-        if self.file.attrs.get("format") != FORMAT:
+            if isinstance(exc, BlockingIOError) or "lock" in str(exc):
+                raise StoreError(f"{self.path} is in use by another process (is a run into this folder still going?)") from None
+            raise StoreDamaged(f"{self.path} is not a readable results store ({exc})") from None
+        if self.file.attrs.get("format") != FORMAT or "index" not in self.file:
             self.file.close()
-            raise StoreError(f"{self.path} is not a results store")
+            raise StoreDamaged(f"{self.path} is not a results store")
         self.keep = str(self.file.attrs.get("keep", ""))
         self.committed = int(self.file.attrs["committed"])
         self.index = self.file["index"][: self.committed]
@@ -274,6 +276,24 @@ class StorePart:
                 continue
             flat = g["data"][offset : offset + int(g["length"][row])]
             out[key] = _decode(flat, g["shape"][row][: int(g.attrs["ndim"])], str(g.attrs.get("how", "")))
+        return out
+
+    def rows(self, start: int, stop: int) -> list[dict[str, np.ndarray]]:
+        """arrays(row) for rows start..stop-1, reading each key's tables and data range once (compaction)."""
+        stop = min(stop, self.committed)
+        out: list[dict] = [{} for _ in range(start, stop)]
+        for key in self.keys:
+            g = self.file[f"arrays/{key}"]
+            offsets, lengths = g["offset"][start:stop], g["length"][start:stop]
+            present = offsets >= 0
+            if not present.any():
+                continue
+            shapes, ndim, how = g["shape"][start:stop], int(g.attrs["ndim"]), str(g.attrs.get("how", ""))
+            lo, hi = int(offsets[present].min()), int((offsets + lengths)[present].max())
+            data = g["data"][lo:hi]
+            for r in np.flatnonzero(present):
+                o = int(offsets[r]) - lo
+                out[r][key] = _decode(data[o : o + int(lengths[r])].copy(), shapes[r][:ndim], how)
         return out
 
 

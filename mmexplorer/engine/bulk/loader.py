@@ -14,19 +14,32 @@ from typing import Optional
 import numpy as np
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
-from mmexplorer.data.image import load_image
+from mmexplorer.data.image import LoadedImage, load_image
 from mmexplorer.data.sample import Sample
+from mmexplorer.data.tokenizer import Encoding
 from mmexplorer.engine.bulk.metrics import resolve_boxes
 from mmexplorer.engine.bulk.pairs import PairSpec, iter_pairs
-from mmexplorer.models.preprocess import image_tensor
+from mmexplorer.models.preprocess import resized
 
 
 @dataclass(frozen=True)
 class Item:
     spec: PairSpec
-    sample: Optional[Sample] = None
-    pixels: Optional[np.ndarray] = None  # float32 [3, S, S], the model's normalised input (bundled models)
+    loaded: Optional[Sample] = None  # the whole picture (pretrained models, which preprocess it themselves)
+    pixels: Optional[np.ndarray] = None  # uint8 [S, S, 3]: the picture resized to the model's input (bundled models)
+    encoding: Optional[Encoding] = None
+    image: Optional[tuple] = None  # (height, width, source, notes) of the original picture
     error: Optional[str] = None
+
+    @property
+    def sample(self) -> Sample:
+        """The pair's Sample. Only the resized picture travels back from a worker (a photo can be
+        megabytes); the record needs just the original's size, so the sample holds a zero-copy stand-in."""
+        if self.loaded is not None:
+            return self.loaded
+        height, width, source, notes = self.image
+        stand_in = np.broadcast_to(np.zeros((1, 1, 3), np.uint8), (height, width, 3))
+        return Sample(LoadedImage(stand_in, source, notes), self.encoding)
 
 
 def _message(exc: Exception) -> str:
@@ -47,9 +60,11 @@ def prepare(spec: PairSpec, tokenizer, cfg=None) -> Item:
     if bad:
         return Item(spec, error=bad)
     spec = dataclasses.replace(spec, boxes=boxes)
-    sample = Sample(image, encoding)
-    pixels = image_tensor(image.pixels, cfg).numpy()[0] if cfg is not None else None
-    return Item(spec, sample, pixels)
+    if cfg is None:  # a pretrained model preprocesses the picture itself
+        return Item(spec, loaded=Sample(image, encoding))
+    height, width = image.pixels.shape[:2]
+    return Item(spec, pixels=resized(image.pixels, cfg.image_size), encoding=encoding,
+                image=(height, width, image.source, image.notes))
 
 
 class PairDataset(IterableDataset):
@@ -68,10 +83,18 @@ class PairDataset(IterableDataset):
             yield prepare(spec, self.tokenizer, self.cfg)
 
 
-def _one(item):
-    return item  # no collation: items carry numpy arrays and strings, batched by the runner
+def _as_list(items):
+    return list(items)  # no collation: items carry numpy arrays and strings, batched by the runner
 
 
-def pair_loader(dataset: PairDataset, workers: int) -> DataLoader:
-    return DataLoader(dataset, batch_size=None, num_workers=workers, collate_fn=_one,
-                      prefetch_factor=4 if workers else None, persistent_workers=False)
+FETCH = 16  # items per message from a worker: one message per item costs about a millisecond each
+
+
+def pair_items(dataset: PairDataset, workers: int):
+    """The dataset's items, decoded in `workers` processes (none: in this one), in arrival order."""
+    if workers == 0:
+        yield from dataset
+        return
+    loader = DataLoader(dataset, batch_size=FETCH, num_workers=workers, collate_fn=_as_list, prefetch_factor=4)
+    for chunk in loader:
+        yield from chunk

@@ -70,15 +70,17 @@ def compact(out_dir: Path, rank: int, keep: str, wanted: Optional[set] = None,
         else:
             rows, result = [], set()
             for reader in readers:
-                for row, index in enumerate(int(i) for i in reader.index):
-                    if index in result or (wanted is not None and index not in wanted):
-                        continue
+                index = [int(i) for i in reader.index]
+                for start in range(0, len(index), COMPACT_ROWS):
                     try:
-                        rows.append((index, reader.arrays(row)))
-                    except OSError as exc:  # an unreadable row: its pair is probed again
-                        log(f"{reader.path} row {row} (pair {index}) could not be read ({exc}); it will be probed again")
+                        block = reader.rows(start, start + COMPACT_ROWS)
+                    except OSError as exc:  # an unreadable block: its pairs are probed again
+                        log(f"{reader.path} rows {start}+ could not be read ({exc}); those pairs will be probed again")
                         continue
-                    result.add(index)
+                    for k, arrays in zip(index[start:], block):
+                        if k not in result and (wanted is None or k in wanted):
+                            rows.append((k, arrays))
+                            result.add(k)
             write_merged(main, rows, keep)
     finally:
         for r in readers:

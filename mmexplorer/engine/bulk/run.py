@@ -17,18 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
-import torch
-
 from mmexplorer.attention.npz import record_to_arrays
 from mmexplorer.attention.store import PART_PATTERN as STORE_PART
 from mmexplorer.attention.store import SEGMENTS_PATTERN
 from mmexplorer.engine.bulk import summary as summaries
 from mmexplorer.engine.bulk.dist import Ranks
-from mmexplorer.engine.bulk.loader import Item, PairDataset, pair_loader
+from mmexplorer.engine.bulk.loader import Item, PairDataset, pair_items
 from mmexplorer.engine.bulk.metrics import box_metrics
 from mmexplorer.engine.bulk.part import PartWriter, compact
 from mmexplorer.engine.bulk.pairs import check_pairs_file
+from mmexplorer.models.preprocess import image_tensor
 
 RUN_FILE = "run.json"
 
@@ -101,7 +99,7 @@ class _Prober:
             return [self.one(i) for i in items]
         from mmexplorer.attention.capture_batch import capture_batch
 
-        images = torch.from_numpy(np.stack([i.pixels for i in items]))  # [B, 3, S, S]
+        images = image_tensor([i.pixels for i in items], self.model.cfg)  # [B, 3, S, S], already at size
         return capture_batch(self.model, [i.sample for i in items], self.device, relevancy=self.relevancy,
                              name=getattr(self.model, "catalog_name", None), meta=self.meta, images=images)
 
@@ -214,7 +212,7 @@ def run_pairs(model, pairs: str | Path, out_dir: str | Path, opts: BatchOptions,
         pending.clear()
         errors.clear()
 
-    for item in pair_loader(dataset, opts.workers):
+    for item in pair_items(dataset, opts.workers):
         if item.error is not None:
             errors.append(_row(item))
         else:
