@@ -1,8 +1,8 @@
 """Decoding and tokenising pairs in torch DataLoader workers.
 
 Each rank takes the records whose index % world == rank; among a rank's
-records, worker w of n takes every n-th. Pairs already in the store are
-skipped before their image is read.
+records, worker w of n takes every n-th. Pairs the summaries already list
+are skipped before their image is read.
 """
 
 from __future__ import annotations

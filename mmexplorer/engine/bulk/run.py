@@ -22,7 +22,7 @@ from mmexplorer.attention.store import PART_PATTERN as STORE_PART
 from mmexplorer.attention.store import SEGMENTS_PATTERN
 from mmexplorer.engine.bulk import summary as summaries
 from mmexplorer.engine.bulk.dist import Ranks
-from mmexplorer.engine.bulk.loader import Item, PairDataset, pair_items
+from mmexplorer.engine.bulk.loader import Item, PairDataset, _message, pair_items
 from mmexplorer.engine.bulk.metrics import box_metrics
 from mmexplorer.engine.bulk.part import PartWriter, compact
 from mmexplorer.engine.bulk.pairs import check_pairs_file
@@ -69,11 +69,6 @@ def _row(item: Item, record=None, error: str | None = None) -> dict:
     metrics = box_metrics(record, spec.boxes)
     return {**row, "status": "ok", "error": "", "match": match_score(record.outputs),
             "match_logit": record.outputs.get("match_logit"), "tokens": len(record.tokens), **metrics}
-
-
-def _message(exc: Exception) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else ""
-    return text or type(exc).__name__
 
 
 class _Prober:
