@@ -98,7 +98,10 @@ def merge(folder: str | os.PathLike) -> tuple[Path, list[dict]]:
     if len(existing) > len(ordered):
         return target, existing  # never replace a summary with a worse one
     atomic_write_text(target, _csv_text(ordered, header=True))
-    _parquet(folder / "summary.parquet", ordered)
+    try:
+        _parquet(folder / "summary.parquet", ordered)
+    except Exception:  # the CSV is the summary; a Parquet copy that cannot be written never fails the run
+        (folder / "summary.parquet").unlink(missing_ok=True)
     return target, ordered
 
 
