@@ -57,11 +57,16 @@ def test_probe_batch_form(env, tmp_path):
     _, img, e = env
     pairs = tmp_path / "pairs.jsonl"
     pairs.write_text(json.dumps({"image": str(img), "text": "a red circle"}) + "\n" + json.dumps({"image": str(img), "text": "two squares"}) + "\n")
-    r = cli(e, "probe", "--model", "tiny-cross", "--pairs", str(pairs), "--out-dir", str(tmp_path / "out"))
+    r = cli(e, "probe", "--model", "tiny-cross", "--pairs", str(pairs), "--out-dir", str(tmp_path / "out"), "--workers", "0")
     assert r.returncode == 0, r.stderr
-    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
-    assert summary["pairs"] == 2 and summary["failed"] == 0
-    assert len(list((tmp_path / "out").glob("*.npz"))) == 2
+    from mmexplorer.attention.store import ResultsStore
+    from mmexplorer.engine.bulk.summary import read_rows
+
+    rows = read_rows(tmp_path / "out" / "summary.csv")
+    assert [(r["index"], r["status"], r["text"]) for r in rows] == [("0", "ok", "a red circle"), ("1", "ok", "two squares")]
+    with ResultsStore(tmp_path / "out") as store:
+        assert store.indices() == [0, 1]
+        assert list(store.arrays(1)["tokens"]) == ["two", "squares"]
 
 
 @pytest.mark.parametrize(

@@ -63,15 +63,16 @@ def test_batch_probe_over_the_corpus_never_prints_a_traceback(files, home, tmp_p
     )
     assert "Traceback" not in r.stderr, r.stderr
     assert r.returncode == 2 and r.stderr.strip().splitlines()[-1].startswith("error: ")
-    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
-    results = {res["line"]: res for res in summary["results"]}
+    from mmexplorer.engine.bulk.summary import read_rows
+
+    rows = read_rows(tmp_path / "out" / "summary.csv")
+    results = {int(res["line"]): res for res in rows}
     for i, (name, _, expect) in enumerate(files, start=1):
-        assert results[i]["ok"] == (expect == "ok"), (name, results[i])
+        assert (results[i]["status"] == "ok") == (expect == "ok"), (name, results[i])
         if expect != "ok":
             assert expect in results[i]["error"], (name, results[i]["error"])
-    assert not results[len(files) + 1]["ok"]  # the malformed line is reported, not fatal
-    long_text = next(res for res in summary["results"] if res.get("ok") and res["truncated"])
-    assert len(long_text["tokens"]) == 24
+    assert results[len(files) + 1]["status"] == "error"  # the malformed line is reported, not fatal
+    assert any(res["status"] == "ok" and res["tokens"] == "24" for res in rows)  # the long text, truncated
 
 
 @pytest.mark.parametrize("case", ["empty file", "decompression bomb", "folder", "svg"])

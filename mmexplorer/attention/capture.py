@@ -47,14 +47,14 @@ def _layouts_to_plain(layouts) -> dict:
     }
 
 
-def _outputs_to_json(model, out: dict) -> dict:
-    logit = float(out["itm_logit"][0].detach())
-    result = {"match_logit": logit, "match_prob": float(torch.sigmoid(out["itm_logit"][0].detach()))}
+def _outputs_to_json(model, out: dict, row: int = 0) -> dict:
+    logit = float(out["itm_logit"][row].detach())
+    result = {"match_logit": logit, "match_prob": float(torch.sigmoid(out["itm_logit"][row].detach()))}
     branches = out.get("branches")
     if branches:
-        result["branches"] = {k: v[0].detach().cpu().tolist() for k, v in branches.items()}
+        result["branches"] = {k: v[row].detach().cpu().tolist() for k, v in branches.items()}
     if "vqa_logits" in out:
-        probs = torch.softmax(out["vqa_logits"][0], -1)
+        probs = torch.softmax(out["vqa_logits"][row], -1)
         top = torch.topk(probs, k=min(3, probs.numel()))
         result["answers"] = [[model.cfg.answers[i], float(p)] for p, i in zip(top.values, top.indices)]
     if "logit_scale" in out:
@@ -111,12 +111,37 @@ def capture(
             )
         order.append((kind, layer))
 
+    timings = {"preprocess_s": t1 - t0, "forward_s": t2 - t1}
+    return build_record(model, sample, out, 0, attention, grad_maps if grads is not None else None, order, device,
+                        name, timings, meta, started)
+
+
+def build_record(
+    model,
+    sample: Sample,
+    out: dict,
+    row: int,
+    attention: dict[str, list],
+    grad_maps: dict[str, list] | None,
+    order: list,
+    device: torch.device,
+    name: str | None,
+    timings: dict,
+    meta: dict | None = None,
+    started: float | None = None,
+) -> AttentionRecord:
+    """The record of batch row `row` of the model's outputs `out`, from its attention arrays.
+
+    `attention` / `grad_maps`: kind -> per-layer [H, Q, K] arrays already cut to this
+    sample's own (unpadded) positions.
+    """
+    cfg = model.cfg
     grid = tuple(int(v) for v in out["grid"])
     n_tokens = len(sample.encoding.tokens)
     similarity = None
     if "token_embed" in out:
-        tok = out["token_embed"][0, 1:].detach().float().cpu()  # [T, E] unit vectors
-        patches = out["patch_embed"][0].detach().float().cpu()  # [N, E]
+        tok = out["token_embed"][row, 1 : 1 + n_tokens].detach().float().cpu()  # [T, E] unit vectors
+        patches = out["patch_embed"][row].detach().float().cpu()  # [N, E]
         similarity = (tok @ patches.T).numpy().reshape(n_tokens, *grid)
     width, height = sample.image.size
     spec = model.spec  # the strategy's registry entry says which attention set is cross-modal
@@ -136,17 +161,17 @@ def capture(
         cross_kind=cross_kind,
         token_to_image=np.zeros((n_tokens, *grid), dtype=np.float32),
         map_label="",
-        grads={k: tuple(v) for k, v in grad_maps.items()} if grads is not None else None,
+        grads={k: tuple(v) for k, v in grad_maps.items()} if grad_maps is not None else None,
         similarity=similarity,
         patch_positions=model.patch_positions(grid).detach().float().cpu().numpy(),
-        outputs=_outputs_to_json(model, out),
+        outputs=_outputs_to_json(model, out, row),
         meta={
             "model": name or cfg.name,
             "fusion": cfg.fusion,
             "device": str(device),
             "config": model.config_dict() if hasattr(model, "config_dict") else cfg.to_dict(),
             "spec": spec.to_dict(),
-            "timings": {"preprocess_s": t1 - t0, "forward_s": t2 - t1},
+            "timings": timings,
             "image_source": sample.image.source,
             "image_notes": list(sample.image.notes),
             "text": sample.text,

@@ -12,7 +12,16 @@ def user_error_types() -> tuple[type, ...]:
     from mmexplorer.models.checkpoint import CheckpointError
 
     return (ImageError, CheckpointError, ModelNotFound, ConfigError, ProbeFileError, FileExistsError, UserInputError,
-            ExternalModelError)
+            ExternalModelError, *_batch_error_types())
+
+
+def _batch_error_types() -> tuple[type, ...]:
+    from mmexplorer.attention.store import StoreError
+    from mmexplorer.engine.bulk.coco import CocoFileError
+    from mmexplorer.engine.bulk.pairs import PairsFileError
+    from mmexplorer.engine.bulk.run import OutputFolderError
+
+    return (PairsFileError, OutputFolderError, StoreError, CocoFileError)
 
 
 class UserInputError(ValueError):

@@ -17,12 +17,19 @@ def add_parser(sub) -> None:
     p.add_argument("--image", help="image file")
     p.add_argument("--text", help="the sentence")
     p.add_argument("--out", help="output .npz (single form)")
-    p.add_argument("--pairs", help='JSONL file, one {"image": ..., "text": ...} per line (batch form)')
-    p.add_argument("--out-dir", help="output folder (batch form): one npz per line plus summary.json")
+    p.add_argument("--pairs", help='batch form: JSONL file, one {"image": ..., "text": ...[, "boxes": [...]]} per line, '
+                   "or CSV with image,text columns (see docs/batch.md)")
+    p.add_argument("--out-dir", help="batch form: output folder for the results store (store.rank*.h5) and summary.csv")
+    p.add_argument("--batch-size", type=int, default=32, help="batch form: pairs per forward pass (default: 32)")
+    p.add_argument("--workers", type=int, default=2, help="batch form: data loader processes decoding images (default: 2)")
+    p.add_argument("--keep", choices=("maps", "attention", "all"), default="maps",
+                   help="batch form: arrays stored per pair: maps (token_to_image, grid, tokens, meta), attention (+ attn/*), "
+                   "all (everything in the probe npz) (default: maps)")
+    p.add_argument("--resume", action="store_true", help="batch form: continue the run in --out-dir, skipping finished pairs")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N, mps (default: auto)")
     p.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     p.add_argument("--no-relevancy", action="store_true", help="skip the backward pass for gradient relevancy")
-    p.add_argument("--force", action="store_true", help="overwrite existing output files")
+    p.add_argument("--force", action="store_true", help="overwrite existing output files (batch form: start the run over)")
 
 
 def _summary(record, out_path: Path) -> dict:
@@ -70,6 +77,8 @@ def run(args) -> int:
     if batch and not (args.pairs and args.out_dir):
         raise UserInputError("the batch form needs --pairs and --out-dir")
 
+    if batch:
+        return _run_batch(args)
     from mmexplorer.data.image import load_image
     from mmexplorer.data.sample import Sample
     from mmexplorer.engine.probe import load_model, probe
@@ -88,44 +97,39 @@ def run(args) -> int:
         summary = _summary(record, out)
         print(json.dumps(summary) if args.json else f"wrote {out} ({record.fusion}, {len(record.tokens)} tokens, grid {record.grid[0]}x{record.grid[1]}, {_headline(record.outputs)})")
         return 0
-    return _run_batch(args, model, probe, save_record, load_image, Sample)
 
 
-def _run_batch(args, model, probe, save_record, load_image, Sample) -> int:
-    from mmexplorer.data.files import atomic_write_text
+def _run_batch(args) -> int:
+    """The batch form: streamed, batched, resumable; sharded by rank under torchrun."""
+    from mmexplorer.engine.bulk.dist import from_environment
+    from mmexplorer.engine.bulk.pairs import check_pairs_file
+    from mmexplorer.engine.bulk.run import BatchOptions, run_pairs
+    from mmexplorer.engine.probe import load_model
 
-    pairs_path = Path(args.pairs)
-    if not pairs_path.is_file():
-        raise UserInputError(f"{pairs_path} does not exist")
-    out_dir = Path(args.out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    results, failures = [], 0
-    lines = pairs_path.read_text(encoding="utf-8", errors="replace").splitlines()
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        entry = {"line": number}
+    check_pairs_file(args.pairs)  # before loading anything: a FIFO or a folder is refused at once
+    if args.batch_size < 1:
+        raise UserInputError("--batch-size must be at least 1")
+    if args.workers < 0:
+        raise UserInputError("--workers must be 0 or more")
+    ranks = from_environment()
+    try:
         try:
-            item = json.loads(line)
-            if not isinstance(item, dict) or "image" not in item or "text" not in item:
-                raise UserInputError('each line must be {"image": ..., "text": ...}')
-            image_path = Path(item["image"])
-            if not image_path.is_absolute():
-                image_path = pairs_path.parent / image_path
-            out = out_dir / f"{number:05d}.npz"
-            _check_out(out, args.force)
-            record = probe(model, Sample(load_image(image_path), model.tokenizer.encode(str(item["text"]))), relevancy=not args.no_relevancy)
-            save_record(record, out)
-            entry.update(_summary(record, out), ok=True)
-        except Exception as exc:  # one bad line must not stop the batch
-            failures += 1
-            entry.update(ok=False, error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-            print(f"line {number}: {entry['error']}", file=sys.stderr)
-        results.append(entry)
-    summary = {"pairs": len(results), "failed": failures, "results": results}
-    atomic_write_text(out_dir / "summary.json", json.dumps(summary, indent=1))
-    print(json.dumps(summary) if args.json else f"wrote {len(results) - failures} npz file(s) to {out_dir}; {failures} failed")
-    if failures:
-        print(f"error: {failures} of {len(results)} pair(s) failed; see {out_dir / 'summary.json'}", file=sys.stderr)
+            model, _ = load_model(args.model, ranks.device(args.device))
+        except ValueError as exc:
+            raise UserInputError(str(exc)) from None
+        opts = BatchOptions(keep=args.keep, batch_size=args.batch_size, workers=args.workers,
+                            relevancy=not args.no_relevancy, resume=args.resume, force=args.force)
+        counts = run_pairs(model, args.pairs, args.out_dir, opts, ranks, log=lambda s: print(s, file=sys.stderr))
+    finally:
+        ranks.close()
+    if ranks.rank != 0:
+        return 0
+    if args.json:
+        print(json.dumps(counts))
+    else:
+        print(f"{counts['ok']} pair(s) probed, {counts['failed']} failed, {counts['skipped']} already done; "
+              f"{counts['rows']} row(s) in {counts['summary']}")
+    if counts["errors"]:
+        print(f"error: {counts['errors']} of {counts['rows']} pair(s) failed; see the error column of {counts['summary']}", file=sys.stderr)
         return 2
     return 0

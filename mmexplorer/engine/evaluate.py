@@ -43,6 +43,19 @@ def _map_kind(record) -> str:
     return "image-branch relevancy (the same map for every word)"
 
 
+def pointing_hit(word_map: np.ndarray, inside: np.ndarray) -> bool:
+    """Pointing game: the map's argmax patch lies inside (bool [rows, cols], patches at least half in the box)."""
+    top = np.unravel_index(int(np.argmax(word_map)), word_map.shape)
+    return bool(inside[top])
+
+
+def energy_share(word_map: np.ndarray, inside: np.ndarray) -> float:
+    """The share of the map's positive mass on the patches inside (0 for a map with no positive mass)."""
+    positive = np.clip(np.asarray(word_map, dtype=np.float64), 0, None)
+    total = positive.sum()
+    return float(positive[inside].sum() / total) if total > 0 else 0.0
+
+
 @torch.no_grad()
 def _match_logits(model, pixels: list[np.ndarray], texts: list[str], batch: int = 64) -> np.ndarray:
     device = next(model.parameters()).device
@@ -119,12 +132,11 @@ def evaluate(model, scenes: int = 200, seed: int = 1000, deletion: bool = True, 
         for word, obj in scene.caption.groundings:
             group = "colour" if scene.caption.words[word] in COLOURS else "shape"
             m = np.asarray(record.token_to_image[word], dtype=np.float64)  # [rows, cols]
-            top = np.unravel_index(int(np.argmax(m)), m.shape)
-            hits[group].append(bool(masks[obj][top]))
-            others[group].append(any(bool(masks[o][top]) for o in range(len(masks)) if o != obj))
+            hits[group].append(pointing_hit(m, masks[obj]))
+            others[group].append(any(pointing_hit(m, masks[o]) for o in range(len(masks)) if o != obj))
+            energy[group].append(energy_share(m, masks[obj]))
             positive = np.clip(m, 0, None)
             total = positive.sum()
-            energy[group].append(float(positive[masks[obj]].sum() / total) if total > 0 else 0.0)
             word_maps.append(positive / total if total > 0 else positive)
         if deletion:
             a, b = _deletion_curves(model, scene, scene.caption.text, np.mean(word_maps, axis=0), rng)

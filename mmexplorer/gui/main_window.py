@@ -124,6 +124,8 @@ class MainWindow(QMainWindow):
                              "SigLIP, SigLIP 2, Chinese-CLIP; needs mmexplorer[hf])"))
         self._action(file, self.tr("Re&load model list"), self.client.refresh_catalog, None,
                      self.tr("Look for new models in the models folders"))
+        self._action(file, self.tr("Open results &store…"), lambda: self.open_results_store(), None,
+                     self.tr("Step through the pairs of a batch probe's output folder (mmexplorer probe --pairs)"))
         file.addSeparator()
         self._action(file, self.tr("&Quit"), self.close, QKeySequence("Ctrl+Q"), self.tr("Quit mmexplorer"))
         probe = bar.addMenu(self.tr("&Probe"))
@@ -140,6 +142,25 @@ class MainWindow(QMainWindow):
         # arrows also act while the views have focus; the text box keeps its own cursor keys
         for key, step in ((Qt.Key.Key_Up, -1), (Qt.Key.Key_Down, 1)):
             QShortcut(QKeySequence(key), self.tabs, activated=lambda s=step: self.step_layer(s))
+
+    def open_results_store(self, folder: str | None = None):
+        """Open a batch probe's output folder in the results browser (asks for it when not given)."""
+        from PySide6.QtWidgets import QFileDialog
+
+        from mmexplorer.gui.store_browser import StoreBrowser  # h5py loads only when asked for
+
+        if folder is None:
+            folder = QFileDialog.getExistingDirectory(self, self.tr("Open a results store (the --out-dir of probe --pairs)"))
+            if not folder:
+                return None
+        browser = getattr(self, "store_browser", None)
+        if browser is None:
+            browser = self.store_browser = StoreBrowser(self)
+        if not browser.open_folder(folder):
+            self.state.post_message(browser.notice.text(), "error")
+            return browser
+        browser.show()
+        return browser
 
     def _fill_recent(self, paths: list) -> None:
         self.recent_menu.clear()

@@ -17,6 +17,13 @@ _SCALE = (1.0 / (255.0 * np.asarray(PIXEL_STD, dtype=np.float32)))
 _OFFSET = (-np.asarray(PIXEL_MEAN, dtype=np.float32) / np.asarray(PIXEL_STD, dtype=np.float32))
 
 
+def resized(pixels: np.ndarray, side: int) -> np.ndarray:
+    """uint8 [H, W, 3] -> uint8 [side, side, 3], the resize image_tensor applies (none when already that size)."""
+    if pixels.shape[:2] == (side, side):
+        return pixels
+    return np.asarray(Image.fromarray(np.ascontiguousarray(pixels)).resize((side, side), Image.BILINEAR))  # antialiased when shrinking
+
+
 def image_tensor(pixels: np.ndarray | Sequence[np.ndarray], cfg: ModelConfig, size: int | None = None) -> torch.Tensor:
     """uint8 [H, W, 3] (or a list of them) -> normalised float [B, 3, S, S].
 
@@ -32,8 +39,7 @@ def image_tensor(pixels: np.ndarray | Sequence[np.ndarray], cfg: ModelConfig, si
     # those over) are never aliased.
     batch = np.empty((len(arrays), 3, side, side), dtype=np.float32)  # [B, 3, S, S]
     for i, arr in enumerate(arrays):
-        if arr.shape[:2] != (side, side):
-            arr = np.asarray(Image.fromarray(np.ascontiguousarray(arr)).resize((side, side), Image.BILINEAR))  # antialiased when shrinking
+        arr = resized(arr, side)
         for c in range(3):
             np.multiply(arr[:, :, c], _SCALE[c], out=batch[i, c])
             batch[i, c] += _OFFSET[c]

@@ -1,0 +1,1 @@
+"""The batch probe at dataset scale: streamed pairs, batched probes, a resumable results store, sharded by rank."""

@@ -1,0 +1,121 @@
+"""The summary table of a batch probe: one CSV row per pair, appended per batch, merged at the end.
+
+Each rank appends to its own `summary.rank{R}.csv` (flushed and fsynced after
+every batch, after that batch is committed to the store); rank 0 merges the
+parts into `summary.csv` (and `summary.parquet` when pyarrow is installed),
+sorted by index. A merge never replaces a summary with one of fewer rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import re
+from pathlib import Path
+
+from mmexplorer.data.files import atomic_write_bytes, atomic_write_text
+
+COLUMNS = ("index", "line", "image", "text", "status", "error", "match", "match_logit", "tokens", "boxes", "pointing", "energy")
+PART_PATTERN = re.compile(r"summary\.rank(\d+)\.csv$")
+SUMMARY = "summary.csv"
+
+
+def part_name(rank: int) -> str:
+    return f"summary.rank{rank}.csv"
+
+
+def _cell(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _csv_text(rows: list[dict], header: bool) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    if header:
+        w.writerow(COLUMNS)
+    for r in rows:
+        w.writerow([_cell(r.get(c)) for c in COLUMNS])
+    return buf.getvalue()
+
+
+def read_rows(path: str | os.PathLike) -> list[dict]:
+    """Complete rows of a summary CSV; a last line cut off by a kill (no newline) is not a row."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if text and not text.endswith("\n"):
+        text = text[: text.rfind("\n") + 1]
+    rows = []
+    for r in csv.DictReader(io.StringIO(text)):
+        if len(r) == len(COLUMNS) and r.get("index", "").isdigit() and r.get("status") in ("ok", "error"):
+            rows.append(r)
+    return rows
+
+
+class SummaryPart:
+    """One rank's summary, appended batch by batch."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            atomic_write_text(self.path, _csv_text([], header=True))
+
+    def append(self, rows: list[dict]) -> None:
+        if not rows:
+            return
+        with open(self.path, "a", encoding="utf-8", newline="") as f:
+            f.write(_csv_text(rows, header=False))
+            f.flush()
+            os.fsync(f.fileno())
+
+    def rewrite(self, rows: list[dict]) -> None:
+        atomic_write_text(self.path, _csv_text(rows, header=True))
+
+
+def part_paths(folder: str | os.PathLike) -> list[Path]:
+    folder = Path(folder)
+    found = [(int(m.group(1)), p) for p in folder.iterdir() if (m := PART_PATTERN.match(p.name))] if folder.is_dir() else []
+    return [p for _, p in sorted(found)]
+
+
+def merge(folder: str | os.PathLike) -> tuple[Path, list[dict]]:
+    """Write summary.csv from every part, sorted by index; -> (its path, its rows). Keeps a longer existing summary."""
+    folder = Path(folder)
+    rows: dict[int, dict] = {}
+    for part in part_paths(folder):
+        for r in read_rows(part):
+            rows[int(r["index"])] = r
+    ordered = [rows[k] for k in sorted(rows)]
+    target = folder / SUMMARY
+    existing = read_rows(target)
+    if len(existing) > len(ordered):
+        return target, existing  # never replace a summary with a worse one
+    atomic_write_text(target, _csv_text(ordered, header=True))
+    try:
+        _parquet(folder / "summary.parquet", ordered)
+    except Exception:  # the CSV is the summary; a Parquet copy that cannot be written never fails the run
+        (folder / "summary.parquet").unlink(missing_ok=True)
+    return target, ordered
+
+
+def _parquet(path: Path, rows: list[dict]) -> None:
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        return
+    columns = {c: [r.get(c, "") for r in rows] for c in COLUMNS}
+    for c in ("index", "line", "tokens", "boxes"):
+        columns[c] = [int(v) if v not in ("", None) else None for v in columns[c]]
+    for c in ("match", "match_logit", "pointing", "energy"):
+        columns[c] = [float(v) if v not in ("", None) else None for v in columns[c]]
+    buf = pa.BufferOutputStream()
+    pq.write_table(pa.table(columns), buf)
+    atomic_write_bytes(path, buf.getvalue().to_pybytes())
