@@ -11,7 +11,9 @@ import os
 import re
 from pathlib import Path
 
+from mmexplorer.data.files import read_regular_file
 from mmexplorer.engine.external.errors import ExternalModelError
+from mmexplorer.engine.external.hf_config_check import check_hf_config
 
 # Hugging Face architecture class -> fusion name used in records and the catalog.
 HF_ARCHITECTURES = {"CLIPModel": "hf-clip", "ViTForImageClassification": "hf-vit"}
@@ -20,6 +22,7 @@ HF_MODEL_TYPES = {"clip": "hf-clip", "vit": "hf-vit"}
 TORCHVISION_SUFFIXES = (".pth", ".pt")
 EXTERNAL_FUSIONS = ("hf-clip", "hf-vit", "torchvision-vit")
 
+MAX_CONFIG_BYTES = 16 * 1024 * 1024  # a config.json is a few KiB
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 
@@ -40,17 +43,17 @@ def detect_model(path: str | os.PathLike) -> str | None:
 
 def _detect_hf_folder(folder: Path) -> str:
     config = folder / "config.json"
-    if not config.is_file():
+    if not os.path.lexists(config):
         raise ExternalModelError(
             f"{folder} is not a supported model folder: it has no config.json "
             "(expected a Hugging Face model saved with save_pretrained)"
         )
+    raw = read_regular_file(config, MAX_CONFIG_BYTES, ExternalModelError)  # not a FIFO, a device or a huge file
     try:
-        data = json.loads(config.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        data = json.loads(raw.decode("utf-8"))
+    except ValueError as exc:
         raise ExternalModelError(f"{config} is not readable JSON ({type(exc).__name__})") from None
-    if not isinstance(data, dict):
-        raise ExternalModelError(f"{config} is not a model config")
+    check_hf_config(folder, data)  # types, ranges and weight shapes, before transformers builds anything
     architectures = data.get("architectures") or []
     for name in architectures:
         if name in HF_ARCHITECTURES:
