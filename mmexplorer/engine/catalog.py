@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,7 +90,7 @@ def resolve(name_or_path: str | None) -> ModelEntry:
         if entry.name == name_or_path:
             return entry
     path = Path(name_or_path).expanduser()
-    if path.exists():
+    if os.path.lexists(path):  # also a symlink loop or a broken link: the loader says which
         external = _external_entry(path)
         return external or ModelEntry(path.stem, _fusion_of(path) or "?", str(path), "file")
     from mmexplorer.engine.external.detect import find_in_hf_cache
