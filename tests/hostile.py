@@ -422,6 +422,7 @@ def tiny_vit_folder(folder: Path) -> Path:
     import torch
     import transformers as tf
 
+    tf.utils.logging.disable_progress_bar()  # no tqdm bar, and no tqdm monitor thread left running
     torch.manual_seed(0)
     config = tf.ViTConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,
                           image_size=32, patch_size=8, num_labels=3)
@@ -574,7 +575,7 @@ def _training_cases(folder: Path) -> list[Case]:
 
 # -- running --------------------------------------------------------------------------
 
-class _Hang(Exception):
+class _Hang(BaseException):  # not an Exception: code under test must not swallow it
     pass
 
 
