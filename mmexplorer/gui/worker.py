@@ -146,9 +146,10 @@ class ProbeWorker(QObject):
             return QCoreApplication.translate("ProbeWorker", "Out of memory: this model or picture needs more memory than there is")
         if os.environ.get("MMEXPLORER_DEBUG"):
             traceback.print_exc()  # for whoever debugs the engine; the window shows one clear line either way
+        detail = f"{type(exc).__name__}: {text[:120]}" if text else type(exc).__name__  # for a bug report
         return QCoreApplication.translate(
-            "ProbeWorker", "The model could not run on this input ({kind}); it may be damaged or of a kind this explorer does not support"
-        ).format(kind=type(exc).__name__)
+            "ProbeWorker", "The model could not run on this input; it may be damaged or of a kind this explorer does not support ({detail})"
+        ).format(detail=detail)
 
     def shutdown(self) -> None:
         """Called in the worker thread just before it stops: drop queued work and the model."""
