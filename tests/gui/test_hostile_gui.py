@@ -124,3 +124,30 @@ def test_starting_with_a_bad_model_is_not_stuck_on_loading(make_explorer, qtbot,
     with qtbot.waitSignal(explorer.client.finished, timeout=60_000):  # the window keeps working
         explorer.state.set_inputs(model="test-early")
     assert explorer.state.record is not None
+
+
+def test_a_training_whose_loss_turns_nan_stops_and_says_so(qtbot, tmp_path, capfd):
+    """The panel shows why the run stopped and which checkpoint is kept; it does not announce a trained model."""
+    from mmexplorer.gui.training.panel import TrainingPanel
+    from mmexplorer.models.checkpoint import read_checkpoint
+
+    panel = TrainingPanel(lambda: tmp_path / "models", confirm_overwrite=lambda path: False)
+    qtbot.addWidget(panel)
+    panel.overrides = {"model": {"image_size": 64, "width": 32, "depth": 1, "unimodal_depth": 1, "heads": 2},
+                       "batch_scenes": 2, "checkpoint_every": 1}
+    panel.steps.setValue(10)
+    panel.name.setText("diverging")
+    announced = []
+    panel.model_trained.connect(announced.append)
+    try:
+        with hostile._nan_loss_from(4)():
+            assert panel.start()
+            qtbot.waitUntil(lambda: panel.last_outcome is not None, timeout=120_000)
+        text = panel.status.text()
+        assert "step 4" in text and "NaN or infinite" in text and "last finite checkpoint (step 3)" in text, text
+        assert not announced
+        _, _, extra = read_checkpoint(tmp_path / "models" / "diverging.safetensors")  # finite, else refused
+        assert extra["steps_done"] == 3
+        _no_traceback(capfd)
+    finally:
+        assert panel.shutdown()

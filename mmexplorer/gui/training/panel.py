@@ -184,6 +184,7 @@ class TrainingPanel(QWidget):
             return False
         path.parent.mkdir(parents=True, exist_ok=True)
         self.curves.clear()
+        self._failure = None
         self.progress.setRange(0, req.steps)
         self.progress.setValue(0)
         self.status.setText(f"Starting {req.fusion} ({req.recipe}) → {path.name} ...")
@@ -211,13 +212,18 @@ class TrainingPanel(QWidget):
             f"elapsed {format_seconds(p.elapsed)}, about {format_seconds(p.eta)} left"
         )
 
+    _failure = None  # why the current run stopped, when it failed
+
     def _on_failed(self, message: str) -> None:
+        self._failure = message
         self.status.setText(message)
 
     def _on_finished(self, outcome: TrainOutcome) -> None:
         self.last_outcome = outcome
         self._set_running(False)
-        if outcome.path:
+        if self._failure:  # e.g. a NaN loss: the reason stays on screen, the kept checkpoint is not opened
+            self.status.setText(self._failure)
+        elif outcome.path:
             what = "Cancelled" if outcome.cancelled else "Finished"
             self.status.setText(f"{what} after {outcome.steps} steps: saved {Path(outcome.path).name}; it is now in the model list.")
             self.model_trained.emit(outcome.path)
