@@ -455,6 +455,12 @@ def _hf_cases(folder: Path, photo: Path, probe) -> list[Case]:
         data.update(change)
         (target / "config.json").write_text(json.dumps(data))
         cases.append(Case("Hugging Face folders", name, probe(photo, model_arg=str(target)), expect))
+    fifo_processor = folder / "processor-config-a-fifo"
+    shutil.copytree(base, fifo_processor)
+    (fifo_processor / "preprocessor_config.json").unlink()
+    os.mkfifo(fifo_processor / "preprocessor_config.json")
+    cases.append(Case("special files", "HF folder whose preprocessor_config.json is a FIFO",
+                      probe(photo, model_arg=str(fifo_processor)), "preprocessor_config.json is a named pipe"))
     not_object = folder / "config-a-list"
     shutil.copytree(base, not_object)
     (not_object / "config.json").write_text("[1, 2]")

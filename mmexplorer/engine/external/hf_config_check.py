@@ -18,6 +18,7 @@ import re
 import struct
 from pathlib import Path
 
+from mmexplorer.data.files import regular_file_problem
 from mmexplorer.engine.external.errors import ExternalModelError
 
 # field -> (lowest, highest). Far beyond any released model, far below what would exhaust memory.
@@ -36,6 +37,7 @@ INT_FIELDS = {
 }
 MAX_PATCHES = 65_536  # (image_size / patch_size)^2
 MAX_HEADER_BYTES = 100 * 1024 * 1024  # a safetensors header larger than this is not a model we can open
+MAX_FOLDER_ENTRIES = 10_000
 PICKLE_WEIGHTS = ("pytorch_model.bin", "tf_model.h5", "flax_model.msgpack")
 _LAYER_INDEX = re.compile(r"\.layers?\.(\d+)\.")
 
@@ -46,11 +48,26 @@ def check_hf_config(folder: str | Path, data: dict) -> None:
     config = folder / "config.json"
     if not isinstance(data, dict):
         raise ExternalModelError(f"{config} is not a model config (a JSON object)")
+    _check_files(folder)
     _check_names(config, data)
     sections = _sections(config, data)
     for where, section in sections.items():
         _check_section(config, where, section)
     _check_weights(folder, sections)
+
+
+def _check_files(folder: Path) -> None:
+    """Every file transformers may open is a regular file: a FIFO among them would block it forever."""
+    try:
+        entries = sorted(folder.iterdir())[:MAX_FOLDER_ENTRIES]
+    except OSError as exc:
+        raise ExternalModelError(f"{folder} cannot be listed ({exc.strerror or exc})") from None
+    for entry in entries:
+        if entry.is_dir() and not entry.is_symlink():
+            continue
+        problem = regular_file_problem(entry)
+        if problem and problem != "is a folder":
+            raise ExternalModelError(f"{folder}: {entry.name} {problem}; a model folder holds only regular files")
 
 
 def _json_type(value) -> str:
