@@ -1,9 +1,9 @@
 """Run every hostile case of tests/hostile.py and count, per class, how many are handled.
 
-    PYTHONPATH=. python tests/hostile_report.py [--verbose] [--timeout S] [--isolate] [--skip-unbounded] [--memory-limit GIB]
+    PYTHONPATH=. python tests/hostile_report.py [--verbose] [--timeout S] [--skip-unbounded] [--skip NAME]... [--memory-limit GIB]
 
---isolate runs each case in a forked child that is killed after --timeout seconds
-(a build that blocks inside native code on a FIFO cannot be interrupted by a signal).
+A case that blocks inside native code (safetensors opening a FIFO, on a build
+without the regular-file check) cannot be interrupted by --timeout: --skip it.
 --skip-unbounded leaves out the cases that read /dev/zero (on a build without the
 size bound they read until memory runs out); --memory-limit caps this process's
 address space, so a build without the config checks fails fast instead of swapping.
@@ -42,8 +42,9 @@ def main() -> int:
         cases = hostile.build(Path(tmp) / "cases", home)
         if "--skip-unbounded" in args:
             cases = [c for c in cases if "zero" not in c.name]
-        run = _isolated if "--isolate" in args else hostile.run
-        outcomes = [run(case) for case in cases]
+        skip = [args[i + 1] for i, a in enumerate(args) if a == "--skip"]
+        cases = [c for c in cases if not any(s in c.name for s in skip)]
+        outcomes = [hostile.run(case) for case in cases]
     tried, handled = Counter(), Counter()
     for o in outcomes:
         tried[o.case.kind] += 1
@@ -58,41 +59,6 @@ def main() -> int:
     total, ok = sum(tried.values()), sum(handled.values())
     print(f"{'all':<{width}}  {ok:>3} / {total:<3} handled")
     return 0 if ok == total else 1
-
-
-def _isolated(case):
-    """hostile.run(case) in a forked child; a child that does not answer in time is killed (a hang)."""
-    import hostile
-    import pickle
-    import select
-    import signal
-
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child
-        os.close(read)
-        try:
-            o = hostile.run(case)
-            data = pickle.dumps((o.code, o.stderr, o.problem))
-        except BaseException as exc:
-            data = pickle.dumps((None, "", f"child failed: {type(exc).__name__}"))
-        with os.fdopen(write, "wb") as f:
-            f.write(data)
-        os._exit(0)
-    os.close(write)
-    ready, _, _ = select.select([read], [], [], hostile.CASE_TIMEOUT_S)
-    if not ready:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        os.close(read)
-        return hostile.Outcome(case, None, "", f"no answer after {hostile.CASE_TIMEOUT_S} s (a hang)")
-    with os.fdopen(read, "rb") as f:
-        data = f.read()
-    os.waitpid(pid, 0)
-    if not data:
-        return hostile.Outcome(case, None, "", "the child died (killed for memory, or a crash)")
-    code, stderr, problem = pickle.loads(data)
-    return hostile.Outcome(case, code, stderr, problem)
 
 
 if __name__ == "__main__":
