@@ -1,6 +1,6 @@
 """Run every hostile case of tests/hostile.py and count, per class, how many are handled.
 
-    PYTHONPATH=. python tests/hostile_report.py [--verbose] [--timeout S] [--skip-unbounded] [--skip NAME]... [--memory-limit GIB]
+    PYTHONPATH=. python tests/hostile_report.py [--verbose] [--timeout S] [--skip-unbounded] [--skip NAME]... [--memory-limit GIB] [--progress]
 
 A case that blocks inside native code (safetensors opening a FIFO, on a build
 without the regular-file check) cannot be interrupted by --timeout: --skip it.
@@ -44,7 +44,11 @@ def main() -> int:
             cases = [c for c in cases if "zero" not in c.name]
         skip = [args[i + 1] for i, a in enumerate(args) if a == "--skip"]
         cases = [c for c in cases if not any(s in c.name for s in skip)]
-        outcomes = [hostile.run(case) for case in cases]
+        outcomes = []
+        for case in cases:
+            if "--progress" in args:  # which case a crashing build died in
+                print(f"running [{case.kind}] {case.name}", file=sys.__stderr__, flush=True)
+            outcomes.append(hostile.run(case))
     tried, handled = Counter(), Counter()
     for o in outcomes:
         tried[o.case.kind] += 1
