@@ -78,7 +78,6 @@ def run(args) -> int:
 
         check_output_file(Path(args.out), args.force)
         _check_out(Path(args.out), args.force)
-        loaded = load_image(args.image)
     try:
         model, _ = load_model(args.model, args.device)
     except ValueError as exc:
@@ -86,7 +85,7 @@ def run(args) -> int:
     if single:
         out = Path(args.out)
         _check_out(out, args.force)
-        sample = Sample(loaded, model.tokenizer.encode(args.text))
+        sample = Sample(load_image(args.image), model.tokenizer.encode(args.text))
         record = probe(model, sample, relevancy=not args.no_relevancy)
         save_record(record, out)
         summary = _summary(record, out)
