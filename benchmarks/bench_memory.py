@@ -41,7 +41,7 @@ def run(repeats: int = 3) -> list[Row]:
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen", MMEXPLORER_HOME=tmp)
         for _ in range(repeats):
-            explorer.append(_peak_kb([sys.executable, "-m", "mmexplorer", "gui", "--screenshot", os.path.join(tmp, "s.png")], env))
+            explorer.append(_peak_kb([sys.executable, "-m", "mmexplorer", "gui", "--screenshot", os.path.join(tmp, "s.png"), "--force"], env))
             baseline.append(_peak_kb([sys.executable, "-c", BASELINE], env))
     e, b = median(explorer) / 1024, median(baseline) / 1024
     ratio = e / b

@@ -47,19 +47,7 @@ class ModelConfig:
     objectives: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.fusion not in FUSIONS:
-            raise ConfigError(f"unknown fusion {self.fusion!r}; expected one of {', '.join(FUSIONS)}")
-        if self.pos_embed not in ("learned", "sincos"):
-            raise ConfigError(f"pos_embed must be 'learned' or 'sincos', not {self.pos_embed!r}")
-        if self.sharing not in ("hard", "soft"):
-            raise ConfigError(f"sharing must be 'hard' or 'soft', not {self.sharing!r}")
-        if self.width % self.heads:
-            raise ConfigError(f"width {self.width} is not divisible by heads {self.heads}")
-        if self.image_size % self.patch_size:
-            raise ConfigError(f"image_size {self.image_size} is not a multiple of patch_size {self.patch_size}")
-        for name in ("image_size", "patch_size", "width", "depth", "heads", "max_text_len"):
-            if int(getattr(self, name)) <= 0:
-                raise ConfigError(f"{name} must be positive")
+        check_fields(self)
 
     @property
     def grid(self) -> tuple[int, int]:
@@ -86,6 +74,8 @@ class ModelConfig:
         d = dict(d)
         for key in ("vocab", "tasks", "answers"):
             if key in d:
+                if not isinstance(d[key], (list, tuple)):
+                    raise ConfigError(f"config field {key} must be a list of strings, not {_json_type(d[key])}")
                 d[key] = tuple(d[key])
         try:
             return cls(**d)
@@ -101,6 +91,90 @@ class ModelConfig:
 
     def replace(self, **changes) -> "ModelConfig":
         return dataclasses.replace(self, **changes)
+
+
+# field -> (lowest, highest) accepted; generous for anything this explorer can run, far below
+# what would exhaust memory while building the model (the memory bound is checked separately).
+INT_RANGES = {
+    "image_size": (1, 4096),
+    "patch_size": (1, 4096),
+    "width": (1, 8192),
+    "depth": (1, 256),
+    "unimodal_depth": (0, 256),
+    "heads": (1, 512),
+    "max_text_len": (1, 8192),
+}
+FLOAT_RANGES = {"mlp_ratio": (0.0, 64.0), "dropout": (0.0, 1.0)}  # mlp_ratio > 0, dropout < 1
+MAX_VOCAB = 1_000_000
+MAX_PATCHES = 65_536  # patches per image (a 256 x 256 grid)
+TASKS = ("itm", "vqa")
+
+
+def _json_type(value) -> str:
+    """The JSON name of a value's type, for messages about configs written as JSON."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        return f"the string {value[:40]!r}"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def check_fields(cfg: "ModelConfig") -> None:
+    """Every field of a config has the right type and a sane value; ConfigError names the first that has not.
+
+    Runs before anything is built, so a hostile config fails here with its field
+    named, never inside an allocator, a TypeError or an AttributeError.
+    """
+    for name, (lo, hi) in INT_RANGES.items():
+        value = getattr(cfg, name)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"config field {name} must be an integer, not {_json_type(value)}")
+        if not lo <= value <= hi:
+            raise ConfigError(f"config field {name} is {value}; expected an integer from {lo} to {hi}")
+    for name, (lo, hi) in FLOAT_RANGES.items():
+        value = getattr(cfg, name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"config field {name} must be a number, not {_json_type(value)}")
+        if not (value == value and lo <= value <= hi) or (name == "mlp_ratio" and value <= 0) or (name == "dropout" and value >= 1):
+            what = "a number above 0 and at most 64" if name == "mlp_ratio" else "a number from 0 to below 1"
+            raise ConfigError(f"config field {name} is {value}; expected {what}")
+    if cfg.fusion not in FUSIONS:
+        raise ConfigError(f"unknown fusion {cfg.fusion!r} in config field fusion; expected one of {', '.join(FUSIONS)}")
+    for name, choices in (("pos_embed", ("learned", "sincos")), ("sharing", ("hard", "soft"))):
+        value = getattr(cfg, name)
+        if value not in choices:
+            raise ConfigError(f"config field {name} is {_json_type(value)}; expected one of {', '.join(choices)}")
+    if not isinstance(cfg.name, str) or not 0 < len(cfg.name) <= 200:
+        raise ConfigError(f"config field name must be a string of 1 to 200 characters, not {_json_type(cfg.name)}")
+    for name, limit in (("vocab", MAX_VOCAB), ("answers", MAX_VOCAB), ("tasks", len(TASKS))):
+        values = getattr(cfg, name)
+        if not isinstance(values, tuple) or not all(isinstance(v, str) for v in values):
+            raise ConfigError(f"config field {name} must be a list of strings")
+        if len(values) > limit:
+            raise ConfigError(f"config field {name} has {len(values)} entries; the limit is {limit}")
+    unknown = [t for t in cfg.tasks if t not in TASKS]
+    if unknown:
+        raise ConfigError(f"config field tasks has unknown task {unknown[0]!r}; expected {' and/or '.join(TASKS)}")
+    if not isinstance(cfg.objectives, dict):
+        raise ConfigError(f"config field objectives must be an object (a dict), not {_json_type(cfg.objectives)}")
+    if cfg.width % cfg.heads:
+        raise ConfigError(f"config field width {cfg.width} is not divisible by heads {cfg.heads}")
+    if cfg.image_size % cfg.patch_size:
+        raise ConfigError(f"config field image_size {cfg.image_size} is not a multiple of patch_size {cfg.patch_size}")
+    patches = (cfg.image_size // cfg.patch_size) ** 2
+    if patches > MAX_PATCHES:
+        raise ConfigError(
+            f"config fields image_size {cfg.image_size} and patch_size {cfg.patch_size} give {patches} patches; "
+            f"the limit is {MAX_PATCHES}"
+        )
 
 
 def variant_names() -> list[str]:

@@ -79,7 +79,7 @@ def main() -> int:
             continue
         path = out / f"{name}.png"
         cmd = [sys.executable, "-m", "mmexplorer", "gui", *model, *map(str, options), "--size", args.size, "--lang", args.lang,
-               "--screenshot", str(path)]
+               "--screenshot", str(path), "--force"]
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
         status = "ok" if proc.returncode == 0 else f"failed ({proc.returncode}): {proc.stderr.strip().splitlines()[-1:]}"
         failed += proc.returncode != 0

@@ -64,16 +64,23 @@ def test_cancel_keeps_the_last_good_checkpoint(tmp_path):
 
 
 def test_a_failing_save_leaves_the_previous_file(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    from mmexplorer.data.files import OutputError
+
     out = tmp_path / "m.safetensors"
     train(tiny(steps=2), out)
     before = out.read_bytes()
-    import safetensors.torch
+    real_write = os.write
 
-    def broken(*args, **kwargs):
-        raise OSError("disk full")
+    def disk_full(fd, data):  # the disk fills up as soon as a checkpoint is written
+        if len(data) > 1000:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(fd, data)
 
-    monkeypatch.setattr(safetensors.torch, "save_file", broken)
-    with pytest.raises(OSError):
+    monkeypatch.setattr(os, "write", disk_full)
+    with pytest.raises(OutputError, match="disk is full"):
         train(tiny(steps=2, seed=3), out)
     assert out.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["m.safetensors"]

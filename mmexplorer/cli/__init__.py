@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+import traceback  # imported now: the error path below imports nothing
 
 from mmexplorer import __version__
+from mmexplorer.cli.errors import user_error_types
 
 # subcommand name -> module under mmexplorer.cli
 SUBCOMMANDS = {
@@ -49,17 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _user_errors() -> tuple[type, ...]:
-    """Exception types that mean the user's input was bad (exit 2), imported lazily."""
-    from mmexplorer.cli.errors import user_error_types
-
-    return user_error_types()
-
-
 def _is_picture(arg: str) -> bool:
     """`mmexplorer photo.jpg` (what a file manager runs) opens the explorer on that picture."""
-    import os
-
     return arg not in SUBCOMMANDS and (os.path.isfile(arg) or os.path.splitext(arg)[1].lower() in PICTURE_SUFFIXES)
 
 
@@ -83,12 +77,25 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    except MemoryError:
+        print("error: out of memory (the input or settings need more memory than this machine has)", file=sys.stderr)
+        return 2
     except Exception as exc:
-        if isinstance(exc, _user_errors()):
-            print(f"error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", file=sys.stderr)
+        if isinstance(exc, user_error_types()):
+            print(f"error: {_first_line(exc)}", file=sys.stderr)
             return 2
-        import traceback
-
-        traceback.print_exc()
-        print(f"error: internal fault: {type(exc).__name__}: {exc}", file=sys.stderr)
+        try:
+            traceback.print_exc()
+        except Exception:
+            pass
+        print(f"error: internal fault: {type(exc).__name__}: {_first_line(exc)}", file=sys.stderr)
         return 1
+
+
+def _first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (its type name when it has none), never raising."""
+    try:
+        text = str(exc).strip()
+    except Exception:
+        text = ""
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,28 +1,42 @@
-"""Which exceptions are the user's bad input (exit 2) rather than an internal fault (exit 1)."""
+"""Which exceptions are the user's bad input (exit 2) rather than an internal fault (exit 1).
+
+The error path must not import anything (an import can fail under memory
+pressure, and then no `error:` line would be printed at all). An exception can
+only be an instance of a class whose module is already imported, so the types
+are looked up in sys.modules, never imported.
+"""
 
 from __future__ import annotations
 
+import sys
 
-def user_error_types() -> tuple[type, ...]:
-    from mmexplorer.attention.npz import ProbeFileError
-    from mmexplorer.config import ConfigError
-    from mmexplorer.data.image import ImageError
-    from mmexplorer.engine.catalog import ModelNotFound
-    from mmexplorer.engine.external.errors import ExternalModelError
-    from mmexplorer.models.checkpoint import CheckpointError
-
-    return (ImageError, CheckpointError, ModelNotFound, ConfigError, ProbeFileError, FileExistsError, UserInputError,
-            ExternalModelError, *_batch_error_types())
-
-
-def _batch_error_types() -> tuple[type, ...]:
-    from mmexplorer.attention.store import StoreError
-    from mmexplorer.engine.bulk.coco import CocoFileError
-    from mmexplorer.engine.bulk.pairs import PairsFileError
-    from mmexplorer.engine.bulk.run import OutputFolderError
-
-    return (PairsFileError, OutputFolderError, StoreError, CocoFileError)
+# (module, class) of every error that means "the user's input was bad"
+USER_ERRORS = (
+    ("mmexplorer.attention.npz", "ProbeFileError"),
+    ("mmexplorer.config", "ConfigError"),
+    ("mmexplorer.data.image", "ImageError"),
+    ("mmexplorer.data.files", "OutputError"),
+    ("mmexplorer.data.files", "InputFileError"),
+    ("mmexplorer.engine.catalog", "ModelNotFound"),
+    ("mmexplorer.engine.external.errors", "ExternalModelError"),
+    ("mmexplorer.engine.train", "TrainingDiverged"),
+    ("mmexplorer.engine.output_lock", "OutputLocked"),
+    ("mmexplorer.models.checkpoint", "CheckpointError"),
+    ("mmexplorer.attention.store", "StoreError"),
+    ("mmexplorer.engine.bulk.coco", "CocoFileError"),
+    ("mmexplorer.engine.bulk.pairs", "PairsFileError"),
+    ("mmexplorer.engine.bulk.run", "OutputFolderError"),
+)
 
 
 class UserInputError(ValueError):
     """Raised by subcommands for bad arguments found after parsing (e.g. a token that is not in the text)."""
+
+
+def user_error_types() -> tuple[type, ...]:
+    found: list[type] = [FileExistsError, UserInputError]
+    for module, name in USER_ERRORS:
+        cls = getattr(sys.modules.get(module), name, None)
+        if isinstance(cls, type):
+            found.append(cls)
+    return tuple(found)

@@ -82,13 +82,18 @@ def _settings_from_args(args, base):
 def _check_outputs(out: Path, bundle: Path | None, force: bool) -> str:
     from mmexplorer.export.save import format_of
 
+    from mmexplorer.data.files import check_output_file, check_output_folder
+
     fmt = format_of(out)
-    if out.exists() and not force:
-        raise FileExistsError(f"{out} exists; pass --force to overwrite")
     if out.is_dir():
         raise UserInputError(f"{out} is a folder; --out must be a figure file")
-    if bundle is not None and bundle.exists() and (not bundle.is_dir() or any(bundle.iterdir())) and not force:
-        raise FileExistsError(f"{bundle} exists; pass --force to overwrite")
+    check_output_file(out, force)  # exists, a file where a folder should be, read-only, special files
+    if bundle is not None:
+        if bundle.exists() and not bundle.is_dir():
+            raise UserInputError(f"--bundle {bundle} exists and is not a folder")
+        if bundle.is_dir() and any(bundle.iterdir()) and not force:
+            raise FileExistsError(f"{bundle} exists; pass --force to overwrite")
+        check_output_folder(bundle)
     return fmt
 
 

@@ -11,7 +11,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from mmexplorer.engine.catalog import default_model_name, list_models
+    from mmexplorer.engine.catalog import USER_PREFIX, default_model_name, list_models
 
     models = list_models()
     default = default_model_name()
@@ -25,4 +25,7 @@ def run(args) -> int:
     for m in models:
         mark = "*" if m.name == default else " "
         print(f"{mark} {m.name:<{width}}  {m.fusion:<12} {m.source:<8} {m.path}")
+    renamed = [m.name for m in models if m.name.startswith(USER_PREFIX)]
+    if renamed:
+        print(f"note: {', '.join(renamed)}: your model(s) share a bundled model's name; pick them by the name shown")
     return 0

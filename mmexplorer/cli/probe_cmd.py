@@ -84,6 +84,11 @@ def run(args) -> int:
     from mmexplorer.engine.probe import load_model, probe
     from mmexplorer.attention.npz import save_record
 
+    if single:  # every cheap check of the output before the model loads
+        from mmexplorer.data.files import check_output_file
+
+        check_output_file(Path(args.out), args.force)
+        _check_out(Path(args.out), args.force)
     try:
         model, _ = load_model(args.model, args.device, download=True)  # a hub id not yet cached is fetched, with progress
     except ValueError as exc:

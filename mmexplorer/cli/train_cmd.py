@@ -47,20 +47,28 @@ def _clock(seconds: float) -> str:
     return f"{s // 60}:{s % 60:02d}"
 
 
+def _check_numbers(args) -> None:
+    """Every numeric flag in its range, by flag name, before anything is imported or built."""
+    from mmexplorer.engine.recipes import INT_LIMITS, MAX_LR
+
+    for flag, field in (("steps", "steps"), ("batch_size", "batch_scenes"), ("seed", "seed"), ("threads", "threads")):
+        value = getattr(args, flag)
+        lo, hi = INT_LIMITS[field]
+        lo = max(lo, 1) if flag == "threads" else lo
+        if value is not None and not lo <= value <= hi:
+            raise UserInputError(f"--{flag.replace('_', '-')} must be from {lo} to {hi}, not {value}")
+    if args.lr is not None and not 0 < args.lr <= MAX_LR:  # also false for nan; inf is above MAX_LR
+        raise UserInputError(f"--lr must be a finite number above 0 and at most {MAX_LR:g}, not {args.lr}")
+
+
 def run(args) -> int:
+    from mmexplorer.data.files import check_output_file
+
     out = Path(args.out)
     if out.suffix != ".safetensors":
         raise UserInputError(f"--out must end in .safetensors, got {out.name}")
-    if out.is_dir():
-        raise UserInputError(f"--out {out} is a folder")
-    if out.exists() and not args.force:
-        raise FileExistsError(f"{out} exists; pass --force to overwrite")
-    for name in ("steps", "batch_size", "threads"):
-        value = getattr(args, name)
-        if value is not None and value <= 0:
-            raise UserInputError(f"--{name.replace('_', '-')} must be positive")
-    if args.lr is not None and not args.lr > 0:
-        raise UserInputError("--lr must be positive")
+    _check_numbers(args)
+    check_output_file(out, args.force)  # a folder, a file where a folder should be, read-only, exists
     tasks = None
     if args.tasks is not None:
         tasks = tuple(t.strip() for t in args.tasks.split(",") if t.strip())
@@ -95,6 +103,10 @@ def run(args) -> int:
         kept = f"; the last checkpoint is kept at {out}" if out.exists() else "; no checkpoint was written"
         print(f"error: interrupted{kept}", file=sys.stderr)
         return 130
+    except BaseException:
+        if not args.quiet:
+            sys.stderr.write("\n")  # end the progress line, so the error is a line of its own
+        raise
     if not args.quiet:
         sys.stderr.write("\n")
     last = result.history[-1]

@@ -1,11 +1,120 @@
-"""Atomic file writes: a temp file in the same folder, then a rename, so a reader never sees half a file."""
+"""Reading and writing the user's files safely.
+
+Reading: only regular files are read (a FIFO would block forever, /dev/zero never
+ends, a device or socket is no input), and at most `limit + 1` bytes are read,
+whatever st_size says (it is 0 for pipes and devices and may be stale).
+
+Writing: atomic (a temp file in the same folder, then a rename), so a reader never
+sees half a file and a failed write leaves any earlier file untouched; the target
+is checked (folder, writable, free space, not overwritten without force) before
+any long work starts, and every OS error becomes an OutputError with one line.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
+import stat
 import tempfile
 from pathlib import Path
 
+
+class OutputError(ValueError):
+    """An output that cannot be written (read-only folder, full disk, a file where a folder should be...)."""
+
+
+class InputFileError(ValueError):
+    """A path that is not a readable regular file; the message says what it is instead."""
+
+
+def format_bytes(n: float) -> str:
+    """Binary units, as the limits are set: 536870912 -> '512 MiB', 1536 -> '1.5 KiB', 661 -> '661 bytes'."""
+    if n < 1024:
+        return f"{int(n)} bytes"
+    for unit in ("KiB", "MiB", "GiB", "TiB", "PiB"):
+        n /= 1024
+        if n < 1024 or unit == "PiB":
+            return f"{n:.0f} {unit}" if n >= 100 or float(n).is_integer() else f"{n:.1f} {unit}"
+    raise AssertionError("unreachable")
+
+
+def _kind(mode: int) -> str | None:
+    """What a non-regular file is, in words; None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO), not a file"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device, not a file"
+    if stat.S_ISSOCK(mode):
+        return "a socket, not a file"
+    return "not a regular file"
+
+
+def regular_file_problem(path: str | os.PathLike) -> str | None:
+    """Why `path` cannot be read as a regular file (a phrase after the path), or None when it can.
+
+    Only stat() is called: nothing is opened, so a FIFO cannot block here.
+    """
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "is a symbolic link loop"
+        if exc.errno == errno.ENOENT:
+            return "is a broken symbolic link" if os.path.islink(path) else "does not exist"
+        if exc.errno == errno.ENOTDIR:
+            return "does not exist (a folder in its path is a file)"
+        if exc.errno == errno.ENAMETOOLONG:
+            return "is not a usable path (name too long)"
+        if exc.errno == errno.EACCES:
+            return "cannot be read: permission denied"
+        return f"cannot be read: {exc.strerror or exc}"
+    kind = _kind(st.st_mode)
+    return None if kind is None else f"is {kind}"
+
+
+def check_regular_file(path: str | os.PathLike, error: type[Exception] = InputFileError, label: str | None = None) -> None:
+    problem = regular_file_problem(path)
+    if problem:
+        raise error(f"{label or path} {problem}")
+
+
+def read_regular_file(
+    path: str | os.PathLike, limit: int, error: type[Exception] = InputFileError, label: str | None = None
+) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; `error` with a clear message otherwise."""
+    label = label or str(path)
+    check_regular_file(path, error, label)
+    try:
+        # O_NONBLOCK: if the path was swapped for a FIFO after the stat, opening it must not wait for a writer
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise error(f"{label} cannot be read: {exc.strerror or exc}") from None
+    try:
+        kind = _kind(os.fstat(fd).st_mode)
+        if kind is not None:
+            raise error(f"{label} is {kind}")
+        chunks, total = [], 0
+        while total <= limit:  # never trust st_size: read until EOF or one byte past the limit
+            chunk = os.read(fd, min(1 << 20, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    except OSError as exc:
+        raise error(f"{label} cannot be read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if total > limit:
+        raise error(f"{label} is larger than the limit of {format_bytes(limit)}")
+    return b"".join(chunks)
+
+
+# -- writing ------------------------------------------------------------------
 
 def default_file_mode() -> int:
     """The mode a plainly created file would get (0o666 less the umask); mkstemp's 0o600 is too private."""
@@ -19,19 +128,122 @@ def default_file_mode() -> int:
     return 0o644
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+def describe_os_error(exc: OSError, path: str | os.PathLike) -> str:
+    """One line for an OS error met while writing `path`."""
+    reasons = {
+        errno.ENOSPC: "the disk is full",
+        errno.EDQUOT: "the disk quota is exceeded",
+        errno.EROFS: "the file system is read-only",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+        errno.ENOTDIR: "a folder in its path is a file",
+        errno.EISDIR: "it is a folder",
+        errno.ENAMETOOLONG: "the name is too long",
+        errno.EFBIG: "the file is too large for the file system",
+    }
+    reason = reasons.get(exc.errno or 0, exc.strerror or type(exc).__name__)
+    return f"cannot write {path}: {reason}"
+
+
+def _existing_ancestor(folder: Path) -> Path:
+    """The nearest folder (or file) on the way up from `folder` that exists."""
+    current = folder
+    while not os.path.lexists(current) and current.parent != current:
+        current = current.parent
+    return current
+
+
+def check_output_file(path: str | os.PathLike, force: bool = False, need_bytes: int = 0, flag: str = "--force") -> Path:
+    """Refuse, before any long work, an output that could not be written.
+
+    The path must not be a folder or a special file, must not exist unless
+    `force`, its folder must be creatable and writable, and the disk must have
+    `need_bytes` free (plus a small margin).
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    if os.path.isdir(path):
+        raise OutputError(f"{path} is a folder; give a file name")
+    if os.path.lexists(path):
+        problem = regular_file_problem(path)
+        if problem and "does not exist" not in problem and "broken" not in problem:
+            raise OutputError(f"{path} {problem}")
+        if not force:
+            raise FileExistsError(f"{path} exists; pass {flag} to overwrite")
+    check_output_folder(path.parent, need_bytes)
+    return path
+
+
+def check_output_folder(folder: str | os.PathLike, need_bytes: int = 0) -> Path:
+    """The folder exists or can be created, can be written to, and has `need_bytes` free."""
+    folder = Path(folder) if str(folder) else Path(".")
+    base = _existing_ancestor(folder)
+    if not base.is_dir():
+        raise OutputError(f"cannot write into {folder}: {base} is a file, not a folder")
+    _probe_writable(base, folder)
+    free = free_bytes(base)
+    margin = 1 << 20  # a megabyte for file-system metadata and the temp file's name
+    if free is not None and need_bytes and free < need_bytes + margin:
+        raise OutputError(f"not enough free space in {base}: about {format_bytes(need_bytes)} needed, {format_bytes(free)} free")
+    return folder
+
+
+def free_bytes(folder: str | os.PathLike) -> int | None:
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
+        return int(shutil.disk_usage(folder).free)
+    except OSError:
+        return None
+
+
+def _probe_writable(base: Path, folder: Path) -> None:
+    """Create and remove an empty file: the only test that also holds for root and read-only mounts."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".mmexplorer-write-check.", dir=base)
+    except OSError as exc:
+        raise OutputError(describe_os_error(exc, folder).replace("cannot write", "cannot write into", 1)) from None
+    os.close(fd)
+    try:
+        os.unlink(tmp)
+    except OSError:
+        pass
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Write `data` to `path` through a temp file and a rename; OutputError (and no file left) on failure."""
+    path = Path(path)
+    tmp = None
+    try:
+        if os.path.isdir(path):
+            raise OSError(errno.EISDIR, "is a folder")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            _write_all(fd, data)
+        finally:
+            os.close(fd)
         os.chmod(tmp, default_file_mode())
         os.replace(tmp, path)
+    except OSError as exc:
+        _discard(tmp)
+        raise OutputError(describe_os_error(exc, path)) from None
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        _discard(tmp)
         raise
     return path
+
+
+def _discard(tmp: str | None) -> None:
+    if tmp is not None:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:

@@ -15,9 +15,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from mmexplorer.data.files import read_regular_file
+
 MAX_PIXELS = 64_000_000  # 64 megapixels: refused before decoding (decompression bombs)
 MAX_FILE_BYTES = 512 * 1024 * 1024
 BACKGROUND = (255, 255, 255)  # transparency is composited on white
+# Every 8x8 block of a JPEG costs at least one bit (its DC code), even in a progressive file:
+# fewer than one byte per 512 pixels is impossible; 2048 leaves a margin of four.
+JPEG_MIN_PIXELS_PER_BYTE = 2048
 VECTOR_SUFFIXES = {".svg", ".svgz", ".pdf", ".eps", ".ps", ".ai", ".wmf", ".emf"}
 
 
@@ -45,19 +50,9 @@ def load_image(source: str | os.PathLike | bytes, name: str | None = None) -> Lo
     else:
         path = Path(source)
         label = str(path)
-        if path.is_dir():
-            raise ImageError(f"{label} is a folder, not an image")
-        if not path.exists():
-            raise ImageError(f"{label} does not exist")
-        if path.suffix.lower() in VECTOR_SUFFIXES:
+        if path.suffix.lower() in VECTOR_SUFFIXES and path.is_file():
             raise ImageError(f"{label}: vector files ({path.suffix}) are not rasterised; export it as PNG or JPEG")
-        try:
-            size = path.stat().st_size
-            if size > MAX_FILE_BYTES:
-                raise ImageError(f"{label} is {size / 1e6:.0f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB")
-            data = path.read_bytes()
-        except OSError as exc:
-            raise ImageError(f"{label} cannot be read: {exc.strerror or exc}") from None
+        data = read_regular_file(path, MAX_FILE_BYTES, ImageError, label)
     if not data:
         raise ImageError(f"{label} is empty")
     return decode_image(data, label)
@@ -76,6 +71,12 @@ def decode_image(data: bytes, label: str = "image data") -> LoadedImage:
     width, height = img.size
     if width <= 0 or height <= 0:
         raise ImageError(f"{label} has no pixels ({width}x{height})")
+    if img.format in ("JPEG", "MPO") and len(data) < width * height / JPEG_MIN_PIXELS_PER_BYTE:
+        # Pillow fills a JPEG whose data ends early with grey, without a word: refuse it instead
+        raise ImageError(
+            f"{label} is damaged or truncated: its header claims {width}x{height} pixels "
+            f"but the file holds only {len(data)} bytes"
+        )
     if width * height > MAX_PIXELS:
         raise ImageError(
             f"{label} is {width}x{height} = {width * height / 1e6:.0f} megapixels; "

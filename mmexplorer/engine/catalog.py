@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from mmexplorer.data.files import regular_file_problem
 from mmexplorer.engine.paths import BUNDLED_MODELS, user_models_dir
 
 CHECKPOINT_SUFFIXES = (".safetensors",)
@@ -28,6 +30,8 @@ class ModelEntry:
 
 def _fusion_of(path: Path) -> str | None:
     """Read only the header metadata; None when the file is not a readable checkpoint."""
+    if regular_file_problem(path):  # a FIFO would block safe_open, a device never ends
+        return None
     try:
         from safetensors import safe_open
 
@@ -48,11 +52,17 @@ def _scan(folder: Path, source: str) -> list[ModelEntry]:
     return out
 
 
+USER_PREFIX = "user:"  # a user model named like a bundled one is listed (and picked) as user:NAME
+
+
 def list_models() -> list[ModelEntry]:
-    """Bundled models first, then the user's (a user model never shadows a bundled name)."""
+    """Bundled models first, then the user's; a user model never shadows a bundled name, it is renamed user:NAME."""
     bundled = _scan(BUNDLED_MODELS, "bundled")
     names = {e.name for e in bundled}
-    user = [e for e in _scan(user_models_dir(), "user") if e.name not in names]
+    user = [
+        ModelEntry(USER_PREFIX + e.name, e.fusion, e.path, e.source) if e.name in names else e
+        for e in _scan(user_models_dir(), "user")
+    ]
     return bundled + user
 
 
@@ -81,7 +91,7 @@ def resolve(name_or_path: str | None, download: bool = False) -> ModelEntry:
         if entry.name == name_or_path:
             return entry
     path = Path(name_or_path).expanduser()
-    if path.exists():
+    if os.path.lexists(path):  # also a symlink loop or a broken link: the loader says which
         external = _external_entry(path)
         return external or ModelEntry(path.stem, _fusion_of(path) or "?", str(path), "file")
     from mmexplorer.engine.external.hub import hub_snapshot, looks_like_repo_id

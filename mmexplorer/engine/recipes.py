@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass, field
 
 from mmexplorer.config import FUSIONS
+
+
+# field -> (lowest, highest): beyond these a run would hang, exhaust memory or overflow the seed
+INT_LIMITS = {
+    "steps": (1, 10_000_000),
+    "batch_scenes": (1, 4096),
+    "seed": (0, 2**63 - 1),  # torch seeds are 64-bit
+    "threads": (0, max(64, 4 * (os.cpu_count() or 1))),  # 0: leave torch's own setting
+    "checkpoint_every": (0, 10_000_000),
+}
+LABELS = {"batch_scenes": "the batch size", "seed": "the seed", "steps": "steps", "threads": "threads"}
+MAX_LR = 10.0  # the default is 1e-3; anything above 10 only diverges
 
 
 @dataclass(frozen=True)
@@ -43,10 +56,12 @@ class TrainSettings:
     def __post_init__(self) -> None:
         if self.fusion not in FUSIONS:
             raise ValueError(f"unknown fusion {self.fusion!r}; expected one of {', '.join(FUSIONS)}")
-        if self.steps <= 0 or self.batch_scenes <= 0:
-            raise ValueError("steps and batch size must be positive")
-        if not self.lr > 0:
-            raise ValueError("the learning rate must be positive")
+        for name, (lo, hi) in INT_LIMITS.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+                raise ValueError(f"{LABELS.get(name, name)} must be an integer from {lo} to {hi}, not {value!r}")
+        if isinstance(self.lr, bool) or not isinstance(self.lr, (int, float)) or not 0 < self.lr <= MAX_LR:
+            raise ValueError(f"the learning rate must be a finite number above 0 and at most {MAX_LR:g}, not {self.lr!r}")
         if self.sharing not in ("hard", "soft"):
             raise ValueError(f"sharing must be 'hard' or 'soft', not {self.sharing!r}")
         unknown = set(self.tasks) - {"itm", "vqa"}

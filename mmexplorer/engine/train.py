@@ -26,9 +26,16 @@ from mmexplorer.engine.grounding import supports_grounding
 from mmexplorer.engine.multitask import Trainee
 from mmexplorer.engine.objectives import compute_losses
 from mmexplorer.engine.recipes import TrainSettings
+from mmexplorer.data.files import check_output_folder
+from mmexplorer.engine.output_lock import output_lock
 from mmexplorer.engine.scoped import PrivateRandom, torch_threads
 from mmexplorer.models import fusion_spec
-from mmexplorer.models.checkpoint import save_checkpoint
+from mmexplorer.models.budget import check_training_memory
+from mmexplorer.models.checkpoint import checkpoint_bytes, save_checkpoint
+
+
+class TrainingDiverged(ValueError):
+    """The loss or the weights became NaN or infinite; the run stopped, keeping its last finite checkpoint."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +116,21 @@ def _checkpoint_steps(settings: TrainSettings) -> int:
     return settings.checkpoint_every or max(1, settings.steps // 10)
 
 
+def _check_output(trainee: Trainee, out: Path) -> None:
+    """Before step 1: the checkpoint's folder can be written and has room for it (and its companion)."""
+    models = [trainee.itm_model] + ([trainee.vqa_member] if trainee.companion_path(out) is not None else [])
+    check_output_folder(out.parent, 2 * sum(checkpoint_bytes(m) for m in models))  # x2: the temp file beside the old one
+
+
+def _diverged(out: Path, step: int, what: str, last_saved: Optional[int]) -> TrainingDiverged:
+    kept = f"the last finite checkpoint (step {last_saved}) is kept at {out}" if last_saved else "no checkpoint was written"
+    return TrainingDiverged(f"training stopped at step {step}: {what} became NaN or infinite (try a lower --lr); {kept}")
+
+
+def _weights_finite(trainee: Trainee) -> bool:
+    return all(bool(torch.isfinite(p).all()) for p in trainee.parameters() if p.is_floating_point())
+
+
 def _save(trainee: Trainee, out: Path, settings: TrainSettings, step: int, metrics: dict) -> None:
     extra = {"settings": settings.to_dict(), "steps_done": step, "metrics": metrics}
     companion = trainee.companion_path(out)
@@ -144,9 +166,17 @@ def training(
             betas=(0.9, 0.98),
         )
     every = _checkpoint_steps(settings)
+    _check_output(trainee, out)
+    check_training_memory(cfg, 2 * settings.batch_scenes)  # each scene gives a true and a negative caption
+    with output_lock(out):  # a second run to the same --out is refused, not silently raced
+        yield from _steps(settings, out, trainee, cfg, optimiser, generator, random, every, should_stop, device)
+
+
+def _steps(settings, out, trainee, cfg, optimiser, generator, random, every, should_stop, device) -> Iterator[Progress]:
     questions = "vqa" in settings.tasks
     encode = EncodingCache(trainee.itm_model.tokenizer)
     start = time.perf_counter()
+    last_saved: Optional[int] = None
     for step in range(settings.steps):
         if should_stop is not None and should_stop():
             return
@@ -159,6 +189,8 @@ def training(
             for group in optimiser.param_groups:
                 group["lr"] = lr
             losses = compute_losses(trainee, batch, settings, generator)
+            if not bool(torch.isfinite(losses["loss"].detach())):
+                raise _diverged(out, step + 1, "the loss", last_saved)
             optimiser.zero_grad(set_to_none=True)
             losses["loss"].backward()
             if settings.grad_clip:
@@ -173,8 +205,10 @@ def training(
             named = {k: float(v.detach()) for k, v in losses.items() if k not in ("loss", "logits")}
             saved = None
             if done % every == 0 or done == settings.steps:
+                if not _weights_finite(trainee):  # never overwrite a good checkpoint with NaN weights
+                    raise _diverged(out, done, "the weights", last_saved)
                 _save(trainee, out, settings, done, {"loss": float(losses["loss"].detach()), **named})
-                saved = str(out)
+                saved, last_saved = str(out), done
         yield Progress(
             step=done,
             total=settings.steps,

@@ -31,6 +31,8 @@ import matplotlib
 from matplotlib.figure import Figure
 
 from mmexplorer.attention.npz import save_record
+from mmexplorer.data.files import read_regular_file, regular_file_problem
+from mmexplorer.data.image import MAX_FILE_BYTES
 from mmexplorer.attention.record import AttentionRecord
 from mmexplorer.export.errors import ExportError
 from mmexplorer.export.figure_data import FIGURE_DATA_FILE, FigureData, save_figure_data
@@ -114,23 +116,47 @@ def write_bundle(
         raise ExportError(f"{folder} exists and is not a folder")
     if folder.is_dir() and any(folder.iterdir()) and not force:
         raise ExportError(f"{folder} exists and is not empty; pass --force to overwrite")
-    folder.mkdir(parents=True, exist_ok=True)
-    image_copy = None
-    source = Path(inputs.image)
-    if source.is_file():
-        image_copy = "input" + source.suffix.lower()
-        shutil.copyfile(source, folder / image_copy)
-    data = fig if isinstance(fig, bytes) else figure_bytes(fig, fmt, settings.dpi)
-    write_atomic(folder / f"figure.{fmt}", data)
-    save_record(record, folder / RECORD_FILE)
-    if drawn is None:
-        from mmexplorer.export.figures import figure_data
+    created = not folder.exists()
+    before = set(folder.iterdir()) if folder.is_dir() else set()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        image_copy = _copy_image(inputs.image, folder)
+        data = fig if isinstance(fig, bytes) else figure_bytes(fig, fmt, settings.dpi)
+        write_atomic(folder / f"figure.{fmt}", data)
+        save_record(record, folder / RECORD_FILE)
+        if drawn is None:
+            from mmexplorer.export.figures import figure_data
 
-        drawn = figure_data(record, settings)
-    save_figure_data(drawn, folder / FIGURE_DATA_FILE)
-    text = json.dumps(bundle_settings(record, settings, inputs, fmt, image_copy), indent=2, ensure_ascii=False)
-    write_atomic(folder / SETTINGS_FILE, (text + "\n").encode("utf-8"))
+            drawn = figure_data(record, settings)
+        save_figure_data(drawn, folder / FIGURE_DATA_FILE)
+        text = json.dumps(bundle_settings(record, settings, inputs, fmt, image_copy), indent=2, ensure_ascii=False)
+        write_atomic(folder / SETTINGS_FILE, (text + "\n").encode("utf-8"))
+    except BaseException:
+        _undo(folder, created, before)  # a failed bundle leaves no half bundle behind
+        raise
     return folder
+
+
+def _copy_image(image: str, folder: Path) -> Optional[str]:
+    """Copy the input image into the bundle (atomically, so a full disk leaves no 0-byte input file)."""
+    source = Path(image)
+    if regular_file_problem(source):
+        return None
+    name = "input" + source.suffix.lower()
+    write_atomic(folder / name, read_regular_file(source, MAX_FILE_BYTES, ExportError))
+    return name
+
+
+def _undo(folder: Path, created: bool, before: set) -> None:
+    """Remove what this write added: the whole folder when it made it, else only the new files."""
+    try:
+        if created:
+            shutil.rmtree(folder, ignore_errors=True)
+            return
+        for path in set(folder.iterdir()) - before:
+            path.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def read_bundle(folder: str | os.PathLike) -> tuple[BundleInputs, FigureSettings, dict]:

@@ -24,6 +24,7 @@ def add_arguments(p) -> None:
     p.add_argument("--token", help="the word (or its index) to focus first (default: the first word that is not a, the, and, ...)")
     p.add_argument("--view", choices=VIEWS + TOOL_VIEWS, default="cross", help="the view to show first (default: cross)")
     p.add_argument("--screenshot", metavar="PNG", help="save the window to PNG once the first probe is drawn, then exit")
+    p.add_argument("--force", action="store_true", help="overwrite the --screenshot file if it exists")
     p.add_argument("--size", default="1400x860", help="window size WxH for --screenshot (default: 1400x860)")
     p.add_argument("--timings", action="store_true",
                    help="print one JSON line: seconds from process start to window_shown, model_ready, first_probe_drawn")
@@ -68,14 +69,30 @@ class _Screenshot:
         if self.done:
             return
         self.done = True
-        if not self.explorer.window.grab().save(self.path, "PNG"):
-            print(f"error: could not write {self.path}", file=sys.stderr)
+        from mmexplorer.data.files import OutputError, atomic_write_bytes
+        from mmexplorer.gui.inputs import qimage_to_png
+
+        try:  # encoded in memory, then written atomically: a full disk leaves no truncated PNG
+            atomic_write_bytes(self.path, qimage_to_png(self.explorer.window.grab().toImage()))
+        except OutputError as exc:
+            if not self.exit_code:
+                print(f"error: {exc}", file=sys.stderr)
             self.exit_code = 2
         self.explorer.window.close()
 
 
 def run(args) -> int:
     clock = Stopwatch()
+    if args.screenshot:
+        from mmexplorer.data.files import OutputError, check_output_file
+
+        try:  # before the window opens: never overwrite without --force, never fail only at the end
+            if not args.screenshot.lower().endswith(".png"):
+                raise OutputError(f"--screenshot {args.screenshot} must end in .png")
+            check_output_file(args.screenshot, args.force)
+        except (OutputError, FileExistsError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     problem = display_problem()
     if problem:
         print(f"error: {problem}", file=sys.stderr)

@@ -9,12 +9,12 @@ with it torch) is imported here, in the worker thread, never at module level.
 from __future__ import annotations
 
 import json
-
+import os
 import time
 import traceback
 from typing import Optional
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 
 from mmexplorer.gui.messages import Catalog, ModelInfo, ProbeRequest, ProbeResult
 
@@ -175,8 +175,14 @@ class ProbeWorker(QObject):
         # Bad images, checkpoints, configs and unknown models are all ValueErrors with a readable message.
         if isinstance(exc, ValueError):
             return text or type(exc).__name__
-        traceback.print_exc()  # a genuine fault: keep the trace for whoever runs it from a terminal
-        return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+        if isinstance(exc, MemoryError):
+            return QCoreApplication.translate("ProbeWorker", "Out of memory: this model or picture needs more memory than there is")
+        if os.environ.get("MMEXPLORER_DEBUG"):
+            traceback.print_exc()  # for whoever debugs the engine; the window shows one clear line either way
+        detail = f"{type(exc).__name__}: {text[:120]}" if text else type(exc).__name__  # for a bug report
+        return QCoreApplication.translate(
+            "ProbeWorker", "The model could not run on this input; it may be damaged or of a kind this explorer does not support ({detail})"
+        ).format(detail=detail)
 
     def shutdown(self) -> None:
         """Called in the worker thread just before it stops: drop queued work and the model."""

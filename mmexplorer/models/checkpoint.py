@@ -6,17 +6,16 @@ files are read only with torch.load(weights_only=True).
 
 from __future__ import annotations
 
-import warnings
-
 import json
 import os
-import tempfile
+import warnings
 from pathlib import Path
 
 import torch
 
 from mmexplorer.config import ConfigError, ModelConfig
-from mmexplorer.data.files import default_file_mode
+from mmexplorer.data.files import atomic_write_bytes, regular_file_problem
+from mmexplorer.models.budget import check_budget
 from mmexplorer.models.fusion import build_model
 
 FORMAT = "mmexplorer-checkpoint/1"
@@ -27,50 +26,76 @@ class CheckpointError(ValueError):
 
 
 def save_checkpoint(model, path: str | os.PathLike, extra: dict | None = None) -> Path:
-    """Write weights + config atomically (temp file in the same folder, then rename)."""
-    from safetensors.torch import save_file
+    """Write weights + config atomically (temp file in the same folder, then rename); OutputError when it cannot."""
+    from safetensors.torch import save
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     meta = {"format": FORMAT, "config": model.cfg.to_json(), "extra": json.dumps(extra or {})}
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    return atomic_write_bytes(path, save(state, metadata=meta))
+
+
+def checkpoint_bytes(model) -> int:
+    """About how many bytes save_checkpoint will write for `model` (to check free space before training)."""
+    return sum(t.numel() * t.element_size() for t in model.state_dict().values()) + (1 << 16)
+
+
+def _parse_config(path: Path, text) -> ModelConfig:
+    """The config of a checkpoint, with its types, ranges and memory bound checked before anything is built."""
     try:
-        save_file(state, tmp, metadata=meta)
-        os.chmod(tmp, default_file_mode())  # mkstemp makes it owner-only
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+        if isinstance(text, str):
+            cfg = ModelConfig.from_json(text)
+        elif isinstance(text, dict):
+            cfg = ModelConfig.from_dict(text)
+        else:
+            raise ConfigError("config must be JSON text or an object")
+        check_budget(cfg)
+    except ConfigError as exc:
+        raise CheckpointError(f"{path}: bad config: {exc}") from None
+    return cfg
 
 
 def read_checkpoint(path: str | os.PathLike) -> tuple[ModelConfig, dict, dict]:
     """-> (config, state dict, extra metadata). Raises CheckpointError with a clear message."""
     path = Path(path)
-    if path.is_dir():
-        raise CheckpointError(f"{path} is a folder, not a checkpoint file")
-    if not path.is_file():
-        raise CheckpointError(f"{path} does not exist")
+    problem = regular_file_problem(path)
+    if problem:
+        raise CheckpointError(f"{path} {problem}" + (", not a checkpoint file" if problem == "is a folder" else ""))
     if path.suffix.lower() in (".pt", ".pth", ".bin"):
-        return _read_torch(path)
+        cfg, state, extra = _read_torch(path)
+    else:
+        cfg, state, extra = _read_safetensors(path)
+    _check_finite(path, state)
+    return cfg, state, extra
+
+
+def _read_safetensors(path: Path) -> tuple[ModelConfig, dict, dict]:
     from safetensors import safe_open
 
     try:
         with safe_open(str(path), framework="pt") as f:
             meta = f.metadata() or {}
+            if "config" not in meta:
+                raise CheckpointError(f"{path} has no mmexplorer config in its metadata")
+            cfg = _parse_config(path, meta["config"])  # before a single tensor is read
             state = {k: f.get_tensor(k) for k in f.keys()}
+    except CheckpointError:
+        raise
     except Exception as exc:  # safetensors raises its own error types for bad headers and sizes
         raise CheckpointError(f"{path} is not a valid safetensors checkpoint ({str(exc).splitlines()[0][:200]})") from None
-    if "config" not in meta:
-        raise CheckpointError(f"{path} has no mmexplorer config in its metadata")
     try:
-        cfg = ModelConfig.from_json(meta["config"])
         extra = json.loads(meta.get("extra", "{}"))
-    except (ConfigError, json.JSONDecodeError) as exc:
-        raise CheckpointError(f"{path}: bad config: {exc}") from None
-    return cfg, state, extra
+    except json.JSONDecodeError as exc:
+        raise CheckpointError(f"{path}: bad extra metadata: {exc}") from None
+    return cfg, state, extra if isinstance(extra, dict) else {}
+
+
+def _check_finite(path: Path, state: dict) -> None:
+    """A checkpoint with NaN or infinite weights would probe as 'match nan': refuse it by name."""
+    for key, tensor in state.items():
+        if not isinstance(tensor, torch.Tensor):
+            raise CheckpointError(f"{path}: {key} is not a tensor")
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise CheckpointError(f"{path}: tensor {key} holds NaN or infinite values; the weights are unusable")
 
 
 def _read_torch(path: Path) -> tuple[ModelConfig, dict, dict]:
@@ -81,13 +106,11 @@ def _read_torch(path: Path) -> tuple[ModelConfig, dict, dict]:
     except Exception as exc:
         first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
         raise CheckpointError(f"{path} was refused: only plain tensors and configs are loaded, never code ({first})") from None
-    if not isinstance(obj, dict) or "config" not in obj or "state_dict" not in obj:
+    if not isinstance(obj, dict) or "config" not in obj or not isinstance(obj.get("state_dict"), dict):
         raise CheckpointError(f"{path} must hold a dict with 'config' (JSON text) and 'state_dict'")
-    try:
-        cfg = ModelConfig.from_json(obj["config"]) if isinstance(obj["config"], str) else ModelConfig.from_dict(obj["config"])
-    except ConfigError as exc:
-        raise CheckpointError(f"{path}: bad config: {exc}") from None
-    return cfg, dict(obj["state_dict"]), dict(obj.get("extra", {}))
+    cfg = _parse_config(path, obj["config"])
+    extra = obj.get("extra", {})
+    return cfg, dict(obj["state_dict"]), dict(extra) if isinstance(extra, dict) else {}
 
 
 def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu"):

@@ -10,12 +10,17 @@ import json
 import os
 from pathlib import Path
 
+from mmexplorer.data.files import read_regular_file
 from mmexplorer.engine.external.errors import ExternalModelError
 from mmexplorer.engine.external.families import FAMILIES, hf_family, supported_architectures
 from mmexplorer.engine.external.hub import find_in_hf_cache  # noqa: F401  (re-exported)
+from mmexplorer.engine.external.hf_config_check import check_hf_config
 
 TORCHVISION_SUFFIXES = (".pth", ".pt")
 EXTERNAL_FUSIONS = tuple(f.fusion for f in FAMILIES)
+
+MAX_CONFIG_BYTES = 16 * 1024 * 1024  # a config.json is a few KiB
+
 
 def detect_model(path: str | os.PathLike) -> str | None:
     """The family's fusion name (families.py) of a model folder or weights file.
@@ -35,17 +40,19 @@ def detect_model(path: str | os.PathLike) -> str | None:
 def read_hf_config(folder: Path) -> dict:
     """config.json of a Hugging Face model folder, parsed: the one place the app reads it."""
     config = folder / "config.json"
-    if not config.is_file():
+    if not os.path.lexists(config):
         raise ExternalModelError(
             f"{folder} is not a supported model folder: it has no config.json "
             "(expected a Hugging Face model saved with save_pretrained)"
         )
+    raw = read_regular_file(config, MAX_CONFIG_BYTES, ExternalModelError)  # not a FIFO, a device or a huge file
     try:
-        data = json.loads(config.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        data = json.loads(raw.decode("utf-8"))
+    except ValueError as exc:
         raise ExternalModelError(f"{config} is not readable JSON ({type(exc).__name__})") from None
     if not isinstance(data, dict):
         raise ExternalModelError(f"{config} is not a model config")
+    check_hf_config(folder, data)  # types, ranges and weight shapes, before transformers builds anything
     return data
 
 

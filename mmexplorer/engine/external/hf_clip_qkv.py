@@ -13,8 +13,7 @@ import torch
 
 from mmexplorer.attention.qkv import CellError, HeadTensors
 from mmexplorer.engine.external import hf_qkv
-from mmexplorer.engine.external.hf_common import pixel_values
-from mmexplorer.engine.external.record_parts import grid_of, image_layout, text_layout, to_pil
+from mmexplorer.engine.external.record_parts import grid_of, image_layout, text_layout
 
 POSITION_NOTE = ("the same forward pass with CLIP's learned position embeddings set to zero in both towers; at layer 0 "
                  "this is exactly their part in the score, deeper it also carries what positions changed before")
@@ -46,7 +45,7 @@ def head_tensors(model, sample, kind: str, layer: int, positions: bool = True) -
     """HeadTensors of CLIP's `kind` ("image" or "text") layer `layer` for `sample`."""
     net = model.net
     module = _module(net, kind, layer)
-    pixels = pixel_values(model.image_processor, to_pil(sample.image)).to(model.device)  # [1, 3, S, S], as capture()
+    pixels = model.preprocess(sample.image).pixels.to(model.device)  # [1, 3, S, S], as capture() preprocesses
     ids, encoding = model.tokenizer.ids_and_encoding(sample.text)
     input_ids = torch.tensor([ids], device=model.device)  # [1, L]
     grid = grid_of(pixels, model.patch_size)

@@ -29,7 +29,9 @@ def from_folder(cls, folder: str | Path, what: str, **kwargs):
     """cls.from_pretrained(folder) from local files only; a missing or broken file is the user's error."""
     try:
         return cls.from_pretrained(str(folder), local_files_only=True, **kwargs)
-    except (OSError, ValueError, KeyError, EnvironmentError) as exc:
+    except MemoryError:
+        raise
+    except Exception as exc:  # OSError, ValueError, UnpicklingError, a size-mismatch RuntimeError: the folder's fault
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ExternalModelError(f"{folder}: cannot load the {what} ({first})") from None
 

@@ -7,8 +7,7 @@ from typing import Iterator
 
 from mmexplorer.attention.qkv import CellError, HeadTensors
 from mmexplorer.engine.external import hf_qkv
-from mmexplorer.engine.external.hf_common import pixel_values
-from mmexplorer.engine.external.record_parts import grid_of, image_layout, to_pil
+from mmexplorer.engine.external.record_parts import grid_of, image_layout
 
 POSITION_NOTE = ("the same forward pass with ViT's learned position embeddings taken back out of the embeddings' "
                  "output; at layer 0 this is exactly their part in the score, deeper it also carries what positions "
@@ -42,7 +41,7 @@ def _no_positions(net) -> Iterator[None]:
 def head_tensors(model, sample, kind: str, layer: int, positions: bool = True) -> HeadTensors:
     net = model.net
     module = _module(net, kind, layer)
-    pixels = pixel_values(model.image_processor, to_pil(sample.image)).to(model.device)  # [1, 3, S, S], as capture()
+    pixels = model.preprocess(sample.image).pixels.to(model.device)  # [1, 3, S, S], as capture() preprocesses
     grid = grid_of(pixels, model.patch_size)
     axis = image_layout(grid[0] * grid[1])
     return hf_qkv.head_tensors(

@@ -73,6 +73,62 @@ def sidecar_heads(path: str | Path) -> int | None:
         raise ExternalModelError(f'{side} must be JSON like {{"num_heads": 12}}') from None
 
 
+MAX_LAYERS = 256
+DIM_LIMITS = {"width": 16_384, "patch": 1024, "grid side": 256, "mlp width": 131_072, "classes": 1_000_000}
+
+
+def _layer_count(state: dict[str, torch.Tensor], source: str) -> int:
+    """Encoder layers, from the keys: every index 0..L-1 present with the same tensors as layer 0.
+
+    A file with the single key encoder_layer_1999 must not make us build 2000 layers.
+    """
+    suffixes: dict[int, set[str]] = {}
+    for key in state:
+        m = _LAYER.match(key)
+        if m:
+            suffixes.setdefault(int(m.group(1)), set()).add(key[m.end():])
+    if not suffixes:
+        raise ExternalModelError(f"{source} has no encoder layers")
+    count = max(suffixes) + 1
+    if count > MAX_LAYERS:
+        raise ExternalModelError(f"{source}: encoder_layer_{count - 1} means {count} layers; the limit is {MAX_LAYERS}")
+    missing = [i for i in range(count) if i not in suffixes]
+    if missing:
+        raise ExternalModelError(f"{source}: encoder layer {missing[0]} is missing (the file names layers up to {count - 1})")
+    first = suffixes[0]
+    if "mlp.0.weight" not in first:
+        raise ExternalModelError(f"{source}: encoder layer 0 has no MLP weights (mlp.0.weight)")
+    for i in range(1, count):
+        if suffixes[i] != first:
+            odd = sorted(first ^ suffixes[i])[0]
+            raise ExternalModelError(f"{source}: encoder layer {i} does not have the tensors of layer 0 (e.g. {odd})")
+    return count
+
+
+def _check_dims(source: str, width: int, patch: int, side: int, state: dict[str, torch.Tensor]) -> None:
+    dims = {
+        "width": width,
+        "patch": patch,
+        "grid side": side,
+        "mlp width": int(state["encoder.layers.encoder_layer_0.mlp.0.weight"].shape[0]),
+        "classes": int(state["heads.head.weight"].shape[0]),
+    }
+    for name, value in dims.items():
+        if not 1 <= value <= DIM_LIMITS[name]:
+            raise ExternalModelError(f"{source}: the weights give a {name} of {value}; expected 1 to {DIM_LIMITS[name]}")
+    # building the network makes a second copy of every tensor, and one probe keeps every layer's attention
+    from mmexplorer.models.budget import available_memory
+
+    tokens = 1 + side * side
+    layers = len({k.split(".")[2] for k in state if _LAYER.match(k)})
+    need = 2 * sum(t.numel() * t.element_size() for t in state.values()) + layers * 4 * tokens * tokens * 4 * 16
+    available = available_memory()
+    if available is not None and need > available:
+        from mmexplorer.data.files import format_bytes
+
+        raise ExternalModelError(f"{source} needs about {format_bytes(need)} of memory, more than the {format_bytes(available)} available")
+
+
 def infer_arch(state: dict[str, torch.Tensor], num_heads: int | None = None, source: str = "the weights") -> ViTArch:
     need = ("conv_proj.weight", "encoder.pos_embedding", "class_token", "heads.head.weight")
     missing = [k for k in need if k not in state]
@@ -83,9 +139,8 @@ def infer_arch(state: dict[str, torch.Tensor], num_heads: int | None = None, sou
     side = math.isqrt(n_patches)
     if side * side != n_patches:
         raise ExternalModelError(f"{source}: {n_patches} position embeddings do not form a square grid")
-    layers = 1 + max((int(m.group(1)) for k in state if (m := _LAYER.match(k))), default=-1)
-    if layers == 0:
-        raise ExternalModelError(f"{source} has no encoder layers")
+    layers = _layer_count(state, source)
+    _check_dims(source, int(width), int(patch), side, state)
     heads = num_heads or HEADS_BY_WIDTH.get(int(width))
     if not heads or width % heads:
         raise ExternalModelError(

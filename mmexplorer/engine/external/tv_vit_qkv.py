@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from mmexplorer.attention.qkv import CellError, HeadTensors, heads_of, hooked
-from mmexplorer.engine.external.record_parts import image_layout, to_pil
+from mmexplorer.engine.external.record_parts import image_layout
 
 POSITION_NOTE = ("the same forward pass with the encoder's learned position embeddings taken back out of its input; "
                  "at layer 0 this is exactly their part in the score, deeper it also carries what positions changed before")
@@ -53,7 +53,7 @@ def _run(model, wrapper, pixels) -> dict:
 
 def head_tensors(model, sample, kind: str, layer: int, positions: bool = True) -> HeadTensors:
     wrapper = _wrapper(model, kind, layer)
-    pixels = model.preprocess(to_pil(sample.image)).unsqueeze(0).to(model.device)  # [1, 3, S, S], as capture()
+    pixels = model.preprocess(sample.image).pixels.to(model.device)  # [1, 3, S, S], as capture() preprocesses
     got = _run(model, wrapper, pixels)
     h = wrapper.mha.num_heads
     q, k, v = (heads_of(got[n], h) for n in ("q", "k", "v"))

@@ -118,7 +118,7 @@ class CompareWorker(QObject):
 
         try:
             atomic_write_text(self.eval_cache, json.dumps(self._eval_memo))
-        except OSError:
+        except (OSError, ValueError):  # OutputError is a ValueError
             pass  # a cache that cannot be written only costs time
 
     @Slot(object)

@@ -198,6 +198,7 @@ class TrainingPanel(QWidget):
             return False
         path.parent.mkdir(parents=True, exist_ok=True)
         self.curves.clear()
+        self._failure = None
         self.progress.setRange(0, req.steps)
         self.progress.setValue(0)
         self.status.setText(self.tr("Starting {fusion} ({recipe}) → {file} ...").format(fusion=fusion_name(req.fusion), recipe=req.recipe, file=path.name))
@@ -226,13 +227,20 @@ class TrainingPanel(QWidget):
             + self.tr("elapsed {elapsed}, about {eta} left").format(elapsed=format_seconds(p.elapsed), eta=format_seconds(p.eta))
         )
 
+    _failure = None  # why the current run stopped, when it failed
+
     def _on_failed(self, message: str) -> None:
+        self._failure = message
         self.status.setText(message)
 
     def _on_finished(self, outcome: TrainOutcome) -> None:
         self.last_outcome = outcome
         self._set_running(False)
-        if outcome.path and not outcome.cancelled:
+        if self._failure:  # e.g. a NaN loss: the reason stays on screen, the kept checkpoint is not opened
+            self.status.setText(self._failure)
+            if outcome.path:
+                self.model_saved.emit(outcome.path)  # the last finite checkpoint: listed, not opened
+        elif outcome.path and not outcome.cancelled:
             done = self.tr("Finished after {steps} steps: saved {file} and opened it.")
             self.status.setText(done.format(steps=outcome.steps, file=Path(outcome.path).name))
             self.model_trained.emit(outcome.path)

@@ -12,7 +12,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Optional
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 
 @dataclass(frozen=True)
@@ -74,8 +74,12 @@ class TrainWorker(QObject):
                     last_path = p.checkpoint
                 self.progress.emit(p)
         except Exception as exc:
-            traceback.print_exc()
-            self.failed.emit(self.tr("training failed: {error}").format(error=f"{type(exc).__name__}: {exc}"))
+            if isinstance(exc, ValueError):  # a diverged loss, a full disk, a locked output: the message says it all
+                text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                self.failed.emit(QCoreApplication.translate("TrainWorker", "Training stopped: {reason}").format(reason=text))
+            else:
+                traceback.print_exc()
+                self.failed.emit(self.tr("training failed: {error}").format(error=f"{type(exc).__name__}: {exc}"))
             self.finished.emit(TrainOutcome(last_path, steps, request.steps, True))
             return
         self.finished.emit(TrainOutcome(last_path, steps, request.steps, steps < request.steps))

@@ -72,12 +72,19 @@ class CrossModalView(LazyRedraw, QWidget):
         self.image.patch_hovered.connect(self._hovered)
         state.image_changed.connect(self._preview)
         state.catalog_changed.connect(self._no_models)
+        state.message.connect(self._first_probe_failed)
         self.follow(state)
 
     def _preview(self) -> None:
         """Before the first probe is back, show the bare picture so the window is not empty."""
         if self.state.record is None and self.state.image is not None:
             self.image.set_picture(self.state.image.pixels)
+
+    def _first_probe_failed(self, _text: str, level: str) -> None:
+        """No map yet and the probe failed: say so instead of 'Loading…' forever (the message bar has why)."""
+        if level == "error" and self.state.record is None and not self.state.busy:
+            self.label.setText(self.tr("Nothing to show yet: the message above says what went wrong. "
+                                       "Pick another model or picture."))
 
     def _no_models(self) -> None:
         if self.state.record is None and self.state.catalog is not None and not self.state.catalog.models:
