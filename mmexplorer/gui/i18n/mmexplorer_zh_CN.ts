@@ -256,6 +256,10 @@
         <translation>点击一个图像块，查看它对每个词的分数</translation>
     </message>
     <message>
+        <source>Nothing to show yet: the message above says what went wrong. Pick another model or picture.</source>
+        <translation>暂无可显示内容：上方的消息说明了出错原因。请选择其他模型或图片。</translation>
+    </message>
+    <message>
         <source>There is no model to run yet: see the message above.</source>
         <translation>还没有可运行的模型：请看上方的消息。</translation>
     </message>
@@ -533,6 +537,14 @@
         <translation>打开检查点</translation>
     </message>
     <message>
+        <source>Open from Hugging Face</source>
+        <translation>从 Hugging Face 打开</translation>
+    </message>
+    <message>
+        <source>A model id from your Hugging Face cache (e.g. Salesforce/blip-itm-base-coco, dandelin/vilt-b32-finetuned-coco, google/siglip-base-patch16-224) or a model folder:</source>
+        <translation>Hugging Face 缓存中的模型 id（例如 Salesforce/blip-itm-base-coco、dandelin/vilt-b32-finetuned-coco、google/siglip-base-patch16-224）或模型文件夹：</translation>
+    </message>
+    <message>
         <source>Open a Hugging Face model folder</source>
         <translation>打开 Hugging Face 模型文件夹</translation>
     </message>
@@ -734,12 +746,28 @@
         <translation>加载用 save_pretrained 保存的 Hugging Face CLIP 或 ViT 文件夹（需要 mmexplorer[hf]）</translation>
     </message>
     <message>
+        <source>Open from &amp;Hugging Face…</source>
+        <translation>从 Hugging Face 打开(&amp;H)…</translation>
+    </message>
+    <message>
+        <source>Load a model by its Hugging Face id from the local cache (ViLT, BLIP, FLAVA, CLIP, SigLIP, SigLIP 2, Chinese-CLIP; needs mmexplorer[hf])</source>
+        <translation>按 Hugging Face id 从本地缓存加载模型（ViLT、BLIP、FLAVA、CLIP、SigLIP、SigLIP 2、Chinese-CLIP；需要 mmexplorer[hf]）</translation>
+    </message>
+    <message>
         <source>Re&amp;load model list</source>
         <translation>重新加载模型列表(&amp;L)</translation>
     </message>
     <message>
         <source>Look for new models in the models folders</source>
         <translation>在模型文件夹中查找新模型</translation>
+    </message>
+    <message>
+        <source>Open results &amp;store…</source>
+        <translation>打开结果库(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>Step through the pairs of a batch probe&apos;s output folder (mmexplorer probe --pairs)</source>
+        <translation>逐一浏览批量探测输出文件夹中的样本对（mmexplorer probe --pairs）</translation>
     </message>
     <message>
         <source>&amp;Quit</source>
@@ -796,6 +824,10 @@
     <message>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <source>Open a results store (the --out-dir of probe --pairs)</source>
+        <translation>打开结果库（probe --pairs 的 --out-dir）</translation>
     </message>
 </context>
 <context>
@@ -944,6 +976,14 @@
         <source>Out of memory on {device}: this probe ran on the CPU instead</source>
         <translation>{device} 内存不足：本次探测改在 CPU 上运行</translation>
     </message>
+    <message>
+        <source>Out of memory: this model or picture needs more memory than there is</source>
+        <translation>内存不足：该模型或图片所需的内存超出了可用内存</translation>
+    </message>
+    <message>
+        <source>The model could not run on this input; it may be damaged or of a kind this explorer does not support ({detail})</source>
+        <translation>模型无法处理此输入；它可能已损坏，或属于本工具不支持的类型（{detail}）</translation>
+    </message>
 </context>
 <context>
     <name>SampleGallery</name>
@@ -1038,6 +1078,10 @@
         <translation>未安装模型</translation>
     </message>
     <message>
+        <source>image only</source>
+        <translation>仅图像</translation>
+    </message>
+    <message>
         <source>Model: {name} · {fusion}</source>
         <translation>模型：{name} · {fusion}</translation>
     </message>
@@ -1048,6 +1092,57 @@
     <message>
         <source>Last probe: {ms} ms</source>
         <translation>上次探测：{ms} 毫秒</translation>
+    </message>
+</context>
+<context>
+    <name>StoreBrowser</name>
+    <message>
+        <source>Results store</source>
+        <translation>结果库</translation>
+    </message>
+    <message>
+        <source>The word whose stored map is shown</source>
+        <translation>显示其已存储热力图的词</translation>
+    </message>
+    <message>
+        <source>◀ Previous</source>
+        <translation>◀ 上一个</translation>
+    </message>
+    <message>
+        <source>Next ▶</source>
+        <translation>下一个 ▶</translation>
+    </message>
+    <message>
+        <source>Word:</source>
+        <translation>词：</translation>
+    </message>
+    <message>
+        <source>Cannot open {0}: {1}</source>
+        <translation>无法打开 {0}：{1}</translation>
+    </message>
+    <message>
+        <source>Results store — {0}</source>
+        <translation>结果库 — {0}</translation>
+    </message>
+    <message>
+        <source>The store holds no finished pairs.</source>
+        <translation>结果库中没有已完成的样本对。</translation>
+    </message>
+    <message>
+        <source>Pair {0} cannot be read: {1}</source>
+        <translation>无法读取样本对 {0}：{1}</translation>
+    </message>
+    <message>
+        <source>Pair {0}: “{1}” ({2})</source>
+        <translation>样本对 {0}：“{1}”（{2}）</translation>
+    </message>
+    <message>
+        <source>{0} of {1}</source>
+        <translation>第 {0} 个，共 {1} 个</translation>
+    </message>
+    <message>
+        <source>The picture is not available ({0}); the map is shown on its own.</source>
+        <translation>图片不可用（{0}）；仅显示热力图。</translation>
     </message>
 </context>
 <context>
@@ -1403,6 +1498,10 @@
 </context>
 <context>
     <name>TrainWorker</name>
+    <message>
+        <source>Training stopped: {reason}</source>
+        <translation>训练已停止：{reason}</translation>
+    </message>
     <message>
         <source>training failed: {error}</source>
         <translation>训练失败：{error}</translation>
