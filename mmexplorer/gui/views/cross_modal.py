@@ -6,18 +6,20 @@ from typing import Optional
 
 import numpy as np
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Signal
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from mmexplorer.attention.maps import patch_token_extent, patch_token_scores, token_image_map
 from mmexplorer.gui.levels import bar_range, bar_ticks, token_map_levels
 from mmexplorer.gui.i18n.terms import map_label
 from mmexplorer.gui.pg import pg
 from mmexplorer.gui.state import AppState
+from mmexplorer.gui.views.aspect import distortion_text, input_size, is_distorted
 from mmexplorer.gui.views.branches import BranchesPanel
 from mmexplorer.gui.views.explain import fusion_note
 from mmexplorer.gui.views.image_panel import ImagePanel
 from mmexplorer.gui.views.matrix_axes import fit_labels
 from mmexplorer.gui.views.lazy import LazyRedraw
+from mmexplorer.gui.views.zoom import zoom_hint
 from mmexplorer.gui.widgets.columns import column, side_by_side
 from mmexplorer.gui.widgets.labels import wrapped_label
 
@@ -34,8 +36,25 @@ class CrossModalView(LazyRedraw, QWidget):
         self.note.setObjectName("note")
         self.label = wrapped_label(self.tr("Loading PyTorch and the model; the first map appears in a moment…"), lines=1)
         self.image = ImagePanel()
-        self.image.setToolTip(self.tr("Click a patch to see its scores for every word; hover to read values"))
+        self.image.setToolTip(self.tr("Click a patch to see its scores for every word; hover to read values") + "\n" + zoom_hint())
         self.hover = wrapped_label(" ", lines=1)
+        # what the model's preprocessing did to the picture's shape, and a switch to see it that way
+        self.shape_box = QCheckBox(self.tr("As the model saw it"))
+        self.shape_box.setChecked(True)
+        self.shape_box.setToolTip(self.tr("Draw the picture with the proportions of the model's input, as squashed, "
+                                          "cropped or padded as the model saw it; untick for the picture's own shape"))
+        self.shape_box.toggled.connect(self.image.show_model_shape)
+        self.shape_note = QLabel()
+        self.shape_note.setObjectName("note")
+        self.shape_note.setWordWrap(True)
+        self.image.show_model_shape(True)
+        shape_row = QHBoxLayout()
+        shape_row.setContentsMargins(0, 0, 0, 0)
+        shape_row.addWidget(self.shape_box)
+        shape_row.addWidget(self.shape_note, 1)
+        self.shape_row = QWidget()
+        self.shape_row.setLayout(shape_row)
+        self.shape_row.hide()
         # word-wrapped: long labels must not widen the side panel
         self.bars_title = wrapped_label(self.tr("Click a patch to see how it scores every word"), lines=4)
         self.bars_plot = pg.PlotWidget()
@@ -52,7 +71,7 @@ class CrossModalView(LazyRedraw, QWidget):
         self.bars_plot.hide()  # until there is a record
 
         side = column(self.bars_title, self.bars_plot, self.branches, stretch=(self.bars_plot, self.branches))
-        splitter = side_by_side(column(self.label, self.image, self.hover, stretch=(self.image,)), side)
+        splitter = side_by_side(column(self.label, self.image, self.shape_row, self.hover, stretch=(self.image,)), side)
         layout = QVBoxLayout(self)
         layout.addWidget(self.note)
         layout.addWidget(splitter, 1)
@@ -100,6 +119,7 @@ class CrossModalView(LazyRedraw, QWidget):
             self.image.set_picture(s.result.image.pixels)
             self._drawn_picture = s.result.image
         self.note.setText(fusion_note(record))
+        self._show_shape(record)
         if not record.tokens:
             self.image.set_map(None, record.grid, record.image_box, (0, 1), s.colormap, s.opacity)
             self.label.setText(self.tr("Type some words to see where each of them looks in the picture."))
@@ -117,6 +137,17 @@ class CrossModalView(LazyRedraw, QWidget):
         if self._branches_for is not record:  # branch contributions depend on the record alone
             self.branches.show_record(record)
             self._branches_for = record
+
+    def _show_shape(self, record) -> None:
+        """Say how the model's preprocessing changed the picture's shape (only when it did)."""
+        cfg = (self.state.model_info.config if self.state.model_info else record.meta.get("config", {})) or {}
+        size = input_size(record.grid, cfg)
+        distorted = is_distorted(record.image_box, size)
+        if distorted:
+            text = self.tr("The model saw it {how}.").format(how=distortion_text(record.image_size, record.image_box, size))
+            if text != self.shape_note.text():
+                self.shape_note.setText(text)
+        self.shape_row.setVisible(distorted)
 
     def shown_patch(self):
         """The clicked patch, or until there is one, the brightest patch of the map."""
