@@ -127,3 +127,25 @@ def test_patch_numbers_hide_when_cells_are_too_small(make_explorer, qtbot, strip
     # the strip in its own shape: 4000 x 30 px in a wide panel leaves cells under a pixel tall
     assert not any(t.isVisible() for t in view._texts)
     assert "hidden" in view.grid_label.text() and "squashed 4000 × 30" in view.grid_label.text()
+
+
+def test_heads_thumbnails_zoom_together_and_name_the_tokens(make_explorer, qtbot):
+    explorer = make_explorer(model="test-early", text="a red circle")
+    explorer.window.resize(1200, 800)
+    explorer.window.show_view("heads")
+    view = explorer.window.views["heads"]
+    index = view.mode.findData("joint")
+    view.mode.setCurrentIndex(index)
+    view.redraw()
+    first, other = view.boxes[(0, 0)], view.boxes[(1, 1)]
+    qtbot.waitUntil(lambda: first.sceneBoundingRect().width() > 20)
+    before = width_shown(other)
+    wheel(view.graphics, first, 3)
+    assert width_shown(other) < 0.9 * before  # linked
+    view.zoom._clicked(DoubleClick(other.sceneBoundingRect().center()))
+    assert width_shown(other) == pytest.approx(before, rel=0.01)
+    # hovering the top-left cell of a matrix thumbnail names its query and key: [CLS] -> [CLS]
+    corner = other.mapViewToScene(QPointF(0.5, 0.5))
+    view._moved(corner)
+    weight = explorer.state.record.attention["joint"][1][1][0, 0]
+    assert view.hover.text() == f"layer 1, head 1: [CLS] → [CLS]: {weight:.4f}"

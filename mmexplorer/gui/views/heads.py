@@ -6,12 +6,16 @@ import numpy as np
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QRectF
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from mmexplorer.attention.grid import patch_at
 from mmexplorer.attention.maps import token_image_map
 from mmexplorer.gui.levels import matrix_levels, token_map_levels
 from mmexplorer.gui.pg import ColorBar, colorize, colormap, overlay_colormap, pg
 from mmexplorer.gui.state import AppState
 from mmexplorer.gui.views.self_attention import kind_name
 from mmexplorer.gui.views.lazy import LazyRedraw
+from mmexplorer.gui.views.matrix_axes import describe
+from mmexplorer.gui.views.zoom import Zoom, zoom_hint
+from mmexplorer.gui.widgets.labels import wrapped_label
 
 WORD_MODE = "__word__"
 THUMB_PIXELS = 160  # pictures are shrunk to at most this many pixels a side for the thumbnails
@@ -36,6 +40,9 @@ class HeadsView(LazyRedraw, QWidget):
         self.label.setWordWrap(True)
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.ci.setSpacing(3)
+        self.graphics.setToolTip(self.tr("Click a thumbnail to select its layer and head") + "\n" + zoom_hint()
+                                 + "\n" + self.tr("(all thumbnails zoom together)"))
+        self.hover = wrapped_label(" ", lines=1)  # the token pair or patch under the pointer, in any thumbnail
         top = QHBoxLayout()
         top.addWidget(QLabel(self.tr("Show:")))
         top.addWidget(self.mode)
@@ -44,6 +51,7 @@ class HeadsView(LazyRedraw, QWidget):
         layout.addLayout(top)
         layout.addWidget(self.label)
         layout.addWidget(self.graphics, 1)
+        layout.addWidget(self.hover)
         self.boxes: dict[tuple[int, int], pg.ViewBox] = {}
         self.images: dict[tuple[int, int], pg.ImageItem] = {}
         self.thumbs: dict[tuple[int, int], np.ndarray] = {}  # (layer, head) -> what is drawn
@@ -54,6 +62,8 @@ class HeadsView(LazyRedraw, QWidget):
         self._selected = None  # the outlined (layer, head)
         self._plain, self._highlight = pg.mkPen("#ccc"), pg.mkPen("#00c8ff", width=3)
         self.graphics.scene().sigMouseClicked.connect(self._clicked)
+        self.graphics.scene().sigMouseMoved.connect(self._moved)
+        self.zoom = None  # the first thumbnail's Zoom: every other thumbnail is linked to it
         state.result_changed.connect(self._refill_modes)
         self.follow(state)
 
@@ -79,14 +89,21 @@ class HeadsView(LazyRedraw, QWidget):
         for layer in range(layers):
             self.graphics.addLabel(self.tr("layer {n}").format(n=layer), row=layer + 1, col=0, angle=-90)
             for h in range(heads):
-                box = self.graphics.addViewBox(row=layer + 1, col=h + 1, lockAspect=True, invertY=True, enableMouse=False)
+                box = self.graphics.addViewBox(row=layer + 1, col=h + 1, lockAspect=True, invertY=True, enableMouse=True)
                 box.setMenuEnabled(False)
+                if self.boxes:  # zoom and pan one thumbnail, all follow
+                    first = next(iter(self.boxes.values()))
+                    box.setXLink(first)
+                    box.setYLink(first)
                 picture, image = pg.ImageItem(), pg.ImageItem()
                 image.setZValue(1)
                 box.addItem(picture)
                 box.addItem(image)
                 box.setBorder(self._plain)
                 self.boxes[(layer, h)], self.images[(layer, h)], self.pictures[(layer, h)] = box, image, picture
+        first = self.boxes.get((0, 0))
+        # a double-click on any thumbnail resets them all
+        self.zoom = Zoom(first, self.graphics.scene(), hit=self._on_a_thumbnail) if first is not None else None
         self.colorbar = ColorBar(colormap("inferno"))
         self.graphics.addItem(self.colorbar.item, row=1, col=heads + 1, rowspan=max(1, layers))
         self._shape = (layers, heads)
@@ -150,7 +167,9 @@ class HeadsView(LazyRedraw, QWidget):
                 image.setRect(QRectF(0, 0, data.shape[1], data.shape[0]))
                 image.setOpacity(1.0)
                 picture.hide()
-            self.boxes[(layer, h)].autoRange(padding=0)
+        rect = QRectF(0, 0, *record.image_size) if over_picture else QRectF(0, 0, data.shape[1], data.shape[0])
+        if self.zoom is not None:
+            self.zoom.home(rect, padding=0)
         self._picture_of = s.result if over_picture else None
         self.colorbar.show(cmap, levels)
 
@@ -164,7 +183,36 @@ class HeadsView(LazyRedraw, QWidget):
             self.boxes[selected].setBorder(self._highlight)
         self._selected = selected
 
+    def _on_a_thumbnail(self, scene_pos) -> bool:
+        return any(b.sceneBoundingRect().contains(scene_pos) for b in self.boxes.values())
+
+    def _moved(self, scene_pos) -> None:
+        """Name what is under the pointer: the query and key tokens of a matrix cell, or the patch."""
+        record = self.state.record
+        for (layer, h), box in self.boxes.items():
+            if record is None or (layer, h) not in self.thumbs or not box.sceneBoundingRect().contains(scene_pos):
+                continue
+            point = box.mapSceneToView(scene_pos)
+            data = self.thumbs[(layer, h)]
+            mode = self.mode.currentData()
+            where = self.tr("layer {layer}, head {head}").format(layer=layer, head=h)
+            if mode == WORD_MODE:
+                patch = patch_at(point.x(), point.y(), record.grid, record.image_box)
+                if patch is not None:
+                    r, c = divmod(patch, record.grid[1])
+                    self.hover.setText(f"{where}: p{patch} → {data[r, c]:.4f}")
+                    return
+            else:
+                row, col = int(np.floor(point.y())), int(np.floor(point.x()))
+                if 0 <= row < data.shape[0] and 0 <= col < data.shape[1]:
+                    query, key = describe(record.labels(mode, 0), row), describe(record.labels(mode, 1), col)
+                    self.hover.setText(f"{where}: {query} → {key}: {data[row, col]:.4f}")
+                    return
+        self.hover.setText(" ")
+
     def _clicked(self, event) -> None:
+        if event.double():
+            return
         for (layer, h), box in self.boxes.items():
             if box.sceneBoundingRect().contains(event.scenePos()):
                 self.state.select(layer=layer, head=h, reduction="head", method="raw")

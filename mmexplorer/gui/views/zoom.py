@@ -29,8 +29,10 @@ def _box_of(plot) -> pg.ViewBox:
 class Zoom:
     """Makes one ViewBox zoomable; `home(rect)` records the range a double-click returns to."""
 
-    def __init__(self, plot, scene=None) -> None:
+    def __init__(self, plot, scene=None, hit: Optional[Callable] = None) -> None:
         self.box = _box_of(plot)
+        # where a double-click resets (a scene position -> bool); the box itself unless given
+        self.hit = hit or (lambda pos: self.box.sceneBoundingRect().contains(pos))
         self.box.setMouseEnabled(True, True)
         self.box.setMenuEnabled(False)
         self.home_rect: Optional[QRectF] = None
@@ -56,7 +58,7 @@ class Zoom:
         return not shown.contains(self.home_rect.adjusted(1e-6, 1e-6, -1e-6, -1e-6))
 
     def _clicked(self, event) -> None:
-        if event.double() and self.box.sceneBoundingRect().contains(event.scenePos()):
+        if event.double() and self.hit(event.scenePos()):
             self.reset()
             event.accept()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QWidget
 
 from mmexplorer.gui.state import AppState
+from mmexplorer.gui.views.vocabulary import chip_vocabulary_hint
 from mmexplorer.gui.widgets.flow_layout import FlowLayout
 
 CHIP_STYLE = """
@@ -46,6 +47,7 @@ class TokenChips(QWidget):
                 item.widget().deleteLater()
         self.chips = []
         words, dropped, max_len = self.words()
+        hint = self._vocabulary_hint()
         if not words:
             waiting = self.state.tokenizer is None and self.state.text.strip()
             self.flow.addWidget(QLabel(self.tr("(the words appear once a model is loaded)") if waiting
@@ -54,10 +56,9 @@ class TokenChips(QWidget):
             chip = QPushButton(f"[UNK] {surface}" if unk else surface)
             chip.setCheckable(True)
             chip.setProperty("unk", "true" if unk else "false")
-            chip.setToolTip(
-                self.tr("'{word}' is not in the model's vocabulary: the model sees [UNK]").format(word=surface) if unk
-                else self.tr("word {n}: click to see where it looks").format(n=index)
-            )
+            tip = (self.tr("'{word}' is not in the model's vocabulary: the model sees [UNK]").format(word=surface) if unk
+                   else self.tr("word {n}: click to see where it looks").format(n=index))
+            chip.setToolTip(tip + ("\n\n" + hint if hint else ""))
             chip.clicked.connect(lambda _=False, i=index: self.state.select(token=i))
             self.flow.addWidget(chip)
             self.chips.append(chip)
@@ -67,6 +68,16 @@ class TokenChips(QWidget):
             self.flow.addWidget(note)
         self._check()
         self.updateGeometry()
+
+    _hint_of = (None, "")  # (model info, its vocabulary hint): parsed once per model, not per keystroke
+
+    def _vocabulary_hint(self) -> str:
+        info = self.state.model_info
+        if info is None:
+            return ""
+        if self._hint_of[0] is not info:
+            self._hint_of = (info, chip_vocabulary_hint(info.config))
+        return self._hint_of[1]
 
     def _check(self) -> None:
         for index, chip in enumerate(self.chips):
