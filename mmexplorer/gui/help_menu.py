@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox
 from mmexplorer import __version__
 
 # Keys handled outside QActions (shortcuts bound to the views), described here.
-EXTRA_KEYS = (("↑ / ↓ (in a view)", "Previous / next layer"),)
+EXTRA_KEYS = (("↑ / ↓ (in a view)", "Higher / lower layer"),)
 
 
 def _tr(text: str) -> str:

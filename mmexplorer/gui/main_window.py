@@ -51,6 +51,8 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         for name in VIEW_NAMES:
             self.tabs.addTab(TabPage(self.views[name]), self.view_title(name))
+        # the toolbar enables what the view on screen uses, and numbers its layers
+        self.tabs.currentChanged.connect(lambda _: self.controls.set_view(self.current_view_name()))
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -128,14 +130,16 @@ class MainWindow(QMainWindow):
         self._action(probe, self.tr("&Next word"), lambda: self.step_token(1), QKeySequence(Qt.Key.Key_Right), self.tr("Focus the next word"))
         self._action(probe, self.tr("&Previous word"), lambda: self.step_token(-1), QKeySequence(Qt.Key.Key_Left),
                      self.tr("Focus the previous word"))
-        self._action(probe, self.tr("Next &layer"), lambda: self.step_layer(1), QKeySequence(Qt.Key.Key_PageDown), self.tr("Show the next layer"))
-        self._action(probe, self.tr("Previous l&ayer"), lambda: self.step_layer(-1), QKeySequence(Qt.Key.Key_PageUp),
-                     self.tr("Show the previous layer"))
+        # Layers stack upwards (layer 0 reads the input, the last one is on top): Up and Page Up climb.
+        self._action(probe, self.tr("Higher &layer"), lambda: self.step_layer(1), QKeySequence(Qt.Key.Key_PageUp),
+                     self.tr("Show the next layer up (towards the output)"))
+        self._action(probe, self.tr("Lower l&ayer"), lambda: self.step_layer(-1), QKeySequence(Qt.Key.Key_PageDown),
+                     self.tr("Show the next layer down (towards the input)"))
         self.view_menu = bar.addMenu(self.tr("&View"))
         for name in VIEW_NAMES:
             self._view_action(name, self.view_title(name))
         # arrows also act while the views have focus; the text box keeps its own cursor keys
-        for key, step in ((Qt.Key.Key_Up, -1), (Qt.Key.Key_Down, 1)):
+        for key, step in ((Qt.Key.Key_Up, 1), (Qt.Key.Key_Down, -1)):
             QShortcut(QKeySequence(key), self.tabs, activated=lambda s=step: self.step_layer(s))
 
     def _fill_recent(self, paths: list) -> None:
@@ -155,7 +159,9 @@ class MainWindow(QMainWindow):
         record = self.state.record
         if record is None:
             return
-        kind = record.cross_kind or self.state.kind
+        kind = self.controls.layer_kind()  # the attention set the current view shows
+        if kind is None:
+            return
         n = record.layers(kind)
         self.state.select(layer=min(n - 1, max(0, self.state.layer_of(kind) + step)))
 

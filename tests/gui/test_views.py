@@ -171,9 +171,13 @@ def test_arrow_keys_step_words_but_not_in_the_text_box(make_explorer, qtbot):
     qtbot.keyClick(box, Qt.Key.Key_Left)
     assert box.cursorPosition() == 4 and state.token == 1  # the cursor moved, the word did not
     window.tabs.setFocus()
-    qtbot.keyClick(window.tabs, Qt.Key.Key_PageUp)  # from the last layer (1) down to 0
+    qtbot.keyClick(window.tabs, Qt.Key.Key_PageDown)  # layers stack upwards: from the last layer (1) down to 0
     assert state.layer == 0
-    qtbot.keyClick(window.tabs, Qt.Key.Key_PageDown)
+    qtbot.keyClick(window.tabs, Qt.Key.Key_PageUp)
+    assert state.layer == 1
+    qtbot.keyClick(window.tabs, Qt.Key.Key_Down)
+    assert state.layer == 0
+    qtbot.keyClick(window.tabs, Qt.Key.Key_Up)  # up is the higher layer
     assert state.layer == 1
 
 

@@ -128,6 +128,8 @@ class CrossModalView(LazyRedraw, QWidget):
             scores, label = token_image_map(record, s.token, layer, s.head_arg, s.map_method)
             label = map_label(label)
             levels = self._levels_for(record, s.map_method, s.head_arg)
+            if levels[0] < 0:  # say so rather than override the colormap silently
+                label += self.tr("  (signed: drawn blue–red around zero, whatever the colormap)")
             if s.map_method != s.method:
                 label += self.tr("  (computing gradients for relevancy…)")
             self.image.set_map(scores, record.grid, record.image_box, levels, s.colormap, s.opacity)

@@ -137,8 +137,9 @@ class SelfAttentionView(LazyRedraw, QWidget):
             self._frame = (id(record), kind)
         reductions = {"mean": self.tr("mean over heads"), "max": self.tr("max over heads"), "min": self.tr("min over heads")}
         head = self.tr("head {n}").format(n=s.head) if s.reduction == "head" else reductions.get(s.reduction, s.reduction)
-        self.label.setText(self.tr("{kind}, layer {layer} of {layers}, {head}: raw softmax weights, rows sum to 1.").format(
-            kind=kind_name(kind), layer=layer, layers=record.layers(kind), head=head))
+        # numbered as the toolbar's Layer box: 0 reads the input, the last is nearest the output
+        self.label.setText(self.tr("{kind}, layer {layer} of 0–{last}, {head}: raw softmax weights, rows sum to 1.").format(
+            kind=kind_name(kind), layer=layer, last=record.layers(kind) - 1, head=head))
         blocks = self.tr(BLOCKS_NOTE) if kind == "joint" else ""
         explain = self.tr("One colour scale for every layer and head; the top {share}% of weights (≥ {top}) saturate. "
                           "Always one layer's raw weights: rollout and relevancy combine all layers and apply to the "
