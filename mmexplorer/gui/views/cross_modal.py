@@ -66,11 +66,17 @@ class CrossModalView(LazyRedraw, QWidget):
         self.bars_plot.getAxis("left").setWidth(44)  # fixed: a new range must not relayout the whole plot
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush="#e07b39")
         self.bars_plot.addItem(self.bars)
+        # Bars fit the scores shown (tiny values stay visible); ticked, one axis for every layer and head, to compare them.
+        self.same_axis = QCheckBox(self.tr("Same axis for every layer and head"))
+        self.same_axis.setToolTip(self.tr("Keep one y axis while you flip through layers and heads, so bar heights compare; "
+                                          "unticked, the axis fits the scores shown"))
+        self.same_axis.toggled.connect(lambda _: self.redraw())
+        self.same_axis.hide()
         self.branches = BranchesPanel()
         self.branches.hide()
         self.bars_plot.hide()  # until there is a record
 
-        side = column(self.bars_title, self.bars_plot, self.branches, stretch=(self.bars_plot, self.branches))
+        side = column(self.bars_title, self.bars_plot, self.same_axis, self.branches, stretch=(self.bars_plot, self.branches))
         splitter = side_by_side(column(self.label, self.image, self.shape_row, self.hover, stretch=(self.image,)), side)
         layout = QVBoxLayout(self)
         layout.addWidget(self.note)
@@ -135,6 +141,8 @@ class CrossModalView(LazyRedraw, QWidget):
             self.image.set_map(scores, record.grid, record.image_box, levels, s.colormap, s.opacity)
             self.label.setText(label)
         self.image.mark_patch(self.shown_patch())
+        if self._hovered_patch >= 0:  # the read-out names the word and value now shown, not the old ones
+            self._hovered(self._hovered_patch)
         self._draw_bars(record)
         if self._branches_for is not record:  # branch contributions depend on the record alone
             self.branches.show_record(record)
@@ -163,6 +171,7 @@ class CrossModalView(LazyRedraw, QWidget):
         s = self.state
         no_cross = record.cross_kind is None and record.similarity is None
         self.bars_plot.setVisible(not no_cross and bool(record.tokens))
+        self.same_axis.setVisible(not no_cross and bool(record.tokens))
         if no_cross:
             self.bars_title.setText(self.tr("No cross-modal attention in this model: patches do not look at words."))
             self.scores = None
@@ -178,10 +187,18 @@ class CrossModalView(LazyRedraw, QWidget):
         scores, label = patch_token_scores(record, patch, layer, s.head_arg, s.map_method)
         self.scores = scores
         hint = "" if s.patch is not None else self.tr("  (the brightest patch; click any other)")
-        bottom, top = self._bar_range_for(record, patch, s.map_method, s.head_arg)
-        largest = float(np.max(np.abs(scores))) if len(scores) else 0.0
-        if largest < 0.05 * max(top, -bottom):  # flat bars: say so rather than look empty
-            hint += "\n" + self.tr("Every score here is at most {largest}; the axis stays fixed across layers and heads.").format(largest=f"{largest:.2g}")
+        fixed = self._bar_range_for(record, patch, s.map_method, s.head_arg)  # the same for every layer and head
+        if self.same_axis.isChecked():
+            bottom, top = fixed
+            largest = float(np.max(np.abs(scores))) if len(scores) else 0.0
+            if largest < 0.05 * max(top, -bottom):  # flat bars: say so rather than look empty
+                hint += "\n" + self.tr("Every score here is at most {largest}; the axis stays fixed across layers and heads.").format(
+                    largest=f"{largest:.2g}")
+        else:
+            bottom, top = bar_range(float(min(0.0, scores.min(initial=0.0))), float(scores.max(initial=0.0)))
+            if top < 0.5 * max(fixed[1], -fixed[0]):  # much smaller than elsewhere: the zoomed axis must not mislead
+                hint += "\n" + self.tr("Axis fitted to these scores (up to {top}); other layers and heads reach {other}.").format(
+                    top=f"{top:.3g}", other=f"{max(fixed[1], -fixed[0]):.3g}")
         self.bars_title.setText(self.tr("Patch → words: {label}").format(label=map_label(label)) + hint)
         drawn = (scores.tobytes(), s.token)
         if drawn != self._bars_drawn:  # setOpts re-measures the whole chart: skip it when nothing moved
@@ -234,7 +251,10 @@ class CrossModalView(LazyRedraw, QWidget):
         if 0 <= word < len(words) and patch < len(patches):
             self.cell_picked.emit(kind, self.state.layer_of(kind), int(patches[patch]), int(words[word]))
 
+    _hovered_patch = -1  # the patch under the pointer (-1: none)
+
     def _hovered(self, patch: int) -> None:
+        self._hovered_patch = patch
         record = self.state.record
         if record is None or patch < 0:
             self.hover.setText(" ")

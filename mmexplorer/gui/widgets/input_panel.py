@@ -96,6 +96,7 @@ class InputPanel(QWidget):
         notes = f" ({', '.join(image.notes)})" if image.notes else ""
         self.source.setText(self.tr("{name}: {width} × {height} px").format(name=_short(image.source), width=w, height=h) + notes)
         self.source.setToolTip(image.source)
+        self.gallery.show_source(image.source)
 
     def _show_text(self) -> None:
         if self.text.text() != self.state.text:
