@@ -11,6 +11,9 @@ from PySide6.QtWidgets import QHBoxLayout, QWidget
 import mmexplorer.gui.pg  # noqa: F401  (configures pyqtgraph once)
 
 
+SMOOTHING = 20  # steps in the running mean the accuracy curves and the status line show
+
+
 class Curves(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -38,7 +41,7 @@ class Curves(QWidget):
             c.setData([], [])
 
     @staticmethod
-    def _smooth(values: list[float], window: int = 20) -> np.ndarray:
+    def _smooth(values: list[float], window: int = SMOOTHING) -> np.ndarray:
         """Running mean over the last `window` steps (per-step accuracy of one batch is noisy)."""
         v = np.asarray(values, dtype=float)
         ok = ~np.isnan(v)
@@ -58,6 +61,14 @@ class Curves(QWidget):
         self.loss_curve.setData(x, np.asarray(self.loss))
         self.acc_curve.setData(x, self._smooth(self.acc))
         self.hard_curve.setData(x, self._smooth(self.hard), connect="finite")
+
+    def latest(self) -> tuple[float, float]:
+        """(accuracy, hard-negative accuracy) as the curves show them now: running means, NaN if none yet."""
+        def last(values):
+            smooth = self._smooth(values, SMOOTHING)
+            finite = smooth[~np.isnan(smooth)]
+            return float(finite[-1]) if finite.size else float("nan")
+        return last(self.acc), last(self.hard)
 
     def point_count(self) -> int:
         return len(self.steps)

@@ -31,7 +31,8 @@ from PySide6.QtWidgets import (
 from mmexplorer.config import FUSIONS
 from mmexplorer.engine.recipes import RECIPES, TrainSettings  # plain settings; no torch behind them
 from mmexplorer.gui.i18n.terms import device_name, fusion_name
-from mmexplorer.gui.training.curves import Curves
+from mmexplorer.gui.training.curves import SMOOTHING, Curves
+from mmexplorer.gui.training.eta import Countdown
 from mmexplorer.gui.training.worker import TrainOutcome, TrainRequest, TrainRunner
 
 FIRST_RECIPE = "quick"  # the preset the panel opens with: localised maps within minutes
@@ -128,6 +129,7 @@ class TrainingPanel(QWidget):
         self.status = QLabel(self.tr("Pick a fusion strategy and a recipe, then Start."))
         self.status.setWordWrap(True)
         self.curves = Curves()
+        self.eta = Countdown()  # the time left, counting down only
 
         top = QHBoxLayout()
         left = QVBoxLayout()
@@ -198,6 +200,7 @@ class TrainingPanel(QWidget):
             return False
         path.parent.mkdir(parents=True, exist_ok=True)
         self.curves.clear()
+        self.eta.reset()
         self.progress.setRange(0, req.steps)
         self.progress.setValue(0)
         self.status.setText(self.tr("Starting {fusion} ({recipe}) → {file} ...").format(fusion=fusion_name(req.fusion), recipe=req.recipe, file=path.name))
@@ -219,11 +222,15 @@ class TrainingPanel(QWidget):
     def _on_progress(self, p) -> None:
         self.progress.setValue(p.step)
         self.curves.append(p.step, p.loss, p.accuracy, p.hard_accuracy)
-        hard = "" if math.isnan(p.hard_accuracy) else self.tr(", hard negatives {share}").format(share=f"{p.hard_accuracy:.0%}")
+        # the same running means the curves draw: one batch's accuracy jumps between 0% and 100%
+        accuracy, hard_accuracy = self.curves.latest()
+        hard = "" if math.isnan(hard_accuracy) else self.tr(", hard negatives {share}").format(share=f"{hard_accuracy:.0%}")
         self.status.setText(
             self.tr("step {step}/{total}: loss {loss}, accuracy {accuracy}").format(
-                step=p.step, total=p.total, loss=f"{p.loss:.3f}", accuracy=f"{p.accuracy:.0%}") + hard + " · "
-            + self.tr("elapsed {elapsed}, about {eta} left").format(elapsed=format_seconds(p.elapsed), eta=format_seconds(p.eta))
+                step=p.step, total=p.total, loss=f"{p.loss:.3f}", accuracy=f"{accuracy:.0%}") + hard
+            + self.tr(" (means of the last {n} steps, as the curves)").format(n=SMOOTHING) + " · "
+            + self.tr("elapsed {elapsed}, about {eta} left").format(elapsed=format_seconds(p.elapsed),
+                                                                   eta=format_seconds(self.eta.update(p.step, p.total, p.elapsed)))
         )
 
     def _on_failed(self, message: str) -> None:
