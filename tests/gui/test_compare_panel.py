@@ -42,3 +42,24 @@ def test_nothing_to_compare_says_so(panel):
     panel.set_models([])
     assert not panel.run()
     assert "Nothing to compare" in panel.note.text()
+
+
+def test_evaluation_table_shows_every_model_its_hard_negative_accuracy_and_progress(qtbot, panel):
+    from mmexplorer.gui.compare.panel import EVAL_SCENES
+    from mmexplorer.gui.compare.worker import EvalRow
+
+    panel.runner.evaluate = lambda models: None  # rows are delivered by hand below (the worker is tested elsewhere)
+    panel.evaluate()
+    assert panel.runner.worker.eval_scenes == EVAL_SCENES == 100  # the README table's evaluation
+    assert panel.table.rowCount() == 5 and panel.table.item(4, 1).text() == "computing…"
+    assert not panel.eval_progress.isHidden() and panel.eval_progress.value() == 0
+    report = {"map_kind": "attention", "matching": {"hard_accuracy": 0.885},
+              "pointing": {"colour": {"hit": 0.878, "other": 0.122}, "shape": {"hit": 0.949, "other": 0.046}},
+              "energy": {"colour": 0.80, "shape": 0.84}}
+    for f in FUSIONS:
+        panel._on_eval(EvalRow(f"test-{f}", report))
+    assert panel.table.rowCount() == 5
+    assert [panel.table.item(r, 2).text() for r in range(5)] == ["0.885"] * 5  # not "–", as the README writes it
+    assert panel.eval_progress.isHidden()
+    header = panel.table.horizontalHeader().height()
+    assert panel.table.minimumHeight() >= header + sum(panel.table.rowHeight(r) for r in range(5))  # all rows fit
