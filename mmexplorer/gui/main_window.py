@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from mmexplorer.gui.actions import InputActions
 from mmexplorer.gui.i18n.terms import fusion_phrase
@@ -60,7 +60,14 @@ class MainWindow(QMainWindow):
         right_layout.addWidget(self.controls)
         right_layout.addWidget(self.tabs, 1)
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.inputs)
+        # the input side scrolls rather than set the window's minimum height (1024 × 640 screens)
+        inputs = QScrollArea()
+        inputs.setWidget(self.inputs)
+        inputs.setWidgetResizable(True)
+        inputs.setFrameShape(QScrollArea.Shape.NoFrame)
+        inputs.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        inputs.setMinimumWidth(self.inputs.minimumSizeHint().width() + inputs.verticalScrollBar().sizeHint().width())
+        splitter.addWidget(inputs)
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)

@@ -14,3 +14,25 @@ def test_preferences_are_restored(make_explorer, qtbot, settings, picture_file):
     assert again.window.controls.colormap.currentText() == "viridis"
     assert settings.recent[0] == str(picture_file.resolve())
     assert [a.text() for a in again.window.recent_menu.actions()][0] == str(picture_file.resolve())
+
+
+def test_the_loading_colour_bar_uses_the_saved_colormap(make_explorer, settings):
+    from mmexplorer.gui.pg import lookup_table, overlay_colormap
+
+    settings.set("view/colormap", "viridis")
+    explorer = make_explorer(model="test-early", persist=True, wait=False)  # before the first probe is back
+    bar = explorer.window.views["cross"].image.colorbar
+    assert (lookup_table(bar.cmap) == lookup_table(overlay_colormap("viridis"))).all()
+
+
+def test_the_window_reopens_at_its_saved_size(make_explorer, settings, qtbot):
+    # The offscreen screen is 800 x 800 and restoreGeometry keeps windows on screen: a height that fits is checked.
+    first = make_explorer(model="test-early", persist=True)
+    first.window.resize(first.window.width(), 620)
+    first.window.close()
+    again = make_explorer(model="test-early", persist=True)
+    assert again.window.height() == 620
+    again.window.show()
+    qtbot.wait(50)  # the first probe's chips and labels are drawn: the window must not grow (jump) to fit them
+    assert again.window.height() == 620
+    assert again.window.minimumSizeHint().height() <= 620 and again.window.minimumSizeHint().width() <= 1024

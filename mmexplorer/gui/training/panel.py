@@ -11,7 +11,7 @@ import math
 from pathlib import Path
 from typing import Callable, Optional
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -81,10 +81,17 @@ class TrainingPanel(QWidget):
         for fusion in FUSIONS:
             self.fusion.addItem(fusion_name(fusion), fusion)
         self.recipe = QComboBox()
+        # the combo names the recipe; its description is wrapped below (a long combo would widen the whole window)
+        self.recipe_note = QLabel()
+        self.recipe_note.setWordWrap(True)
+        self.recipe_note.setObjectName("note")
         for key, (description, _) in RECIPES.items():
-            self.recipe.addItem(f"{key}: {self.tr(RECIPE_NOTES[key]) if key in RECIPE_NOTES else description}", key)
+            note = self.tr(RECIPE_NOTES[key]) if key in RECIPE_NOTES else description
+            self.recipe.addItem(key, key)
+            self.recipe.setItemData(self.recipe.count() - 1, note, Qt.ItemDataRole.ToolTipRole)
         self.recipe.setCurrentIndex(self.recipe.findData(FIRST_RECIPE))
         self.recipe.currentIndexChanged.connect(self._recipe_defaults)
+        self.recipe.currentIndexChanged.connect(self._show_recipe_note)
         self.steps = QSpinBox()
         self.steps.setRange(1, 200_000)
         self.lr = QDoubleSpinBox()
@@ -106,6 +113,7 @@ class TrainingPanel(QWidget):
         form = QFormLayout()
         form.addRow(self.tr("fusion"), self.fusion)
         form.addRow(self.tr("recipe"), self.recipe)
+        form.addRow("", self.recipe_note)
         form.addRow(self.tr("steps"), self.steps)
         form.addRow(self.tr("learning rate"), self.lr)
         form.addRow(self.tr("seed"), self.seed)
@@ -144,6 +152,7 @@ class TrainingPanel(QWidget):
         top.addLayout(right, 1)
         self.setLayout(top)
         self._recipe_defaults()
+        self._show_recipe_note()
         self.last_outcome: Optional[TrainOutcome] = None
         self.overrides: dict = {}  # extra TrainSettings fields (tests use a tiny model)
 
@@ -155,6 +164,9 @@ class TrainingPanel(QWidget):
             self.device.addItem(device_name(device), device)
         if current in devices:
             self.device.setCurrentIndex(self.device.findData(current))
+
+    def _show_recipe_note(self, *_args) -> None:
+        self.recipe_note.setText(self.recipe.itemData(self.recipe.currentIndex(), Qt.ItemDataRole.ToolTipRole) or "")
 
     def _recipe_defaults(self) -> None:
         steps, lr = recipe_defaults(self.recipe.currentData())

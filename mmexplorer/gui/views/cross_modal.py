@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from mmexplorer.attention.maps import patch_token_extent, patch_token_scores, token_image_map
 from mmexplorer.gui.levels import bar_range, bar_ticks, token_map_levels
 from mmexplorer.gui.i18n.terms import map_label
-from mmexplorer.gui.pg import pg
+from mmexplorer.gui.pg import overlay_colormap, pg
 from mmexplorer.gui.state import AppState
 from mmexplorer.gui.views.aspect import distortion_text, input_size, is_distorted
 from mmexplorer.gui.views.branches import BranchesPanel
@@ -96,6 +96,7 @@ class CrossModalView(LazyRedraw, QWidget):
         self.bars_plot.scene().sigMouseClicked.connect(self._bar_clicked)
         self.image.patch_hovered.connect(self._hovered)
         state.image_changed.connect(self._preview)
+        state.display_changed.connect(self._loading_colours)
         state.catalog_changed.connect(self._no_models)
         self.follow(state)
 
@@ -103,6 +104,11 @@ class CrossModalView(LazyRedraw, QWidget):
         """Before the first probe is back, show the bare picture so the window is not empty."""
         if self.state.record is None and self.state.image is not None:
             self.image.set_picture(self.state.image.pixels)
+
+    def _loading_colours(self) -> None:
+        """Until the first map, the colour bar already shows the colormap picked (a saved one included)."""
+        if self.state.record is None and self.image.colorbar is not None:
+            self.image.colorbar.show(overlay_colormap(self.state.colormap), self.image.colorbar.levels())
 
     def _no_models(self) -> None:
         if self.state.record is None and self.state.catalog is not None and not self.state.catalog.models:

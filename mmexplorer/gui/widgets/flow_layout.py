@@ -59,3 +59,16 @@ class FlowLayout(QLayout):
             x += hint.width() + gap
             line = max(line, hint.height())
         return y + line - rect.y()
+
+
+def keep_together(*widgets, spacing: int = 4):
+    """One unit for a FlowLayout: a label and its control (or a row of buttons) that must wrap as a whole."""
+    from PySide6.QtWidgets import QHBoxLayout, QWidget
+
+    unit = QWidget()
+    row = QHBoxLayout(unit)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(spacing)
+    for widget in widgets:
+        row.addWidget(widget)
+    return unit

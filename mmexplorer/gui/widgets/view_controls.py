@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QSpinBox, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QSlider, QSpinBox, QWidget
 
 from mmexplorer.gui.pg import COLORMAPS
 from mmexplorer.gui.state import AppState
+from mmexplorer.gui.widgets.flow_layout import FlowLayout, keep_together
 
 # label -> (method, reduction)
 METHOD_CHOICES = {
@@ -58,14 +59,12 @@ class ViewControls(QWidget):
         self.view = "cross"  # the view on screen (see set_view): what the controls act on
         self._tips = {w: w.toolTip() for w in (self.method, self.layer, self.head, self.colormap)}
 
-        layout = QHBoxLayout(self)
+        # label and control wrap together: a narrow window gets two lines, never a clipped slider
+        layout = FlowLayout(self, spacing=12)
         layout.setContentsMargins(4, 2, 4, 2)
         for label, widget in ((self.tr("Method:"), self.method), (self.tr("Layer:"), self.layer), (self.tr("Head:"), self.head),
                               (self.tr("Colormap:"), self.colormap), (self.tr("Opacity:"), self.opacity)):
-            layout.addWidget(QLabel(label))
-            layout.addWidget(widget)
-            layout.addSpacing(6)
-        layout.addStretch(1)
+            layout.addWidget(keep_together(QLabel(label), widget))
         state.result_changed.connect(self.sync)
         state.selection_changed.connect(self.sync)
         state.display_changed.connect(self.sync)
