@@ -50,10 +50,10 @@ class ModelCell(QWidget):
         self.score = QLabel("…")
         self.score.setWordWrap(True)
         # room for the score and a two-line map label from the start: answers must not resize the cells
-        self.score.setFixedHeight(self.score.fontMetrics().lineSpacing() * 3 + 4)
+        self.score.setFixedHeight(self.score.fontMetrics().lineSpacing() * 4 + 4)
         self.score.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.image = ImagePanel(colorbar=False)
-        self.image.setMinimumSize(180, 180)
+        self.image.setMinimumSize(110, 110)  # five models side by side in a 1024-pixel window
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.title)
@@ -252,6 +252,7 @@ class ComparePanel(QWidget):
             score = (self.tr("match {p}").format(p=f"{out['match_prob']:.2f}") if "match_prob" in out
                      else self.tr("score {s}").format(s=f"{out.get('match_logit', float('nan')):.2f}"))
             cell.score.setText(f"{fusion_name(rec.fusion)} · {score}<br><small>{map_label(rec.map_label)}</small>")
+            cell.score.setToolTip(f"{fusion_name(rec.fusion)} · {score}\n{map_label(rec.map_label)}")  # in full, if cut
 
     def _on_eval(self, row: EvalRow) -> None:
         rows = getattr(self, "_eval_rows", {})

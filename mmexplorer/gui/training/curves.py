@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QWidget
 
 import mmexplorer.gui.pg  # noqa: F401  (configures pyqtgraph once)
 
@@ -17,8 +17,9 @@ SMOOTHING = 20  # steps in the running mean the accuracy curves and the status l
 class Curves(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        layout = QHBoxLayout(self)
+        layout = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
         layout.setContentsMargins(0, 0, 0, 0)
+        self.box = layout
         self.loss_plot = pg.PlotWidget(title=self.tr("loss"))
         self.loss_plot.setLabel("bottom", self.tr("step"))
         self.acc_plot = pg.PlotWidget(title=self.tr("matching accuracy"))
@@ -31,6 +32,14 @@ class Curves(QWidget):
         self.acc_curve = self.acc_plot.plot(pen=pg.mkPen("#2ca02c", width=1.5), name=self.tr("all pairs"))
         self.hard_curve = self.acc_plot.plot(pen=pg.mkPen("#d62728", width=1.5), name=self.tr("hard negatives"))
         self.clear()
+
+    STACK_BELOW = 640  # narrower than this, the two charts stack so both keep readable axes
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        wanted = QBoxLayout.Direction.TopToBottom if self.width() < self.STACK_BELOW else QBoxLayout.Direction.LeftToRight
+        if self.box.direction() != wanted:
+            self.box.setDirection(wanted)
 
     def clear(self) -> None:
         self.steps: list[int] = []

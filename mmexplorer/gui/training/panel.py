@@ -144,7 +144,10 @@ class TrainingPanel(QWidget):
         left.addLayout(form)
         left.addLayout(buttons)
         left.addStretch(1)
-        top.addLayout(left, 0)
+        form_box = QWidget()  # the form keeps a steady width; the progress and curves take the rest
+        form_box.setLayout(left)
+        form_box.setMaximumWidth(420)
+        top.addWidget(form_box, 0)
         right = QVBoxLayout()
         right.addWidget(self.progress)
         right.addWidget(self.status)

@@ -63,7 +63,7 @@ class CrossModalView(LazyRedraw, QWidget):
         self.bars_plot.hideButtons()
         self.bars_plot.setMinimumHeight(140)
         self.bars_plot.getAxis("left").enableAutoSIPrefix(False)
-        self.bars_plot.getAxis("left").setWidth(44)  # fixed: a new range must not relayout the whole plot
+        self.bars_plot.getAxis("left").setWidth(60)  # fixed (room for "0.00125"): a new range must not relayout the whole plot
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush="#e07b39")
         self.bars_plot.addItem(self.bars)
         # Bars fit the scores shown (tiny values stay visible); ticked, one axis for every layer and head, to compare them.
