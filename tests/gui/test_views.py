@@ -151,6 +151,9 @@ def test_patches_view_and_heads_overview(make_explorer):
     class Click:  # the scene click the view listens to, at the centre of one thumbnail
         def scenePos(self):
             return box.sceneBoundingRect().center()
+
+        def double(self):  # a single click (a double-click resets the zoom)
+            return False
     heads._clicked(Click())
     assert (state.layer, state.head, state.reduction) == (1, 0, "head")
 
