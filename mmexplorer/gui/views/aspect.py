@@ -59,6 +59,8 @@ def distortion_text(image_size: tuple[int, int], image_box, size: Optional[tuple
     args = dict(w=width, h=height, bw=f"{x1 - x0:.0f}", bh=f"{y1 - y0:.0f}", iw=size[0], ih=size[1], sx=_factor(sx), sy=_factor(sy))
     kept = abs(sx - sy) <= SAME_SHAPE * max(sx, sy)
     if whole:
+        if kept and abs(sx - 1) < 1e-3:
+            return ""  # the model saw the picture as it is
         if kept:
             return translate("Aspect", "resized {w} × {h} → {iw} × {ih} ({sx}, shape kept)").format(**args)
         return translate("Aspect", "squashed {w} × {h} → {iw} × {ih}: width {sx}, height {sy}").format(**args)
