@@ -149,3 +149,14 @@ def test_heads_thumbnails_zoom_together_and_name_the_tokens(make_explorer, qtbot
     view._moved(corner)
     weight = explorer.state.record.attention["joint"][1][1][0, 0]
     assert view.hover.text() == f"layer 1, head 1: [CLS] → [CLS]: {weight:.4f}"
+
+
+def test_heads_matrix_mode_names_its_rows_and_columns(make_explorer):
+    explorer = make_explorer(model="test-early", text="a red circle")
+    explorer.window.show_view("heads")
+    view = explorer.window.views["heads"]
+    view.mode.setCurrentIndex(view.mode.findData("joint"))
+    view.redraw()
+    record = explorer.state.record
+    n = record.n_patches
+    assert f"Rows (queries): [CLS], a red circle, p0–p{n - 1}." in view.label.text()

@@ -26,6 +26,21 @@ def _thumbnail_pixels(pixels: np.ndarray) -> np.ndarray:
     return pixels[::step, ::step]
 
 
+def segment_names(record, kind: str, axis: int) -> str:
+    """The tokens along one axis of a matrix, by run: '[CLS], a red circle, p0–p63' (thumbnails are too small for ticks)."""
+    labels = record.labels(kind, axis)
+    parts = []
+    for modality, start, stop in record.layouts[kind][axis]:
+        names = labels[start:stop]
+        if not names:
+            continue
+        if modality == "image" and len(names) > 1 and all(n.startswith("p") for n in names):
+            parts.append(f"{names[0]}–{names[-1]}")
+        else:
+            parts.append(" ".join(names))
+    return ", ".join(parts)
+
+
 class HeadsView(LazyRedraw, QWidget):
     title = QT_TRANSLATE_NOOP("Views", "Heads")
 
@@ -143,7 +158,10 @@ class HeadsView(LazyRedraw, QWidget):
         else:
             levels = matrix_levels(record, kind)
             self.label.setText(self.tr("{kind}: attention matrix of every head in every layer (one colour scale). "
-                                       "Click a thumbnail to select its layer and head.").format(kind=kind_name(kind)))
+                                       "Click a thumbnail to select its layer and head.").format(kind=kind_name(kind))
+                               + "\n" + self.tr("Rows (queries): {rows}. Columns (keys): {cols}. Hover a cell to name "
+                                                 "its two tokens.").format(rows=segment_names(record, kind, 0),
+                                                                            cols=segment_names(record, kind, 1)))
             make = lambda layer, h: record.attention[kind][layer][h]  # noqa: E731
         cmap = overlay_colormap(s.colormap) if over_picture else colormap(s.colormap)
         small = _thumbnail_pixels(s.result.image.pixels) if over_picture else None
