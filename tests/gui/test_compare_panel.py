@@ -36,6 +36,12 @@ def test_every_model_answers_with_a_map_on_one_scale(qtbot, panel, picture_file)
     assert len(levels) == 1  # one colour scale for all
     fusions = {item.record.fusion for item in panel.items.values()}
     assert fusions == set(FUSIONS)
+    boxes = [panel.cells[f"test-{f}"].image.plot.getViewBox() for f in FUSIONS]
+    before = boxes[0].viewRange()[0][1] - boxes[0].viewRange()[0][0]
+    boxes[2].scaleBy((0.5, 0.5))  # zoom one model's map in: every model shows the same region
+    for b in boxes:
+        np.testing.assert_allclose(b.viewRange(), boxes[2].viewRange(), rtol=1e-9)
+    assert boxes[0].viewRange()[0][1] - boxes[0].viewRange()[0][0] < 0.6 * before  # zoomed in
 
 
 def test_nothing_to_compare_says_so(panel):

@@ -205,6 +205,10 @@ class ComparePanel(QWidget):
         for i, (name, _) in enumerate(self.models):
             cell = ModelCell(name)
             cell.image.set_picture(self.image.pixels)
+            if self.cells:  # the same picture in every cell: zoom one, all follow
+                first = next(iter(self.cells.values())).image.plot.getViewBox()
+                cell.image.plot.getViewBox().setXLink(first)
+                cell.image.plot.getViewBox().setYLink(first)
             self.grid.addWidget(cell, i // cols, i % cols)
             self.cells[name] = cell
 
