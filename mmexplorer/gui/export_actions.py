@@ -18,7 +18,7 @@ from typing import Callable, Optional
 
 import numpy as np
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, QRunnable, QThreadPool, Signal
-from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog
+from PySide6.QtWidgets import QApplication, QFileDialog
 
 from mmexplorer.gui.state import AppState
 
@@ -62,6 +62,7 @@ class ExportActions(QObject):
         self.ask_figure_path = ask_figure_path or self._ask_figure_path
         self.ask_folder = ask_folder or self._ask_folder
         self.ask_dpi = ask_dpi or self._ask_dpi
+        self._dialog_dpi = None  # the resolution picked in the figure dialog
         self.picture = "colour"  # under exported maps: "colour" as on screen, or "grey" (publication style)
 
     def set_publication_style(self, on: bool) -> None:
@@ -202,15 +203,22 @@ class ExportActions(QObject):
 
     # -- dialogs -----------------------------------------------------------
     def _ask_figure_path(self) -> Optional[str]:
+        from mmexplorer.gui.widgets.export_dialogs import FigureDialog
+
         view = TAB_TO_VIEW.get(self.current_tab(), "overlay")
-        path, chosen = QFileDialog.getSaveFileName(self.window, self.tr("Export figure"), f"{view}.pdf", self.tr(FIGURE_FILTER))
-        if path and not Path(path).suffix:
-            path += "." + chosen.split("*.")[-1].rstrip(")")
-        return path or None
+        dialog = FigureDialog(self.window, self.tr("Export figure"), view, self.tr(FIGURE_FILTER))
+        dialog.exec()
+        path, self._dialog_dpi = dialog.chosen()
+        return path
 
     def _ask_folder(self) -> Optional[str]:
-        return QFileDialog.getExistingDirectory(self.window, self.tr("Export bundle into folder")) or None
+        from mmexplorer.gui.widgets.export_dialogs import FolderDialog
+
+        dialog = FolderDialog(self.window, self.tr("Export bundle into folder (type a new name to make one)"))
+        if dialog.exec() != QFileDialog.DialogCode.Accepted or not dialog.selectedFiles():
+            return None
+        return dialog.selectedFiles()[0]
 
     def _ask_dpi(self) -> Optional[int]:
-        dpi, ok = QInputDialog.getInt(self.window, self.tr("Resolution"), self.tr("Dots per inch:"), 300, 72, 1200, 50)
-        return dpi if ok else None
+        """The resolution chosen in the figure dialog itself (no second dialog)."""
+        return self._dialog_dpi or 300

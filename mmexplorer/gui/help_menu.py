@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox
 from mmexplorer import __version__
 
 # Keys handled outside QActions (shortcuts bound to the views), described here.
-EXTRA_KEYS = (("↑ / ↓ (in a view)", QT_TRANSLATE_NOOP("HelpMenu", "Previous / next layer")),)
+EXTRA_KEYS = (("↑ / ↓ (in a view)", QT_TRANSLATE_NOOP("HelpMenu", "Higher / lower layer")),)
 
 
 def shortcut_rows(window: QMainWindow) -> list[tuple[str, str]]:

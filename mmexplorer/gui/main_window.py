@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from mmexplorer.gui.actions import InputActions
 from mmexplorer.gui.i18n.terms import fusion_phrase
@@ -51,6 +51,8 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         for name in VIEW_NAMES:
             self.tabs.addTab(TabPage(self.views[name]), self.view_title(name))
+        # the toolbar enables what the view on screen uses, and numbers its layers
+        self.tabs.currentChanged.connect(lambda _: self.controls.set_view(self.current_view_name()))
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -58,7 +60,14 @@ class MainWindow(QMainWindow):
         right_layout.addWidget(self.controls)
         right_layout.addWidget(self.tabs, 1)
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.inputs)
+        # the input side scrolls rather than set the window's minimum height (1024 × 640 screens)
+        inputs = QScrollArea()
+        inputs.setWidget(self.inputs)
+        inputs.setWidgetResizable(True)
+        inputs.setFrameShape(QScrollArea.Shape.NoFrame)
+        inputs.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        inputs.setMinimumWidth(self.inputs.minimumSizeHint().width() + inputs.verticalScrollBar().sizeHint().width())
+        splitter.addWidget(inputs)
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
@@ -133,14 +142,16 @@ class MainWindow(QMainWindow):
         self._action(probe, self.tr("&Next word"), lambda: self.step_token(1), QKeySequence(Qt.Key.Key_Right), self.tr("Focus the next word"))
         self._action(probe, self.tr("&Previous word"), lambda: self.step_token(-1), QKeySequence(Qt.Key.Key_Left),
                      self.tr("Focus the previous word"))
-        self._action(probe, self.tr("Next &layer"), lambda: self.step_layer(1), QKeySequence(Qt.Key.Key_PageDown), self.tr("Show the next layer"))
-        self._action(probe, self.tr("Previous l&ayer"), lambda: self.step_layer(-1), QKeySequence(Qt.Key.Key_PageUp),
-                     self.tr("Show the previous layer"))
+        # Layers stack upwards (layer 0 reads the input, the last one is on top): Up and Page Up climb.
+        self._action(probe, self.tr("Higher &layer"), lambda: self.step_layer(1), QKeySequence(Qt.Key.Key_PageUp),
+                     self.tr("Show the next layer up (towards the output)"))
+        self._action(probe, self.tr("Lower l&ayer"), lambda: self.step_layer(-1), QKeySequence(Qt.Key.Key_PageDown),
+                     self.tr("Show the next layer down (towards the input)"))
         self.view_menu = bar.addMenu(self.tr("&View"))
         for name in VIEW_NAMES:
             self._view_action(name, self.view_title(name))
         # arrows also act while the views have focus; the text box keeps its own cursor keys
-        for key, step in ((Qt.Key.Key_Up, -1), (Qt.Key.Key_Down, 1)):
+        for key, step in ((Qt.Key.Key_Up, 1), (Qt.Key.Key_Down, -1)):
             QShortcut(QKeySequence(key), self.tabs, activated=lambda s=step: self.step_layer(s))
 
     def open_results_store(self, folder: str | None = None):
@@ -179,7 +190,9 @@ class MainWindow(QMainWindow):
         record = self.state.record
         if record is None:
             return
-        kind = record.cross_kind or self.state.kind
+        kind = self.controls.layer_kind()  # the attention set the current view shows
+        if kind is None:
+            return
         n = record.layers(kind)
         self.state.select(layer=min(n - 1, max(0, self.state.layer_of(kind) + step)))
 

@@ -36,9 +36,36 @@ def test_every_model_answers_with_a_map_on_one_scale(qtbot, panel, picture_file)
     assert len(levels) == 1  # one colour scale for all
     fusions = {item.record.fusion for item in panel.items.values()}
     assert fusions == set(FUSIONS)
+    boxes = [panel.cells[f"test-{f}"].image.plot.getViewBox() for f in FUSIONS]
+    before = boxes[0].viewRange()[0][1] - boxes[0].viewRange()[0][0]
+    boxes[2].scaleBy((0.5, 0.5))  # zoom one model's map in: every model shows the same region
+    for b in boxes:
+        np.testing.assert_allclose(b.viewRange(), boxes[2].viewRange(), rtol=1e-9)
+    assert boxes[0].viewRange()[0][1] - boxes[0].viewRange()[0][0] < 0.6 * before  # zoomed in
 
 
 def test_nothing_to_compare_says_so(panel):
     panel.set_models([])
     assert not panel.run()
     assert "Nothing to compare" in panel.note.text()
+
+
+def test_evaluation_table_shows_every_model_its_hard_negative_accuracy_and_progress(qtbot, panel):
+    from mmexplorer.gui.compare.panel import EVAL_SCENES
+    from mmexplorer.gui.compare.worker import EvalRow
+
+    panel.runner.evaluate = lambda models: None  # rows are delivered by hand below (the worker is tested elsewhere)
+    panel.evaluate()
+    assert panel.runner.worker.eval_scenes == EVAL_SCENES == 100  # the README table's evaluation
+    assert panel.table.rowCount() == 5 and panel.table.item(4, 1).text() == "computing…"
+    assert not panel.eval_progress.isHidden() and panel.eval_progress.value() == 0
+    report = {"map_kind": "attention", "matching": {"hard_accuracy": 0.885},
+              "pointing": {"colour": {"hit": 0.878, "other": 0.122}, "shape": {"hit": 0.949, "other": 0.046}},
+              "energy": {"colour": 0.80, "shape": 0.84}}
+    for f in FUSIONS:
+        panel._on_eval(EvalRow(f"test-{f}", report))
+    assert panel.table.rowCount() == 5
+    assert [panel.table.item(r, 2).text() for r in range(5)] == ["0.885"] * 5  # not "–", as the README writes it
+    assert panel.eval_progress.isHidden()
+    header = panel.table.horizontalHeader().height()
+    assert panel.table.minimumHeight() >= header + sum(panel.table.rowHeight(r) for r in range(5))  # all rows fit

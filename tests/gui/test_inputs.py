@@ -151,3 +151,21 @@ def test_ctrl_v_in_the_caption_box_pastes_a_picture_but_keeps_text_pastes(make_e
     box.setCursorPosition(len(box.text()))
     qtbot.keyClick(box, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
     assert box.text() == "a red circle blue" and explorer.state.record.image_size == (44, 22)
+
+
+def test_chips_follow_the_text_and_are_reused_while_typing(make_explorer):
+    explorer = make_explorer(model="test-early", text="a red circle")
+    chips = explorer.window.inputs.chips
+    first = list(chips.chips)
+    explorer.state.set_inputs(text="a red circle and a cat")
+    words = [c.text() for c in chips.chips]
+    assert words == ["a", "red", "circle", "and", "a", "[UNK] cat"]
+    assert chips.chips[:3] == first  # the same buttons, not a new row per key
+    assert chips.chips[5].property("unk") == "true" and chips.chips[1].property("unk") == "false"
+    explorer.state.set_inputs(text="a red")
+    assert [c.text() for c in chips.chips] == ["a", "red"]
+    assert chips.flow.count() == 2  # no leftover chips in the layout
+    chips.chips[1].click()
+    assert explorer.state.token == 1
+    explorer.state.set_inputs(text="")
+    assert chips.chips == [] and chips.flow.count() == 1  # just the placeholder

@@ -69,3 +69,26 @@ def test_the_form_follows_the_explored_strategy(panel):
     assert panel.fusion.currentText() == "hybrid"
     panel.follow_fusion("not-a-strategy")
     assert panel.fusion.currentText() == "hybrid"
+
+
+def test_status_shows_the_curves_running_means_and_a_countdown(panel):
+    import re
+
+    import numpy as np
+
+    from mmexplorer.engine.train import Progress
+
+    rng = np.random.default_rng(0)
+    hard = rng.integers(0, 2, 60).astype(float)  # one batch's hard-negative accuracy: 0% or 100%
+    shown = []
+    for step in range(1, 61):
+        # steps slow down half way: a raw estimate of the time left would grow
+        elapsed = step * 0.1 if step <= 30 else 3.0 + (step - 30) * 0.5
+        panel._on_progress(Progress(step=step, total=100, loss=1.0, accuracy=0.5, hard_accuracy=float(hard[step - 1]),
+                                    elapsed=elapsed, eta=0.0, lr=1e-3))
+        shown.append(panel.eta.shown)
+    want = np.mean(hard[-20:])  # the running mean the curve ends at
+    assert f"hard negatives {want:.0%}" in panel.status.text()
+    np.testing.assert_allclose(panel.curves.hard_curve.getData()[1][-1], want)
+    assert all(b <= a for a, b in zip(shown, shown[1:]))  # the time left never grows
+    assert re.search(r"about \S+ left", panel.status.text())

@@ -1,6 +1,7 @@
 """Switching focus redraws from the cached record; only new inputs run the model."""
 
 import numpy as np
+import pytest
 
 from .gui_tools import SlowWorker, expected_map, shown_map
 from mmexplorer.attention.maps import attention_matrix, patch_token_scores, patch_self_map
@@ -150,6 +151,9 @@ def test_patches_view_and_heads_overview(make_explorer):
     class Click:  # the scene click the view listens to, at the centre of one thumbnail
         def scenePos(self):
             return box.sceneBoundingRect().center()
+
+        def double(self):  # a single click (a double-click resets the zoom)
+            return False
     heads._clicked(Click())
     assert (state.layer, state.head, state.reduction) == (1, 0, "head")
 
@@ -171,9 +175,13 @@ def test_arrow_keys_step_words_but_not_in_the_text_box(make_explorer, qtbot):
     qtbot.keyClick(box, Qt.Key.Key_Left)
     assert box.cursorPosition() == 4 and state.token == 1  # the cursor moved, the word did not
     window.tabs.setFocus()
-    qtbot.keyClick(window.tabs, Qt.Key.Key_PageUp)  # from the last layer (1) down to 0
+    qtbot.keyClick(window.tabs, Qt.Key.Key_PageDown)  # layers stack upwards: from the last layer (1) down to 0
     assert state.layer == 0
-    qtbot.keyClick(window.tabs, Qt.Key.Key_PageDown)
+    qtbot.keyClick(window.tabs, Qt.Key.Key_PageUp)
+    assert state.layer == 1
+    qtbot.keyClick(window.tabs, Qt.Key.Key_Down)
+    assert state.layer == 0
+    qtbot.keyClick(window.tabs, Qt.Key.Key_Up)  # up is the higher layer
     assert state.layer == 1
 
 
@@ -227,6 +235,7 @@ def test_overlay_colours_are_the_map_through_the_colour_bar(make_explorer):
 def test_a_patch_keeps_one_round_bar_axis_across_words_layers_and_heads(make_explorer):
     explorer = make_explorer(model="test-cross", text="a red circle")
     view, state = explorer.window.views["cross"], explorer.state
+    view.same_axis.setChecked(True)  # the comparable axis (the default fits the scores shown)
     view.image.patch_clicked.emit(5)
     ranges, tallest = set(), 0.0
     for token in range(3):
@@ -239,6 +248,22 @@ def test_a_patch_keeps_one_round_bar_axis_across_words_layers_and_heads(make_exp
                 tallest = max(tallest, float(view.scores.max()))
     assert len(ranges) == 1
     assert tallest >= 0.4 * top / 1.06  # the tallest bar fills at least 40% of the axis (1-2-2.5-5 steps, 6% margin)
+
+
+def test_bar_axis_fits_tiny_scores_by_default(make_explorer):
+    from mmexplorer.attention.maps import patch_token_scores
+    from mmexplorer.gui.levels import bar_range
+
+    explorer = make_explorer(model="test-cross", text="a red circle")
+    view, state = explorer.window.views["cross"], explorer.state
+    view.image.patch_clicked.emit(5)
+    for layer in range(state.record.layers("image_to_text")):
+        state.select(layer=layer, reduction="head", head=0)
+        scores = patch_token_scores(state.record, 5, layer, 0, "raw")[0]
+        bottom, top = view.bars_plot.getViewBox().viewRange()[1]
+        want = bar_range(min(0.0, float(scores.min())), float(scores.max()))
+        assert top == pytest.approx(want[1] * 1.06 if want[0] == 0 else top) and bottom <= want[0] + 1e-9
+        assert scores.max() >= 0.4 * want[1]  # the tallest bar fills at least 40% of the axis
 
 
 def test_bar_range_is_round():
@@ -263,3 +288,29 @@ def test_hover_reads_the_value_under_the_pointer(make_explorer):
     assert view.hover.text().startswith("patch p9 (row 2, col 1)") and f"{value:.4f}" in view.hover.text()
     view.image.patch_hovered.emit(-1)
     assert view.hover.text().strip() == ""
+
+
+def test_hover_line_follows_a_new_word(make_explorer):
+    explorer = make_explorer(text="a red circle")
+    view, state = explorer.window.views["cross"], explorer.state
+    state.select(token=1)
+    view.image.patch_hovered.emit(9)
+    assert "'red'" in view.hover.text()
+    state.select(token=2)  # the pointer has not moved: the line must name the new word and its value
+    value = float(view.image.map[9 // state.record.grid[1], 9 % state.record.grid[1]])
+    assert "'circle'" in view.hover.text() and f"{value:.4f}" in view.hover.text()
+
+
+def test_sample_highlight_clears_when_another_picture_opens(make_explorer, tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    explorer = make_explorer(text="a red circle")
+    gallery = explorer.window.inputs.gallery
+    assert gallery.samples  # the bundled samples ship with the package
+    explorer.window.actions_.pick_sample(gallery.samples[0])
+    assert gallery.currentRow() == 0
+    path = tmp_path / "other.png"
+    Image.fromarray(np.zeros((20, 20, 3), np.uint8)).save(path)
+    explorer.window.actions_.open_path(str(path))
+    assert gallery.currentRow() == -1 and not gallery.selectedItems()

@@ -10,13 +10,17 @@ import math
 from typing import Optional
 
 import numpy as np
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QGridLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
+    QProgressBar,
     QPushButton,
+    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -27,7 +31,10 @@ from mmexplorer.attention.levels import mass_share
 from mmexplorer.data.image import LoadedImage
 from mmexplorer.gui.compare.worker import CompareItem, CompareRequest, CompareRunner, EvalRow
 from mmexplorer.gui.i18n.terms import fusion_name, map_label
+from mmexplorer.gui.pg import ColorBar, overlay_colormap, pg
 from mmexplorer.gui.views.image_panel import ImagePanel
+
+EVAL_SCENES = 100  # held-out scenes (seed 1000), as in the README's table: the same numbers
 
 EVAL_COLUMNS = (QT_TRANSLATE_NOOP("ComparePanel", "model"), QT_TRANSLATE_NOOP("ComparePanel", "map"),
                 QT_TRANSLATE_NOOP("ComparePanel", "hard-negative accuracy"), QT_TRANSLATE_NOOP("ComparePanel", "colour hit"),
@@ -42,8 +49,11 @@ class ModelCell(QWidget):
         self.title = QLabel(f"<b>{name}</b>")
         self.score = QLabel("…")
         self.score.setWordWrap(True)
+        # room for the score and a two-line map label from the start: answers must not resize the cells
+        self.score.setFixedHeight(self.score.fontMetrics().lineSpacing() * 4 + 4)
+        self.score.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.image = ImagePanel(colorbar=False)
-        self.image.setMinimumSize(180, 180)
+        self.image.setMinimumSize(110, 110)  # five models side by side in a 1024-pixel window
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.title)
@@ -58,6 +68,7 @@ class ComparePanel(QWidget):
     def __init__(self, parent=None, runner: Optional[CompareRunner] = None) -> None:
         super().__init__(parent)
         self.runner = runner or CompareRunner(parent=self)
+        self.runner.worker.eval_scenes = EVAL_SCENES
         self.levels = (0.0, 1.0)  # of the maps drawn
         self.runner.worker.item_ready.connect(self._on_item)
         self.runner.worker.done.connect(self._on_done)
@@ -88,15 +99,44 @@ class ComparePanel(QWidget):
         bar.addStretch(1)
         bar.addWidget(self.eval_button)
         self.grid = QGridLayout()
+        # the one colour scale every map is drawn on
+        self.scale = pg.GraphicsLayoutWidget()
+        self.scale.setFixedWidth(96)
+        self.colorbar = ColorBar(overlay_colormap(self.COLORMAP), label=self.tr("share of map mass"))
+        self.scale.addItem(self.colorbar.item)
+        maps = QWidget()
+        maps_layout = QHBoxLayout(maps)
+        maps_layout.setContentsMargins(0, 0, 0, 0)
+        maps_layout.addLayout(self.grid, 1)
+        maps_layout.addWidget(self.scale)
         self.table = QTableWidget(0, len(EVAL_COLUMNS))
         self.table.setHorizontalHeaderLabels([self.tr(c) for c in EVAL_COLUMNS])
         self.table.verticalHeader().hide()
-        self.table.setMaximumHeight(170)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.eval_progress = QProgressBar()
+        self.eval_progress.hide()
+        self.eval_note = QLabel()
+        self.eval_note.setWordWrap(True)
+        self.eval_note.hide()
+        table_box = QWidget()
+        table_layout = QVBoxLayout(table_box)
+        table_layout.setContentsMargins(0, 0, 0, 0)
+        table_layout.addWidget(self.eval_progress)
+        table_layout.addWidget(self.eval_note)
+        table_layout.addWidget(self.table, 1)
+        # maps above, table below; the divider moves, so every table row can be shown
+        self.split = QSplitter(Qt.Orientation.Vertical)
+        self.split.addWidget(maps)
+        self.split.addWidget(table_box)
+        self.split.setStretchFactor(0, 3)
+        self.split.setStretchFactor(1, 1)
+        table_box.hide()  # until an evaluation is asked for
+        self.table_box = table_box
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.note)
-        layout.addLayout(self.grid, 1)
-        layout.addWidget(self.table)
+        layout.addWidget(self.split, 1)
 
     # -- inputs ----------------------------------------------------------
     def set_models(self, models) -> None:
@@ -127,8 +167,32 @@ class ComparePanel(QWidget):
         return True
 
     def evaluate(self) -> None:
+        """One row per model at once, filled as each evaluation arrives, with progress meanwhile."""
         self.table.setRowCount(0)
+        self._eval_rows = {}
+        for name, _ in self.models:
+            r = self.table.rowCount()
+            self.table.insertRow(r)
+            self.table.setItem(r, 0, QTableWidgetItem(name))
+            self.table.setItem(r, 1, QTableWidgetItem(self.tr("computing…")))
+            self._eval_rows[name] = r
+        self._eval_done = 0
+        self.eval_progress.setRange(0, max(1, len(self.models)))
+        self.eval_progress.setValue(0)
+        self.eval_progress.setFormat(self.tr("evaluating %v of %m models"))
+        self.eval_progress.setVisible(bool(self.models))
+        self.eval_note.setText(self.tr("Each model on {n} held-out shapes-world scenes (seed 1000), the evaluation of the "
+                                       "README's table; a model already evaluated comes from the cache.").format(n=EVAL_SCENES))
+        self.eval_note.show()
+        self.table_box.show()
+        self._fit_table()
         self.runner.evaluate(self.models)
+
+    def _fit_table(self) -> None:
+        """Give the table the height of all its rows (the splitter can still shrink it)."""
+        header = self.table.horizontalHeader().height()
+        rows = sum(self.table.rowHeight(r) for r in range(self.table.rowCount()))
+        self.table.setMinimumHeight(min(header + rows + 2 * self.table.frameWidth() + 2, 400))
 
     # -- results ---------------------------------------------------------
     def _build_cells(self) -> None:
@@ -141,6 +205,10 @@ class ComparePanel(QWidget):
         for i, (name, _) in enumerate(self.models):
             cell = ModelCell(name)
             cell.image.set_picture(self.image.pixels)
+            if self.cells:  # the same picture in every cell: zoom one, all follow
+                first = next(iter(self.cells.values())).image.plot.getViewBox()
+                cell.image.plot.getViewBox().setXLink(first)
+                cell.image.plot.getViewBox().setYLink(first)
             self.grid.addWidget(cell, i // cols, i % cols)
             self.cells[name] = cell
 
@@ -173,6 +241,7 @@ class ComparePanel(QWidget):
         maps = self.shared_maps()
         top = max((float(m.max()) for m in maps.values()), default=1.0) or 1.0
         self.levels = (0.0, top)  # the one colour scale every cell shows
+        self.colorbar.show(overlay_colormap(self.COLORMAP), self.levels)
         for name, cell in self.cells.items():
             item = self.items.get(name)
             if item is None:
@@ -187,32 +256,41 @@ class ComparePanel(QWidget):
             score = (self.tr("match {p}").format(p=f"{out['match_prob']:.2f}") if "match_prob" in out
                      else self.tr("score {s}").format(s=f"{out.get('match_logit', float('nan')):.2f}"))
             cell.score.setText(f"{fusion_name(rec.fusion)} · {score}<br><small>{map_label(rec.map_label)}</small>")
+            cell.score.setToolTip(f"{fusion_name(rec.fusion)} · {score}\n{map_label(rec.map_label)}")  # in full, if cut
 
     def _on_eval(self, row: EvalRow) -> None:
-        r = self.table.rowCount()
-        self.table.insertRow(r)
+        rows = getattr(self, "_eval_rows", {})
+        if row.name in rows:
+            r = rows[row.name]
+        else:
+            r = self.table.rowCount()
+            self.table.insertRow(r)
+        self._eval_done = getattr(self, "_eval_done", 0) + 1
+        self.eval_progress.setValue(self._eval_done)
+        if self._eval_done >= self.eval_progress.maximum():
+            self.eval_progress.hide()
         if row.report is None:
             values = [row.name, self.tr("error"), row.error or "", "", "", "", "", ""]
         else:
             rep = row.report
             p, e = rep.get("pointing", {}), rep.get("energy", {})
 
-            def f(x):
-                return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.2f}"
+            def f(x, digits=3):  # as many digits as the README's table
+                return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
 
             values = [
                 row.name,
                 str(rep.get("map_kind", "")),
-                f(rep.get("hard_accuracy")),
+                f(rep.get("matching", {}).get("hard_accuracy", rep.get("hard_accuracy"))),
                 f(p.get("colour", {}).get("hit")),
                 f(p.get("colour", {}).get("other")),
                 f(p.get("shape", {}).get("hit")),
                 f(p.get("shape", {}).get("other")),
-                f(np.nanmean([e.get("colour", math.nan), e.get("shape", math.nan)]) if e else None),
+                f(np.nanmean([e.get("colour", math.nan), e.get("shape", math.nan)]) if e else None, 2),
             ]
         for c, v in enumerate(values):
             self.table.setItem(r, c, QTableWidgetItem(v))
-        self.table.resizeColumnsToContents()
+        self._fit_table()
 
     def shutdown(self) -> bool:
         return self.runner.shutdown()

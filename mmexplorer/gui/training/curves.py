@@ -6,16 +6,20 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QWidget
 
 import mmexplorer.gui.pg  # noqa: F401  (configures pyqtgraph once)
+
+
+SMOOTHING = 20  # steps in the running mean the accuracy curves and the status line show
 
 
 class Curves(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        layout = QHBoxLayout(self)
+        layout = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
         layout.setContentsMargins(0, 0, 0, 0)
+        self.box = layout
         self.loss_plot = pg.PlotWidget(title=self.tr("loss"))
         self.loss_plot.setLabel("bottom", self.tr("step"))
         self.acc_plot = pg.PlotWidget(title=self.tr("matching accuracy"))
@@ -29,6 +33,14 @@ class Curves(QWidget):
         self.hard_curve = self.acc_plot.plot(pen=pg.mkPen("#d62728", width=1.5), name=self.tr("hard negatives"))
         self.clear()
 
+    STACK_BELOW = 640  # narrower than this, the two charts stack so both keep readable axes
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        wanted = QBoxLayout.Direction.TopToBottom if self.width() < self.STACK_BELOW else QBoxLayout.Direction.LeftToRight
+        if self.box.direction() != wanted:
+            self.box.setDirection(wanted)
+
     def clear(self) -> None:
         self.steps: list[int] = []
         self.loss: list[float] = []
@@ -38,7 +50,7 @@ class Curves(QWidget):
             c.setData([], [])
 
     @staticmethod
-    def _smooth(values: list[float], window: int = 20) -> np.ndarray:
+    def _smooth(values: list[float], window: int = SMOOTHING) -> np.ndarray:
         """Running mean over the last `window` steps (per-step accuracy of one batch is noisy)."""
         v = np.asarray(values, dtype=float)
         ok = ~np.isnan(v)
@@ -58,6 +70,14 @@ class Curves(QWidget):
         self.loss_curve.setData(x, np.asarray(self.loss))
         self.acc_curve.setData(x, self._smooth(self.acc))
         self.hard_curve.setData(x, self._smooth(self.hard), connect="finite")
+
+    def latest(self) -> tuple[float, float]:
+        """(accuracy, hard-negative accuracy) as the curves show them now: running means, NaN if none yet."""
+        def last(values):
+            smooth = self._smooth(values, SMOOTHING)
+            finite = smooth[~np.isnan(smooth)]
+            return float(finite[-1]) if finite.size else float("nan")
+        return last(self.acc), last(self.hard)
 
     def point_count(self) -> int:
         return len(self.steps)

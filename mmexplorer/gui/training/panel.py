@@ -11,7 +11,7 @@ import math
 from pathlib import Path
 from typing import Callable, Optional
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -31,7 +31,8 @@ from PySide6.QtWidgets import (
 from mmexplorer.config import FUSIONS
 from mmexplorer.engine.recipes import RECIPES, TrainSettings  # plain settings; no torch behind them
 from mmexplorer.gui.i18n.terms import device_name, fusion_name
-from mmexplorer.gui.training.curves import Curves
+from mmexplorer.gui.training.curves import SMOOTHING, Curves
+from mmexplorer.gui.training.eta import Countdown
 from mmexplorer.gui.training.worker import TrainOutcome, TrainRequest, TrainRunner
 
 FIRST_RECIPE = "quick"  # the preset the panel opens with: localised maps within minutes
@@ -80,10 +81,17 @@ class TrainingPanel(QWidget):
         for fusion in FUSIONS:
             self.fusion.addItem(fusion_name(fusion), fusion)
         self.recipe = QComboBox()
+        # the combo names the recipe; its description is wrapped below (a long combo would widen the whole window)
+        self.recipe_note = QLabel()
+        self.recipe_note.setWordWrap(True)
+        self.recipe_note.setObjectName("note")
         for key, (description, _) in RECIPES.items():
-            self.recipe.addItem(f"{key}: {self.tr(RECIPE_NOTES[key]) if key in RECIPE_NOTES else description}", key)
+            note = self.tr(RECIPE_NOTES[key]) if key in RECIPE_NOTES else description
+            self.recipe.addItem(key, key)
+            self.recipe.setItemData(self.recipe.count() - 1, note, Qt.ItemDataRole.ToolTipRole)
         self.recipe.setCurrentIndex(self.recipe.findData(FIRST_RECIPE))
         self.recipe.currentIndexChanged.connect(self._recipe_defaults)
+        self.recipe.currentIndexChanged.connect(self._show_recipe_note)
         self.steps = QSpinBox()
         self.steps.setRange(1, 200_000)
         self.lr = QDoubleSpinBox()
@@ -105,6 +113,7 @@ class TrainingPanel(QWidget):
         form = QFormLayout()
         form.addRow(self.tr("fusion"), self.fusion)
         form.addRow(self.tr("recipe"), self.recipe)
+        form.addRow("", self.recipe_note)
         form.addRow(self.tr("steps"), self.steps)
         form.addRow(self.tr("learning rate"), self.lr)
         form.addRow(self.tr("seed"), self.seed)
@@ -128,13 +137,17 @@ class TrainingPanel(QWidget):
         self.status = QLabel(self.tr("Pick a fusion strategy and a recipe, then Start."))
         self.status.setWordWrap(True)
         self.curves = Curves()
+        self.eta = Countdown()  # the time left, counting down only
 
         top = QHBoxLayout()
         left = QVBoxLayout()
         left.addLayout(form)
         left.addLayout(buttons)
         left.addStretch(1)
-        top.addLayout(left, 0)
+        form_box = QWidget()  # the form keeps a steady width; the progress and curves take the rest
+        form_box.setLayout(left)
+        form_box.setMaximumWidth(420)
+        top.addWidget(form_box, 0)
         right = QVBoxLayout()
         right.addWidget(self.progress)
         right.addWidget(self.status)
@@ -142,6 +155,7 @@ class TrainingPanel(QWidget):
         top.addLayout(right, 1)
         self.setLayout(top)
         self._recipe_defaults()
+        self._show_recipe_note()
         self.last_outcome: Optional[TrainOutcome] = None
         self.overrides: dict = {}  # extra TrainSettings fields (tests use a tiny model)
 
@@ -153,6 +167,9 @@ class TrainingPanel(QWidget):
             self.device.addItem(device_name(device), device)
         if current in devices:
             self.device.setCurrentIndex(self.device.findData(current))
+
+    def _show_recipe_note(self, *_args) -> None:
+        self.recipe_note.setText(self.recipe.itemData(self.recipe.currentIndex(), Qt.ItemDataRole.ToolTipRole) or "")
 
     def _recipe_defaults(self) -> None:
         steps, lr = recipe_defaults(self.recipe.currentData())
@@ -199,6 +216,7 @@ class TrainingPanel(QWidget):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.curves.clear()
         self._failure = None
+        self.eta.reset()
         self.progress.setRange(0, req.steps)
         self.progress.setValue(0)
         self.status.setText(self.tr("Starting {fusion} ({recipe}) → {file} ...").format(fusion=fusion_name(req.fusion), recipe=req.recipe, file=path.name))
@@ -220,11 +238,15 @@ class TrainingPanel(QWidget):
     def _on_progress(self, p) -> None:
         self.progress.setValue(p.step)
         self.curves.append(p.step, p.loss, p.accuracy, p.hard_accuracy)
-        hard = "" if math.isnan(p.hard_accuracy) else self.tr(", hard negatives {share}").format(share=f"{p.hard_accuracy:.0%}")
+        # the same running means the curves draw: one batch's accuracy jumps between 0% and 100%
+        accuracy, hard_accuracy = self.curves.latest()
+        hard = "" if math.isnan(hard_accuracy) else self.tr(", hard negatives {share}").format(share=f"{hard_accuracy:.0%}")
         self.status.setText(
             self.tr("step {step}/{total}: loss {loss}, accuracy {accuracy}").format(
-                step=p.step, total=p.total, loss=f"{p.loss:.3f}", accuracy=f"{p.accuracy:.0%}") + hard + " · "
-            + self.tr("elapsed {elapsed}, about {eta} left").format(elapsed=format_seconds(p.elapsed), eta=format_seconds(p.eta))
+                step=p.step, total=p.total, loss=f"{p.loss:.3f}", accuracy=f"{accuracy:.0%}") + hard
+            + self.tr(" (means of the last {n} steps, as the curves)").format(n=SMOOTHING) + " · "
+            + self.tr("elapsed {elapsed}, about {eta} left").format(elapsed=format_seconds(p.elapsed),
+                                                                   eta=format_seconds(self.eta.update(p.step, p.total, p.elapsed)))
         )
 
     _failure = None  # why the current run stopped, when it failed

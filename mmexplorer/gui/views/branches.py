@@ -19,7 +19,9 @@ class BranchesPanel(QWidget):
         self.plot.setMouseEnabled(False, False)
         self.plot.hideButtons()
         self.plot.setLabel("bottom", self.tr("unimodal decision k"))
-        self.plot.setLabel("left", "w·tanh(img)·tanh(txt)")
+        # short: a rotated formula longer than a small plot is cut off; the formula is in the tooltip
+        self.plot.setLabel("left", self.tr("contribution"))
+        self.plot.setToolTip(self.tr("Each bar is one unimodal decision's contribution w_k·tanh(img_k)·tanh(txt_k)"))
         self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.plot.setMinimumHeight(150)
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7)

@@ -6,18 +6,20 @@ from typing import Optional
 
 import numpy as np
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Signal
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from mmexplorer.attention.maps import patch_token_extent, patch_token_scores, token_image_map
 from mmexplorer.gui.levels import bar_range, bar_ticks, token_map_levels
 from mmexplorer.gui.i18n.terms import map_label
-from mmexplorer.gui.pg import pg
+from mmexplorer.gui.pg import overlay_colormap, pg
 from mmexplorer.gui.state import AppState
+from mmexplorer.gui.views.aspect import distortion_text, input_size, is_distorted
 from mmexplorer.gui.views.branches import BranchesPanel
 from mmexplorer.gui.views.explain import fusion_note
 from mmexplorer.gui.views.image_panel import ImagePanel
 from mmexplorer.gui.views.matrix_axes import fit_labels
 from mmexplorer.gui.views.lazy import LazyRedraw
+from mmexplorer.gui.views.zoom import zoom_hint
 from mmexplorer.gui.widgets.columns import column, side_by_side
 from mmexplorer.gui.widgets.labels import wrapped_label
 
@@ -34,8 +36,25 @@ class CrossModalView(LazyRedraw, QWidget):
         self.note.setObjectName("note")
         self.label = wrapped_label(self.tr("Loading PyTorch and the model; the first map appears in a moment…"), lines=1)
         self.image = ImagePanel()
-        self.image.setToolTip(self.tr("Click a patch to see its scores for every word; hover to read values"))
+        self.image.setToolTip(self.tr("Click a patch to see its scores for every word; hover to read values") + "\n" + zoom_hint())
         self.hover = wrapped_label(" ", lines=1)
+        # what the model's preprocessing did to the picture's shape, and a switch to see it that way
+        self.shape_box = QCheckBox(self.tr("As the model saw it"))
+        self.shape_box.setChecked(True)
+        self.shape_box.setToolTip(self.tr("Draw the picture with the proportions of the model's input, as squashed, "
+                                          "cropped or padded as the model saw it; untick for the picture's own shape"))
+        self.shape_box.toggled.connect(self.image.show_model_shape)
+        self.shape_note = QLabel()
+        self.shape_note.setObjectName("note")
+        self.shape_note.setWordWrap(True)
+        self.image.show_model_shape(True)
+        shape_row = QHBoxLayout()
+        shape_row.setContentsMargins(0, 0, 0, 0)
+        shape_row.addWidget(self.shape_box)
+        shape_row.addWidget(self.shape_note, 1)
+        self.shape_row = QWidget()
+        self.shape_row.setLayout(shape_row)
+        self.shape_row.hide()
         # word-wrapped: long labels must not widen the side panel
         self.bars_title = wrapped_label(self.tr("Click a patch to see how it scores every word"), lines=4)
         self.bars_plot = pg.PlotWidget()
@@ -44,15 +63,21 @@ class CrossModalView(LazyRedraw, QWidget):
         self.bars_plot.hideButtons()
         self.bars_plot.setMinimumHeight(140)
         self.bars_plot.getAxis("left").enableAutoSIPrefix(False)
-        self.bars_plot.getAxis("left").setWidth(44)  # fixed: a new range must not relayout the whole plot
+        self.bars_plot.getAxis("left").setWidth(60)  # fixed (room for "0.00125"): a new range must not relayout the whole plot
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush="#e07b39")
         self.bars_plot.addItem(self.bars)
+        # Bars fit the scores shown (tiny values stay visible); ticked, one axis for every layer and head, to compare them.
+        self.same_axis = QCheckBox(self.tr("Same axis for every layer and head"))
+        self.same_axis.setToolTip(self.tr("Keep one y axis while you flip through layers and heads, so bar heights compare; "
+                                          "unticked, the axis fits the scores shown"))
+        self.same_axis.toggled.connect(lambda _: self.redraw())
+        self.same_axis.hide()
         self.branches = BranchesPanel()
         self.branches.hide()
         self.bars_plot.hide()  # until there is a record
 
-        side = column(self.bars_title, self.bars_plot, self.branches, stretch=(self.bars_plot, self.branches))
-        splitter = side_by_side(column(self.label, self.image, self.hover, stretch=(self.image,)), side)
+        side = column(self.bars_title, self.bars_plot, self.same_axis, self.branches, stretch=(self.bars_plot, self.branches))
+        splitter = side_by_side(column(self.label, self.image, self.shape_row, self.hover, stretch=(self.image,)), side)
         layout = QVBoxLayout(self)
         layout.addWidget(self.note)
         layout.addWidget(splitter, 1)
@@ -71,6 +96,7 @@ class CrossModalView(LazyRedraw, QWidget):
         self.bars_plot.scene().sigMouseClicked.connect(self._bar_clicked)
         self.image.patch_hovered.connect(self._hovered)
         state.image_changed.connect(self._preview)
+        state.display_changed.connect(self._loading_colours)
         state.catalog_changed.connect(self._no_models)
         state.message.connect(self._first_probe_failed)
         self.follow(state)
@@ -85,6 +111,11 @@ class CrossModalView(LazyRedraw, QWidget):
         if level == "error" and self.state.record is None and not self.state.busy:
             self.label.setText(self.tr("Nothing to show yet: the message above says what went wrong. "
                                        "Pick another model or picture."))
+
+    def _loading_colours(self) -> None:
+        """Until the first map, the colour bar already shows the colormap picked (a saved one included)."""
+        if self.state.record is None and self.image.colorbar is not None:
+            self.image.colorbar.show(overlay_colormap(self.state.colormap), self.image.colorbar.levels())
 
     def _no_models(self) -> None:
         if self.state.record is None and self.state.catalog is not None and not self.state.catalog.models:
@@ -107,6 +138,7 @@ class CrossModalView(LazyRedraw, QWidget):
             self.image.set_picture(s.result.image.pixels)
             self._drawn_picture = s.result.image
         self.note.setText(fusion_note(record))
+        self._show_shape(record)
         if not record.tokens:
             self.image.set_map(None, record.grid, record.image_box, (0, 1), s.colormap, s.opacity)
             self.label.setText(self.tr("Type some words to see where each of them looks in the picture."))
@@ -115,15 +147,30 @@ class CrossModalView(LazyRedraw, QWidget):
             scores, label = token_image_map(record, s.token, layer, s.head_arg, s.map_method)
             label = map_label(label)
             levels = self._levels_for(record, s.map_method, s.head_arg)
+            if levels[0] < 0:  # say so rather than override the colormap silently
+                label += self.tr("  (signed: drawn blue–red around zero, whatever the colormap)")
             if s.map_method != s.method:
                 label += self.tr("  (computing gradients for relevancy…)")
             self.image.set_map(scores, record.grid, record.image_box, levels, s.colormap, s.opacity)
             self.label.setText(label)
         self.image.mark_patch(self.shown_patch())
+        if self._hovered_patch >= 0:  # the read-out names the word and value now shown, not the old ones
+            self._hovered(self._hovered_patch)
         self._draw_bars(record)
         if self._branches_for is not record:  # branch contributions depend on the record alone
             self.branches.show_record(record)
             self._branches_for = record
+
+    def _show_shape(self, record) -> None:
+        """Say how the model's preprocessing changed the picture's shape (only when it did)."""
+        cfg = (self.state.model_info.config if self.state.model_info else record.meta.get("config", {})) or {}
+        size = input_size(record.grid, cfg)
+        distorted = is_distorted(record.image_box, size)
+        if distorted:
+            text = self.tr("The model saw it {how}.").format(how=distortion_text(record.image_size, record.image_box, size))
+            if text != self.shape_note.text():
+                self.shape_note.setText(text)
+        self.shape_row.setVisible(distorted)
 
     def shown_patch(self):
         """The clicked patch, or until there is one, the brightest patch of the map."""
@@ -137,6 +184,7 @@ class CrossModalView(LazyRedraw, QWidget):
         s = self.state
         no_cross = record.cross_kind is None and record.similarity is None
         self.bars_plot.setVisible(not no_cross and bool(record.tokens))
+        self.same_axis.setVisible(not no_cross and bool(record.tokens))
         if no_cross:
             self.bars_title.setText(self.tr("No cross-modal attention in this model: patches do not look at words."))
             self.scores = None
@@ -152,10 +200,18 @@ class CrossModalView(LazyRedraw, QWidget):
         scores, label = patch_token_scores(record, patch, layer, s.head_arg, s.map_method)
         self.scores = scores
         hint = "" if s.patch is not None else self.tr("  (the brightest patch; click any other)")
-        bottom, top = self._bar_range_for(record, patch, s.map_method, s.head_arg)
-        largest = float(np.max(np.abs(scores))) if len(scores) else 0.0
-        if largest < 0.05 * max(top, -bottom):  # flat bars: say so rather than look empty
-            hint += "\n" + self.tr("Every score here is at most {largest}; the axis stays fixed across layers and heads.").format(largest=f"{largest:.2g}")
+        fixed = self._bar_range_for(record, patch, s.map_method, s.head_arg)  # the same for every layer and head
+        if self.same_axis.isChecked():
+            bottom, top = fixed
+            largest = float(np.max(np.abs(scores))) if len(scores) else 0.0
+            if largest < 0.05 * max(top, -bottom):  # flat bars: say so rather than look empty
+                hint += "\n" + self.tr("Every score here is at most {largest}; the axis stays fixed across layers and heads.").format(
+                    largest=f"{largest:.2g}")
+        else:
+            bottom, top = bar_range(float(min(0.0, scores.min(initial=0.0))), float(scores.max(initial=0.0)))
+            if top < 0.5 * max(fixed[1], -fixed[0]):  # much smaller than elsewhere: the zoomed axis must not mislead
+                hint += "\n" + self.tr("Axis fitted to these scores (up to {top}); other layers and heads reach {other}.").format(
+                    top=f"{top:.3g}", other=f"{max(fixed[1], -fixed[0]):.3g}")
         self.bars_title.setText(self.tr("Patch → words: {label}").format(label=map_label(label)) + hint)
         drawn = (scores.tobytes(), s.token)
         if drawn != self._bars_drawn:  # setOpts re-measures the whole chart: skip it when nothing moved
@@ -208,7 +264,10 @@ class CrossModalView(LazyRedraw, QWidget):
         if 0 <= word < len(words) and patch < len(patches):
             self.cell_picked.emit(kind, self.state.layer_of(kind), int(patches[patch]), int(words[word]))
 
+    _hovered_patch = -1  # the patch under the pointer (-1: none)
+
     def _hovered(self, patch: int) -> None:
+        self._hovered_patch = patch
         record = self.state.record
         if record is None or patch < 0:
             self.hover.setText(" ")

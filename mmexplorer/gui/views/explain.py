@@ -62,3 +62,25 @@ def prediction_text(record: AttentionRecord) -> str:
         parts.append(translate("Explain", "answer {list}").format(list=", ".join(f"{a} {p:.2f}" for a, p in answers[:3])))
     return translate("Explain", "; ").join(parts)
 
+
+
+def match_explanation(record: AttentionRecord) -> str:
+    """The match score's tooltip: what it measures and what kind of sentence it expects."""
+    out = record.outputs
+    if "match_prob" in out:
+        text = translate("Explain", "Match probability: how likely the model thinks it is that the sentence describes this "
+                                    "picture (0 = not at all, 1 = surely).")
+        if record.fusion == "contrastive":
+            text += " " + translate("Explain", "For this dual encoder it comes from the cosine similarity of the picture's "
+                                               "and the sentence's embeddings.")
+    elif "match_logit" in out:
+        text = translate("Explain", "Match score: the scaled cosine similarity of the picture's and the sentence's "
+                                    "embeddings; higher means a better match. It is not a probability: compare it between "
+                                    "sentences for the same picture.")
+    else:
+        return translate("Explain", "This model gives no image-text match score.")
+    if record.meta.get("config", {}).get("vocab"):  # the bundled shapes-world models
+        text += "\n" + translate("Explain", "The bundled models were trained on captions of the whole scene (every shape, "
+                                             "e.g. 'a red circle and a blue square'); a sentence naming only one of "
+                                             "several shapes is a mismatch to them and scores low.")
+    return text

@@ -6,12 +6,16 @@ import numpy as np
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QRectF
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from mmexplorer.attention.grid import patch_at
 from mmexplorer.attention.maps import token_image_map
 from mmexplorer.gui.levels import matrix_levels, token_map_levels
 from mmexplorer.gui.pg import ColorBar, colorize, colormap, overlay_colormap, pg
 from mmexplorer.gui.state import AppState
 from mmexplorer.gui.views.self_attention import kind_name
 from mmexplorer.gui.views.lazy import LazyRedraw
+from mmexplorer.gui.views.matrix_axes import describe
+from mmexplorer.gui.views.zoom import Zoom, zoom_hint
+from mmexplorer.gui.widgets.labels import wrapped_label
 
 WORD_MODE = "__word__"
 THUMB_PIXELS = 160  # pictures are shrunk to at most this many pixels a side for the thumbnails
@@ -20,6 +24,21 @@ THUMB_PIXELS = 160  # pictures are shrunk to at most this many pixels a side for
 def _thumbnail_pixels(pixels: np.ndarray) -> np.ndarray:
     step = max(1, int(np.ceil(max(pixels.shape[:2]) / THUMB_PIXELS)))
     return pixels[::step, ::step]
+
+
+def segment_names(record, kind: str, axis: int) -> str:
+    """The tokens along one axis of a matrix, by run: '[CLS], a red circle, p0–p63' (thumbnails are too small for ticks)."""
+    labels = record.labels(kind, axis)
+    parts = []
+    for modality, start, stop in record.layouts[kind][axis]:
+        names = labels[start:stop]
+        if not names:
+            continue
+        if modality == "image" and len(names) > 1 and all(n.startswith("p") for n in names):
+            parts.append(f"{names[0]}–{names[-1]}")
+        else:
+            parts.append(" ".join(names))
+    return ", ".join(parts)
 
 
 class HeadsView(LazyRedraw, QWidget):
@@ -36,6 +55,9 @@ class HeadsView(LazyRedraw, QWidget):
         self.label.setWordWrap(True)
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.ci.setSpacing(3)
+        self.graphics.setToolTip(self.tr("Click a thumbnail to select its layer and head") + "\n" + zoom_hint()
+                                 + "\n" + self.tr("(all thumbnails zoom together)"))
+        self.hover = wrapped_label(" ", lines=1)  # the token pair or patch under the pointer, in any thumbnail
         top = QHBoxLayout()
         top.addWidget(QLabel(self.tr("Show:")))
         top.addWidget(self.mode)
@@ -44,6 +66,7 @@ class HeadsView(LazyRedraw, QWidget):
         layout.addLayout(top)
         layout.addWidget(self.label)
         layout.addWidget(self.graphics, 1)
+        layout.addWidget(self.hover)
         self.boxes: dict[tuple[int, int], pg.ViewBox] = {}
         self.images: dict[tuple[int, int], pg.ImageItem] = {}
         self.thumbs: dict[tuple[int, int], np.ndarray] = {}  # (layer, head) -> what is drawn
@@ -54,6 +77,8 @@ class HeadsView(LazyRedraw, QWidget):
         self._selected = None  # the outlined (layer, head)
         self._plain, self._highlight = pg.mkPen("#ccc"), pg.mkPen("#00c8ff", width=3)
         self.graphics.scene().sigMouseClicked.connect(self._clicked)
+        self.graphics.scene().sigMouseMoved.connect(self._moved)
+        self.zoom = None  # the first thumbnail's Zoom: every other thumbnail is linked to it
         state.result_changed.connect(self._refill_modes)
         self.follow(state)
 
@@ -79,14 +104,21 @@ class HeadsView(LazyRedraw, QWidget):
         for layer in range(layers):
             self.graphics.addLabel(self.tr("layer {n}").format(n=layer), row=layer + 1, col=0, angle=-90)
             for h in range(heads):
-                box = self.graphics.addViewBox(row=layer + 1, col=h + 1, lockAspect=True, invertY=True, enableMouse=False)
+                box = self.graphics.addViewBox(row=layer + 1, col=h + 1, lockAspect=True, invertY=True, enableMouse=True)
                 box.setMenuEnabled(False)
+                if self.boxes:  # zoom and pan one thumbnail, all follow
+                    first = next(iter(self.boxes.values()))
+                    box.setXLink(first)
+                    box.setYLink(first)
                 picture, image = pg.ImageItem(), pg.ImageItem()
                 image.setZValue(1)
                 box.addItem(picture)
                 box.addItem(image)
                 box.setBorder(self._plain)
                 self.boxes[(layer, h)], self.images[(layer, h)], self.pictures[(layer, h)] = box, image, picture
+        first = self.boxes.get((0, 0))
+        # a double-click on any thumbnail resets them all
+        self.zoom = Zoom(first, self.graphics.scene(), hit=self._on_a_thumbnail) if first is not None else None
         self.colorbar = ColorBar(colormap("inferno"))
         self.graphics.addItem(self.colorbar.item, row=1, col=heads + 1, rowspan=max(1, layers))
         self._shape = (layers, heads)
@@ -126,7 +158,10 @@ class HeadsView(LazyRedraw, QWidget):
         else:
             levels = matrix_levels(record, kind)
             self.label.setText(self.tr("{kind}: attention matrix of every head in every layer (one colour scale). "
-                                       "Click a thumbnail to select its layer and head.").format(kind=kind_name(kind)))
+                                       "Click a thumbnail to select its layer and head.").format(kind=kind_name(kind))
+                               + "\n" + self.tr("Rows (queries): {rows}. Columns (keys): {cols}. Hover a cell to name "
+                                                 "its two tokens.").format(rows=segment_names(record, kind, 0),
+                                                                            cols=segment_names(record, kind, 1)))
             make = lambda layer, h: record.attention[kind][layer][h]  # noqa: E731
         cmap = overlay_colormap(s.colormap) if over_picture else colormap(s.colormap)
         small = _thumbnail_pixels(s.result.image.pixels) if over_picture else None
@@ -150,7 +185,9 @@ class HeadsView(LazyRedraw, QWidget):
                 image.setRect(QRectF(0, 0, data.shape[1], data.shape[0]))
                 image.setOpacity(1.0)
                 picture.hide()
-            self.boxes[(layer, h)].autoRange(padding=0)
+        rect = QRectF(0, 0, *record.image_size) if over_picture else QRectF(0, 0, data.shape[1], data.shape[0])
+        if self.zoom is not None:
+            self.zoom.home(rect, padding=0)
         self._picture_of = s.result if over_picture else None
         self.colorbar.show(cmap, levels)
 
@@ -164,7 +201,36 @@ class HeadsView(LazyRedraw, QWidget):
             self.boxes[selected].setBorder(self._highlight)
         self._selected = selected
 
+    def _on_a_thumbnail(self, scene_pos) -> bool:
+        return any(b.sceneBoundingRect().contains(scene_pos) for b in self.boxes.values())
+
+    def _moved(self, scene_pos) -> None:
+        """Name what is under the pointer: the query and key tokens of a matrix cell, or the patch."""
+        record = self.state.record
+        for (layer, h), box in self.boxes.items():
+            if record is None or (layer, h) not in self.thumbs or not box.sceneBoundingRect().contains(scene_pos):
+                continue
+            point = box.mapSceneToView(scene_pos)
+            data = self.thumbs[(layer, h)]
+            mode = self.mode.currentData()
+            where = self.tr("layer {layer}, head {head}").format(layer=layer, head=h)
+            if mode == WORD_MODE:
+                patch = patch_at(point.x(), point.y(), record.grid, record.image_box)
+                if patch is not None:
+                    r, c = divmod(patch, record.grid[1])
+                    self.hover.setText(f"{where}: p{patch} → {data[r, c]:.4f}")
+                    return
+            else:
+                row, col = int(np.floor(point.y())), int(np.floor(point.x()))
+                if 0 <= row < data.shape[0] and 0 <= col < data.shape[1]:
+                    query, key = describe(record.labels(mode, 0), row), describe(record.labels(mode, 1), col)
+                    self.hover.setText(f"{where}: {query} → {key}: {data[row, col]:.4f}")
+                    return
+        self.hover.setText(" ")
+
     def _clicked(self, event) -> None:
+        if event.double():
+            return
         for (layer, h), box in self.boxes.items():
             if box.sceneBoundingRect().contains(event.scenePos()):
                 self.state.select(layer=layer, head=h, reduction="head", method="raw")

@@ -10,6 +10,8 @@ from PySide6.QtGui import QColor
 
 from mmexplorer.attention.grid import patch_at
 from mmexplorer.gui.pg import ColorBar, colorize, overlay_colormap, pg
+from mmexplorer.gui.views.aspect import pixel_aspect
+from mmexplorer.gui.views.zoom import Zoom
 
 
 class ImagePanel(pg.GraphicsLayoutWidget):
@@ -25,10 +27,10 @@ class ImagePanel(pg.GraphicsLayoutWidget):
         self.plot.hideAxis("left")
         self.plot.hideAxis("bottom")
         self.plot.setMenuEnabled(False)
-        self.plot.setMouseEnabled(False, False)
         self.plot.hideButtons()
         self.plot.invertY(True)
         self.plot.setAspectLocked(True)
+        self.zoom = Zoom(self.plot, self.scene())  # wheel, drag, double-click to reset
         self.picture = pg.ImageItem()
         # The picture changes far less often than the map laid over it: keep it as a pixmap
         # at screen resolution, so repainting under a new map is a blit, not a rescale.
@@ -51,6 +53,8 @@ class ImagePanel(pg.GraphicsLayoutWidget):
         self.map: Optional[np.ndarray] = None
         self.levels = (0.0, 1.0)  # of the map shown
         self._rect = None  # the overlay's rectangle last applied
+        self.model_shape = False  # draw the picture as squashed as the model saw it (see show_model_shape)
+        self._aspect = 1.0  # the ViewBox aspect ratio applied
         self.scene().sigMouseClicked.connect(self._clicked)
         self.scene().sigMouseMoved.connect(self._moved)
 
@@ -60,12 +64,14 @@ class ImagePanel(pg.GraphicsLayoutWidget):
             self.picture.clear()
             return
         self.picture.setImage(pixels, autoLevels=False, levels=(0, 255))
-        self.picture.setRect(QRectF(0, 0, pixels.shape[1], pixels.shape[0]))
-        self.plot.setRange(xRange=(0, pixels.shape[1]), yRange=(0, pixels.shape[0]), padding=0.02)
+        rect = QRectF(0, 0, pixels.shape[1], pixels.shape[0])
+        self.picture.setRect(rect)
+        self.zoom.home(rect)
 
     def set_map(self, scores: Optional[np.ndarray], grid, image_box, levels, cmap: str, opacity: float) -> None:
         """Lay `scores` [rows, cols] over `image_box` with fixed `levels`."""
         self.grid, self.image_box = tuple(grid), tuple(image_box)
+        self._apply_shape()
         self.map = None if scores is None else np.asarray(scores, dtype=np.float32)
         if self.map is None:
             self.overlay.clear()
@@ -82,6 +88,21 @@ class ImagePanel(pg.GraphicsLayoutWidget):
         if self.colorbar is not None:
             self.colorbar.show(faded, levels)
         self.levels = levels
+
+    def show_model_shape(self, on: bool) -> None:
+        """Draw the grid's region with the model input's proportions (a squashed picture looks squashed)
+        instead of the picture's own; patches, hit-testing and the map are unchanged."""
+        self.model_shape = bool(on)
+        self._apply_shape()
+
+    def _apply_shape(self) -> None:
+        ratio = 1.0
+        if self.model_shape and self.grid is not None and self.image_box is not None:
+            ratio = pixel_aspect(self.image_box, self.grid)
+        if ratio != self._aspect:
+            self._aspect = ratio
+            self.plot.setAspectLocked(True, ratio)
+            self.zoom.reset()
 
     def set_opacity(self, opacity: float) -> None:
         self.overlay.setOpacity(opacity)
@@ -112,6 +133,8 @@ class ImagePanel(pg.GraphicsLayoutWidget):
         return float(self.map[r, c])
 
     def _clicked(self, event) -> None:
+        if event.double():  # double-click resets the zoom (see Zoom); it is not a second pick
+            return
         patch = self.patch_under(event.scenePos())
         if patch is not None:
             self.patch_clicked.emit(patch)

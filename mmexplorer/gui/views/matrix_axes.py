@@ -32,7 +32,7 @@ def thin_ticks(ticks: list[tuple[float, str]], px_per_unit: float, horizontal: b
 
 def fit_labels(ticks: list[tuple[float, str]], px_per_unit: float) -> list[tuple[float, str]]:
     """Shorten labels (with …) so every one fits its own slot; for bars, where each word must stay named."""
-    room = max(2, int(px_per_unit / 7.0))
+    room = max(2, int((px_per_unit - 8) / 7.0))  # 8 px between neighbours, so labels never run together
     return [(pos, label if len(label) <= room else label[: room - 1] + "…") for pos, label in ticks]
 
 

@@ -15,6 +15,7 @@ from mmexplorer.gui.state import AppState
 from mmexplorer.gui.views.image_panel import ImagePanel
 from mmexplorer.gui.views.matrix_axes import axis_ticks, block_edges, describe, thin_ticks
 from mmexplorer.gui.views.lazy import LazyRedraw
+from mmexplorer.gui.views.zoom import Zoom, zoom_hint
 from mmexplorer.gui.widgets.columns import column, side_by_side
 from mmexplorer.gui.widgets.labels import wrapped_label
 
@@ -54,8 +55,9 @@ class SelfAttentionView(LazyRedraw, QWidget):
         self.plot = self.graphics.addPlot()
         self.plot.invertY(True)
         self.plot.setMenuEnabled(False)
-        self.plot.setMouseEnabled(False, False)
         self.plot.hideButtons()
+        self.zoom = Zoom(self.plot, self.graphics.scene())  # wheel, drag, double-click to reset
+        self.graphics.setToolTip(self.tr("Click a cell to explain its weight; hover to read it") + "\n" + zoom_hint())
         self.plot.setLabel("left", self.tr("query"))
         self.plot.setLabel("bottom", self.tr("key"))
         self.matrix = pg.ImageItem()
@@ -75,6 +77,7 @@ class SelfAttentionView(LazyRedraw, QWidget):
         self.plot.addItem(self.blocks)
         self.block_edges: tuple[list[int], list[int]] = ([], [])  # (columns, rows) where blocks meet
         self.plot.vb.sigResized.connect(lambda *_: self._update_ticks())
+        self.plot.vb.sigRangeChanged.connect(lambda *_: self._update_ticks())  # zooming in makes room for more labels
         self.row_title = wrapped_label(self.tr("Click a cell to see its row over the picture and its weight explained "
                                                "step by step"), lines=2)
         self.row_image = ImagePanel()
@@ -128,14 +131,15 @@ class SelfAttentionView(LazyRedraw, QWidget):
         self.colorbar.show(cmap, levels)
         if self._frame != (id(record), kind):  # a new layer or head keeps the frame: axes are slow to redraw
             self.matrix.setRect(QRectF(0, 0, k, q))
-            self.plot.setRange(xRange=(0, k), yRange=(0, q), padding=0.01)
+            self.zoom.home(QRectF(0, 0, k, q), padding=0.01)
             self._update_ticks()
             self._draw_blocks(record, kind, q, k)
             self._frame = (id(record), kind)
         reductions = {"mean": self.tr("mean over heads"), "max": self.tr("max over heads"), "min": self.tr("min over heads")}
         head = self.tr("head {n}").format(n=s.head) if s.reduction == "head" else reductions.get(s.reduction, s.reduction)
-        self.label.setText(self.tr("{kind}, layer {layer} of {layers}, {head}: raw softmax weights, rows sum to 1.").format(
-            kind=kind_name(kind), layer=layer, layers=record.layers(kind), head=head))
+        # numbered as the toolbar's Layer box: 0 reads the input, the last is nearest the output
+        self.label.setText(self.tr("{kind}, layer {layer} of 0–{last}, {head}: raw softmax weights, rows sum to 1.").format(
+            kind=kind_name(kind), layer=layer, last=record.layers(kind) - 1, head=head))
         blocks = self.tr(BLOCKS_NOTE) if kind == "joint" else ""
         explain = self.tr("One colour scale for every layer and head; the top {share}% of weights (≥ {top}) saturate. "
                           "Always one layer's raw weights: rollout and relevancy combine all layers and apply to the "
@@ -154,10 +158,14 @@ class SelfAttentionView(LazyRedraw, QWidget):
         record, kind = self.state.record, self.state.kind
         if record is None or self.weights is None or kind not in record.attention:
             return
-        q, k = self.weights.shape
         rect = self.plot.vb.sceneBoundingRect()
-        self.plot.getAxis("left").setTicks([thin_ticks(axis_ticks(record, kind, 0), rect.height() / q, False)])
-        self.plot.getAxis("bottom").setTicks([thin_ticks(axis_ticks(record, kind, 1), rect.width() / k, True)])
+        shown = self.plot.vb.viewRect()  # in cells: zoomed in, each cell gets more pixels
+        ticks = ([thin_ticks(axis_ticks(record, kind, 0), rect.height() / max(1e-9, shown.height()), False)],
+                 [thin_ticks(axis_ticks(record, kind, 1), rect.width() / max(1e-9, shown.width()), True)])
+        if ticks != getattr(self, "_ticks", None):  # axes are slow to redraw: only when the labels change
+            self.plot.getAxis("left").setTicks(ticks[0])
+            self.plot.getAxis("bottom").setTicks(ticks[1])
+            self._ticks = ticks
 
     def _draw_blocks(self, record, kind, q, k) -> None:
         cols, rows = block_edges(record, kind, 1), block_edges(record, kind, 0)
@@ -207,6 +215,8 @@ class SelfAttentionView(LazyRedraw, QWidget):
         return (row, col) if 0 <= row < q and 0 <= col < k else None
 
     def _clicked(self, event) -> None:
+        if event.double():  # resets the zoom (see Zoom)
+            return
         cell = self._cell(event.scenePos())
         if cell is not None:
             self.state.select(query=cell[0])

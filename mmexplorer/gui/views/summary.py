@@ -11,6 +11,7 @@ from mmexplorer.gui.i18n.terms import fusion_name, source_name
 from mmexplorer.gui.state import AppState
 from mmexplorer.gui.views.explain import prediction_text, spec_note
 from mmexplorer.gui.views.lazy import LazyRedraw
+from mmexplorer.gui.views.vocabulary import known_words, vocabulary_summary
 
 translate = QCoreApplication.translate
 
@@ -39,8 +40,7 @@ def summary_rows(info, record=None) -> list[tuple[str, str]]:
             size=cfg.get("image_size"), patch=cfg.get("patch_size"), side=side)),
         (translate("Summary", "position encoding"), pos),
         (translate("Summary", "max words"), str(cfg.get("max_text_len"))),
-        (translate("Summary", "vocabulary"),
-         translate("Summary", "{n} words + specials").format(n=len(cfg.get("vocab", ())))),
+        (translate("Summary", "vocabulary"), vocabulary_summary(cfg)),
         (translate("Summary", "tasks"), tasks),
         (translate("Summary", "objectives"), _objectives(cfg.get("objectives") or {})),
         (translate("Summary", "parameters"), f"{info.parameters:,}"),
@@ -100,4 +100,9 @@ class SummaryView(LazyRedraw, QWidget):
             for k, v in rows
         )
         note = escape(spec_note(info.spec, info.fusion))
-        self.text.setHtml(f"<h3>{escape(info.name)}</h3><table>{table}</table><p>{note}</p>")
+        words = known_words(info.config)
+        vocab = ""
+        if words:  # what the model can read, so a caption can be written in its words
+            vocab = (f"<h4>{escape(self.tr('The words this model knows'))}</h4>"
+                     f"<p>{escape(', '.join(words))}</p>")
+        self.text.setHtml(f"<h3>{escape(info.name)}</h3><table>{table}</table><p>{note}</p>{vocab}")

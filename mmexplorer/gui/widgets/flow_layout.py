@@ -10,6 +10,7 @@ class FlowLayout(QLayout):
     def __init__(self, parent=None, spacing: int = 4) -> None:
         super().__init__(parent)
         self._items = []
+        self._hfw = (-1, 0)  # (width, height) last measured: Qt asks many times per layout pass
         self.setSpacing(spacing)
         self.setContentsMargins(0, 0, 0, 0)
 
@@ -32,7 +33,13 @@ class FlowLayout(QLayout):
         return True
 
     def heightForWidth(self, width: int) -> int:
-        return self._arrange(QRect(0, 0, width, 0), apply=False)
+        if self._hfw[0] != width:
+            self._hfw = (width, self._arrange(QRect(0, 0, width, 0), apply=False))
+        return self._hfw[1]
+
+    def invalidate(self) -> None:
+        self._hfw = (-1, 0)
+        super().invalidate()
 
     def setGeometry(self, rect: QRect) -> None:
         super().setGeometry(rect)
@@ -59,3 +66,16 @@ class FlowLayout(QLayout):
             x += hint.width() + gap
             line = max(line, hint.height())
         return y + line - rect.y()
+
+
+def keep_together(*widgets, spacing: int = 4):
+    """One unit for a FlowLayout: a label and its control (or a row of buttons) that must wrap as a whole."""
+    from PySide6.QtWidgets import QHBoxLayout, QWidget
+
+    unit = QWidget()
+    row = QHBoxLayout(unit)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(spacing)
+    for widget in widgets:
+        row.addWidget(widget)
+    return unit

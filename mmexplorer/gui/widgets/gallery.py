@@ -35,3 +35,12 @@ class SampleGallery(QListWidget):
         rows = 2 if len(self.samples) > 4 else 1
         self.setFixedHeight(rows * (THUMB + 14) + 6)
         self.itemClicked.connect(lambda item: self.picked.emit(self.samples[self.row(item)]))
+
+    def show_source(self, source: str) -> None:
+        """Highlight the sample `source` is (none if it is another picture), so the strip never points at a stale one."""
+        row = next((i for i, sample in enumerate(self.samples) if str(sample.path) == source), -1)
+        if row < 0:
+            self.clearSelection()
+            self.setCurrentRow(-1)
+        elif row != self.currentRow():
+            self.setCurrentRow(row)

@@ -7,7 +7,8 @@ from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from mmexplorer.gui.state import AppState
-from mmexplorer.gui.views.explain import prediction_text
+from mmexplorer.gui.views.explain import match_explanation, prediction_text
+from mmexplorer.gui.views.vocabulary import known_words, mostly_unknown, unknown_words_warning
 from mmexplorer.gui.widgets.gallery import SampleGallery
 from mmexplorer.gui.widgets.paste_filter import PictureOnPaste
 from mmexplorer.gui.widgets.token_chips import TokenChips
@@ -95,6 +96,7 @@ class InputPanel(QWidget):
         notes = f" ({', '.join(image.notes)})" if image.notes else ""
         self.source.setText(self.tr("{name}: {width} × {height} px").format(name=_short(image.source), width=w, height=h) + notes)
         self.source.setToolTip(image.source)
+        self.gallery.show_source(image.source)
 
     def _show_text(self) -> None:
         if self.text.text() != self.state.text:
@@ -104,6 +106,22 @@ class InputPanel(QWidget):
     def _show_prediction(self) -> None:
         record = self.state.record
         self.prediction.setText(self.tr("Model: {prediction}").format(prediction=prediction_text(record)) if record is not None else "")
+        self.prediction.setToolTip(match_explanation(record) if record is not None else "")
+        self._warn_unknown(record)
+
+    _warned = None  # (model, sentence) last warned about, so one sentence warns once
+
+    def _warn_unknown(self, record) -> None:
+        """A banner when most words are [UNK]: the maps would look meaningful and mean nothing."""
+        if record is None or not mostly_unknown(list(record.token_unk)):
+            return
+        key = (self.state.model, tuple(record.tokens))
+        if key == self._warned:
+            return
+        self._warned = key
+        info = self.state.model_info
+        known = len(known_words(info.config) or ()) if info is not None else 0
+        self.state.post_message(unknown_words_warning(list(record.tokens), list(record.token_unk), known), "warning")
 
 
 def _short(source: str, limit: int = 40) -> str:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Optional
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QButtonGroup, QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QButtonGroup, QComboBox, QLabel, QPushButton, QWidget
 
 from mmexplorer.config import FUSIONS
 from mmexplorer.gui.i18n.terms import device_name, fusion_name, fusion_phrase, source_name
 from mmexplorer.gui.state import AppState
+from mmexplorer.gui.widgets.flow_layout import FlowLayout, keep_together
 
 OPEN_CHECKPOINT = "__open__"
 
@@ -29,30 +30,26 @@ class ModelBar(QWidget):
         self.fusion = QButtonGroup(self)
         self.fusion.setExclusive(True)
         self.fusion_buttons: dict[str, QPushButton] = {}
-        layout = QHBoxLayout(self)
+        # a narrow window wraps the bar onto two lines instead of growing past the screen
+        layout = FlowLayout(self, spacing=10)
         layout.setContentsMargins(4, 2, 4, 2)
-        layout.addWidget(QLabel(self.tr("Model:")))
-        layout.addWidget(self.model)
-        layout.addSpacing(10)
-        layout.addWidget(QLabel(self.tr("Fusion:")))
+        layout.addWidget(keep_together(QLabel(self.tr("Model:")), self.model))
+        buttons = [QLabel(self.tr("Fusion:"))]
         for fusion in FUSIONS:
             button = QPushButton(fusion_name(fusion))
             button.setCheckable(True)
             button.clicked.connect(lambda _=False, f=fusion: self._fusion_picked(f))
             self.fusion.addButton(button)
             self.fusion_buttons[fusion] = button
-            layout.addWidget(button)
-        layout.addSpacing(10)
-        layout.addWidget(QLabel(self.tr("Device:")))
+            buttons.append(button)
+        layout.addWidget(keep_together(*buttons))
         self.device = QComboBox()
         self.device.setToolTip(self.tr("Where the model runs; Auto picks a GPU when there is one"))
         self.device.activated.connect(lambda i: state.set_inputs(device=self.device.itemData(i)))
-        layout.addWidget(self.device)
-        layout.addStretch(1)
         self.run = QPushButton(self.tr("Run"))
         self.run.setToolTip(self.tr("Run the model again on the current picture and text (Ctrl+R)"))
         self.run.clicked.connect(self.run_requested)
-        layout.addWidget(self.run)
+        layout.addWidget(keep_together(QLabel(self.tr("Device:")), self.device, self.run))
         self.refill()
         state.catalog_changed.connect(self.refill)
         state.inputs_changed.connect(self.sync)

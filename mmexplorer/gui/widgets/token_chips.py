@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QWidget
 
 from mmexplorer.gui.state import AppState
+from mmexplorer.gui.views.vocabulary import chip_vocabulary_hint
 from mmexplorer.gui.widgets.flow_layout import FlowLayout
 
 CHIP_STYLE = """
@@ -40,33 +41,89 @@ class TokenChips(QWidget):
         return [], 0, 0
 
     def rebuild(self) -> None:
-        while self.flow.count():
-            item = self.flow.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
-        self.chips = []
+        """Show the words as chips, reusing the chips already there: typing changes one word at a time,
+        and making, styling and deleting a row of buttons per key is what a fast typist would feel."""
         words, dropped, max_len = self.words()
+        hint = self._vocabulary_hint()
         if not words:
             waiting = self.state.tokenizer is None and self.state.text.strip()
-            self.flow.addWidget(QLabel(self.tr("(the words appear once a model is loaded)") if waiting
-                                       else self.tr("(no words yet: type a sentence above)")))
+            self._placeholder(self.tr("(the words appear once a model is loaded)") if waiting
+                              else self.tr("(no words yet: type a sentence above)"))
+        else:
+            self._placeholder(None)
+        while len(self.chips) > len(words):
+            chip = self.chips.pop()
+            self.flow.removeWidget(chip)
+            chip.deleteLater()
         for index, (surface, unk) in enumerate(words):
-            chip = QPushButton(f"[UNK] {surface}" if unk else surface)
-            chip.setCheckable(True)
-            chip.setProperty("unk", "true" if unk else "false")
-            chip.setToolTip(
-                self.tr("'{word}' is not in the model's vocabulary: the model sees [UNK]").format(word=surface) if unk
-                else self.tr("word {n}: click to see where it looks").format(n=index)
-            )
-            chip.clicked.connect(lambda _=False, i=index: self.state.select(token=i))
-            self.flow.addWidget(chip)
-            self.chips.append(chip)
-        if dropped:
-            note = QLabel(self.tr("… {n} more word(s) cut: the model reads at most {max}").format(n=dropped, max=max_len))
-            note.setObjectName("truncated")
-            self.flow.addWidget(note)
+            if index == len(self.chips):
+                chip = QPushButton()
+                chip.setCheckable(True)
+                chip.clicked.connect(lambda _=False, i=index: self.state.select(token=i))
+                self._insert(chip)
+                self.chips.append(chip)
+            chip = self.chips[index]
+            text = f"[UNK] {surface}" if unk else surface
+            if chip.text() != text:
+                chip.setText(text)
+            flag = "true" if unk else "false"
+            if chip.property("unk") != flag:
+                chip.setProperty("unk", flag)
+                chip.style().unpolish(chip)  # the style sheet reads the property: re-apply it
+                chip.style().polish(chip)
+            tip = (self.tr("'{word}' is not in the model's vocabulary: the model sees [UNK]").format(word=surface) if unk
+                   else self.tr("word {n}: click to see where it looks").format(n=index))
+            chip.setToolTip(tip + ("\n\n" + hint if hint else ""))
+        note = self.tr("… {n} more word(s) cut: the model reads at most {max}").format(n=dropped, max=max_len) if dropped else None
+        self._truncation(note)
         self._check()
-        self.updateGeometry()
+
+    _empty = None  # the placeholder label, when there are no words
+    _cut = None  # the truncation note, when words were dropped
+
+    def _insert(self, chip) -> None:
+        """Add a chip after the others (before the truncation note)."""
+        if self._cut is not None:
+            self.flow.removeWidget(self._cut)
+            self.flow.addWidget(chip)
+            self.flow.addWidget(self._cut)
+        else:
+            self.flow.addWidget(chip)
+
+    def _placeholder(self, text) -> None:
+        if text is None:
+            if self._empty is not None:
+                self.flow.removeWidget(self._empty)
+                self._empty.deleteLater()
+                self._empty = None
+            return
+        if self._empty is None:
+            self._empty = QLabel()
+            self.flow.addWidget(self._empty)
+        self._empty.setText(text)
+
+    def _truncation(self, text) -> None:
+        if text is None:
+            if self._cut is not None:
+                self.flow.removeWidget(self._cut)
+                self._cut.deleteLater()
+                self._cut = None
+            return
+        if self._cut is None:
+            self._cut = QLabel()
+            self._cut.setObjectName("truncated")
+            self.flow.addWidget(self._cut)
+        self._cut.setText(text)
+
+    _hint_of = (None, "")  # (model info, its vocabulary hint): parsed once per model, not per keystroke
+
+    def _vocabulary_hint(self) -> str:
+        info = self.state.model_info
+        if info is None:
+            return ""
+        if self._hint_of[0] is not info:
+            self._hint_of = (info, chip_vocabulary_hint(info.config))
+        return self._hint_of[1]
 
     def _check(self) -> None:
         for index, chip in enumerate(self.chips):

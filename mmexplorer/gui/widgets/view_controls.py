@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QSpinBox, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QSlider, QSpinBox, QWidget
 
 from mmexplorer.gui.pg import COLORMAPS
 from mmexplorer.gui.state import AppState
+from mmexplorer.gui.widgets.flow_layout import FlowLayout, keep_together
 
 # label -> (method, reduction)
 METHOD_CHOICES = {
@@ -55,14 +56,15 @@ class ViewControls(QWidget):
         self.opacity.setToolTip(self.tr("Opacity of the map over the picture"))
         self.opacity.valueChanged.connect(lambda v: state.set_display(opacity=v / 100))
 
-        layout = QHBoxLayout(self)
+        self.view = "cross"  # the view on screen (see set_view): what the controls act on
+        self._tips = {w: w.toolTip() for w in (self.method, self.layer, self.head, self.colormap)}
+
+        # label and control wrap together: a narrow window gets two lines, never a clipped slider
+        layout = FlowLayout(self, spacing=12)
         layout.setContentsMargins(4, 2, 4, 2)
         for label, widget in ((self.tr("Method:"), self.method), (self.tr("Layer:"), self.layer), (self.tr("Head:"), self.head),
                               (self.tr("Colormap:"), self.colormap), (self.tr("Opacity:"), self.opacity)):
-            layout.addWidget(QLabel(label))
-            layout.addWidget(widget)
-            layout.addSpacing(6)
-        layout.addStretch(1)
+            layout.addWidget(keep_together(QLabel(label), widget))
         state.result_changed.connect(self.sync)
         state.selection_changed.connect(self.sync)
         state.display_changed.connect(self.sync)
@@ -71,6 +73,38 @@ class ViewControls(QWidget):
     def _method_picked(self, index: int) -> None:
         method, reduction = self.method.itemData(index).split(":")
         self.state.select(method=method, reduction=reduction)
+
+    def set_view(self, name: str) -> None:
+        self.view = name
+        self.sync()
+
+    def layer_kind(self):
+        """The attention set whose layers the Layer box steps through on the view shown."""
+        record = self.state.record
+        if record is None:
+            return None
+        if self.view == "self":
+            return self.state.kind
+        return record.cross_kind or self.state.kind
+
+    def idle_reasons(self) -> dict:
+        """{control: why it does nothing on the view shown}; empty when every control counts."""
+        record, s = self.state.record, self.state
+        reasons = {}
+        if record is None or self.view not in ("cross", "heads") or record.cross_kind is not None:
+            if s.method != "raw":
+                reasons[self.layer] = self.tr("Rollout and relevancy combine every layer: pick 'One head' or a mean to choose a layer")
+            return reasons
+        if record.similarity is not None and self.view == "cross":  # dual encoder: a similarity of final embeddings
+            why = self.tr("This dual encoder's map is a cosine similarity of final embeddings: there is no layer, head or "
+                          "method to pick here (they apply in the Self-attention and Heads views)")
+            reasons[self.layer] = reasons[self.method] = reasons[self.head] = why
+            reasons[self.colormap] = self.tr("Signed similarities are always drawn with a diverging blue–red colormap, "
+                                             "centred on zero; the colormap applies to the other views")
+        elif self.view == "cross":  # late fusion: the image branch's map over all its layers
+            reasons[self.layer] = self.tr("No cross-modal attention: the map is the image branch's rollout or relevancy "
+                                          "through every layer, so there is no layer to pick here")
+        return reasons
 
     def sync(self) -> None:
         """Reflect the state without feeding the changes back."""
@@ -81,14 +115,20 @@ class ViewControls(QWidget):
         index = self.method.findData(f"{s.method}:{s.reduction}")
         if index >= 0:
             self.method.setCurrentIndex(index)
-        layers = max((record.layers(k) for k in record.kinds), default=1) if record else 1
-        kind = record.cross_kind or s.kind if record else None
+        kind = self.layer_kind()
+        # the layers of the set the view shows, numbered as the view numbers them (0 = nearest the input)
+        layers = record.layers(kind) if record is not None and kind in record.attention else 1
         self.layer.setRange(0, max(0, layers - 1))
-        self.layer.setValue(s.layer_of(kind) if s.layer < 0 else min(s.layer, layers - 1))
-        self.layer.setEnabled(s.method == "raw")
+        self.layer.setValue(s.layer_of(kind))
+        self.layer.setSuffix(self.tr(" of 0–{last}").format(last=layers - 1) if layers > 1 else "")
         self.head.setRange(0, max(0, (record.heads if record else 1) - 1))
         self.head.setValue(s.head)
-        self.head.setEnabled(s.reduction == "head")
+        idle = self.idle_reasons()
+        enabled = {self.method: True, self.layer: s.method == "raw", self.head: s.reduction == "head", self.colormap: True}
+        for widget, on in enabled.items():
+            why = idle.get(widget)
+            widget.setEnabled(on and why is None)
+            widget.setToolTip(self._tips[widget] + ("\n" + self.tr("Does nothing here: ") + why if why else ""))
         self.colormap.setCurrentText(s.colormap)
         self.opacity.setValue(round(s.opacity * 100))
         for widget in (self.method, self.layer, self.head, self.colormap, self.opacity):
