@@ -148,3 +148,57 @@ class Failed:
     id: int
     channel: str  # "probe" or "cell"
     message: str  # one line, no traceback
+
+
+# -- training (its own engine process: see gui/training/worker.py) -------------------------
+@message_type
+@dataclass(frozen=True)
+class Train:
+    id: int
+    recipe: str  # a name from engine.recipes
+    fusion: str
+    steps: int
+    lr: float
+    seed: int
+    device: str
+    tasks: tuple[str, ...]
+    sharing: str
+    grounding: bool
+    out: str  # checkpoint path to write
+    extra_json: str = "{}"  # further TrainSettings overrides, as JSON
+
+
+@message_type
+@dataclass(frozen=True)
+class CancelTrain:
+    """Stop the running training after its current step (its last whole checkpoint stays)."""
+
+    id: int
+
+
+@message_type
+@dataclass(frozen=True)
+class TrainStep:
+    """engine.train.Progress, field for field (that module imports torch; this one must not)."""
+
+    step: int
+    total: int
+    loss: float
+    accuracy: float
+    hard_accuracy: float
+    elapsed: float
+    eta: float
+    lr: float
+    losses: dict = field(default_factory=dict)
+    checkpoint: Optional[str] = None
+
+
+@message_type
+@dataclass(frozen=True)
+class Trained:
+    id: int
+    path: Optional[str]  # the last good checkpoint, None when nothing was written
+    steps: int
+    total: int
+    cancelled: bool
+    error: Optional[str] = None  # one line when the run failed

@@ -27,8 +27,9 @@ TEST_HOOKS_ENV = "MMEXPLORER_ENGINE_TEST_HOOKS"
 class Engine:
     """Runs calls against the one loaded model; `send` takes each reply."""
 
-    def __init__(self, send: Callable[[object], None]) -> None:
+    def __init__(self, send: Callable[[object], None], stop_requested: Callable[[], bool] = lambda: False) -> None:
         self.send = send
+        self.stop_requested = stop_requested  # polled between training steps
         self._model = None
         self._model_key: Optional[tuple[str, str]] = None  # (checkpoint path, requested device)
         self._hooks_allowed = os.environ.get(TEST_HOOKS_ENV) == "1"
@@ -40,6 +41,10 @@ class Engine:
             self.probe(call)
         elif isinstance(call, calls.ExplainCell):
             self.explain(call)
+        elif isinstance(call, calls.Train):
+            self.train(call)
+        elif isinstance(call, calls.CancelTrain):
+            pass  # arrived after its run ended
         else:
             raise ValueError(f"{type(call).__name__} is not an engine call")
 
@@ -113,6 +118,30 @@ class Engine:
             return
         self.send(calls.Explained(call.id, explanation))
 
+    # -- training ------------------------------------------------------------------
+    def train(self, call: calls.Train) -> None:
+        """engine.train.training as it is, one TrainStep sent per step."""
+        import dataclasses
+
+        last_path, steps = None, 0
+        try:
+            from mmexplorer.engine.device import resolve_device
+            from mmexplorer.engine.recipes import recipe
+            from mmexplorer.engine.train import training
+
+            settings = recipe(call.recipe, call.fusion, steps=call.steps, lr=call.lr, seed=call.seed, tasks=call.tasks,
+                              sharing=call.sharing, grounding=call.grounding, **json.loads(call.extra_json))
+            for p in training(settings, call.out, should_stop=self.stop_requested, device=resolve_device(call.device)):
+                steps = p.step
+                if p.checkpoint:
+                    last_path = p.checkpoint
+                self.send(calls.TrainStep(**dataclasses.asdict(p)))
+        except Exception as exc:
+            traceback.print_exc()
+            self.send(calls.Trained(call.id, last_path, steps, call.steps, True, error=f"{type(exc).__name__}: {exc}"))
+            return
+        self.send(calls.Trained(call.id, last_path, steps, call.steps, steps < call.steps))
+
     # -- the model ---------------------------------------------------------------
     def _load(self, call_id: int, name: str, device: str):
         from mmexplorer.engine.catalog import resolve
@@ -170,8 +199,21 @@ def serve(conn) -> None:
     """Answer calls from `conn` (a multiprocessing Connection) until Stop or the window goes away."""
     from mmexplorer.engine.wire import decode, encode
 
-    engine = Engine(lambda reply: conn.send_bytes(encode(reply)))
+    stopping = []  # a Stop or CancelTrain read while training: the run ends after its step
+
+    def stop_requested() -> bool:
+        try:
+            while not stopping and conn.poll(0):  # a cheap look between training steps
+                stopping.append(decode(conn.recv_bytes()))
+        except (EOFError, OSError):
+            stopping.append(calls.Stop())
+        return bool(stopping)
+
+    engine = Engine(lambda reply: conn.send_bytes(encode(reply)), stop_requested)
     while True:
+        if stopping and isinstance(stopping[0], calls.Stop):
+            return
+        stopping.clear()
         try:
             call = decode(conn.recv_bytes())
         except (EOFError, OSError):
@@ -181,8 +223,12 @@ def serve(conn) -> None:
         engine.handle(call)
 
 
-def main(conn, bundled_models: Optional[str] = None) -> None:
+def main(conn, bundled_models: Optional[str] = None, niceness: int = 0) -> None:
     """The engine process's entry point (multiprocessing spawn target)."""
+    if niceness and hasattr(os, "nice"):
+        # A lower CPU priority than the window's process: when both want the cores (torch's
+        # threads mid-forward, the window painting), the window wins and never stalls.
+        os.nice(niceness)
     if bundled_models is not None:
         # The window's idea of where bundled models live (tests point it at an empty folder);
         # this is the engine process's own copy of the module.

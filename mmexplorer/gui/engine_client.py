@@ -22,6 +22,7 @@ from mmexplorer.engine.calls import Stop
 from mmexplorer.engine.wire import WireError, decode, encode
 
 STOP_TIMEOUT_S = 5.0  # a polite Stop, then the process is killed
+ENGINE_NICENESS = 10  # the engine yields the CPU to the window (see engine/service.py main)
 
 
 class EngineLink(QObject):
@@ -59,7 +60,7 @@ class EngineLink(QObject):
 
         self._generation += 1
         ours, theirs = self._context.Pipe(duplex=True)
-        self.process = self._context.Process(target=main, args=(theirs, str(_catalog.BUNDLED_MODELS)),
+        self.process = self._context.Process(target=main, args=(theirs, str(_catalog.BUNDLED_MODELS), ENGINE_NICENESS),
                                              name="mmexplorer-engine", daemon=True)
         self.process.start()
         theirs.close()  # the child holds its end; closing ours lets a dead child show as EOF

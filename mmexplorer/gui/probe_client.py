@@ -48,6 +48,7 @@ class ProbeClient(QObject):
         self._cell_in_flight: Optional[int] = None
         self._catalog_id = 0
         self._crashes = 0
+        self._closed = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(DEBOUNCE_MS)
@@ -69,6 +70,8 @@ class ProbeClient(QObject):
         self.refresh_catalog()
 
     def refresh_catalog(self) -> None:
+        if self._closed:
+            return  # the window is closing: no engine is started again
         if self.engine.process is None:
             self.engine.start()  # after the engine was given up on (see _on_died)
         self._catalog_id += 1
@@ -77,6 +80,7 @@ class ProbeClient(QObject):
     def shutdown(self, timeout_ms: int = 60_000) -> bool:
         """Stop the engine process (killing it if a probe does not end in time). True when it is gone."""
         self._timer.stop()
+        self._closed = True
         self._pending = self._pending_cell = None
         self.engine.stop(min(timeout_ms / 1000, 5.0))
         return not self.engine.running

@@ -14,7 +14,7 @@ def panel(qtbot, tmp_path):
     p.overrides = dict(TINY)
     yield p
     assert p.shutdown()
-    assert not p.runner.thread.isRunning()
+    assert not p.runner.engine.running  # the training engine process is gone
 
 
 def test_a_run_finishes_saves_and_draws_curves(qtbot, panel, tmp_path):
