@@ -202,3 +202,49 @@ class Trained:
     total: int
     cancelled: bool
     error: Optional[str] = None  # one line when the run failed
+
+
+# -- comparing models (its own engine process: see gui/compare/worker.py) --------------------
+@message_type
+@dataclass(frozen=True)
+class Compare:
+    """One input through several models; a newer Compare makes the engine stop after the current model."""
+
+    id: int
+    models: tuple[tuple[str, str], ...]  # (name, checkpoint path)
+    image: LoadedImage
+    text: str
+    device: str
+
+
+@message_type
+@dataclass(frozen=True)
+class Compared:
+    id: int
+    name: str
+    record: object  # AttentionRecord, or None when the model failed
+    error: Optional[str] = None
+
+
+@message_type
+@dataclass(frozen=True)
+class CompareDone:
+    id: int
+
+
+@message_type
+@dataclass(frozen=True)
+class Evaluate:
+    id: int
+    models: tuple[tuple[str, str], ...]
+    scenes: int
+    cache: Optional[str] = None  # a JSON file of reports by (path, size, mtime, scenes)
+
+
+@message_type
+@dataclass(frozen=True)
+class Evaluated:
+    id: int
+    name: str
+    report_json: Optional[str]  # engine.evaluate's report, as JSON
+    error: Optional[str] = None

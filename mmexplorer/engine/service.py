@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import deque
 import time
 import traceback
 from pathlib import Path
@@ -27,9 +28,13 @@ TEST_HOOKS_ENV = "MMEXPLORER_ENGINE_TEST_HOOKS"
 class Engine:
     """Runs calls against the one loaded model; `send` takes each reply."""
 
-    def __init__(self, send: Callable[[object], None], stop_requested: Callable[[], bool] = lambda: False) -> None:
+    def __init__(self, send: Callable[[object], None], stop_requested: Callable[[], bool] = lambda: False,
+                 superseded: Callable[[type], bool] = lambda kind: False) -> None:
+        from mmexplorer.engine.compare_service import Comparer
+
         self.send = send
         self.stop_requested = stop_requested  # polled between training steps
+        self.comparer = Comparer(send, superseded)  # polled between compared models
         self._model = None
         self._model_key: Optional[tuple[str, str]] = None  # (checkpoint path, requested device)
         self._hooks_allowed = os.environ.get(TEST_HOOKS_ENV) == "1"
@@ -43,6 +48,10 @@ class Engine:
             self.explain(call)
         elif isinstance(call, calls.Train):
             self.train(call)
+        elif isinstance(call, calls.Compare):
+            self.comparer.compare(call)
+        elif isinstance(call, calls.Evaluate):
+            self.comparer.evaluate(call)
         elif isinstance(call, calls.CancelTrain):
             pass  # arrived after its run ended
         else:
@@ -199,23 +208,27 @@ def serve(conn) -> None:
     """Answer calls from `conn` (a multiprocessing Connection) until Stop or the window goes away."""
     from mmexplorer.engine.wire import decode, encode
 
-    stopping = []  # a Stop or CancelTrain read while training: the run ends after its step
+    inbox: deque = deque()  # calls read early, while a long call looked for a stop or a newer input
 
-    def stop_requested() -> bool:
+    def look() -> None:
         try:
-            while not stopping and conn.poll(0):  # a cheap look between training steps
-                stopping.append(decode(conn.recv_bytes()))
+            while conn.poll(0):
+                inbox.append(decode(conn.recv_bytes()))
         except (EOFError, OSError):
-            stopping.append(calls.Stop())
-        return bool(stopping)
+            inbox.append(calls.Stop())  # the window's process ended
 
-    engine = Engine(lambda reply: conn.send_bytes(encode(reply)), stop_requested)
+    def stop_requested() -> bool:  # between training steps
+        look()
+        return any(isinstance(c, (calls.Stop, calls.CancelTrain)) for c in inbox)
+
+    def superseded(kind: type) -> bool:  # between compared or evaluated models: a newer call of `kind` waits
+        look()
+        return any(isinstance(c, (calls.Stop, kind)) for c in inbox)
+
+    engine = Engine(lambda reply: conn.send_bytes(encode(reply)), stop_requested, superseded)
     while True:
-        if stopping and isinstance(stopping[0], calls.Stop):
-            return
-        stopping.clear()
         try:
-            call = decode(conn.recv_bytes())
+            call = inbox.popleft() if inbox else decode(conn.recv_bytes())
         except (EOFError, OSError):
             return  # the window's process ended: nobody to answer
         if isinstance(call, calls.Stop):

@@ -223,8 +223,10 @@ class ProbeClient(QObject):
     def _on_died(self, code) -> None:
         """The engine stopped unasked (killed, a native crash, out of memory): restart it and rerun."""
         self._crashes += 1
-        lost_probe = self._in_flight is not None
+        lost_probe, lost_cell = self._in_flight is not None, self._cell_in_flight
         self._in_flight, self._cell_in_flight, self._pending_cell = None, None, None
+        if lost_cell is not None:
+            self.cell_failed.emit(lost_cell, self.tr("the engine stopped while explaining this weight; click it again"))
         if self._crashes > MAX_RESTARTS:
             self.state.set_busy(False)
             self._latest_failed = True
