@@ -33,8 +33,9 @@ class EngineLink(QObject):
     _arrived = Signal(int, object)
     _lost = Signal(int)
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent=None, leave_a_core: bool = True) -> None:
         super().__init__(parent)
+        self.leave_a_core = leave_a_core  # torch threads = cores - 1 in the engine (see engine/service.py main)
         self._context = multiprocessing.get_context("spawn")
         self.process: Optional[multiprocessing.process.BaseProcess] = None
         self._conn = None
@@ -60,7 +61,7 @@ class EngineLink(QObject):
 
         self._generation += 1
         ours, theirs = self._context.Pipe(duplex=True)
-        self.process = self._context.Process(target=main, args=(theirs, str(_catalog.BUNDLED_MODELS), ENGINE_NICENESS),
+        self.process = self._context.Process(target=main, args=(theirs, str(_catalog.BUNDLED_MODELS), ENGINE_NICENESS, self.leave_a_core),
                                              name="mmexplorer-engine", daemon=True)
         self.process.start()
         theirs.close()  # the child holds its end; closing ours lets a dead child show as EOF

@@ -57,7 +57,7 @@ class TrainRunner(QObject):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.worker = TrainEvents(self)  # the signals the panel listens to
-        self.engine = EngineLink(self)
+        self.engine = EngineLink(self, leave_a_core=False)  # training runs as fast as a plain loop: every core
         self.engine.received.connect(self._on_reply)
         self.engine.died.connect(self._on_died)
         self.busy = False
