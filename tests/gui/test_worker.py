@@ -1,5 +1,6 @@
 """Probing in the engine process: failures, merging, stale results, CPU fallback, cancel, crashes and closing."""
 
+import multiprocessing
 import os
 import signal
 import sys
@@ -136,6 +137,7 @@ def test_closing_during_a_probe_stops_the_engine_process(make_explorer, qtbot, t
         explorer.window.close()
     assert not explorer.client.engine.running
     _wait_gone(pid)
+    assert multiprocessing.active_children() == []  # nor any other engine process (training, compare)
 
 
 def _wait_gone(pid: int) -> None:
