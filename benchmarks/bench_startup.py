@@ -11,7 +11,7 @@ import time
 
 from benchmarks.common import Row, median
 
-TARGET = 0.5
+TARGET = 0.2  # the window's process never imports torch: the engine process does
 
 
 def _explorer_timings() -> dict:

@@ -83,35 +83,43 @@ def load_record(path: str | os.PathLike) -> AttentionRecord:
     except Exception as exc:
         raise ProbeFileError(f"{path} is not a probe npz ({type(exc).__name__})") from None
     try:
-        meta = json.loads(str(data["meta"]))
-        attention: dict[str, list] = {}
-        grads: dict[str, list] = {}
-        for key in sorted(k for k in data if k.startswith(("attn/", "grad/"))):
-            prefix, kind, layer = key.split("/")
-            (attention if prefix == "attn" else grads).setdefault(kind, []).append((int(layer), data[key]))
-        attention_t = {k: tuple(a for _, a in sorted(v, key=lambda x: x[0])) for k, v in attention.items()}
-        grads_t = {k: tuple(a for _, a in sorted(v, key=lambda x: x[0])) for k, v in grads.items()} or None
-        layouts = {k: tuple(tuple(tuple(s) for s in axis) for axis in v) for k, v in meta.pop("layouts").items()}
-        return AttentionRecord(
-            model=meta.pop("model"),
-            fusion=meta.pop("fusion"),
-            tokens=tuple(str(t) for t in data["tokens"]),
-            token_unk=tuple(bool(u) for u in meta.pop("token_unk")),
-            truncated=bool(meta.pop("truncated")),
-            grid=tuple(int(v) for v in data["grid"]),
-            image_box=tuple(float(v) for v in meta.pop("image_box")),
-            image_size=tuple(int(v) for v in meta.pop("image_size")),
-            attention=attention_t,
-            layouts=layouts,
-            order=tuple((str(k), int(l)) for k, l in meta.pop("order")),
-            cross_kind=meta.pop("cross_kind"),
-            token_to_image=data["token_to_image"],
-            map_label=meta.pop("map_label"),
-            grads=grads_t,
-            similarity=data.get("similarity"),
-            patch_positions=data.get("patch_positions"),
-            outputs=meta.pop("outputs"),
-            meta=meta,
-        )
+        return record_from_arrays(data)
     except (KeyError, ValueError, TypeError) as exc:
         raise ProbeFileError(f"{path} is missing or has malformed probe fields ({exc})") from None
+
+
+def record_from_arrays(data) -> AttentionRecord:
+    """The inverse of record_to_arrays: a mapping of plain arrays (no object arrays) back into a record.
+
+    Raises KeyError, ValueError or TypeError when fields are missing or malformed.
+    """
+    meta = json.loads(str(data["meta"]))
+    attention: dict[str, list] = {}
+    grads: dict[str, list] = {}
+    for key in sorted(k for k in data if k.startswith(("attn/", "grad/"))):
+        prefix, kind, layer = key.split("/")
+        (attention if prefix == "attn" else grads).setdefault(kind, []).append((int(layer), data[key]))
+    attention_t = {k: tuple(a for _, a in sorted(v, key=lambda x: x[0])) for k, v in attention.items()}
+    grads_t = {k: tuple(a for _, a in sorted(v, key=lambda x: x[0])) for k, v in grads.items()} or None
+    layouts = {k: tuple(tuple(tuple(s) for s in axis) for axis in v) for k, v in meta.pop("layouts").items()}
+    return AttentionRecord(
+        model=meta.pop("model"),
+        fusion=meta.pop("fusion"),
+        tokens=tuple(str(t) for t in data["tokens"]),
+        token_unk=tuple(bool(u) for u in meta.pop("token_unk")),
+        truncated=bool(meta.pop("truncated")),
+        grid=tuple(int(v) for v in data["grid"]),
+        image_box=tuple(float(v) for v in meta.pop("image_box")),
+        image_size=tuple(int(v) for v in meta.pop("image_size")),
+        attention=attention_t,
+        layouts=layouts,
+        order=tuple((str(k), int(l)) for k, l in meta.pop("order")),
+        cross_kind=meta.pop("cross_kind"),
+        token_to_image=data["token_to_image"],
+        map_label=meta.pop("map_label"),
+        grads=grads_t,
+        similarity=data.get("similarity"),
+        patch_positions=data.get("patch_positions"),
+        outputs=meta.pop("outputs"),
+        meta=meta,
+    )

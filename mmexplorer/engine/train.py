@@ -1,6 +1,6 @@
 """train(...): train a model on the shapes world, reporting progress through plain callbacks.
 
-No Qt here: the explorer runs this same function in a worker thread. The run
+No Qt here: the explorer runs this same function in an engine process. The run
 can be cancelled between steps (should_stop); checkpoints are written
 atomically with save_checkpoint, so a cancelled or crashed run leaves the last
 good checkpoint, or nothing, and never a partial file.

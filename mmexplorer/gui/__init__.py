@@ -1,7 +1,7 @@
 """The desktop explorer (PySide6 + pyqtgraph).
 
-Startup order matters: the window is shown before torch is imported, so no
-module on the startup path imports torch, mmexplorer.engine or
-mmexplorer.models at module level; the probe worker imports them in its own
-thread once the window is up.
+The window's process never imports torch, transformers or mmexplorer.models:
+every model lives in an engine process (mmexplorer/engine/service.py, started
+by gui/engine_client.py once the window is up); only torch-free engine modules
+(calls, wire, catalog, paths, recipes) are imported here.
 """

@@ -18,7 +18,6 @@ from mmexplorer.gui.samples import FALLBACK_TEXT, list_samples
 from mmexplorer.gui.settings import Settings
 from mmexplorer.gui.state import AppState
 from mmexplorer.gui.tools import Tools
-from mmexplorer.gui.worker import ProbeWorker
 from mmexplorer.spec import CATEGORIES
 
 NO_MODELS = QT_TRANSLATE_NOOP(
@@ -55,12 +54,12 @@ class Explorer(QObject):
 
     first_probe_drawn = Signal()
 
-    def __init__(self, options: Options, settings: Optional[Settings] = None, worker: Optional[ProbeWorker] = None) -> None:
+    def __init__(self, options: Options, settings: Optional[Settings] = None) -> None:
         super().__init__()
         self.options = options
         self.settings = settings or Settings()
         self.state = AppState()
-        self.client = ProbeClient(self.state, worker)
+        self.client = ProbeClient(self.state)  # the engine process behind it starts in start()
         self.window = MainWindow(self.state, self.client, self.settings)
         self.tools = Tools(self.state, self.window, self.client, self)
         self.cells = CellTool(self.state, self.window, self.client, self)
@@ -109,7 +108,7 @@ class Explorer(QObject):
         self.state.set_inputs(image=image or blank_image(), text=text if text is not None else FALLBACK_TEXT, quiet=True)
 
     def start(self) -> None:
-        """Show the window first, then start the engine in its thread."""
+        """Show the window first, then start the engine process."""
         if not self.window.isVisible():
             self.window.show()
         self.client.start()

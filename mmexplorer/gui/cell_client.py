@@ -1,7 +1,7 @@
-"""The GUI side of explaining one attention weight: a request for the shown record, sent to the probe worker.
+"""The GUI side of explaining one attention weight: a request for the shown record, sent to the engine.
 
-The worker owns the model, so the request goes to the same worker thread as
-probes (immutable request in, frozen explanation out); answers for an older
+The engine process owns the model, so the request goes through the probe
+client (immutable request in, frozen explanation out); answers for an older
 click or an older record are dropped.
 """
 
@@ -15,7 +15,6 @@ from mmexplorer.gui.cell_messages import CellRequest, CellResult
 
 
 class CellClient(QObject):
-    _submit = Signal(object)  # to the worker (queued across threads)
     explained = Signal(object)  # CellResult for the newest request, still about the record shown
     failed = Signal(str)
     requested = Signal(object)  # CellRequest, as it is sent
@@ -27,11 +26,9 @@ class CellClient(QObject):
         self._next_id = 0
         self.latest: Optional[CellRequest] = None
         self._source: Optional[tuple[int, str, str]] = None  # (result id, model, device) the shown record came from
-        worker = probe_client.worker
         state.result_changed.connect(self._remember_source)
-        self._submit.connect(worker.submit_cell)
-        worker.cell_finished.connect(self._on_finished)  # bound slots of this GUI-thread object: run here
-        worker.cell_failed.connect(self._on_failed)
+        probe_client.cell_finished.connect(self._on_finished)
+        probe_client.cell_failed.connect(self._on_failed)
 
     @Slot()
     def _remember_source(self) -> None:
@@ -54,7 +51,7 @@ class CellClient(QObject):
         self.latest = CellRequest(self._next_id, result.request_id, model, device, result.image, result.text,
                                   kind, int(layer), int(head), int(query), int(key))
         self.requested.emit(self.latest)
-        self._submit.emit(self.latest)
+        self.probes.submit_cell(self.latest)
         return True
 
     def _current(self, request_id: int) -> bool:
@@ -63,9 +60,10 @@ class CellClient(QObject):
                 and result.request_id == self.latest.result_id)
 
     @Slot(object)
-    def _on_finished(self, result: CellResult) -> None:
-        if self._current(result.request.id):
-            self.explained.emit(result)
+    def _on_finished(self, reply) -> None:
+        """`reply` is the engine's Explained (engine/calls.py) for request `reply.id`."""
+        if self._current(reply.id):
+            self.explained.emit(CellResult(self.latest, reply.explanation))
 
     @Slot(int, str)
     def _on_failed(self, request_id: int, message: str) -> None:

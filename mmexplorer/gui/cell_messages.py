@@ -1,4 +1,4 @@
-"""What travels between the GUI thread and the probe worker for one explained attention weight."""
+"""What travels between the window and the engine client for one explained attention weight."""
 
 from __future__ import annotations
 

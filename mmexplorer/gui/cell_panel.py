@@ -1,6 +1,6 @@
 """The panel that explains one attention weight: softmax(QKᵀ/√d_k)V for the clicked cell, from the model's numbers.
 
-It only draws a CellExplanation (computed in the worker thread): the query
+It only draws a CellExplanation (computed in the engine process): the query
 and key and their places on the picture, q and k as bar strips, q·k, d_k,
 the scaled score, the row of scaled scores with its mask, the softmax row
 with this cell highlighted, v, the cell's contribution next to the head's

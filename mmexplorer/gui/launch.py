@@ -142,8 +142,8 @@ def run(args) -> int:
         )
         QTimer.singleShot(SCREENSHOT_TIMEOUT_S * 1000, lambda: shot.failed(f"no probe after {SCREENSHOT_TIMEOUT_S} s"))
 
-    # Show and paint the window first, then start the engine thread: its `import torch`
-    # holds the interpreter lock for long stretches and would delay the first paint.
+    # Show and paint the window first, then start the engine process: its `import torch`
+    # competes for the CPU and would delay the first paint.
     explorer.window.show()
     app.processEvents()
     clock.mark("window_shown")

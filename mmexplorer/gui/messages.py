@@ -1,14 +1,13 @@
-"""What travels between the GUI thread and the probe worker: small frozen values, CPU only."""
+"""What the window keeps of a probe: small frozen values, CPU only (the engine's replies are in engine/calls.py)."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional
 
 from mmexplorer.attention.record import AttentionRecord
 from mmexplorer.data.image import LoadedImage
-from mmexplorer.engine.catalog import ModelEntry  # no torch behind it
+from mmexplorer.engine.calls import Catalog, ModelInfo  # noqa: F401  (plain values the engine sends)
 
 
 @dataclass(frozen=True)
@@ -30,43 +29,6 @@ class ProbeRequest:
             and other.text == self.text
             and (other.relevancy or not self.relevancy)
         )
-
-
-@dataclass(frozen=True)
-class Catalog:
-    models: tuple[ModelEntry, ...]  # the engine's catalog entries (plain frozen values)
-    devices: tuple[str, ...]
-    default: Optional[str]
-    error: Optional[str] = None  # set when the engine itself could not start
-
-    def for_fusion(self, fusion: str) -> Optional[ModelEntry]:
-        return next((m for m in self.models if m.fusion == fusion), None)
-
-    def find(self, name: str) -> Optional[ModelEntry]:
-        return next((m for m in self.models if m.name == name or m.path == name), None)
-
-
-@dataclass(frozen=True)
-class ModelInfo:
-    """The loaded model, described for the summary panel and the tokenizer."""
-
-    name: str
-    fusion: str
-    path: str
-    source: str
-    device: str
-    parameters: int
-    has_cross_modal_attention: bool
-    config_json: str = field(repr=False)  # the checkpoint's config
-    spec_json: str = field(default="{}", repr=False)  # the fusion spec (mmexplorer.spec.FusionSpec.to_dict)
-
-    @property
-    def config(self) -> dict:
-        return json.loads(self.config_json)
-
-    @property
-    def spec(self) -> dict:
-        return json.loads(self.spec_json)
 
 
 @dataclass(frozen=True)

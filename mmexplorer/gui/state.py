@@ -71,7 +71,7 @@ class AppState(QObject):
             if key not in ("image", "text", "model", "device"):
                 raise KeyError(key)
             if key == "image" and value is not None:
-                value.pixels.setflags(write=False)  # it crosses to the worker thread
+                value.pixels.setflags(write=False)  # it is sent to the engine process
             same = getattr(self, key) is value if key == "image" else getattr(self, key) == value  # images: identity
             if not same:
                 setattr(self, key, value)

@@ -41,7 +41,9 @@ def private_models(monkeypatch, model_home, tmp_path):
     empty = tmp_path / "no-bundled-models"
     empty.mkdir()
     monkeypatch.setenv("MMEXPLORER_HOME", str(model_home))
-    monkeypatch.setattr(catalog, "BUNDLED_MODELS", empty)
+    monkeypatch.setattr(catalog, "BUNDLED_MODELS", empty)  # the engine process is told this folder at start
+    # Lets tests make the engine process slow, failing or out of memory (engine/service.py hooks).
+    monkeypatch.setenv("MMEXPLORER_ENGINE_TEST_HOOKS", "1")
     return model_home
 
 
@@ -56,13 +58,14 @@ def settings(tmp_path):
 
 @pytest.fixture
 def make_explorer(qtbot, settings, no_leaks):
-    """Build an explorer (optionally with a given worker), start it and wait for its first probe."""
+    """Build an explorer (optionally with engine test hooks, see engine/service.py), start it and wait for its first probe."""
     from mmexplorer.gui.app import Explorer, Options
 
     made = []
 
-    def make(model="test-early", worker=None, wait=True, persist=False, **options):
-        explorer = Explorer(Options(model=model, persist=persist, **options), settings=settings, worker=worker)
+    def make(model="test-early", hooks=None, wait=True, persist=False, **options):
+        explorer = Explorer(Options(model=model, persist=persist, **options), settings=settings)
+        explorer.client.test_hooks.update(hooks or {})
         qtbot.addWidget(explorer.window)
         made.append(explorer)
         no_leaks.append(explorer)
@@ -81,7 +84,7 @@ def make_explorer(qtbot, settings, no_leaks):
 
 @pytest.fixture
 def no_leaks(qapp):
-    """Fail a test that leaves a probe thread running, a debounce timer armed or a window open."""
+    """Fail a test that leaves an engine process running, a debounce timer armed or a window open."""
     from PySide6.QtWidgets import QApplication
 
     explorers = []
@@ -90,14 +93,14 @@ def no_leaks(qapp):
     yield explorers
     for explorer in explorers:
         explorer.window.close()
-        assert not explorer.client.thread.isRunning(), "the probe thread is still running"
+        assert not explorer.client.engine.running, "the engine process is still running"
         assert not explorer.client._timer.isActive(), "a debounce timer is still armed"
     QApplication.processEvents()
     gc.collect()
     left = [w for w in QApplication.topLevelWidgets() if w.isVisible() and id(w) not in before_windows]
     assert not left, f"windows left open: {left}"
     # Python registers a _DummyThread the first time a QThread calls into `threading`; it never
-    # unregisters, so those are skipped here (the QThreads themselves are checked above).
+    # unregisters, so those are skipped here.
     extra = [t for t in threading.enumerate()
              if t not in before_threads and t.is_alive() and not isinstance(t, threading._DummyThread)]
     assert not extra, f"threads left running: {extra}"

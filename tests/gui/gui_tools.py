@@ -1,13 +1,13 @@
 """Drops, mime data and expected maps shared by the explorer tests."""
 
-import threading
+import contextlib
+import os
 
 import numpy as np
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
 from mmexplorer.attention.maps import token_image_map
-from mmexplorer.gui.worker import ProbeWorker
 
 
 def drop(window, mime: QMimeData) -> None:
@@ -34,14 +34,20 @@ def shown_map(explorer) -> np.ndarray:
     return explorer.window.views["cross"].image.map
 
 
-class SlowWorker(ProbeWorker):
-    """Holds each probe until released, so tests can act while one is running."""
+@contextlib.contextmanager
+def engine_held(explorer, gate):
+    """Probes sent inside wait in the engine until the block ends (a slow model).
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.gate = threading.Event()
-        self.gate.set()
+    `gate` is a file path: the engine's test hook holds a probe while the file exists.
+    """
+    open(gate, "w").close()
+    explorer.client.test_hooks["hold"] = str(gate)
+    try:
+        yield
+    finally:
+        release(gate)
 
-    def _probe(self, request, device):
-        self.gate.wait(30)
-        return super()._probe(request, device)
+
+def release(gate) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(gate)

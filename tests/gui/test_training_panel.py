@@ -14,7 +14,7 @@ def panel(qtbot, tmp_path):
     p.overrides = dict(TINY)
     yield p
     assert p.shutdown()
-    assert not p.runner.thread.isRunning()
+    assert not p.runner.engine.running  # the training engine process is gone
 
 
 def test_a_run_finishes_saves_and_draws_curves(qtbot, panel, tmp_path):
@@ -92,3 +92,25 @@ def test_status_shows_the_curves_running_means_and_a_countdown(panel):
     np.testing.assert_allclose(panel.curves.hard_curve.getData()[1][-1], want)
     assert all(b <= a for a, b in zip(shown, shown[1:]))  # the time left never grows
     assert re.search(r"about \S+ left", panel.status.text())
+
+
+def test_a_step_that_does_not_end_is_cut_short_and_keeps_the_last_checkpoint(qtbot, panel, tmp_path):
+    """Cancel waits CANCEL_GRACE_MS for the step to end, then stops the training process; here the wait is nil."""
+    from mmexplorer.models.checkpoint import load_checkpoint
+
+    panel.steps.setValue(10_000)
+    panel.overrides["checkpoint_every"] = 2
+    panel.name.setText("cut-short")
+    assert panel.start()
+    qtbot.waitUntil(lambda: panel.curves.point_count() >= 3, timeout=120_000)
+    process = panel.runner.engine.process
+    panel.runner._grace.setInterval(0)  # do not wait for the step
+    panel.cancel()
+    qtbot.waitUntil(lambda: panel.last_outcome is not None, timeout=30_000)
+    process.join(10)
+    assert process.exitcode is not None and process.exitcode < 0  # stopped by a signal, not by its loop
+    outcome = panel.last_outcome
+    assert outcome.cancelled and outcome.path is not None
+    folder = tmp_path / "models"
+    assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
+    assert load_checkpoint(outcome.path).cfg.fusion == "early"

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from .gui_tools import SlowWorker, expected_map, shown_map
+from .gui_tools import engine_held, expected_map, shown_map
 from mmexplorer.attention.maps import attention_matrix, patch_token_scores, patch_self_map
 from mmexplorer.attention.positions import similarity_to_patch
 
@@ -22,18 +22,17 @@ def test_focus_changes_redraw_without_running_the_model(make_explorer, qtbot):
     assert explorer.client.worker.runs == runs
 
 
-def test_gradients_are_captured_only_once_relevancy_is_picked(make_explorer, qtbot):
-    worker = SlowWorker()
-    explorer = make_explorer(text="a red circle and a blue square", worker=worker)
+def test_gradients_are_captured_only_once_relevancy_is_picked(make_explorer, qtbot, tmp_path):
+    explorer = make_explorer(text="a red circle and a blue square")
     state, view, runs = explorer.state, explorer.window.views["cross"], explorer.client.worker.runs
     assert state.record.grads is None  # the first probe skips the backward pass
-    worker.gate.clear()  # hold the gradient run, so the waiting state can be seen for certain
-    state.select(method="relevancy")
-    # until the gradients are back, the map is rollout and says it is waiting
-    assert state.record.grads is None
-    assert state.map_method == "rollout" and "computing gradients" in view.label.text()
-    np.testing.assert_array_equal(shown_map(explorer), expected_map(state))
-    worker.gate.set()
+    with engine_held(explorer, tmp_path / "gate"):  # hold the gradient run, so the waiting state can be seen for certain
+        with qtbot.waitSignal(explorer.client.started, timeout=30_000):
+            state.select(method="relevancy")
+        # until the gradients are back, the map is rollout and says it is waiting
+        assert state.record.grads is None
+        assert state.map_method == "rollout" and "computing gradients" in view.label.text()
+        np.testing.assert_array_equal(shown_map(explorer), expected_map(state))
     qtbot.waitUntil(lambda: state.record.grads is not None, timeout=30_000)
     assert explorer.client.worker.runs == runs + 1  # exactly one more run, for the gradients
     assert state.map_method == "relevancy" and "relevancy" in view.label.text() and "computing" not in view.label.text()

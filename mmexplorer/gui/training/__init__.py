@@ -1,1 +1,1 @@
-"""Training a model inside the explorer: a worker thread running engine.train, and its panel."""
+"""Training a model inside the explorer: an engine process running engine.train, and its panel."""

@@ -1,18 +1,25 @@
-"""The training worker: runs engine.train.training in its own QThread.
+"""The training runner: engine.train.training in an engine process of its own (engine/service.py).
 
-Progress values (frozen dataclasses) travel to the GUI through a queued
-signal; cancelling sets an Event the training loop checks between steps, so a
-cancelled run keeps its last good checkpoint or nothing, never a partial file.
+Each step's progress comes back as a frozen TrainStep through the pipe. Cancel
+asks the loop to stop after its current step, so a cancelled run keeps its last
+good checkpoint or nothing; if the step does not end within CANCEL_GRACE_MS the
+process is killed (checkpoints are written atomically, so still no partial
+file). Training has a process of its own so that cancelling it by force never
+costs the explorer its loaded model, and probes never wait behind a run.
 """
 
 from __future__ import annotations
 
-import threading
-import traceback
+import json
 from dataclasses import dataclass
 from typing import Optional
 
-from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
+
+from mmexplorer.engine import calls
+from mmexplorer.gui.engine_client import EngineLink
+
+CANCEL_GRACE_MS = 3000  # a step that takes longer than this is cut short by stopping the process
 
 
 @dataclass(frozen=True)
@@ -38,84 +45,78 @@ class TrainOutcome:
     cancelled: bool
 
 
-class TrainWorker(QObject):
-    progress = Signal(object)  # engine.train.Progress
+class TrainEvents(QObject):
+    progress = Signal(object)  # calls.TrainStep (engine.train.Progress, field for field)
     finished = Signal(object)  # TrainOutcome
     failed = Signal(str)
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.stop_event = threading.Event()
-
-    @Slot(object)
-    def run(self, request: TrainRequest) -> None:
-        self.stop_event.clear()
-        last_path, steps = None, 0
-        try:
-            from mmexplorer.engine.device import resolve_device
-            from mmexplorer.engine.recipes import recipe
-            from mmexplorer.engine.train import training
-
-            settings = recipe(
-                request.recipe,
-                request.fusion,
-                steps=request.steps,
-                lr=request.lr,
-                seed=request.seed,
-                tasks=request.tasks,
-                sharing=request.sharing,
-                grounding=request.grounding,
-                **dict(request.extra),
-            )
-            device = resolve_device(request.device)
-            for p in training(settings, request.out, should_stop=self.stop_event.is_set, device=device):
-                steps = p.step
-                if p.checkpoint:
-                    last_path = p.checkpoint
-                self.progress.emit(p)
-        except Exception as exc:
-            if isinstance(exc, ValueError):  # a diverged loss, a full disk, a locked output: the message says it all
-                text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                self.failed.emit(QCoreApplication.translate("TrainWorker", "Training stopped: {reason}").format(reason=text))
-            else:
-                traceback.print_exc()
-                self.failed.emit(self.tr("training failed: {error}").format(error=f"{type(exc).__name__}: {exc}"))
-            self.finished.emit(TrainOutcome(last_path, steps, request.steps, True))
-            return
-        self.finished.emit(TrainOutcome(last_path, steps, request.steps, steps < request.steps))
-
 
 class TrainRunner(QObject):
-    """GUI-side owner of the training thread."""
-
-    _run = Signal(object)
+    """GUI-side owner of the training engine process (started with the first run)."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.worker = TrainWorker()
-        self.thread = QThread()
-        self.thread.setObjectName("mmexplorer-train")
-        self.worker.moveToThread(self.thread)
-        self._run.connect(self.worker.run)
-        self.worker.finished.connect(self._on_finished)
+        self.worker = TrainEvents(self)  # the signals the panel listens to
+        self.engine = EngineLink(self, leave_a_core=False)  # training runs as fast as a plain loop: every core
+        self.engine.received.connect(self._on_reply)
+        self.engine.died.connect(self._on_died)
         self.busy = False
+        self._id = 0
+        self._request: Optional[TrainRequest] = None
+        self._last_path: Optional[str] = None
+        self._steps = 0
+        self._grace = QTimer(self)
+        self._grace.setSingleShot(True)
+        self._grace.setInterval(CANCEL_GRACE_MS)
+        self._grace.timeout.connect(self._force_cancel)
 
     def start(self, request: TrainRequest) -> None:
-        if not self.thread.isRunning():
-            self.thread.start()
+        self.engine.start()
+        self._id += 1
+        self._request, self._last_path, self._steps = request, None, 0
         self.busy = True
-        self._run.emit(request)
+        r = request
+        self.engine.send(calls.Train(self._id, r.recipe, r.fusion, r.steps, r.lr, r.seed, r.device, tuple(r.tasks),
+                                     r.sharing, r.grounding, r.out, json.dumps(dict(r.extra))))
 
     def cancel(self) -> None:
-        self.worker.stop_event.set()
+        if self.busy and not self._grace.isActive():
+            self.engine.send(calls.CancelTrain(self._id))
+            self._grace.start()
 
-    def _on_finished(self, _outcome) -> None:
+    def _on_reply(self, reply) -> None:
+        if isinstance(reply, calls.TrainStep):
+            self._steps = reply.step
+            if reply.checkpoint:
+                self._last_path = reply.checkpoint
+            self.worker.progress.emit(reply)
+        elif isinstance(reply, calls.Trained) and reply.id == self._id:
+            if reply.reason:
+                self.worker.failed.emit(QCoreApplication.translate("TrainWorker", "Training stopped: {reason}").format(reason=reply.reason))
+            elif reply.error:
+                self.worker.failed.emit(QCoreApplication.translate("TrainWorker", "training failed: {error}").format(error=reply.error))
+            self._finish(TrainOutcome(reply.path, reply.steps, reply.total, reply.cancelled))
+
+    def _finish(self, outcome: TrainOutcome) -> None:
+        self._grace.stop()
         self.busy = False
+        self.worker.finished.emit(outcome)
+
+    def _force_cancel(self) -> None:
+        """The current step did not end in time: stop the process; the last whole checkpoint stays."""
+        if self.busy:
+            self.engine.kill()
+            self._finish(TrainOutcome(self._last_path, self._steps, self._request.steps, True))
+
+    def _on_died(self, code) -> None:
+        if self.busy:
+            message = self.tr("training failed: the engine stopped unexpectedly (exit code {code})").format(code=code)
+            self.worker.failed.emit(message)
+            self._finish(TrainOutcome(self._last_path, self._steps, self._request.steps, True))
 
     def shutdown(self, timeout_ms: int = 120_000) -> bool:
-        """Cancel a run (it stops after its current step) and stop the thread."""
-        self.cancel()
-        if not self.thread.isRunning():
-            return True
-        self.thread.quit()
-        return self.thread.wait(timeout_ms)
+        """Cancel a run (it stops after its current step, or is stopped) and end the process."""
+        self._grace.stop()
+        self.engine.stop(min(timeout_ms / 1000, 5.0))
+        self.busy = False  # nobody is told: the window is closing
+        return not self.engine.running

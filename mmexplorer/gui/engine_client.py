@@ -1,0 +1,147 @@
+"""The window's end of the engine process: starts it, sends calls, turns replies into Qt signals.
+
+The engine (mmexplorer/engine/service.py) runs in a child process started with
+multiprocessing's spawn context, so torch never loads in the window's process
+and a model that crashes takes only the engine with it. A reader thread waits
+on the pipe and decodes each reply (engine/wire.py: npz, no pickle); the
+`received` signal carries it to the GUI thread. When the pipe closes without
+being asked to, `died` says so with the exit code; `restart()` starts a fresh
+engine (also the way to cancel a forward pass that is running).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from typing import Optional
+
+from PySide6.QtCore import QObject, Signal
+
+from mmexplorer.engine import catalog as _catalog
+from mmexplorer.engine.calls import Stop
+from mmexplorer.engine.wire import WireError, decode, encode
+
+STOP_TIMEOUT_S = 5.0  # a polite Stop, then the process is killed
+ENGINE_NICENESS = 10  # the engine yields the CPU to the window (see engine/service.py main)
+
+
+class EngineLink(QObject):
+    received = Signal(object)  # a reply from engine/calls.py, on the GUI thread
+    died = Signal(object)  # the exit code (None if unknown) of an engine that stopped unasked
+
+    # Emitted from the reader thread; the queued connection brings it to this GUI-thread object.
+    _arrived = Signal(int, object)
+    _lost = Signal(int)
+
+    def __init__(self, parent=None, leave_a_core: bool = True) -> None:
+        super().__init__(parent)
+        self.leave_a_core = leave_a_core  # torch threads = cores - 1 in the engine (see engine/service.py main)
+        self._context = multiprocessing.get_context("spawn")
+        self.process: Optional[multiprocessing.process.BaseProcess] = None
+        self._conn = None
+        self._reader: Optional[threading.Thread] = None
+        self._generation = 0  # replies and deaths of an engine that was replaced are ignored
+        self._send_lock = threading.Lock()
+        self._arrived.connect(self._on_arrived)
+        self._lost.connect(self._on_lost)
+
+    # -- lifecycle ----------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.is_alive()
+
+    @property
+    def pid(self) -> Optional[int]:
+        return self.process.pid if self.process is not None else None
+
+    def start(self) -> None:
+        if self.process is not None:
+            return
+        from mmexplorer.engine.service import main  # no torch at import: the child loads it
+
+        self._generation += 1
+        ours, theirs = self._context.Pipe(duplex=True)
+        self.process = self._context.Process(target=main, args=(theirs, str(_catalog.BUNDLED_MODELS), ENGINE_NICENESS, self.leave_a_core),
+                                             name="mmexplorer-engine", daemon=True)
+        self.process.start()
+        theirs.close()  # the child holds its end; closing ours lets a dead child show as EOF
+        self._conn = ours
+        self._reader = threading.Thread(target=self._read, args=(ours, self._generation),
+                                        name="mmexplorer-engine-reader", daemon=True)
+        self._reader.start()
+
+    def stop(self, timeout_s: float = STOP_TIMEOUT_S) -> None:
+        """Ask the engine to end, kill it if it does not, and wait for the reader thread."""
+        if self.process is None:
+            return
+        self._generation += 1  # from here on its replies and its death are expected, not news
+        process, conn, reader = self.process, self._conn, self._reader
+        self.process = self._conn = self._reader = None
+        try:
+            with self._send_lock:
+                conn.send_bytes(encode(Stop()))
+        except (OSError, ValueError):
+            pass
+        process.join(timeout_s)
+        if process.is_alive():
+            process.kill()  # busy in a long forward pass, or hung in a native kernel
+            process.join(timeout_s)
+        if reader is not None and reader is not threading.current_thread():
+            reader.join(timeout_s)  # the dead child's end is closed, so the reader sees EOF
+        conn.close()
+
+    def kill(self) -> None:
+        """Stop at once, whatever the engine is doing (cancelling a forward pass)."""
+        if self.process is not None:
+            self.process.kill()
+        self.stop()
+
+    def restart(self) -> None:
+        self.kill()
+        self.start()
+
+    # -- calls ------------------------------------------------------------------------
+    def send(self, call) -> bool:
+        """Send one call (engine/calls.py); False when there is no engine to take it."""
+        if self._conn is None:
+            return False
+        data = encode(call)
+        try:
+            with self._send_lock:
+                self._conn.send_bytes(data)
+        except (OSError, ValueError):
+            return False  # the engine is gone; the reader reports its death
+        return True
+
+    # -- the reader thread ----------------------------------------------------------------
+    def _read(self, conn, generation: int) -> None:
+        while True:
+            try:
+                data = conn.recv_bytes()
+            except (EOFError, OSError):
+                self._lost.emit(generation)
+                return
+            try:
+                reply = decode(data)
+            except WireError:
+                continue  # cannot happen with our own engine; never let a bad message kill the reader
+            self._arrived.emit(generation, reply)
+
+    def _on_arrived(self, generation: int, reply) -> None:
+        if generation == self._generation:
+            self.received.emit(reply)
+
+    def _on_lost(self, generation: int) -> None:
+        if generation != self._generation or self.process is None:
+            return  # an engine we stopped ourselves
+        process = self.process
+        process.join(1.0)
+        code = process.exitcode
+        self.process = None
+        if self._reader is not None:
+            self._reader.join(1.0)
+            self._reader = None
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        self.died.emit(code)

@@ -1,0 +1,82 @@
+"""Messages between the window and the engine process: exact round trips, and nothing unpickled."""
+
+import io
+import multiprocessing
+
+import numpy as np
+import pytest
+
+from mmexplorer.data.image import LoadedImage
+from mmexplorer.engine import calls
+from mmexplorer.engine.wire import WireError, decode, encode
+
+from conftest import tiny_model
+
+
+@pytest.fixture(scope="module")
+def record():
+    from mmexplorer.data.sample import make_sample
+    from mmexplorer.engine.probe import probe
+
+    model = tiny_model("hybrid")
+    pixels = np.random.default_rng(0).integers(0, 255, (40, 70, 3), dtype=np.uint8)
+    return probe(model, make_sample(pixels, "a red circle", model.tokenizer), relevancy=True)
+
+
+def test_a_probe_reply_carries_the_record_exactly(record):
+    back = decode(encode(calls.Probed(7, record, 0.25, "cpu")))
+    assert isinstance(back, calls.Probed) and (back.id, back.seconds, back.device) == (7, 0.25, "cpu")
+    r = back.record
+    assert (r.tokens, r.grid, r.cross_kind, r.order, r.image_box) == (record.tokens, record.grid, record.cross_kind,
+                                                                       record.order, record.image_box)
+    assert set(r.attention) == set(record.attention) and set(r.grads) == set(record.grads)
+    for kind, layers in record.attention.items():
+        for a, b in zip(layers, r.attention[kind]):
+            np.testing.assert_array_equal(a, b)
+        for a, b in zip(record.grads[kind], r.grads[kind]):
+            np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(r.token_to_image, record.token_to_image)
+    assert r.outputs["branches"]["contributions"] == pytest.approx(record.outputs["branches"]["contributions"])
+
+
+def test_a_call_keeps_the_picture_and_the_text():
+    pixels = np.arange(4 * 5 * 3, dtype=np.uint8).reshape(4, 5, 3)
+    call = calls.Probe(3, "test-early", "auto", LoadedImage(pixels, "pic.png", ("first frame",)), "a «red» circle", True, "{}")
+    back = decode(encode(call))
+    assert back.image.source == "pic.png" and back.image.notes == ("first frame",)
+    np.testing.assert_array_equal(back.image.pixels, pixels)
+    assert back.image.pixels.dtype == np.uint8
+    assert (back.id, back.model, back.device, back.text, back.relevancy) == (3, "test-early", "auto", "a «red» circle", True)
+
+
+def test_a_pickle_inside_a_message_is_refused():
+    buf = io.BytesIO()
+    np.savez(buf, __header__=np.array('{"__nd__": "a0"}'), a0=np.array([object()], dtype=object))
+    with pytest.raises(WireError):
+        decode(buf.getvalue())
+
+
+def test_only_listed_types_are_built():
+    buf = io.BytesIO()
+    np.savez(buf, __header__=np.array('{"__dc__": "Popen", "fields": {"args": "ls"}}'))
+    with pytest.raises(WireError, match="not an engine message"):
+        decode(buf.getvalue())
+
+
+def test_the_engine_loop_answers_over_a_pipe(tmp_path, monkeypatch):
+    """The service loop in a thread of this process, on a real multiprocessing pipe."""
+    import threading
+
+    from mmexplorer.engine.service import serve
+
+    ours, theirs = multiprocessing.Pipe()
+    loop = threading.Thread(target=serve, args=(theirs,))
+    loop.start()
+    ours.send_bytes(encode(calls.Probe(1, "no-such-model", "cpu", LoadedImage(np.zeros((8, 8, 3), np.uint8), "x"), "a")))
+    replies = [decode(ours.recv_bytes()), decode(ours.recv_bytes())]
+    ours.send_bytes(encode(calls.Stop()))
+    loop.join(30)
+    assert not loop.is_alive()
+    assert isinstance(replies[0], calls.Started) and replies[0].id == 1
+    assert isinstance(replies[1], calls.Failed) and replies[1].channel == "probe"
+    assert "unknown model 'no-such-model'" in replies[1].message
