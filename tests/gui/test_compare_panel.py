@@ -56,7 +56,7 @@ def test_evaluation_table_shows_every_model_its_hard_negative_accuracy_and_progr
 
     panel.runner.evaluate = lambda models: None  # rows are delivered by hand below (the worker is tested elsewhere)
     panel.evaluate()
-    assert panel.runner.worker.eval_scenes == EVAL_SCENES == 100  # the README table's evaluation
+    assert panel.runner.eval_scenes == EVAL_SCENES == 100  # the README table's evaluation
     assert panel.table.rowCount() == 5 and panel.table.item(4, 1).text() == "computing…"
     assert not panel.eval_progress.isHidden() and panel.eval_progress.value() == 0
     report = {"map_kind": "attention", "matching": {"hard_accuracy": 0.885},

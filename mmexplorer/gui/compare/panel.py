@@ -68,7 +68,7 @@ class ComparePanel(QWidget):
     def __init__(self, parent=None, runner: Optional[CompareRunner] = None) -> None:
         super().__init__(parent)
         self.runner = runner or CompareRunner(parent=self)
-        self.runner.worker.eval_scenes = EVAL_SCENES
+        self.runner.eval_scenes = EVAL_SCENES
         self.levels = (0.0, 1.0)  # of the maps drawn
         self.runner.worker.item_ready.connect(self._on_item)
         self.runner.worker.done.connect(self._on_done)
