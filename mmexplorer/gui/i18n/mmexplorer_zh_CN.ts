@@ -2,10 +2,37 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN" sourcelanguage="en">
 <context>
+    <name>Aspect</name>
+    <message>
+        <source>resized {w} × {h} → {iw} × {ih} ({sx}, shape kept)</source>
+        <translation>缩放 {w} × {h} → {iw} × {ih}（{sx}，保持形状）</translation>
+    </message>
+    <message>
+        <source>squashed {w} × {h} → {iw} × {ih}: width {sx}, height {sy}</source>
+        <translation>压缩变形 {w} × {h} → {iw} × {ih}：宽度 {sx}，高度 {sy}</translation>
+    </message>
+    <message>
+        <source>cropped to {bw} × {bh} of {w} × {h}, then resized → {iw} × {ih}: width {sx}, height {sy}</source>
+        <translation>从 {w} × {h} 中裁剪出 {bw} × {bh}，再缩放 → {iw} × {ih}：宽度 {sx}，高度 {sy}</translation>
+    </message>
+    <message>
+        <source>padded {w} × {h} to {bw} × {bh}, then resized → {iw} × {ih}: width {sx}, height {sy}</source>
+        <translation>将 {w} × {h} 填充为 {bw} × {bh}，再缩放 → {iw} × {ih}：宽度 {sx}，高度 {sy}</translation>
+    </message>
+</context>
+<context>
     <name>BranchesPanel</name>
     <message>
         <source>unimodal decision k</source>
         <translation>单模态决策 k</translation>
+    </message>
+    <message>
+        <source>contribution</source>
+        <translation>贡献</translation>
+    </message>
+    <message>
+        <source>Each bar is one unimodal decision&apos;s contribution w_k·tanh(img_k)·tanh(txt_k)</source>
+        <translation>每个柱表示一个单模态决策的贡献 w_k·tanh(img_k)·tanh(txt_k)</translation>
     </message>
     <message>
         <source>decision level: Σ contributions = {total} (blue raise the match score, red lower it)</source>
@@ -221,8 +248,24 @@
         <translation>词</translation>
     </message>
     <message>
+        <source>share of map mass</source>
+        <translation>热力图质量占比</translation>
+    </message>
+    <message>
         <source>Nothing to compare yet: open a picture and load at least one model.</source>
         <translation>还没有可比较的内容：请打开一张图片并至少加载一个模型。</translation>
+    </message>
+    <message>
+        <source>computing…</source>
+        <translation>计算中…</translation>
+    </message>
+    <message>
+        <source>evaluating %v of %m models</source>
+        <translation>正在评估第 %v 个模型，共 %m 个</translation>
+    </message>
+    <message>
+        <source>Each model on {n} held-out shapes-world scenes (seed 1000), the evaluation of the README&apos;s table; a model already evaluated comes from the cache.</source>
+        <translation>每个模型在 {n} 个留出的形状世界场景上评估（种子 1000），即 README 表格中的评估；已评估过的模型直接取自缓存。</translation>
     </message>
     <message>
         <source>failed: {error}</source>
@@ -252,8 +295,24 @@
         <translation>点击一个图像块查看它对每个词的分数；悬停可读取数值</translation>
     </message>
     <message>
+        <source>As the model saw it</source>
+        <translation>按模型所见显示</translation>
+    </message>
+    <message>
+        <source>Draw the picture with the proportions of the model&apos;s input, as squashed, cropped or padded as the model saw it; untick for the picture&apos;s own shape</source>
+        <translation>按模型输入的比例绘制图片，即模型看到的压缩、裁剪或填充后的样子；取消勾选则显示图片本身的形状</translation>
+    </message>
+    <message>
         <source>Click a patch to see how it scores every word</source>
         <translation>点击一个图像块，查看它对每个词的分数</translation>
+    </message>
+    <message>
+        <source>Same axis for every layer and head</source>
+        <translation>所有层和头使用同一坐标轴</translation>
+    </message>
+    <message>
+        <source>Keep one y axis while you flip through layers and heads, so bar heights compare; unticked, the axis fits the scores shown</source>
+        <translation>切换层和头时保持同一个 y 轴，以便比较柱高；取消勾选则坐标轴适应当前显示的分数</translation>
     </message>
     <message>
         <source>Nothing to show yet: the message above says what went wrong. Pick another model or picture.</source>
@@ -268,8 +327,16 @@
         <translation>输入一些词，看看每个词在图片中关注哪里。</translation>
     </message>
     <message>
+        <source>  (signed: drawn blue–red around zero, whatever the colormap)</source>
+        <translation>  （有正负：无论选择何种颜色映射，都以零为中心用蓝–红色绘制）</translation>
+    </message>
+    <message>
         <source>  (computing gradients for relevancy…)</source>
         <translation>（正在计算梯度加权相关性所需的梯度…）</translation>
+    </message>
+    <message>
+        <source>The model saw it {how}.</source>
+        <translation>模型看到的是：{how}。</translation>
     </message>
     <message>
         <source>No cross-modal attention in this model: patches do not look at words.</source>
@@ -282,6 +349,10 @@
     <message>
         <source>Every score here is at most {largest}; the axis stays fixed across layers and heads.</source>
         <translation>这里每个分数都不超过 {largest}；坐标轴在各层和各注意力头之间保持不变。</translation>
+    </message>
+    <message>
+        <source>Axis fitted to these scores (up to {top}); other layers and heads reach {other}.</source>
+        <translation>坐标轴已适应这些分数（最高 {top}）；其他层和头最高可达 {other}。</translation>
     </message>
     <message>
         <source>Patch → words: {label}</source>
@@ -369,6 +440,26 @@
         <source>; </source>
         <translation>；</translation>
     </message>
+    <message>
+        <source>Match probability: how likely the model thinks it is that the sentence describes this picture (0 = not at all, 1 = surely).</source>
+        <translation>匹配概率：模型认为该句子描述这张图片的可能性（0 = 完全不是，1 = 肯定是）。</translation>
+    </message>
+    <message>
+        <source>For this dual encoder it comes from the cosine similarity of the picture&apos;s and the sentence&apos;s embeddings.</source>
+        <translation>对于这个双编码器，它来自图片嵌入与句子嵌入的余弦相似度。</translation>
+    </message>
+    <message>
+        <source>Match score: the scaled cosine similarity of the picture&apos;s and the sentence&apos;s embeddings; higher means a better match. It is not a probability: compare it between sentences for the same picture.</source>
+        <translation>匹配分数：图片嵌入与句子嵌入的缩放余弦相似度；越高表示越匹配。它不是概率：请在同一张图片的不同句子之间比较。</translation>
+    </message>
+    <message>
+        <source>This model gives no image-text match score.</source>
+        <translation>该模型不给出图文匹配分数。</translation>
+    </message>
+    <message>
+        <source>The bundled models were trained on captions of the whole scene (every shape, e.g. &apos;a red circle and a blue square&apos;); a sentence naming only one of several shapes is a mismatch to them and scores low.</source>
+        <translation>内置模型是用描述整个场景的说明文字训练的（包含每个形状，例如 &apos;a red circle and a blue square&apos;）；只提到多个形状中一个的句子对它们来说是不匹配的，得分会很低。</translation>
+    </message>
 </context>
 <context>
     <name>Explorer</name>
@@ -412,16 +503,23 @@
         <translation>导出图形</translation>
     </message>
     <message>
-        <source>Export bundle into folder</source>
-        <translation>将数据包导出到文件夹</translation>
+        <source>Export bundle into folder (type a new name to make one)</source>
+        <translation>导出数据包到文件夹（输入新名称可新建文件夹）</translation>
+    </message>
+</context>
+<context>
+    <name>FigureDialog</name>
+    <message>
+        <source> dpi</source>
+        <translation> dpi</translation>
     </message>
     <message>
-        <source>Resolution</source>
-        <translation>分辨率</translation>
+        <source>Resolution of PNG figures; SVG and PDF are drawn as vectors</source>
+        <translation>PNG 图形的分辨率；SVG 和 PDF 以矢量绘制</translation>
     </message>
     <message>
-        <source>Dots per inch:</source>
-        <translation>每英寸点数（DPI）：</translation>
+        <source>Resolution:</source>
+        <translation>分辨率：</translation>
     </message>
 </context>
 <context>
@@ -429,6 +527,14 @@
     <message>
         <source>What each thumbnail shows</source>
         <translation>每个缩略图显示的内容</translation>
+    </message>
+    <message>
+        <source>Click a thumbnail to select its layer and head</source>
+        <translation>点击缩略图以选择其层和头</translation>
+    </message>
+    <message>
+        <source>(all thumbnails zoom together)</source>
+        <translation>（所有缩略图一起缩放）</translation>
     </message>
     <message>
         <source>Show:</source>
@@ -462,12 +568,20 @@
         <source>{kind}: attention matrix of every head in every layer (one colour scale). Click a thumbnail to select its layer and head.</source>
         <translation>{kind}：每一层每个注意力头的注意力矩阵（同一色标）。点击缩略图即可选中该层和该头。</translation>
     </message>
+    <message>
+        <source>Rows (queries): {rows}. Columns (keys): {cols}. Hover a cell to name its two tokens.</source>
+        <translation>行（查询）：{rows}。列（键）：{cols}。悬停在单元格上可查看对应的两个词元。</translation>
+    </message>
+    <message>
+        <source>layer {layer}, head {head}</source>
+        <translation>第 {layer} 层，头 {head}</translation>
+    </message>
 </context>
 <context>
     <name>HelpMenu</name>
     <message>
-        <source>Previous / next layer</source>
-        <translation>上一层 / 下一层</translation>
+        <source>Higher / lower layer</source>
+        <translation>更高层 / 更低层</translation>
     </message>
     <message>
         <source>Your models</source>
@@ -806,20 +920,20 @@
         <translation>聚焦上一个词</translation>
     </message>
     <message>
-        <source>Next &amp;layer</source>
-        <translation>下一层(&amp;L)</translation>
+        <source>Higher &amp;layer</source>
+        <translation>更高层(&amp;L)</translation>
     </message>
     <message>
-        <source>Show the next layer</source>
-        <translation>显示下一层</translation>
+        <source>Show the next layer up (towards the output)</source>
+        <translation>显示上一层（靠近输出）</translation>
     </message>
     <message>
-        <source>Previous l&amp;ayer</source>
-        <translation>上一层(&amp;A)</translation>
+        <source>Lower l&amp;ayer</source>
+        <translation>更低层(&amp;A)</translation>
     </message>
     <message>
-        <source>Show the previous layer</source>
-        <translation>显示上一层</translation>
+        <source>Show the next layer down (towards the input)</source>
+        <translation>显示下一层（靠近输入）</translation>
     </message>
     <message>
         <source>&amp;View</source>
@@ -958,8 +1072,35 @@
         <translation>位置编码（{kind}）：图像块 p{patch}（第 {row} 行，第 {col} 列）与每个图像块的余弦相似度，以及每个图像块与所有图像块的相似度，每个小图位于其自身的网格位置。</translation>
     </message>
     <message>
+        <source>The model saw it {how}.</source>
+        <translation>模型看到的是：{how}。</translation>
+    </message>
+    <message>
+        <source>Patch numbers hidden: cells are {size} px on screen (zoom in to see them).</source>
+        <translation>图像块编号已隐藏：单元格在屏幕上只有 {size} 像素（放大即可查看）。</translation>
+    </message>
+    <message>
+        <source>Patch numbers thinned to every {c}th column and {r}th row: cells are {size} px on screen (zoom in to see all).</source>
+        <translation>图像块编号已稀疏为每 {c} 列、每 {r} 行显示一个：单元格在屏幕上只有 {size} 像素（放大即可全部查看）。</translation>
+    </message>
+    <message>
         <source>patch p{patch} (row {row}, col {col}) sees pixels x {x0}–{x1}, y {y0}–{y1} of the {width} × {height} picture</source>
         <translation>图像块 p{patch}（第 {row} 行，第 {col} 列）看到 {width} × {height} 图片中 x {x0}–{x1}、y {y0}–{y1} 的像素</translation>
+    </message>
+</context>
+<context>
+    <name>ProbeClient</name>
+    <message>
+        <source>the engine stopped while explaining this weight; click it again</source>
+        <translation>解释该权重时引擎停止了；请再点击一次</translation>
+    </message>
+    <message>
+        <source>The engine stopped {count} times in a row (exit code {code}) and was not restarted; use File › Reload model list to start it again</source>
+        <translation>引擎连续停止了 {count} 次（退出码 {code}），未再重启；请使用 文件 › 重新加载模型列表 重新启动它</translation>
+    </message>
+    <message>
+        <source>The engine stopped unexpectedly (exit code {code}); it was restarted and the current input is running again</source>
+        <translation>引擎意外停止（退出码 {code}）；已重新启动，并正在重新运行当前输入</translation>
     </message>
 </context>
 <context>
@@ -1003,6 +1144,10 @@
         <translation>显示哪一组注意力（行是查询，列是键）</translation>
     </message>
     <message>
+        <source>Click a cell to explain its weight; hover to read it</source>
+        <translation>点击单元格以解释其权重；悬停可读取数值</translation>
+    </message>
+    <message>
         <source>query</source>
         <translation>查询</translation>
     </message>
@@ -1035,8 +1180,8 @@
         <translation>头 {n}</translation>
     </message>
     <message>
-        <source>{kind}, layer {layer} of {layers}, {head}: raw softmax weights, rows sum to 1.</source>
-        <translation>{kind}，第 {layer} 层（共 {layers} 层），{head}：原始 softmax 权重，每行之和为 1。</translation>
+        <source>{kind}, layer {layer} of 0–{last}, {head}: raw softmax weights, rows sum to 1.</source>
+        <translation>{kind}，第 {layer} 层（共 0–{last}），{head}：原始 softmax 权重，每行之和为 1。</translation>
     </message>
     <message>
         <source>One colour scale for every layer and head; the top {share}% of weights (≥ {top}) saturate. Always one layer&apos;s raw weights: rollout and relevancy combine all layers and apply to the cross-modal map.</source>
@@ -1226,10 +1371,6 @@
     <message>
         <source>vocabulary</source>
         <translation>词表</translation>
-    </message>
-    <message>
-        <source>{n} words + specials</source>
-        <translation>{n} 个词 + 特殊符号</translation>
     </message>
     <message>
         <source>tasks</source>
@@ -1497,6 +1638,13 @@
     </message>
 </context>
 <context>
+    <name>TrainRunner</name>
+    <message>
+        <source>training failed: the engine stopped unexpectedly (exit code {code})</source>
+        <translation>训练失败：引擎意外停止（退出码 {code}）</translation>
+    </message>
+</context>
+<context>
     <name>TrainWorker</name>
     <message>
         <source>Training stopped: {reason}</source>
@@ -1622,6 +1770,10 @@
         <translation>第 {step}/{total} 步：损失 {loss}，准确率 {accuracy}</translation>
     </message>
     <message>
+        <source> (means of the last {n} steps, as the curves)</source>
+        <translation>（最近 {n} 步的平均值，与曲线一致）</translation>
+    </message>
+    <message>
         <source>elapsed {elapsed}, about {eta} left</source>
         <translation>已用 {elapsed}，约剩 {eta}</translation>
     </message>
@@ -1735,6 +1887,30 @@
         <source>Opacity:</source>
         <translation>不透明度：</translation>
     </message>
+    <message>
+        <source>Rollout and relevancy combine every layer: pick &apos;One head&apos; or a mean to choose a layer</source>
+        <translation>注意力展开和相关性会合并所有层：请选择“单个头”或平均值来选择层</translation>
+    </message>
+    <message>
+        <source>This dual encoder&apos;s map is a cosine similarity of final embeddings: there is no layer, head or method to pick here (they apply in the Self-attention and Heads views)</source>
+        <translation>这个双编码器的热力图是最终嵌入的余弦相似度：这里没有可选的层、头或方法（它们在自注意力和注意力头视图中适用）</translation>
+    </message>
+    <message>
+        <source>Signed similarities are always drawn with a diverging blue–red colormap, centred on zero; the colormap applies to the other views</source>
+        <translation>有正负的相似度总是用以零为中心的蓝–红发散颜色映射绘制；颜色映射适用于其他视图</translation>
+    </message>
+    <message>
+        <source>No cross-modal attention: the map is the image branch&apos;s rollout or relevancy through every layer, so there is no layer to pick here</source>
+        <translation>没有跨模态注意力：热力图是图像分支贯穿所有层的注意力展开或相关性，因此这里没有可选的层</translation>
+    </message>
+    <message>
+        <source> of 0–{last}</source>
+        <translation>（共 0–{last}）</translation>
+    </message>
+    <message>
+        <source>Does nothing here: </source>
+        <translation>在此处无效：</translation>
+    </message>
 </context>
 <context>
     <name>Views</name>
@@ -1757,6 +1933,33 @@
     <message>
         <source>Model</source>
         <translation>模型</translation>
+    </message>
+</context>
+<context>
+    <name>Vocabulary</name>
+    <message>
+        <source>{n} words (listed below); any other word becomes [UNK], about which the model knows nothing.</source>
+        <translation>{n} 个词（见下方列表）；其他任何词都会变成 [UNK]，模型对其一无所知。</translation>
+    </message>
+    <message>
+        <source>its own subword tokenizer of {n} pieces: every word is read, split into pieces it knows (no [UNK]).</source>
+        <translation>它自己的子词分词器，共 {n} 个词片：每个词都会被读取，拆分为它认识的词片（没有 [UNK]）。</translation>
+    </message>
+    <message>
+        <source>this model reads no text.</source>
+        <translation>该模型不读取文本。</translation>
+    </message>
+    <message>
+        <source>This model splits words with its own tokenizer ({n} pieces).</source>
+        <translation>该模型使用自己的分词器拆分词语（{n} 个词片）。</translation>
+    </message>
+    <message>
+        <source>The model knows {n} words: {words} (all in the Model tab).</source>
+        <translation>该模型认识 {n} 个词：{words}（完整列表见模型标签页）。</translation>
+    </message>
+    <message>
+        <source>Most of these words are unknown to this model ({words} became [UNK]): its maps say little about them. It knows only {n} words of the shapes world; try a sample picture and its caption, or open a real model (File › Open model folder…) for everyday pictures and words.</source>
+        <translation>这些词大多不为该模型所知（{words} 变成了 [UNK]）：它的热力图对这些词说明不了什么。它只认识形状世界中的 {n} 个词；请试试示例图片及其说明文字，或者打开一个真实模型（文件 › 打开模型文件夹…）来处理日常图片和词语。</translation>
     </message>
 </context>
 </TS>
