@@ -12,7 +12,7 @@ import hf_tiny  # noqa: E402  (tests/ is on the path)
 
 @pytest.fixture
 def hub_cache(tmp_path, monkeypatch):
-    """A cache holding tiny-org/tiny-blip in the standard layout, used by huggingface_hub for this test."""
+    """A cache holding tiny-org/tiny-blip in the standard layout, used by huggingface_hub (here and in the engine)."""
     import huggingface_hub.constants as hub
     from transformers.utils import logging
 
@@ -28,6 +28,9 @@ def hub_cache(tmp_path, monkeypatch):
     (repo / "refs" / "main").write_text("f00d")
     monkeypatch.setattr(hub, "HF_HUB_CACHE", str(tmp_path / "hub"))
     monkeypatch.setattr(hub, "HF_HUB_OFFLINE", True)
+    # the engine process reads its settings from the environment it is started with
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 
 
 def test_open_from_hugging_face_loads_a_cached_id_and_names_its_fusion(make_explorer, qtbot, hub_cache):
