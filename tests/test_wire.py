@@ -18,7 +18,9 @@ def record():
     from mmexplorer.data.sample import make_sample
     from mmexplorer.engine.probe import probe
 
-    model = tiny_model("hybrid")
+    from mmexplorer.engine.model_api import BundledModel
+
+    model = BundledModel(tiny_model("hybrid"))
     pixels = np.random.default_rng(0).integers(0, 255, (40, 70, 3), dtype=np.uint8)
     return probe(model, make_sample(pixels, "a red circle", model.tokenizer), relevancy=True)
 

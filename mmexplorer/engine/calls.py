@@ -172,6 +172,7 @@ class Train:
     grounding: bool
     out: str  # checkpoint path to write
     extra_json: str = "{}"  # further TrainSettings overrides, as JSON
+    hooks: str = "{}"  # test hooks (engine/service.py), honoured only under the tests' environment variable
 
 
 @message_type

@@ -9,6 +9,7 @@ trace is printed to this process's stderr for whoever runs it from a terminal).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -114,6 +115,28 @@ class Engine:
         if hooks.get("oom") and device != "cpu":  # a GPU that runs out of memory
             raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
 
+    @contextlib.contextmanager
+    def _training_hooks(self, call: calls.Train):
+        """Test hook: {"nan_from": N} makes the loss NaN from step N on (1-based), as a diverging run's."""
+        nan_from = json.loads(call.hooks).get("nan_from") if self._hooks_allowed else None
+        if not nan_from:
+            yield
+            return
+        import mmexplorer.engine.train as train
+
+        real, seen = train.compute_losses, [0]
+
+        def losses(*args, **kwargs):
+            seen[0] += 1
+            out = real(*args, **kwargs)
+            return dict(out, loss=out["loss"] * float("nan")) if seen[0] >= int(nan_from) else out
+
+        train.compute_losses = losses
+        try:
+            yield
+        finally:
+            train.compute_losses = real
+
     # -- one attention weight, explained -----------------------------------------
     def explain(self, call: calls.ExplainCell) -> None:
         from mmexplorer.data.sample import make_sample
@@ -142,11 +165,12 @@ class Engine:
 
             settings = recipe(call.recipe, call.fusion, steps=call.steps, lr=call.lr, seed=call.seed, tasks=call.tasks,
                               sharing=call.sharing, grounding=call.grounding, **json.loads(call.extra_json))
-            for p in training(settings, call.out, should_stop=self.stop_requested, device=resolve_device(call.device)):
-                steps = p.step
-                if p.checkpoint:
-                    last_path = p.checkpoint
-                self.send(calls.TrainStep(**dataclasses.asdict(p)))
+            with self._training_hooks(call):
+                for p in training(settings, call.out, should_stop=self.stop_requested, device=resolve_device(call.device)):
+                    steps = p.step
+                    if p.checkpoint:
+                        last_path = p.checkpoint
+                    self.send(calls.TrainStep(**dataclasses.asdict(p)))
         except ValueError as exc:  # a diverged loss, a full disk, a locked output: the message says it all
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             self.send(calls.Trained(call.id, last_path, steps, call.steps, True, reason=reason))

@@ -88,21 +88,16 @@ def test_bad_models_opened_in_the_explorer_give_one_clear_message(make_explorer,
         explorer.state.set_inputs(model="test-early")
 
 
-def test_a_model_that_fails_inside_shows_a_clear_line_not_a_bare_exception(make_explorer, qtbot, capfd, monkeypatch):
+def test_a_model_that_fails_inside_shows_a_clear_line_not_a_bare_exception(make_explorer, qtbot, capfd):
     """A fault deep in a forward pass (not a ValueError): one readable line, no traceback on the terminal."""
-    import mmexplorer.engine.probe as probe
-
     explorer = make_explorer()
     failures = []
     explorer.client.failed.connect(failures.append)
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("mat1 and mat2 shapes cannot be multiplied (1x32 and 64x32)")
-
-    with monkeypatch.context() as patch:
-        patch.setattr(probe, "probe", broken)
-        explorer.state.set_inputs(text="a blue square")
-        qtbot.waitUntil(lambda: bool(failures), timeout=60_000)
+    # the engine's test hook raises this RuntimeError inside the probe
+    explorer.client.test_hooks["fail"] = "mat1 and mat2 shapes cannot be multiplied (1x32 and 64x32)"
+    explorer.state.set_inputs(text="a blue square")
+    qtbot.waitUntil(lambda: bool(failures), timeout=60_000)
+    explorer.client.test_hooks.clear()
     message = explorer.window.messages.text
     assert message.startswith("The model could not run on this input") and "(RuntimeError: mat1" in message
     assert "\n" not in message and len(message) < 300
@@ -139,10 +134,10 @@ def test_a_training_whose_loss_turns_nan_stops_and_says_so(qtbot, tmp_path, capf
     panel.name.setText("diverging")
     announced = []
     panel.model_trained.connect(announced.append)
+    panel.runner.test_hooks = {"nan_from": 4}  # the training engine makes the loss NaN from step 4 on
     try:
-        with hostile._nan_loss_from(4)():
-            assert panel.start()
-            qtbot.waitUntil(lambda: panel.last_outcome is not None, timeout=120_000)
+        assert panel.start()
+        qtbot.waitUntil(lambda: panel.last_outcome is not None, timeout=120_000)
         text = panel.status.text()
         assert "step 4" in text and "NaN or infinite" in text and "last finite checkpoint (step 3)" in text, text
         assert not announced

@@ -61,6 +61,7 @@ class TrainRunner(QObject):
         self.engine.received.connect(self._on_reply)
         self.engine.died.connect(self._on_died)
         self.busy = False
+        self.test_hooks: dict = {}  # sent with each run; the engine honours them only under the tests' variable
         self._id = 0
         self._request: Optional[TrainRequest] = None
         self._last_path: Optional[str] = None
@@ -77,7 +78,7 @@ class TrainRunner(QObject):
         self.busy = True
         r = request
         self.engine.send(calls.Train(self._id, r.recipe, r.fusion, r.steps, r.lr, r.seed, r.device, tuple(r.tasks),
-                                     r.sharing, r.grounding, r.out, json.dumps(dict(r.extra))))
+                                     r.sharing, r.grounding, r.out, json.dumps(dict(r.extra)), json.dumps(self.test_hooks)))
 
     def cancel(self) -> None:
         if self.busy and not self._grace.isActive():
