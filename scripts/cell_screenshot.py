@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PICTURE = ROOT / "resources" / "samples" / "three-shapes.png"
+PICTURE = ROOT / "mmexplorer" / "resources" / "samples" / "three-shapes.png"
 TEXT = "a green triangle, a yellow circle and a red square"
 PAINT_MS = 600  # time for the panel's plots to paint before the grab
 TIMEOUT_MS = 300_000

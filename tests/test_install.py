@@ -67,6 +67,8 @@ def test_the_wheel_carries_models_configs_samples_and_icon(installed):
         assert f"mmexplorer/resources/configs/{fusion}.json" in names
     assert {"mmexplorer/resources/models/index.json", "mmexplorer/resources/samples/index.json",
             "mmexplorer/resources/icons/mmexplorer.png"} <= names
+    qm = "mmexplorer/gui/i18n/mmexplorer_zh_CN.qm"  # the compiled Chinese interface, as committed
+    assert zipfile.ZipFile(wheel).read(qm) == (ROOT / qm).read_bytes()
 
 
 def test_the_installed_program_lists_probes_and_draws_from_another_folder(installed, tmp_path):
@@ -98,6 +100,6 @@ def test_the_installed_program_lists_probes_and_draws_from_another_folder(instal
         assert npz["token_to_image"].shape[0] == 3
 
     shot = tmp_path / "window.png"
-    drawn = _run([python, "-m", "mmexplorer", "gui", "--screenshot", shot, "--size", "900x600"], elsewhere, env)
+    drawn = _run([python, "-m", "mmexplorer", "gui", "--lang", "zh_CN", "--screenshot", shot, "--size", "900x600"], elsewhere, env)
     assert drawn.returncode == 0, drawn.stderr[-2000:]
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000

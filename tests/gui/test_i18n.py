@@ -169,22 +169,7 @@ def test_system_language(locale, lang):
     assert i18n.resolve("en", "zh_CN") == "en" and i18n.resolve("zh_CN", "en_US") == "zh_CN"
 
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.mark.skipif(not (ROOT / "pyproject.toml").is_file(), reason="needs the source tree")
-def test_the_wheel_ships_the_compiled_translation(tmp_path):
-    import zipfile
-
-    # build from a copy, so the source tree gets no build/ or egg-info litter
-    src = tmp_path / "src"
-    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(".venv", ".git", "build", "*.egg-info", "docs", "resources",
-                                                             "tests", "benchmarks", "__pycache__"))
-    subprocess.run([sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "--no-build-isolation", "-q",
-                    "-w", str(tmp_path / "wheel")], check=True, capture_output=True, timeout=300)
-    (wheel,) = (tmp_path / "wheel").glob("mmexplorer-*.whl")
-    with zipfile.ZipFile(wheel) as z:
-        assert z.read("mmexplorer/gui/i18n/mmexplorer_zh_CN.qm") == i18n.qm_path("zh_CN").read_bytes()
+# The wheel's copy of the .qm is checked in tests/test_install.py, which builds the wheel once for every check.
 
 
 def test_qt_standard_dialogs_are_translated_when_qt_ships_chinese(chinese):
