@@ -78,7 +78,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.model_bar)
         layout.addWidget(splitter, 1)
         self.setCentralWidget(central)
-        self.messages.float_over(splitter)  # over the top of the work area, outside the layout
+        self.messages.float_over(splitter)  # over the bottom of the work area, outside the layout
         self.status = StatusBar(state)
         self.setStatusBar(self.status)
 

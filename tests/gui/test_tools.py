@@ -158,6 +158,8 @@ def test_a_message_floats_over_the_views_without_moving_them(make_explorer, qtbo
     assert (window.size(), window.tabs.geometry(), window.inputs.geometry()) == before
     bar = window.messages.geometry()
     assert bar.width() > 500 and bar.height() >= window.messages.sizeHint().height()
+    controls = window.controls.mapTo(window.messages.parentWidget(), window.controls.rect().bottomLeft())
+    assert bar.top() > controls.y()  # the view controls stay uncovered and clickable
     window.messages.hide()
     qtbot.wait(50)
     assert (window.size(), window.tabs.geometry(), window.inputs.geometry()) == before

@@ -56,7 +56,7 @@ class MessageBar(QFrame):
 
     # -- an overlay, not a row of the layout --------------------------------
     # In a layout the bar grew the window when it appeared (pushing the status bar off
-    # screen) and moved everything under the mouse when it went. Floating over the top
+    # screen) and moved everything under the mouse when it went. Floating over the bottom
     # of `target` it changes no other widget's geometry.
     def float_over(self, target) -> None:
         self._target = target
@@ -76,7 +76,9 @@ class MessageBar(QFrame):
         area = target.geometry()
         width = max(200, area.width() - 24)
         height = self.heightForWidth(width) if self.hasHeightForWidth() else self.sizeHint().height()
-        self.setGeometry(area.x() + (area.width() - width) // 2, area.y() + 4, width, max(height, self.sizeHint().height()))
+        height = max(height, self.sizeHint().height())
+        # along the bottom of the work area: the controls at its top stay usable while a note is shown
+        self.setGeometry(area.x() + (area.width() - width) // 2, area.y() + area.height() - height - 4, width, height)
         self.raise_()
 
     def showEvent(self, event) -> None:  # noqa: N802
