@@ -19,14 +19,15 @@ from mmexplorer.attention.record import AttentionRecord
 from mmexplorer.engine.external.base import ATTENTION_NOTE, ExternalConfig, ExternalModel, parameter_count
 from mmexplorer.engine.external.crop import hf_image_box
 from mmexplorer.engine.external.detect import display_name
-from mmexplorer.engine.external.errors import ExternalModelError
 from mmexplorer.engine.external.hf_common import (
-    from_folder,
     import_transformers,
     load_eager,
+    load_image_text_processor,
     pixel_values,
     processor_settings,
     require_attentions,
+    text_tower,
+    vision_tower,
 )
 from mmexplorer.engine.external.hf_tokens import HFTextTokenizer
 from mmexplorer.engine.external.record_parts import (
@@ -55,9 +56,7 @@ SPEC = FusionSpec(
 
 def load(folder: str | Path, device, name: str | None = None) -> "HFBlipITM":
     tf = import_transformers()
-    processor = from_folder(tf.AutoProcessor, folder, "processor (tokenizer and image processor)")
-    if not hasattr(processor, "image_processor") or not hasattr(processor, "tokenizer"):
-        raise ExternalModelError(f"{folder}: the saved processor needs both a tokenizer and an image processor")
+    processor = load_image_text_processor(tf, folder)
     net = load_eager(tf.BlipForImageTextRetrieval, folder, device)
     return HFBlipITM(net, processor, name or display_name(Path(folder)), str(folder))
 
@@ -81,11 +80,8 @@ class HFBlipITM(ExternalModel):
                 "source": source,
                 "attention": ATTENTION_NOTE,
                 "cross_modal_attention": "text→image cross-attention in every text layer",
-                "vision": {"layers": int(vc.num_hidden_layers), "heads": int(vc.num_attention_heads),
-                           "width": int(vc.hidden_size), "patch_size": self.patch_size, "image_size": int(vc.image_size)},
-                "text": {"layers": int(tc.num_hidden_layers), "heads": int(tc.num_attention_heads),
-                         "width": int(tc.hidden_size), "max_tokens": int(tc.max_position_embeddings),
-                         "vocabulary": int(tc.vocab_size)},
+                "vision": vision_tower(vc),
+                "text": text_tower(tc),
                 "tasks": "itm (image-text matching head on the text [CLS])",
                 "parameters": parameter_count(net),
                 "preprocess": processor_settings(processor.image_processor),

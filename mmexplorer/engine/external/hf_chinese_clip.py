@@ -14,8 +14,15 @@ import torch
 from mmexplorer.engine.external.base import ATTENTION_NOTE, ExternalConfig, parameter_count
 from mmexplorer.engine.external.crop import hf_image_box
 from mmexplorer.engine.external.detect import display_name
-from mmexplorer.engine.external.errors import ExternalModelError
-from mmexplorer.engine.external.hf_common import from_folder, import_transformers, load_eager, pixel_values, processor_settings
+from mmexplorer.engine.external.hf_common import (
+    import_transformers,
+    load_eager,
+    load_image_text_processor,
+    pixel_values,
+    processor_settings,
+    text_tower,
+    vision_tower,
+)
 from mmexplorer.engine.external.hf_dual import DualEncoder, DualForward, positions_if_square
 from mmexplorer.engine.external.hf_tokens import HFTextTokenizer
 from mmexplorer.engine.external.record_parts import grid_of, image_layout, text_layout, to_pil
@@ -36,9 +43,7 @@ SPEC = FusionSpec(
 
 def load(folder: str | Path, device, name: str | None = None) -> "HFChineseClip":
     tf = import_transformers()
-    processor = from_folder(tf.AutoProcessor, folder, "processor (tokenizer and image processor)")
-    if not hasattr(processor, "image_processor") or not hasattr(processor, "tokenizer"):
-        raise ExternalModelError(f"{folder}: the saved processor needs both a tokenizer and an image processor")
+    processor = load_image_text_processor(tf, folder)
     net = load_eager(tf.ChineseCLIPModel, folder, device)
     return HFChineseClip(net, processor, name or display_name(Path(folder)), str(folder))
 
@@ -62,11 +67,8 @@ class HFChineseClip(DualEncoder):
                 "source": source,
                 "attention": ATTENTION_NOTE,
                 "cross_modal_attention": "none: a dual encoder; token-patch maps are cosine similarity, not attention",
-                "vision": {"layers": int(vc.num_hidden_layers), "heads": int(vc.num_attention_heads),
-                           "width": int(vc.hidden_size), "patch_size": self.patch_size, "image_size": int(vc.image_size)},
-                "text": {"layers": int(tc.num_hidden_layers), "heads": int(tc.num_attention_heads),
-                         "width": int(tc.hidden_size), "max_tokens": int(tc.max_position_embeddings),
-                         "vocabulary": int(tc.vocab_size)},
+                "vision": vision_tower(vc),
+                "text": text_tower(tc),
                 "projection_dim": int(net.config.projection_dim),
                 "parameters": parameter_count(net),
                 "preprocess": processor_settings(processor.image_processor),

@@ -42,6 +42,26 @@ def load_eager(cls, folder: str | Path, device):
     return net.float().eval().to(device)
 
 
+def load_image_text_processor(tf, folder: str | Path):
+    """The folder's AutoProcessor, which must hold both a tokenizer and an image processor."""
+    processor = from_folder(tf.AutoProcessor, folder, "processor (tokenizer and image processor)")
+    if not hasattr(processor, "image_processor") or not hasattr(processor, "tokenizer"):
+        raise ExternalModelError(f"{folder}: the saved processor needs both a tokenizer and an image processor")
+    return processor
+
+
+def vision_tower(vc) -> dict:
+    """A vision tower's shape for the summary panel, from its config."""
+    return {"layers": int(vc.num_hidden_layers), "heads": int(vc.num_attention_heads), "width": int(vc.hidden_size),
+            "patch_size": int(vc.patch_size), "image_size": int(vc.image_size)}
+
+
+def text_tower(tc) -> dict:
+    """A text tower's shape for the summary panel, from its config."""
+    return {"layers": int(tc.num_hidden_layers), "heads": int(tc.num_attention_heads), "width": int(tc.hidden_size),
+            "max_tokens": int(tc.max_position_embeddings), "vocabulary": int(tc.vocab_size)}
+
+
 def processor_settings(processor) -> dict:
     """What the image processor does to a photo, for the record's meta and the summary panel."""
     keys = ("do_resize", "size", "resample", "do_center_crop", "crop_size", "do_rescale", "rescale_factor",

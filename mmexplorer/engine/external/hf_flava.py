@@ -20,14 +20,14 @@ from mmexplorer.attention.record import AttentionRecord
 from mmexplorer.engine.external.base import ATTENTION_NOTE, ExternalConfig, ExternalModel, parameter_count
 from mmexplorer.engine.external.crop import hf_image_box
 from mmexplorer.engine.external.detect import display_name, read_hf_config
-from mmexplorer.engine.external.errors import ExternalModelError
 from mmexplorer.engine.external.hf_common import (
-    from_folder,
     import_transformers,
     load_eager,
+    load_image_text_processor,
     pixel_values,
     processor_settings,
     require_attentions,
+    text_tower,
 )
 from mmexplorer.engine.external.hf_tokens import HFTextTokenizer
 from mmexplorer.engine.external.record_parts import grads_for, grid_of, image_layout, image_meta, per_layer, text_layout, to_pil
@@ -48,9 +48,7 @@ SPEC = FusionSpec(
 
 def load(folder: str | Path, device, name: str | None = None) -> "HFFlava":
     tf = import_transformers()
-    processor = from_folder(tf.AutoProcessor, folder, "processor (tokenizer and image processor)")
-    if not hasattr(processor, "image_processor") or not hasattr(processor, "tokenizer"):
-        raise ExternalModelError(f"{folder}: the saved processor needs both a tokenizer and an image processor")
+    processor = load_image_text_processor(tf, folder)
     architectures = read_hf_config(Path(folder)).get("architectures") or []
     cls = tf.FlavaForPreTraining if "FlavaForPreTraining" in architectures else tf.FlavaModel
     net = load_eager(cls, folder, device)
@@ -88,9 +86,7 @@ class HFFlava(ExternalModel):
                 "cross_modal_attention": "joint: the multimodal encoder over the image and text sequences",
                 "image": {"layers": int(ic.num_hidden_layers), "heads": int(ic.num_attention_heads),
                           "width": int(ic.hidden_size), "patch_size": self.patch_size, "image_size": int(ic.image_size)},
-                "text": {"layers": int(tc.num_hidden_layers), "heads": int(tc.num_attention_heads),
-                         "width": int(tc.hidden_size), "max_tokens": int(tc.max_position_embeddings),
-                         "vocabulary": int(tc.vocab_size)},
+                "text": text_tower(tc),
                 "multimodal": {"layers": int(mc.num_hidden_layers), "heads": int(mc.num_attention_heads),
                                "width": int(mc.hidden_size)},
                 "match_score": "ITM head (log-odds)" if self.itm_head is not None else "contrastive cosine x logit scale",

@@ -24,9 +24,9 @@ from mmexplorer.engine.external.base import ATTENTION_NOTE, ExternalConfig, Exte
 from mmexplorer.engine.external.detect import display_name
 from mmexplorer.engine.external.errors import ExternalModelError
 from mmexplorer.engine.external.hf_common import (
-    from_folder,
     import_transformers,
     load_eager,
+    load_image_text_processor,
     processor_settings,
     require_attentions,
 )
@@ -49,9 +49,7 @@ SPEC = FusionSpec(
 
 def load(folder: str | Path, device, name: str | None = None) -> "HFVilt":
     tf = import_transformers()
-    processor = from_folder(tf.AutoProcessor, folder, "processor (tokenizer and image processor)")
-    if not hasattr(processor, "image_processor") or not hasattr(processor, "tokenizer"):
-        raise ExternalModelError(f"{folder}: the saved processor needs both a tokenizer and an image processor")
+    processor = load_image_text_processor(tf, folder)
     net = load_eager(tf.ViltForImageAndTextRetrieval, folder, device)
     return HFVilt(net, processor, name or display_name(Path(folder)), str(folder))
 
