@@ -63,11 +63,10 @@ def desktop_entry(python: str = sys.executable) -> str:
 
 def _refresh_caches() -> None:
     """Tell the desktop about the new entry where its tools are installed; harmless where not."""
-    for tool, folder in (("update-desktop-database", entry_path().parent),
-                         ("gtk-update-icon-cache", data_home() / "icons" / "hicolor")):
-        if shutil.which(tool):
-            subprocess.run([tool, "-q", str(folder)] if tool == "update-desktop-database" else [tool, "-q", "-t", str(folder)],
-                           capture_output=True, timeout=30, check=False)
+    for command in (["update-desktop-database", "-q", str(entry_path().parent)],
+                    ["gtk-update-icon-cache", "-q", "-t", str(data_home() / "icons" / "hicolor")]):
+        if shutil.which(command[0]):
+            subprocess.run(command, capture_output=True, timeout=30, check=False)
 
 
 def install() -> list[Path]:
