@@ -220,3 +220,19 @@ def test_cli_cell_json_matches_the_probe_npz(family, kind, query, key, folders, 
                  "--head", "0", "--query", "0", "--key", "0", "--device", "cpu"])
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("error: ") and err.count("\n") == 1 and "no 'nope' attention" in err
+
+
+def test_a_key_only_mask_applies_to_every_query():
+    """BERT-style models pass an extended mask [1, 1, 1, K] (additive) or [1, 1, Q, K] (bool)."""
+    from mmexplorer.engine.external.hf_qkv import mask_of
+
+    lowest = torch.finfo(torch.float32).min
+    additive = torch.tensor([0.0, 0.0, lowest, -1.5]).reshape(1, 1, 1, 4)
+    allowed, bias = mask_of(additive, 3, 4)
+    assert allowed.shape == bias.shape == (3, 4)
+    assert (allowed == [True, True, False, True]).all() and (bias[:, 3] == -1.5).all() and (bias[:, :3] == 0).all()
+    causal = torch.tril(torch.ones(3, 3, dtype=torch.bool)).reshape(1, 1, 3, 3)
+    allowed, bias = mask_of(causal, 3, 3)
+    assert allowed.tolist() == causal[0, 0].tolist() and not bias.any()
+    allowed, _ = mask_of(None, 2, 5)
+    assert allowed.shape == (2, 5) and allowed.all()

@@ -117,3 +117,13 @@ def test_a_blip_cross_attention_cell_says_where_queries_and_keys_come_from(make_
     assert (e.query.label, e.key.label) == ("cat", "p5") and explorer.cells.dock.isVisible()
     assert "cross-attention" in panel.explain.text() and "patch p5 (row 1, column 1)" in panel.places.text()
     assert "not available" in panel.positions.text()  # BLIP's cells come without the position share
+
+
+def test_a_padding_key_is_named_as_padding(qtbot):
+    from mmexplorer.attention.cell_record import Place
+    from mmexplorer.gui.cell_panel import CellPanel
+
+    panel = CellPanel()
+    qtbot.addWidget(panel)
+    assert panel._where(Place(25, "[PAD]", "pad")) == "padding (position 25)"
+    assert panel._where(Place(3, "cat", "text")) == "the word 'cat' (position 3)"
