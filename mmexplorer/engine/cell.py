@@ -28,6 +28,12 @@ QKV_FAMILIES: dict[str, str] = {
     "hf-clip": "mmexplorer.engine.external.hf_clip_qkv:head_tensors",
     "hf-vit": "mmexplorer.engine.external.hf_vit_qkv:head_tensors",
     "torchvision-vit": "mmexplorer.engine.external.tv_vit_qkv:head_tensors",
+    "hf-siglip": "mmexplorer.engine.external.hf_siglip_qkv:head_tensors",
+    "hf-siglip2": "mmexplorer.engine.external.hf_siglip_qkv:head_tensors",
+    "hf-chinese-clip": "mmexplorer.engine.external.hf_chinese_clip_qkv:head_tensors",
+    "hf-blip-itm": "mmexplorer.engine.external.hf_blip_qkv:head_tensors",
+    "hf-vilt": "mmexplorer.engine.external.hf_vilt_qkv:head_tensors",
+    "hf-flava": "mmexplorer.engine.external.hf_flava_qkv:head_tensors",
 }
 
 
@@ -61,6 +67,8 @@ def places(segments, tokens, token_unk, grid) -> list[Place]:
             index = start + offset
             if modality == "cls":
                 out.append(Place(index, "[CLS]", modality))
+            elif modality == "pad":  # padding the model was fed (SigLIP's text, SigLIP 2's patches)
+                out.append(Place(index, "[PAD]", modality))
             elif modality == "text":
                 word = tokens[offset] if offset < len(tokens) else "?"
                 unk = offset < len(token_unk) and token_unk[offset]

@@ -118,6 +118,8 @@ class CellPanel(QScrollArea):
             return self.tr("patch p{n} (row {r}, column {c})").format(n=p.patch, r=p.row, c=p.col)
         if p.modality == "cls":
             return self.tr("[CLS] (position {i})").format(i=p.index)
+        if p.modality == "pad":  # padding the model was fed (SigLIP's text, SigLIP 2's patches)
+            return self.tr("padding (position {i})").format(i=p.index)
         return self.tr("the word '{w}' (position {i})").format(w=p.label, i=p.index)
 
     def _modalities(self, modalities) -> str:

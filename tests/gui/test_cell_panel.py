@@ -1,6 +1,7 @@
 """Clicking an attention cell opens the panel that explains its weight from the model's q, k and v."""
 
 import numpy as np
+import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 from test_external_models import clip_folder  # noqa: F401  (the tiny saved CLIP, shared fixture)
@@ -95,3 +96,34 @@ def test_a_clip_text_cell_marks_the_causal_mask(make_explorer, qtbot, clip_folde
     assert e.weight == 0.0 and list(e.mask) == [j <= 2 for j in range(n)]
     assert "masked" in panel.score.text() and f"{n - 3} masked" in panel.scaled_strip.label.text()
     assert panel.scaled_strip.text_at(5).endswith("masked")
+
+
+@pytest.fixture(scope="module")
+def blip_folder(tmp_path_factory):
+    import hf_tiny  # the tiny random BLIP ITM the family tests build
+
+    return hf_tiny.build_blip(tmp_path_factory.mktemp("blip"))
+
+
+def test_a_blip_cross_attention_cell_says_where_queries_and_keys_come_from(make_explorer, qtbot, blip_folder):
+    explorer = make_explorer()
+    state, panel = explorer.state, explorer.cells.panel
+    state.set_inputs(model=str(blip_folder), text="a cat sitting on the couch")
+    qtbot.waitUntil(lambda: state.record is not None and state.record.fusion == "hf-blip-itm", timeout=120_000)
+    explorer.window.views["cross"].cell_picked.emit("text_to_image", 1, 2, 6)  # what a click on that cell emits
+    qtbot.waitUntil(lambda: panel.explanation is not None, timeout=60_000)
+    e = panel.explanation
+    np.testing.assert_allclose(e.weight, state.record.attention["text_to_image"][1][state.head, 2, 6], atol=1e-5)
+    assert (e.query.label, e.key.label) == ("cat", "p5") and explorer.cells.dock.isVisible()
+    assert "cross-attention" in panel.explain.text() and "patch p5 (row 1, column 1)" in panel.places.text()
+    assert "not available" in panel.positions.text()  # BLIP's cells come without the position share
+
+
+def test_a_padding_key_is_named_as_padding(qtbot):
+    from mmexplorer.attention.cell_record import Place
+    from mmexplorer.gui.cell_panel import CellPanel
+
+    panel = CellPanel()
+    qtbot.addWidget(panel)
+    assert panel._where(Place(25, "[PAD]", "pad")) == "padding (position 25)"
+    assert panel._where(Place(3, "cat", "text")) == "the word 'cat' (position 3)"

@@ -6,9 +6,6 @@ the text tower's mask is causal, the vision tower has none (see hf_qkv).
 
 from __future__ import annotations
 
-import contextlib
-from typing import Iterator
-
 import torch
 
 from mmexplorer.attention.qkv import CellError, HeadTensors
@@ -29,16 +26,10 @@ def _module(net, kind: str, layer: int):
     return layers[layer].self_attn
 
 
-@contextlib.contextmanager
-def _no_positions(net) -> Iterator[None]:
+def _no_positions(net):
     """Both towers' position-embedding tables give zeros within the block (the embeddings are token/patch only)."""
     tables = (net.vision_model.embeddings.position_embedding, net.text_model.embeddings.position_embedding)
-    handles = [t.register_forward_hook(lambda _m, _a, out: torch.zeros_like(out)) for t in tables]
-    try:
-        yield
-    finally:
-        for h in handles:
-            h.remove()
+    return hf_qkv.zero_outputs(*tables)
 
 
 def head_tensors(model, sample, kind: str, layer: int, positions: bool = True) -> HeadTensors:
