@@ -5,7 +5,7 @@ import pytest
 
 from conftest import FUSIONS, tiny_model
 from mmexplorer.attention.capture import capture
-from mmexplorer.attention.capture_batch import capture_batch
+from mmexplorer.attention.capture_batch import capture_batch, grads_for_maps
 from mmexplorer.attention.npz import record_to_arrays
 from mmexplorer.data.sample import make_sample
 
@@ -45,3 +45,19 @@ def test_maps_only_relevancy_keeps_the_default_maps():
         samples = [make_sample(p, t, model.tokenizer) for p, t in zip(_photos(), TEXTS)]
         for rec, sample in zip(capture_batch(model, samples, relevancy="maps"), samples):
             np.testing.assert_allclose(rec.token_to_image, capture(model, sample).token_to_image, atol=1e-5)
+
+
+def test_maps_need_gradients_only_where_the_default_map_is_image_branch_relevancy():
+    for fusion in FUSIONS:
+        model = tiny_model(fusion)
+        sample = make_sample(_photos()[0], TEXTS[1], model.tokenizer)
+        alone = capture(model, sample, relevancy=True)
+        needed, kinds = grads_for_maps(model)  # decided before the forward pass
+        assert needed == alone.map_label.startswith("image-branch relevancy"), fusion
+        batched = capture_batch(model, [sample, make_sample(_photos()[1], TEXTS[2], model.tokenizer)], relevancy="maps")[0]
+        assert (batched.grads is not None) == needed, fusion
+        if needed:  # late fusion: the image maps' gradients alone, equal to the single probe's
+            assert kinds == {"image"}
+            for got, want in zip(batched.grads["image"], alone.grads["image"]):
+                np.testing.assert_allclose(got, want, atol=1e-6, rtol=1e-4)
+            np.testing.assert_allclose(batched.token_to_image, alone.token_to_image, atol=1e-5)

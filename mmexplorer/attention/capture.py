@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import time
-from typing import Iterator
+from typing import Collection, Iterator
 
 import numpy as np
 import torch
@@ -22,12 +22,15 @@ from mmexplorer.models.preprocess import image_tensor, text_tensor
 
 @contextlib.contextmanager
 def recording(model, keep_graph: bool = False) -> Iterator[list]:
-    """Within the block every attention module appends (kind, layer, weights [B, H, Q, K]) to the yielded list."""
+    """Within the block every attention module appends (kind, layer, weights [B, H, Q, K]) to the yielded list.
+
+    With `keep_graph` the weights stay in the autograd graph, so `torch.autograd.grad`
+    can take gradients with respect to them (it needs no `retain_grad`, which would
+    also copy every gradient into `.grad`).
+    """
     events: list = []
 
     def sink(module, weights: torch.Tensor) -> None:
-        if keep_graph:
-            weights.retain_grad()
         events.append((module.kind, module.layer, weights if keep_graph else weights.detach()))
 
     modules = model.attention_modules()
@@ -62,6 +65,38 @@ def _outputs_to_json(model, out: dict, row: int = 0) -> dict:
     return result
 
 
+def forward_and_grads(
+    model,
+    image: torch.Tensor,  # [B, 3, S, S] normalised
+    ids: torch.Tensor,  # [B, L], [CLS] first, right-padded
+    mask: torch.Tensor,  # [B, L] True for real tokens
+    relevancy: bool,
+    grad_kinds: Collection[str] | None = None,
+) -> tuple[dict, list, list | None]:
+    """One forward pass recording every attention map; with `relevancy`, the gradients of the match logit.
+
+    -> (outputs, events [(kind, layer, weights [B, H, Q, K])], grads): `grads` holds,
+    per event, d(sum of the rows' match logits)/d(weights) [B, H, Q, K], or None for
+    events whose kind is not in `grad_kinds` (None: every kind) or that the logit
+    does not depend on; `grads` is None without relevancy. Rows are independent
+    (the models keep no batch statistics), so each row of a gradient is that row's
+    own logit's gradient: a padded batch gives every row what it would give alone.
+    """
+    # Without relevancy nothing needs a graph: inference mode also skips autograd's
+    # version-counter bookkeeping (about a tenth of a small model's forward on CPU).
+    grad_ctx = torch.enable_grad() if relevancy else torch.inference_mode()
+    with grad_ctx, recording(model, keep_graph=relevancy) as events:
+        out = model(image, ids, mask)
+        if not relevancy:
+            return out, events, None
+        # Asking for fewer inputs spares the backward pass every branch that leads only to the others
+        # (for separate encoders, the image maps alone need no backward pass through the text encoder).
+        wanted = [grad_kinds is None or kind in grad_kinds for kind, _, _ in events]
+        inputs = [w for (_, _, w), want in zip(events, wanted) if want]
+        found = iter(torch.autograd.grad(out["itm_logit"].sum(), inputs, allow_unused=True) if inputs else ())
+        return out, events, [next(found) if want else None for want in wanted]
+
+
 def capture(
     model,
     sample: Sample,
@@ -88,15 +123,7 @@ def capture(
     ids, mask = text_tensor(sample.encoding, model.tokenizer)  # [1, L]
     ids, mask = ids.to(device), mask.to(device)
     t1 = time.perf_counter()
-    # Without relevancy nothing needs a graph: inference mode also skips autograd's
-    # version-counter bookkeeping (about a tenth of a small model's forward on CPU).
-    grad_ctx = torch.enable_grad() if relevancy else torch.inference_mode()
-    with grad_ctx, recording(model, keep_graph=relevancy) as events:
-        out = model(image, ids, mask)
-        grads = None
-        if relevancy:
-            weights = [w for _, _, w in events]
-            grads = torch.autograd.grad(out["itm_logit"].sum(), weights, allow_unused=True)
+    out, events, grads = forward_and_grads(model, image, ids, mask, relevancy)
     t2 = time.perf_counter()
 
     attention: dict[str, list] = {}

@@ -16,7 +16,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from mmexplorer.attention.capture import build_record, recording
+from mmexplorer.attention.capture import build_record, forward_and_grads
 from mmexplorer.attention.record import AttentionRecord
 from mmexplorer.data.sample import Sample
 from mmexplorer.models.preprocess import image_tensor, text_tensor
@@ -52,10 +52,18 @@ def pixels_tensor(samples: Sequence[Sample], cfg, input_size: int | None = None)
     return image_tensor([s.image.pixels for s in samples], cfg, input_size)
 
 
-def _maps_need_grads(model, out: dict) -> bool:
-    """Whether the default word maps come from gradients: models with neither cross-modal attention
-    nor token-patch similarity show image-branch relevancy (see capture.default_maps)."""
-    return not model.has_cross_modal_attention and "token_embed" not in out
+def grads_for_maps(model) -> tuple[bool, frozenset | None]:
+    """-> (whether the default word maps need gradients, the attention kinds they need them of; None: all).
+
+    Decided from the model's spec before the forward pass, so models whose maps need no
+    gradients run it in inference mode: only an image-branch map (no cross-modal attention,
+    no token-patch similarity, see capture.default_maps) is built from gradients, and for
+    separate encoders it reads the image maps' gradients alone.
+    """
+    if model.spec.default_map != "image-branch":
+        return False, None
+    kinds = {m.kind for m in model.attention_modules()}
+    return True, (frozenset({"image"}) if kinds <= {"image", "text"} else None)
 
 
 def capture_batch(
@@ -82,23 +90,10 @@ def capture_batch(
     ids, mask = text_tensor([s.encoding for s in samples], model.tokenizer)  # [B, L]
     ids, mask = ids.to(device), mask.to(device)
     t1 = time.perf_counter()
-    grad_ctx = torch.enable_grad() if relevancy else torch.inference_mode()
-    with grad_ctx, recording(model, keep_graph=relevancy) as events:
-        out = model(image, ids, mask)
-        grads = None
-        wanted = [True] * len(events)
-        if relevancy == "maps":
-            relevancy = _maps_need_grads(model, out)
-            if {kind for kind, _, _ in events} <= {"image", "text"}:
-                # separate encoders: the image-branch map reads image gradients only, and asking
-                # for those alone spares the backward pass through the text encoder
-                wanted = [kind == "image" for kind, _, _ in events]
-        if relevancy:
-            # Rows are independent (no batch statistics), so the gradient of the summed
-            # logits holds, in each row, the gradient of that row's own logit.
-            inputs = [w for (_, _, w), want in zip(events, wanted) if want]
-            found = iter(torch.autograd.grad(out["itm_logit"].sum(), inputs, allow_unused=True))
-            grads = [next(found) if want else None for want in wanted]
+    grad_kinds = None
+    if relevancy == "maps":
+        relevancy, grad_kinds = grads_for_maps(model)
+    out, events, grads = forward_and_grads(model, image, ids, mask, bool(relevancy), grad_kinds)
     t2 = time.perf_counter()
 
     # every event's weights on the CPU once: [B, H, Q, K]

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import h5py
@@ -75,8 +76,7 @@ def write_whole(path: str | os.PathLike, rows: list[tuple[int, dict[str, np.ndar
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.unlink(missing_ok=True)
-    with StoreWriter(tmp, keep) as w:
-        w.append(rows)
+    _write_new(tmp, [(index, pack(arrays, keep)) for index, arrays in rows], keep)
     fsync_path(tmp)
     os.replace(tmp, path)
     fsync_path(path.parent)
@@ -94,18 +94,80 @@ def kept(arrays: dict[str, np.ndarray], keep: str) -> dict[str, np.ndarray]:
     raise ValueError(f"keep must be one of {', '.join(KEEPS)}, not {keep!r}")
 
 
-def _encode(value: np.ndarray) -> tuple[np.ndarray, str]:
-    """-> (flat numeric values, how to decode them)."""
+@dataclass(frozen=True)
+class Packed:
+    """One array as a store file holds it: flat values, the array's shape, and how to decode it."""
+
+    flat: np.ndarray  # 1-D
+    shape: tuple
+    how: str  # "json" for text arrays, "" for numbers
+
+
+def _encode(value: np.ndarray) -> Packed:
     if value.dtype.kind == "U":  # tokens (1-D) or meta (0-d)
         text = json.dumps(value.tolist(), ensure_ascii=False)
-        return np.frombuffer(text.encode("utf-8"), dtype=np.uint8), "json"
-    return np.ascontiguousarray(value).reshape(-1), ""
+        return Packed(np.frombuffer(text.encode("utf-8"), dtype=np.uint8), value.shape, "json")
+    return Packed(np.ascontiguousarray(value).reshape(-1), value.shape, "")
+
+
+def pack(arrays: dict[str, np.ndarray], keep: str) -> dict[str, Packed]:
+    """The arrays of one pair that `keep` stores, encoded."""
+    return {key: _encode(np.asarray(value)) for key, value in kept(arrays, keep).items()}
 
 
 def _decode(flat: np.ndarray, shape, how: str) -> np.ndarray:
     if how == "json":
         return np.array(json.loads(flat.tobytes().decode("utf-8")), dtype=str)
     return flat.reshape(tuple(int(s) for s in shape))
+
+
+def _by_key(rows: list[tuple[int, dict[str, Packed]]]) -> dict[str, list[tuple[int, Packed]]]:
+    """key -> (row, its packed array) for the rows that have that key, in row order."""
+    per_key: dict[str, list] = {}
+    for r, (_, packed) in enumerate(rows):
+        for key, value in packed.items():
+            per_key.setdefault(key, []).append((r, value))
+    return per_key
+
+
+def _tables(items: list[tuple[int, Packed]], n: int, width: int, start: int = 0):
+    """-> (shape [n, width], offset [n] (-1: no array; else `start` + position), length [n], data 1-D) of one key."""
+    shapes = np.zeros((n, width), np.int64)
+    offsets = np.full(n, -1, np.int64)
+    lengths = np.zeros(n, np.int64)
+    pos = start
+    for r, value in items:
+        shapes[r, : len(value.shape)] = value.shape
+        offsets[r] = pos
+        lengths[r] = len(value.flat)
+        pos += len(value.flat)
+    data = np.concatenate([value.flat for _, value in items]) if items else None
+    return shapes, offsets, lengths, data
+
+
+def _write_new(path: Path, rows: list[tuple[int, dict[str, Packed]]], keep: str) -> None:
+    """A store file holding `rows` (pair index, packed arrays), every dataset made at its final size.
+
+    Written once and never appended to (a segment), so nothing is resizable: making each
+    dataset with its data costs a fraction of growing it, and the data chunk is no larger
+    than the data (a part's 64K-element chunk would be compressed whole for a few pairs).
+    """
+    n = len(rows)
+    with h5py.File(path, "w") as f:
+        f.attrs.update(format=FORMAT, version=VERSION, keep=keep, committed=n)
+        f.create_dataset("index", data=np.array([index for index, _ in rows], np.int64))
+        for key, items in _by_key(rows).items():
+            ndim = len(items[0][1].shape)
+            g = f.create_group(f"arrays/{key}")
+            g.attrs["ndim"] = ndim
+            g.attrs["how"] = items[0][1].how
+            shapes, offsets, lengths, data = _tables(items, n, max(ndim, 1))
+            packing = dict(chunks=(min(CHUNK, len(data)),), **PACK) if len(data) else {}  # HDF5 chunks nothing empty
+            g.create_dataset("data", data=data, **packing)
+            g.create_dataset("shape", data=shapes)
+            g.create_dataset("offset", data=offsets)
+            g.create_dataset("length", data=lengths)
+        f.flush()
 
 
 class StoreWriter:
@@ -163,47 +225,36 @@ class StoreWriter:
 
     def append(self, rows: list[tuple[int, dict[str, np.ndarray]]]) -> None:
         """Write a batch of (pair index, npz arrays), flush, then count it as committed."""
+        self.append_packed([(index, pack(arrays, self.keep)) for index, arrays in rows])
+
+    def append_packed(self, rows: list[tuple[int, dict[str, Packed]]]) -> None:
+        """`append` for arrays already packed (as `StorePart.packed_rows` reads them: compaction copies them as they are)."""
         if not rows:
             return
         f, start, n = self.file, self.committed, len(rows)
         end = start + n
         f["index"].resize((end,))
         f["index"][start:end] = [index for index, _ in rows]
-        per_key: dict[str, list] = {}
-        for r, (_, arrays) in enumerate(rows):
-            for key, value in kept(arrays, self.keep).items():
-                per_key.setdefault(key, []).append((r, np.asarray(value)))
+        per_key = _by_key(rows)
         for key in self._all_keys() | set(per_key):
             items = per_key.get(key, [])
-            ndim = items[0][1].ndim if items else int(self.file[f"arrays/{key}"].attrs["ndim"])
+            ndim = len(items[0][1].shape) if items else int(self.file[f"arrays/{key}"].attrs["ndim"])
             g = self._key_group(key, ndim, start)
             width = g["shape"].shape[1]
-            encoded = [(r, _encode(v), v.shape) for r, v in items]
-            if encoded and "how" not in g.attrs:
-                g.attrs["how"] = encoded[0][1][1]
-                dtype = encoded[0][1][0].dtype
-                g.create_dataset("data", shape=(0,), maxshape=(None,), dtype=dtype, chunks=(CHUNK,), **PACK)
-            shapes = np.zeros((n, width), np.int64)
-            offsets = np.full(n, -1, np.int64)
-            lengths = np.zeros(n, np.int64)
-            if encoded:
+            if items and "how" not in g.attrs:
+                g.attrs["how"] = items[0][1].how
+                g.create_dataset("data", shape=(0,), maxshape=(None,), dtype=items[0][1].flat.dtype, chunks=(CHUNK,), **PACK)
+            used = self._used(g, start) if items else 0
+            shapes, offsets, lengths, values = _tables(items, n, width, used)
+            if items:
                 data = g["data"]
-                used = self._used(g, start)
-                flats = [flat for _, (flat, _), _ in encoded]
-                total = sum(len(x) for x in flats)
-                data.resize((used + total,))
-                data[used : used + total] = np.concatenate(flats).astype(data.dtype, copy=False)
-                pos = used
-                for r, (flat, _), shape in encoded:
-                    shapes[r, : len(shape)] = shape
-                    offsets[r] = pos
-                    lengths[r] = len(flat)
-                    pos += len(flat)
+                data.resize((used + len(values),))
+                data[used:] = values.astype(data.dtype, copy=False)
             g["shape"].resize((end, width))
             g["shape"][start:end] = shapes
-            for name, values in (("offset", offsets), ("length", lengths)):
+            for name, column in (("offset", offsets), ("length", lengths)):
                 g[name].resize((end,))
-                g[name][start:end] = values
+                g[name][start:end] = column
         f.flush()  # the batch's data is on disk ...
         f.attrs["committed"] = end
         f.flush()  # ... before it counts
@@ -278,8 +329,8 @@ class StorePart:
             out[key] = _decode(flat, g["shape"][row][: int(g.attrs["ndim"])], str(g.attrs.get("how", "")))
         return out
 
-    def rows(self, start: int, stop: int) -> list[dict[str, np.ndarray]]:
-        """arrays(row) for rows start..stop-1, reading each key's tables and data range once (compaction)."""
+    def packed_rows(self, start: int, stop: int) -> list[dict[str, Packed]]:
+        """The packed arrays of rows start..stop-1, reading each key's tables and data range once (compaction)."""
         stop = min(stop, self.committed)
         out: list[dict] = [{} for _ in range(start, stop)]
         for key in self.keys:
@@ -293,8 +344,13 @@ class StorePart:
             data = g["data"][lo:hi]
             for r in np.flatnonzero(present):
                 o = int(offsets[r]) - lo
-                out[r][key] = _decode(data[o : o + int(lengths[r])].copy(), shapes[r][:ndim], how)
+                out[r][key] = Packed(data[o : o + int(lengths[r])], tuple(int(v) for v in shapes[r][:ndim]), how)
         return out
+
+    def rows(self, start: int, stop: int) -> list[dict[str, np.ndarray]]:
+        """arrays(row) for rows start..stop-1."""
+        return [{key: _decode(p.flat.copy(), p.shape, p.how) for key, p in packed.items()}
+                for packed in self.packed_rows(start, stop)]
 
 
 def part_paths(folder: str | os.PathLike) -> list[Path]:

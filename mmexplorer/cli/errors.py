@@ -26,6 +26,8 @@ USER_ERRORS = (
     ("mmexplorer.engine.bulk.coco", "CocoFileError"),
     ("mmexplorer.engine.bulk.pairs", "PairsFileError"),
     ("mmexplorer.engine.bulk.run", "OutputFolderError"),
+    ("mmexplorer.engine.bulk.dist", "DistError"),
+    ("mmexplorer.engine.bulk.summary", "SummaryFormatError"),
 )
 
 

@@ -26,6 +26,11 @@ def add_parser(sub) -> None:
                    help="batch form: arrays stored per pair: maps (token_to_image, grid, tokens, meta), attention (+ attn/*), "
                    "all (everything in the probe npz) (default: maps)")
     p.add_argument("--resume", action="store_true", help="batch form: continue the run in --out-dir, skipping finished pairs")
+    p.add_argument("--parquet", action="store_true",
+                   help="batch form: also write summary.parquet (needs pyarrow); summary.csv is always written")
+    p.add_argument("--backend", choices=("auto", "gloo", "nccl"), default="auto",
+                   help="batch form under torchrun: the torch.distributed backend (default: auto, nccl when CUDA GPUs are "
+                   "visible, the launcher gives LOCAL_RANK and --device is auto or cuda; gloo otherwise)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N, mps (default: auto)")
     p.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     p.add_argument("--no-relevancy", action="store_true", help="skip the backward pass for gradient relevancy")
@@ -109,6 +114,7 @@ def _run_batch(args) -> int:
     from mmexplorer.engine.bulk.dist import from_environment
     from mmexplorer.engine.bulk.pairs import check_pairs_file
     from mmexplorer.engine.bulk.run import BatchOptions, run_pairs
+    from mmexplorer.engine.bulk.summary import require_parquet
     from mmexplorer.engine.probe import load_model
 
     check_pairs_file(args.pairs)  # before loading anything: a FIFO or a folder is refused at once
@@ -116,14 +122,16 @@ def _run_batch(args) -> int:
         raise UserInputError("--batch-size must be at least 1")
     if args.workers < 0:
         raise UserInputError("--workers must be 0 or more")
-    ranks = from_environment()
+    if args.parquet:
+        require_parquet()  # before any pair runs, not after the last
+    ranks = from_environment(args.backend, args.device)
     try:
         try:
             model, _ = load_model(args.model, ranks.device(args.device))
         except ValueError as exc:
             raise UserInputError(str(exc)) from None
         opts = BatchOptions(keep=args.keep, batch_size=args.batch_size, workers=args.workers,
-                            relevancy=not args.no_relevancy, resume=args.resume, force=args.force)
+                            relevancy=not args.no_relevancy, resume=args.resume, force=args.force, parquet=args.parquet)
         counts = run_pairs(model, args.pairs, args.out_dir, opts, ranks, log=lambda s: print(s, file=sys.stderr))
     finally:
         ranks.close()

@@ -1,11 +1,90 @@
-"""Rank and world size from torchrun's environment through torch.distributed (gloo on CPU, nccl with CUDA)."""
+"""Rank, world size, backend and device of a batch probe started by torchrun (or any launcher setting its variables).
+
+The backend: `nccl` when CUDA GPUs are visible, the launcher gives each process
+its LOCAL_RANK and the probe runs on a GPU; `gloo` otherwise (CPUs, or a
+launcher without local ranks); `--backend` overrides the choice. Each rank
+runs on GPU LOCAL_RANK of its node (`--device auto` or `cuda`). The choice is
+made by `plan` from the environment and the GPU count alone, so it is tested
+without GPUs.
+"""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Mapping, Optional
 
 import torch
+
+BACKENDS = ("auto", "gloo", "nccl")
+
+
+class DistError(ValueError):
+    """A --backend or --device that cannot work with this launch (the user's input: exit 2)."""
+
+
+@dataclass(frozen=True)
+class Launch:
+    """What the launcher's variables say about this process."""
+
+    rank: int  # RANK: among all processes of all nodes
+    world: int  # WORLD_SIZE
+    local_rank: Optional[int]  # LOCAL_RANK: among the processes of this node (None: the launcher gives none)
+    local_world: Optional[int]  # LOCAL_WORLD_SIZE: processes on this node
+
+
+def _int(env: Mapping[str, str], name: str) -> Optional[int]:
+    value = env.get(name, "")
+    try:
+        return int(value) if value != "" else None
+    except ValueError:
+        raise DistError(f"the launcher set {name}={value!r}, which is not a number") from None
+
+
+def launch_from(env: Mapping[str, str]) -> Optional[Launch]:
+    """The launch, or None for a single process (WORLD_SIZE unset or 1, or no RANK)."""
+    world = _int(env, "WORLD_SIZE") or 1
+    rank = _int(env, "RANK")
+    if world <= 1 or rank is None:
+        return None
+    return Launch(rank, world, _int(env, "LOCAL_RANK"), _int(env, "LOCAL_WORLD_SIZE"))
+
+
+def plan(launch: Launch, backend: str, device: str, gpus: int) -> tuple[str, Optional[int]]:
+    """-> (the backend, this rank's GPU index or None), for `gpus` visible CUDA devices.
+
+    `device` is the probe's --device: "auto" and "cuda" mean this rank's own GPU
+    (LOCAL_RANK of its node); an explicit "cuda:N" is used as given (with nccl only
+    for one process per node); "cpu" and "mps" run no collective on a GPU, so they
+    get gloo. Under "auto", ranks that would share a GPU get gloo too.
+    """
+    if backend not in BACKENDS:
+        raise DistError(f"--backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+    device = (device or "auto").lower()
+    gpu, shared = None, None  # shared: why the ranks of a node would not each have a GPU of their own
+    if gpus and device in ("auto", "cuda") and launch.local_rank is not None:
+        gpu = launch.local_rank % gpus
+        if gpus > 1 and launch.local_rank >= gpus:
+            shared = (f"LOCAL_RANK {launch.local_rank} has no GPU of its own ({gpus} visible): "
+                      f"start at most {gpus} processes per node (--nproc-per-node)")
+    elif gpus and device.startswith("cuda:") and device[5:].isdigit():
+        gpu = int(device[5:])
+        if (launch.local_world or 1) > 1:
+            shared = (f"--device {device} puts every rank of a node on one GPU, which nccl refuses; "
+                      "use --device auto: each rank then runs on GPU LOCAL_RANK")
+    if backend == "auto":
+        # nccl needs a GPU of each rank's own; ranks sharing GPUs, or on CPUs, talk through gloo
+        backend = "nccl" if gpu is not None and launch.local_rank is not None and shared is None else "gloo"
+    elif backend == "nccl":
+        if not gpus:
+            raise DistError("--backend nccl needs CUDA GPUs and none is visible here; use --backend gloo (or auto)")
+        if launch.local_rank is None:
+            raise DistError("--backend nccl needs LOCAL_RANK from the launcher (torchrun sets it) to give each rank its GPU")
+        if gpu is None:
+            raise DistError(f"--backend nccl runs the ranks on GPUs, and --device {device} is not one; use --device auto")
+        if shared is not None:
+            raise DistError(shared)
+    return backend, gpu
 
 
 @dataclass
@@ -14,6 +93,7 @@ class Ranks:
     world: int = 1
     local_rank: int = 0
     backend: str | None = None  # None: a single process, no process group
+    gpu: int | None = None  # this rank's CUDA device index, when it has one
 
     def barrier(self) -> None:
         if self.backend is None:
@@ -21,7 +101,7 @@ class Ranks:
         import torch.distributed as dist
 
         if self.backend == "nccl":
-            dist.barrier(device_ids=[self.local_rank])
+            dist.barrier(device_ids=[self.gpu])
         else:
             dist.barrier()
 
@@ -34,23 +114,24 @@ class Ranks:
             self.backend = None
 
     def device(self, requested: str) -> str:
-        """Under nccl, "auto" means this process's own GPU (LOCAL_RANK)."""
-        if self.backend == "nccl" and requested in ("auto", "cuda"):
-            return f"cuda:{self.local_rank}"
+        """The device this rank probes on: "auto" and "cuda" mean its own GPU when it has one."""
+        if self.gpu is not None and (requested or "auto").lower() in ("auto", "cuda"):
+            return f"cuda:{self.gpu}"
         return requested
 
 
-def from_environment() -> Ranks:
-    """A process group when torchrun (or any launcher setting WORLD_SIZE > 1 and RANK) started us."""
-    world = int(os.environ.get("WORLD_SIZE", "1") or 1)
-    if world <= 1 or "RANK" not in os.environ:
+def from_environment(backend: str = "auto", device: str = "auto", env: Mapping[str, str] | None = None) -> Ranks:
+    """Join the process group when a launcher (torchrun) started several processes; a single process otherwise."""
+    if backend not in BACKENDS:
+        raise DistError(f"--backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+    launch = launch_from(os.environ if env is None else env)
+    if launch is None:
         return Ranks()
+    gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    chosen, gpu = plan(launch, backend, device, gpus)
     import torch.distributed as dist
 
-    backend = "nccl" if torch.cuda.is_available() else "gloo"
-    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
-    if backend == "nccl":
-        torch.cuda.set_device(local_rank)
     if not dist.is_initialized():
-        dist.init_process_group(backend)
-    return Ranks(dist.get_rank(), dist.get_world_size(), local_rank, backend)
+        # Bound to its GPU at the start (no torch.cuda.set_device, which would change the process's current device).
+        dist.init_process_group(chosen, **({"device_id": torch.device("cuda", gpu)} if chosen == "nccl" else {}))
+    return Ranks(dist.get_rank(), dist.get_world_size(), launch.local_rank or 0, chosen, gpu)

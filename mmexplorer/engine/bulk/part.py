@@ -68,20 +68,7 @@ def compact(out_dir: Path, rank: int, keep: str, wanted: Optional[set] = None,
         if not readers or (only_main and (wanted is None or set(held) <= wanted)):
             result = set(held)  # nothing to merge or drop
         else:
-            rows, result = [], set()
-            for reader in readers:
-                index = [int(i) for i in reader.index]
-                for start in range(0, len(index), COMPACT_ROWS):
-                    try:
-                        block = reader.rows(start, start + COMPACT_ROWS)
-                    except OSError as exc:  # an unreadable block: its pairs are probed again
-                        log(f"{reader.path} rows {start}+ could not be read ({exc}); those pairs will be probed again")
-                        continue
-                    for k, arrays in zip(index[start:], block):
-                        if k not in result and (wanted is None or k in wanted):
-                            rows.append((k, arrays))
-                            result.add(k)
-            write_merged(main, rows, keep)
+            result = _merge(readers, main, keep, wanted, log)
     finally:
         for r in readers:
             r.close()
@@ -91,12 +78,33 @@ def compact(out_dir: Path, rank: int, keep: str, wanted: Optional[set] = None,
     return result
 
 
-def write_merged(main: Path, rows: list, keep: str) -> None:
-    """The new part file, whole, in place of the old one."""
+def _merge(readers: list[StorePart], main: Path, keep: str, wanted: Optional[set], log: Callable[[str], None]) -> set[int]:
+    """Write the new part file from `readers`, each pair once, whole, in place of the old one; -> its pairs.
+
+    The arrays are copied as stored (packed), COMPACT_ROWS pairs at a time, so a
+    part of any size is merged in bounded memory and nothing is decoded.
+    """
     tmp = main.with_name(f".{main.name}.tmp")
+    result: set[int] = set()
     with StoreWriter(tmp, keep) as w:
-        for start in range(0, len(rows), COMPACT_ROWS):
-            w.append(rows[start : start + COMPACT_ROWS])
+        rows: list = []
+        for reader in readers:
+            index = [int(i) for i in reader.index]
+            for start in range(0, len(index), COMPACT_ROWS):
+                try:
+                    block = reader.packed_rows(start, start + COMPACT_ROWS)
+                except OSError as exc:  # an unreadable block: its pairs are probed again
+                    log(f"{reader.path} rows {start}+ could not be read ({exc}); those pairs will be probed again")
+                    continue
+                for k, packed in zip(index[start:], block):
+                    if k not in result and (wanted is None or k in wanted):
+                        rows.append((k, packed))
+                        result.add(k)
+                if len(rows) >= COMPACT_ROWS:
+                    w.append_packed(rows)
+                    rows = []
+        w.append_packed(rows)
     fsync_path(tmp)
     os.replace(tmp, main)
     fsync_path(main.parent)
+    return result

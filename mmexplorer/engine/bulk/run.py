@@ -43,6 +43,7 @@ class BatchOptions:
     relevancy: bool = True
     resume: bool = False
     force: bool = False
+    parquet: bool = False  # also write summary.parquet (pyarrow); summary.csv is always written
 
 
 def _ours(path: Path) -> bool:
@@ -50,7 +51,7 @@ def _ours(path: Path) -> bool:
     name = path.name.lstrip(".").removesuffix(".tmp")
     name = name.split(".damaged-")[0]
     return bool(STORE_PART.match(name) or SEGMENTS_PATTERN.match(name) or summaries.PART_PATTERN.match(name)) or name in (
-        summaries.SUMMARY, "summary.parquet", RUN_FILE)
+        summaries.SUMMARY, summaries.PARQUET, RUN_FILE)
 
 
 def match_score(outputs: dict) -> float:
@@ -167,6 +168,8 @@ def run_pairs(model, pairs: str | Path, out_dir: str | Path, opts: BatchOptions,
         raise OutputFolderError("--batch-size must be >= 1 and --workers >= 0")
     identity = {"format": "mmexplorer-batch-probe", "model": model.name,
                 "keep": opts.keep, "pairs": str(pairs)}
+    if opts.parquet:
+        summaries.require_parquet()
     _prepare_folder(out_dir, opts, identity, ranks)
 
     reconcile(out_dir, ranks.rank, opts.keep, log)
@@ -221,6 +224,6 @@ def run_pairs(model, pairs: str | Path, out_dir: str | Path, opts: BatchOptions,
     compact(out_dir, ranks.rank, opts.keep, log=log)  # every segment's rows are in the summary by now
     ranks.barrier()
     if ranks.rank == 0:
-        path, rows = summaries.merge(out_dir)
+        path, rows = summaries.merge(out_dir, parquet=opts.parquet)
         counts.update(summary=str(path), rows=len(rows), errors=sum(r["status"] == "error" for r in rows))
     return counts

@@ -2,8 +2,9 @@
 
 Each rank appends to its own `summary.rank{R}.csv` (flushed and fsynced after
 every batch, after that batch is committed to the store); rank 0 merges the
-parts into `summary.csv` (and `summary.parquet` when pyarrow is installed),
-sorted by index. A merge never replaces a summary with one of fewer rows.
+parts into `summary.csv`, sorted by index, and on request (`--parquet`, which
+needs pyarrow) into `summary.parquet` too. A merge never replaces a summary
+with one of fewer rows.
 """
 
 from __future__ import annotations
@@ -20,6 +21,21 @@ from mmexplorer.data.files import atomic_write_bytes, atomic_write_text
 COLUMNS = ("index", "line", "image", "text", "status", "error", "match", "match_logit", "tokens", "boxes", "pointing", "energy")
 PART_PATTERN = re.compile(r"summary\.rank(\d+)\.csv$")
 SUMMARY = "summary.csv"
+PARQUET = "summary.parquet"
+
+
+class SummaryFormatError(ValueError):
+    """--parquet without pyarrow, or a summary.parquet that could not be written (the user's setup: exit 2)."""
+
+
+def require_parquet() -> None:
+    """Raise SummaryFormatError unless pyarrow can write Parquet."""
+    try:
+        import pyarrow  # noqa: F401
+        import pyarrow.parquet  # noqa: F401
+    except ImportError:
+        raise SummaryFormatError("--parquet needs pyarrow, which is not installed (pip install pyarrow); "
+                                 "without --parquet the summary is summary.csv") from None
 
 
 def part_name(rank: int) -> str:
@@ -85,8 +101,10 @@ def part_paths(folder: str | os.PathLike) -> list[Path]:
     return [p for _, p in sorted(found)]
 
 
-def merge(folder: str | os.PathLike) -> tuple[Path, list[dict]]:
-    """Write summary.csv from every part, sorted by index; -> (its path, its rows). Keeps a longer existing summary."""
+def merge(folder: str | os.PathLike, parquet: bool = False) -> tuple[Path, list[dict]]:
+    """Write summary.csv (and with `parquet` summary.parquet) from every part, sorted by index; -> (the CSV's path,
+    its rows). Keeps a longer existing summary. Without `parquet` an older summary.parquet is removed, so the
+    folder never holds two summaries that disagree."""
     folder = Path(folder)
     rows: dict[int, dict] = {}
     for part in part_paths(folder):
@@ -96,26 +114,29 @@ def merge(folder: str | os.PathLike) -> tuple[Path, list[dict]]:
     target = folder / SUMMARY
     existing = read_rows(target)
     if len(existing) > len(ordered):
-        return target, existing  # never replace a summary with a worse one
-    atomic_write_text(target, _csv_text(ordered, header=True))
-    try:
-        _parquet(folder / "summary.parquet", ordered)
-    except Exception:  # the CSV is the summary; a Parquet copy that cannot be written never fails the run
-        (folder / "summary.parquet").unlink(missing_ok=True)
+        ordered = existing  # never replace a summary with a worse one
+    else:
+        atomic_write_text(target, _csv_text(ordered, header=True))
+    if parquet:
+        _parquet(folder / PARQUET, ordered)
+    else:
+        (folder / PARQUET).unlink(missing_ok=True)
     return target, ordered
 
 
 def _parquet(path: Path, rows: list[dict]) -> None:
-    try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError:
-        return
+    require_parquet()
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     columns = {c: [r.get(c, "") for r in rows] for c in COLUMNS}
     for c in ("index", "line", "tokens", "boxes"):
         columns[c] = [int(v) if v not in ("", None) else None for v in columns[c]]
     for c in ("match", "match_logit", "pointing", "energy"):
         columns[c] = [float(v) if v not in ("", None) else None for v in columns[c]]
-    buf = pa.BufferOutputStream()
-    pq.write_table(pa.table(columns), buf)
-    atomic_write_bytes(path, buf.getvalue().to_pybytes())
+    try:
+        buf = pa.BufferOutputStream()
+        pq.write_table(pa.table(columns), buf)
+        atomic_write_bytes(path, buf.getvalue().to_pybytes())
+    except (OSError, pa.ArrowException) as exc:
+        raise SummaryFormatError(f"{path} could not be written ({exc}); {path.with_name(SUMMARY)} holds the summary") from None
