@@ -60,7 +60,9 @@ def main() -> int:
     tmp = tempfile.TemporaryDirectory()
     model = cached_checkpoint()
     if model is None:
-        model = str(random_vilt(Path(tmp.name)))
+        folder = Path(tmp.name) / "vilt-random-weights"  # the name the explorer shows for it
+        folder.mkdir()
+        model = str(random_vilt(folder))
         what = "a ViLT with random weights built by this script (no checkpoint in the Hugging Face cache)"
     else:
         what = f"{model} from the local Hugging Face cache"
