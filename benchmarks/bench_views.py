@@ -9,7 +9,7 @@ with the switches so both sides see the same load.
 
 Then the same switches on a record of a real family at full size: ViLT-B/32
 with random weights (benchmarks/hf_full.py) on a 4:3 picture, 12 layers x 12
-heads of joint attention over 206 tokens (the heads overview draws 144
+heads of joint attention over 201 tokens (the heads overview draws 144
 thumbnails), handed to the same window as a probe result.
 """
 
