@@ -94,6 +94,24 @@ def build_vilt(folder: Path) -> Path:
     return folder
 
 
+VQA_ANSWERS = ["yes", "no", "2", "cat", "couch", "red", "dog"]
+
+
+def build_vilt_vqa(folder: Path) -> Path:
+    import torch
+    import transformers as tf
+
+    tok = write_bert_tokenizer(folder)
+    labels = dict(enumerate(VQA_ANSWERS))
+    cfg = tf.ViltConfig(vocab_size=len(tok), max_position_embeddings=32, image_size=SIDE, patch_size=PATCH,
+                        num_labels=len(labels), id2label=labels, label2id={v: k for k, v in labels.items()}, **tower())
+    torch.manual_seed(6)
+    tf.ViltForQuestionAnswering(cfg).eval().save_pretrained(str(folder))
+    images = tf.ViltImageProcessor(size={"shortest_edge": SIDE}, size_divisor=PATCH)
+    tf.ViltProcessor(image_processor=images, tokenizer=tok).save_pretrained(str(folder))
+    return folder
+
+
 def build_flava(folder: Path) -> Path:
     import torch
     import transformers as tf
@@ -158,5 +176,5 @@ def build_siglip2(folder: Path) -> Path:
     return folder
 
 
-BUILDERS = {"hf-blip-itm": build_blip, "hf-vilt": build_vilt, "hf-flava": build_flava,
+BUILDERS = {"hf-blip-itm": build_blip, "hf-vilt": build_vilt, "hf-vilt-vqa": build_vilt_vqa, "hf-flava": build_flava,
             "hf-chinese-clip": build_chinese_clip, "hf-siglip": build_siglip, "hf-siglip2": build_siglip2}

@@ -5,7 +5,14 @@ import pytest
 
 from conftest import FUSIONS, tiny_model
 from mmexplorer.attention.capture import capture
-from mmexplorer.attention.maps import image_branch_map, patch_token_extent, patch_token_scores, propagated, token_image_map
+from mmexplorer.attention.maps import (
+    image_branch_map,
+    patch_token_extent,
+    patch_token_scores,
+    propagated,
+    token_image_map,
+    token_image_maps_every_head,
+)
 from mmexplorer.attention.npz import load_record, save_record
 from mmexplorer.data.sample import make_sample
 
@@ -104,6 +111,21 @@ def test_cross_map_is_the_slice_of_the_last_layer(captured):
     q = rec.positions(kind, 0, "text")
     k = rec.positions(kind, 1, "image")
     np.testing.assert_allclose(rec.token_to_image[2].ravel(), a[q[2], k], atol=1e-7)
+
+
+def test_every_head_maps_at_once_equal_the_single_maps(captured):
+    """The heads overview's one gather per layer gives each layer's and head's own raw map."""
+    fusion, _, rec = captured
+    if rec.cross_kind is None:
+        with pytest.raises(ValueError):
+            token_image_maps_every_head(rec, 0)
+        return
+    token = len(rec.tokens) - 1
+    maps = token_image_maps_every_head(rec, token)
+    assert maps.shape == (rec.layers(rec.cross_kind), rec.heads, *rec.grid)
+    for layer in range(maps.shape[0]):
+        for head in range(maps.shape[1]):
+            np.testing.assert_array_equal(maps[layer, head], token_image_map(rec, token, layer, head, "raw")[0])
 
 
 def test_methods_give_maps_of_grid_shape(captured):

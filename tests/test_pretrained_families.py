@@ -169,6 +169,35 @@ def test_vilt_joint_attention_equals_the_models_own_in_raster_order(folders, pho
     _rows_sum_to_one(record)
 
 
+def test_vilt_vqa_joint_attention_and_top_answers_are_the_models_own(folders, photo):
+    folder = folders["hf-vilt-vqa"]
+    question = "what is sitting on the couch"
+    model, entry, record = _probe(folder, photo, question)
+    assert entry.fusion == "hf-vilt-vqa" and model.spec.category == "early" and record.cross_kind == "joint"
+    ref = tf.ViltForQuestionAnswering.from_pretrained(str(folder), attn_implementation="eager").eval()
+    inputs = tf.ViltProcessor.from_pretrained(str(folder))(images=_pil(photo), text=question, return_tensors="pt")
+    cols = inputs["pixel_values"].shape[-1] // hf_tiny.PATCH
+    with torch.no_grad():
+        torch.manual_seed(7)
+        _, _, (patch_index, _) = ref.vilt.embeddings.visual_embed(inputs["pixel_values"], inputs["pixel_mask"], -1)
+        torch.manual_seed(7)
+        out = ref(**inputs, output_attentions=True)
+    n_text = inputs["input_ids"].shape[1]
+    raster = (patch_index[0, :, 0] * cols + patch_index[0, :, 1]).numpy()
+    perm = np.concatenate([np.arange(n_text + 1), n_text + 1 + np.argsort(raster)])
+    for ours, theirs in zip(record.attention["joint"], out.attentions, strict=True):
+        np.testing.assert_allclose(ours, theirs[0].numpy()[:, perm][:, :, perm], atol=1e-5)
+    # the answers are the head's own top logits, by the checkpoint's labels; relevancy follows the first
+    logits = out.logits[0]
+    order = torch.argsort(logits, descending=True)[:5]
+    assert [a["answer"] for a in record.outputs["answers"]] == [hf_tiny.VQA_ANSWERS[int(i)] for i in order]
+    assert record.outputs["answer"] == hf_tiny.VQA_ANSWERS[int(order[0])]
+    assert record.outputs["match_logit"] == pytest.approx(float(logits[order[0]]), abs=1e-5)
+    assert record.outputs["answers"][0]["prob"] == pytest.approx(float(torch.sigmoid(logits[order[0]])), abs=1e-6)
+    assert all(np.abs(g).sum() > 0 for g in record.grads["joint"])
+    assert record.meta["relevancy_target"] == "the top answer's logit"
+
+
 def test_vilt_gives_identical_maps_twice_and_leaves_the_random_state_alone(folders, photo):
     state = torch.get_rng_state()
     _, _, first = _probe(folders["hf-vilt"], photo, relevancy=False)

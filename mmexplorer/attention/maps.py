@@ -146,6 +146,24 @@ def token_image_map(
     return r[row, _image_patch_universe(record)].reshape(record.grid), f"'{word}': {label}, head {head}"
 
 
+def token_image_maps_every_head(record: AttentionRecord, token: int) -> np.ndarray:
+    """Raw cross-modal maps of word `token` for every layer and head at once: float32 [layers, heads, rows, cols].
+
+    The same values as token_image_map(record, token, layer, h, "raw") for each
+    layer and head, gathered with one index per layer (the heads overview draws
+    all of them whenever the word changes).
+    """
+    kind = record.cross_kind
+    if kind is None:
+        raise ValueError("the model has no cross-modal attention")
+    if not 0 <= token < len(record.tokens):
+        raise IndexError(f"token {token} out of range")
+    row = record.positions(kind, 0, "text")[token]
+    cols = record.positions(kind, 1, "image")
+    maps = np.stack([a[:, row, cols] for a in record.attention[kind]])  # [L, H, N]
+    return maps.reshape(*maps.shape[:2], *record.grid)
+
+
 def word_spans_of(record: AttentionRecord) -> list[tuple[int, int]]:
     """(first, stop) token indices of each word (meta["word_spans"]; one token per word when absent)."""
     spans = record.meta.get("word_spans")

@@ -9,6 +9,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QWidget
 
 from mmexplorer.data.image import ImageError, LoadedImage, load_image
+from mmexplorer.gui.hub_download import HubDownload
 from mmexplorer.gui.inputs import image_from_mime
 from mmexplorer.gui.samples import SampleImage
 from mmexplorer.gui.settings import Settings
@@ -25,6 +26,8 @@ class InputActions(QObject):
         super().__init__(parent)
         self.state, self.settings, self.parent_widget = state, settings, parent
         self.ask_hub_model = self._ask_hub_model  # replaceable in tests (a modal dialog cannot be answered there)
+        self.downloads = HubDownload(parent)
+        self.downloads.finished.connect(self._downloaded)
 
     def set_image(self, image: LoadedImage, text: str | None = None) -> None:
         changes = {"image": image}
@@ -77,16 +80,29 @@ class InputActions(QObject):
             self.state.set_inputs(model=path)
 
     def open_from_hub(self) -> None:
-        """A Hugging Face model id (from the local cache) or folder; the worker explains anything it cannot open,
-        e.g. an id that is not cached yet, with the command that fetches it."""
+        """A Hugging Face model id or folder. A cached id or a folder opens at once (the worker explains anything
+        it cannot open); an id that is not cached is downloaded first, with a progress dialog that can cancel,
+        and offline says so in one message naming the command that fetches it."""
         name = (self.ask_hub_model() or "").strip()
-        if name:
+        if not name:
+            return
+        from mmexplorer.engine.external.hub import find_in_hf_cache, looks_like_repo_id  # no torch behind it
+
+        if looks_like_repo_id(name) and find_in_hf_cache(name) is None:
+            self.downloads.start(name)
+        else:
             self.state.set_inputs(model=name)
+
+    def _downloaded(self, repo_id: str, error: str, cancelled: bool) -> None:
+        if error:
+            self.state.post_message(error, "info" if cancelled else "error")
+        else:
+            self.state.set_inputs(model=repo_id)
 
     def _ask_hub_model(self) -> str | None:
         text, ok = QInputDialog.getText(
             self.parent_widget, self.tr("Open from Hugging Face"),
-            self.tr("A model id from your Hugging Face cache (e.g. Salesforce/blip-itm-base-coco, "
+            self.tr("A Hugging Face model id, from your cache or downloaded into it (e.g. Salesforce/blip-itm-base-coco, "
                     "dandelin/vilt-b32-finetuned-coco, google/siglip-base-patch16-224) or a model folder:"))
         return text if ok else None
 

@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
+from mmexplorer.gui.compare.model_set import fusion_model_set
 from mmexplorer.gui.compare.panel import ComparePanel
 from mmexplorer.gui.export_actions import ExportActions
 from mmexplorer.gui.model_files import ModelFiles
@@ -41,6 +42,7 @@ class Tools(QObject):
         state.model_info_changed.connect(
             lambda: self.training.follow_fusion(state.model_info.fusion) if state.model_info else None)
         state.catalog_changed.connect(self._catalog_changed)
+        state.model_info_changed.connect(self._compare_set_changed)  # a model opened becomes its strategy's
         state.result_changed.connect(self._feed_compare)
         state.selection_changed.connect(lambda: self.compare.select_token(self.state.token))
         window.tabs.currentChanged.connect(self._tab_changed)
@@ -90,12 +92,16 @@ class Tools(QObject):
         if catalog is None:
             return
         self.training.set_devices(catalog.devices)
-        # compare every bundled and user model (external ones are large; they are opened one at a time)
-        self.compare.set_models([(m.name, m.path) for m in catalog.models if m.source in ("bundled", "user")])
+        self._compare_set_changed()
         if self._pending_model and catalog.find(self._pending_model):
             name, self._pending_model = self._pending_model, None
             self.state.set_inputs(model=name)  # explore the new model at once
             self.state.post_message(self.tr("Trained model '{name}' loaded; it is in the model list.").format(name=name), "info")
+
+    def _compare_set_changed(self) -> None:
+        """Compare what the fusion buttons switch between: each strategy's current model."""
+        models = fusion_model_set(self.state.fusion_models, self.state.catalog)
+        self.compare.set_models([(m.name, m.path) for m in models], scored={m.name for m in models if m.scored})
 
     def _feed_compare(self) -> None:
         result = self.state.result

@@ -69,3 +69,26 @@ def test_evaluation_table_shows_every_model_its_hard_negative_accuracy_and_progr
     assert panel.eval_progress.isHidden()
     header = panel.table.horizontalHeader().height()
     assert panel.table.minimumHeight() >= header + sum(panel.table.rowHeight(r) for r in range(5))  # all rows fit
+
+
+def test_evaluation_scores_only_the_bundled_strategies_and_says_so_for_the_others(panel):
+    sent = []
+    panel.runner.evaluate = sent.append
+    panel.set_models([("test-early", "/m/test-early.safetensors"), ("vilt-b32", "/hf/vilt")], scored={"test-early"})
+    panel.evaluate()
+    assert sent == [(("test-early", "/m/test-early.safetensors"),)]  # the pretrained family is not sent
+    assert panel.table.item(1, 0).text() == "vilt-b32" and panel.table.item(1, 1).text() == "error"
+    assert "bundled strategies only" in panel.table.item(1, 2).text()
+
+
+def test_the_compare_tab_runs_each_strategys_current_model(make_explorer, qtbot):
+    explorer = make_explorer(model="test-early")
+    compare = explorer.tools.compare
+    qtbot.waitUntil(lambda: explorer.state.catalog is not None, timeout=60_000)
+    names = [name for name, _ in compare.models]
+    assert names[0] == "test-early" and len(names) == len(set(names))
+    fusions = {explorer.state.catalog.find(name).fusion for name in names}
+    assert len(fusions) == len(names)  # one model per strategy, not every model installed
+    explorer.state.fusion_models["cross"] = "test-early"  # the model the cross button would switch to now
+    explorer.tools._compare_set_changed()
+    assert [name for name, _ in compare.models].count("test-early") == 1

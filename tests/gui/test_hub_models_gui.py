@@ -60,3 +60,44 @@ def test_open_from_hugging_face_explains_an_id_that_is_not_cached(make_explorer,
     window.actions_.ask_hub_model = lambda: "tiny-org/absent"
     window.actions_.open_from_hub()
     qtbot.waitUntil(lambda: "huggingface-cli download tiny-org/absent" in window.messages.text, timeout=120_000)
+
+
+def test_an_id_not_cached_downloads_with_progress_then_opens(make_explorer, qtbot, hub_cache, tmp_path, monkeypatch):
+    from fake_hub import FakeHub
+    from mmexplorer.engine.external import hub
+
+    fake = FakeHub(tmp_path / "hub", tmp_path / "built", chunks=5, pause=0.05)  # no network: files copied in chunks
+    monkeypatch.setattr(hub, "hub_library", lambda: fake)
+    explorer = make_explorer()
+    state, window = explorer.state, explorer.window
+    downloads = window.actions_.downloads
+    seen = []
+    downloads.progressed.connect(lambda done, total: seen.append((done, total)))
+    window.actions_.ask_hub_model = lambda: "tiny-org/fresh-blip"
+    window.actions_.open_from_hub()
+    assert downloads.dialog is not None and downloads.dialog.isVisible()
+    qtbot.waitUntil(lambda: state.record is not None and state.record.fusion == "hf-blip-itm", timeout=120_000)
+    assert state.model == "tiny-org/fresh-blip" and downloads.dialog is None
+    assert len(seen) == 5 and seen[-1][0] <= seen[-1][1]
+
+
+def test_cancel_stops_a_download_and_keeps_the_current_model(make_explorer, qtbot, hub_cache, tmp_path, monkeypatch):
+    from fake_hub import FakeHub
+    from mmexplorer.engine.external import hub
+
+    fake = FakeHub(tmp_path / "hub", tmp_path / "built", chunks=2000, pause=0.01)
+    monkeypatch.setattr(hub, "hub_library", lambda: fake)
+    explorer = make_explorer()
+    state, window = explorer.state, explorer.window
+    before = state.model
+    downloads = window.actions_.downloads
+    window.actions_.ask_hub_model = lambda: "tiny-org/fresh-blip"
+    window.actions_.open_from_hub()
+    qtbot.waitUntil(lambda: fake.reported >= 2, timeout=30_000)
+    from PySide6.QtWidgets import QPushButton
+
+    downloads.dialog.findChild(QPushButton).click()  # the dialog's Cancel button
+    qtbot.waitUntil(lambda: "tiny-org/fresh-blip was cancelled" in window.messages.text, timeout=30_000)
+    downloads.wait()
+    assert fake.reported < 2000 and not downloads.running and downloads.dialog is None
+    assert state.model == before and not fake._snapshot("tiny-org/fresh-blip").exists()

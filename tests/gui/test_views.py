@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from .gui_tools import engine_held, expected_map, shown_map
-from mmexplorer.attention.maps import attention_matrix, patch_token_scores, patch_self_map
+from mmexplorer.attention.maps import attention_matrix, patch_self_map, patch_token_scores, token_image_map
 from mmexplorer.attention.positions import similarity_to_patch
 
 
@@ -142,10 +142,15 @@ def test_patches_view_and_heads_overview(make_explorer):
     patches.image.patch_clicked.emit(6)
     assert state.patch == 6
     np.testing.assert_allclose(patches.similarity, similarity_to_patch(state.record.patch_positions, 6, state.record.grid))
+    patches.image.patch_clicked.emit(2)  # another patch: a row of the similarity kept for the record
+    np.testing.assert_allclose(patches.similarity, similarity_to_patch(state.record.patch_positions, 2, state.record.grid))
     explorer.window.show_view("heads")
     heads = explorer.window.views["heads"]
     layers, n_heads = state.record.layers("joint"), state.record.heads
     assert set(heads.thumbs) == {(l, h) for l in range(layers) for h in range(n_heads)}
+    state.select(token=1)  # a new word redraws every thumbnail, each its own layer's and head's map
+    for (layer, h), shown in heads.thumbs.items():
+        np.testing.assert_array_equal(shown, token_image_map(state.record, 1, layer, h, "raw")[0])
     box = heads.boxes[(1, 0)]
     class Click:  # the scene click the view listens to, at the centre of one thumbnail
         def scenePos(self):

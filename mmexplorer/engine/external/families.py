@@ -37,6 +37,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("hf-chinese-clip", "hf_chinese_clip", ("ChineseCLIPModel",), ("chinese_clip",)),
     Family("hf-blip-itm", "hf_blip", ("BlipForImageTextRetrieval",), ()),
     Family("hf-vilt", "hf_vilt", ("ViltForImageAndTextRetrieval",), ()),
+    Family("hf-vilt-vqa", "hf_vilt_vqa", ("ViltForQuestionAnswering",), ()),
     Family("hf-flava", "hf_flava", ("FlavaForPreTraining", "FlavaModel"), ("flava",)),
 )
 

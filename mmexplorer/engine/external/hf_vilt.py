@@ -76,6 +76,8 @@ def raster_permutation(patch_index: torch.Tensor, n_text: int, grid: tuple[int, 
 
 class HFVilt(ExternalModel):
     spec = SPEC
+    family = "Hugging Face ViLT (ViltForImageAndTextRetrieval)"
+    relevancy_target = "match_logit (retrieval score)"
 
     def __init__(self, net, processor, name: str, source: str) -> None:
         c = net.config
@@ -83,12 +85,12 @@ class HFVilt(ExternalModel):
         self.image_processor = processor.image_processor
         cfg = ExternalConfig(
             name=name,
-            fusion=FUSION,
+            fusion=self.spec.fusion,
             fields={"image_size": int(c.image_size), "patch_size": self.patch_size, "width": int(c.hidden_size),
                     "depth": int(c.num_hidden_layers), "heads": int(c.num_attention_heads), "pos_embed": "learned",
                     "max_text_len": int(c.max_position_embeddings)},
             details={
-                "family": "Hugging Face ViLT (ViltForImageAndTextRetrieval)",
+                "family": self.family,
                 "source": source,
                 "attention": ATTENTION_NOTE,
                 "cross_modal_attention": "joint: one transformer over words and patches (4 modality blocks)",
@@ -149,7 +151,7 @@ class HFVilt(ExternalModel):
         with torch.enable_grad() if relevancy else torch.no_grad():
             out, patch_index = self.forward(pre, input_ids)
             require_attentions(self.name, {"joint": out.attentions})
-            logit = out.logits[0, 0]  # the retrieval (ranking) score
+            logit, outputs = self.score(out)
             grads = grads_for(logit, out.attentions) if relevancy else None
         t2 = time.perf_counter()
         grid = (int(pre.pixels.shape[-2]) // self.patch_size, int(pre.pixels.shape[-1]) // self.patch_size)
@@ -159,7 +161,7 @@ class HFVilt(ExternalModel):
         layout = joint_layout(n_tokens, grid[0] * grid[1])
         record = AttentionRecord(
             model=self.name,
-            fusion=FUSION,
+            fusion=self.spec.fusion,
             tokens=tuple(t.surface for t in encoding.tokens),
             token_unk=tuple(t.is_unk for t in encoding.tokens),
             truncated=encoding.truncated,
@@ -174,15 +176,15 @@ class HFVilt(ExternalModel):
             map_label="",
             grads={"joint": tuple(g[:, perm][:, :, perm] for g in grads)} if grads is not None else None,
             patch_positions=self._patch_positions(grid),
-            outputs={"match_logit": float(logit.detach())},
+            outputs={"match_logit": float(logit.detach()), **outputs},
             meta={
                 "model": self.name,
-                "fusion": FUSION,
+                "fusion": self.spec.fusion,
                 "device": str(device),
                 "config": self.cfg.to_dict(),
                 "attention": "eager",
                 "preprocess": processor_settings(self.image_processor),
-                "relevancy_target": "match_logit (retrieval score)",
+                "relevancy_target": self.relevancy_target,
                 "patch_order": "restored to raster order from ViLT's drawn patch index",
                 "notes": [*([f"input_size {input_size} ignored"] if input_size else [])],
                 "timings": {"preprocess_s": t1 - t0, "forward_s": t2 - t1},
@@ -190,6 +192,10 @@ class HFVilt(ExternalModel):
             },
         )
         return with_default_maps(record)
+
+    def score(self, out) -> tuple[torch.Tensor, dict]:
+        """The scalar relevancy follows (on the graph) and the record's extra outputs: the retrieval score."""
+        return out.logits[0, 0], {}
 
     def _patch_positions(self, grid):
         """The position embeddings ViLT adds to this image's patches: its square table, resized to the grid

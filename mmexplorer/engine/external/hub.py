@@ -2,7 +2,10 @@
 
 Nothing here reaches the network unless `download` is True and
 huggingface_hub is not in offline mode (HF_HUB_OFFLINE); then the files go
-into the standard cache with huggingface_hub's own progress bars on stderr.
+into the standard cache with huggingface_hub's own progress bars on stderr,
+or, given `progress`, with each byte count reported to it (the explorer's
+dialog) and `cancelled` asked on every report. huggingface_hub is reached
+only through `hub_library()`: the one seam tests replace with a fake.
 """
 
 from __future__ import annotations
@@ -18,6 +21,17 @@ MODEL_FILES = ["*.json", "*.txt", "*.model", "tokenizer*"]
 HUB_MISSING = "huggingface_hub is not installed: pip install 'mmexplorer[hf]' to open Hugging Face models by id"
 
 
+class DownloadCancelled(ExternalModelError):
+    """The user stopped a download; what arrived stays in the cache's incomplete files and resumes next time."""
+
+
+def hub_library():
+    """The huggingface_hub module (ImportError when it is not installed)."""
+    import huggingface_hub
+
+    return huggingface_hub
+
+
 def looks_like_repo_id(name: str) -> bool:
     return bool(REPO_ID.match(name)) and not Path(name).expanduser().exists()
 
@@ -27,22 +41,25 @@ def find_in_hf_cache(repo_id: str) -> Path | None:
     if not REPO_ID.match(repo_id):
         return None
     try:
-        from huggingface_hub import snapshot_download
-
-        folder = Path(snapshot_download(repo_id, local_files_only=True))
+        folder = Path(hub_library().snapshot_download(repo_id, local_files_only=True))
     except Exception:  # not installed, not cached, or a malformed cache entry
         return None
     return folder if (folder / "config.json").is_file() else None
 
 
-def hub_snapshot(repo_id: str, download: bool = False) -> Path:
-    """The folder of `repo_id` in the local cache, downloading it first when `download` and online."""
+def hub_snapshot(repo_id: str, download: bool = False, progress=None, cancelled=None) -> Path:
+    """The folder of `repo_id` in the local cache, downloading it first when `download` and online.
+
+    progress(done_bytes, total_bytes) is called as the files arrive (total grows
+    as each file starts); when cancelled() turns true the download stops with
+    DownloadCancelled.
+    """
     cached = find_in_hf_cache(repo_id)
     if cached is not None:
         return cached
     try:
-        import huggingface_hub
-        from huggingface_hub import constants
+        huggingface_hub = hub_library()
+        constants = huggingface_hub.constants
     except ImportError:
         raise ExternalModelError(HUB_MISSING) from None
     how = f"get it with `huggingface-cli download {repo_id}`"
@@ -55,10 +72,39 @@ def hub_snapshot(repo_id: str, download: bool = False) -> Path:
         files = huggingface_hub.list_repo_files(repo_id)
         # safetensors when the repository has them; else PyTorch's .bin (transformers reads it weights-only)
         weights = ["*.safetensors"] if any(f.endswith(".safetensors") for f in files) else ["pytorch_model*.bin"]
-        folder = Path(huggingface_hub.snapshot_download(repo_id, allow_patterns=MODEL_FILES + weights))
+        bars = {} if progress is None and cancelled is None else {"tqdm_class": _reporting_bar(huggingface_hub, progress, cancelled)}
+        folder = Path(huggingface_hub.snapshot_download(repo_id, allow_patterns=MODEL_FILES + weights, **bars))
+    except DownloadCancelled:
+        raise DownloadCancelled(f"the download of {repo_id} was cancelled; what arrived is kept and resumes next time") from None
     except Exception as exc:  # not found, gated, no network: the hub's own message says which
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ExternalModelError(f"cannot download {repo_id} ({first}); {how}") from None
     if not (folder / "config.json").is_file():
         raise ExternalModelError(f"{repo_id} has no config.json: not a Hugging Face model repository")
     return folder
+
+
+def _reporting_bar(huggingface_hub, progress, cancelled):
+    """A progress-bar class for huggingface_hub that prints nothing, reports bytes and stops when cancelled."""
+    import importlib
+
+    utils = getattr(huggingface_hub, "utils", None) or importlib.import_module("huggingface_hub.utils")  # lazy there
+    base = utils.tqdm
+
+    class Reporting(base):
+        def __init__(self, *args, **kwargs):
+            # bytes written; the file-count bar and the network-transfer twin of the byte bar are not reported
+            self.reports = kwargs.get("unit") == "B" and not str(kwargs.get("name", "")).endswith(".transfer")
+            kwargs["disable"] = True  # no bar on stderr; the counts are kept below
+            super().__init__(*args, **kwargs)
+            self.done, self.size = 0, int(kwargs.get("total") or 0)
+
+        def update(self, n=1):
+            if cancelled is not None and cancelled():
+                raise DownloadCancelled("cancelled")
+            self.done += int(n or 0)
+            self.size = max(self.size, int(self.total or 0))
+            if progress is not None and self.reports:
+                progress(self.done, self.size)
+
+    return Reporting

@@ -74,6 +74,7 @@ class ComparePanel(QWidget):
         self.runner.worker.done.connect(self._on_done)
         self.runner.worker.eval_ready.connect(self._on_eval)
         self.models: tuple[tuple[str, str], ...] = ()
+        self.scored: Optional[frozenset] = None  # names the evaluation table scores (None: every model)
         self.image: Optional[LoadedImage] = None
         self.text = ""
         self.device = "cpu"
@@ -82,7 +83,8 @@ class ComparePanel(QWidget):
         self.cells: dict[str, ModelCell] = {}
 
         self.run_button = QPushButton(self.tr("Compare all models"))
-        self.run_button.setToolTip(self.tr("Run the current picture and sentence through every listed model"))
+        self.run_button.setToolTip(self.tr("Run the current picture and sentence through each fusion strategy's current model "
+                                           "(the models the fusion buttons switch between)"))
         self.run_button.clicked.connect(self.run)
         self.token = QComboBox()
         self.token.setToolTip(self.tr("The word whose map is shown for every model"))
@@ -139,9 +141,11 @@ class ComparePanel(QWidget):
         layout.addWidget(self.split, 1)
 
     # -- inputs ----------------------------------------------------------
-    def set_models(self, models) -> None:
-        """(name, checkpoint path) of every model to compare."""
-        self.models = tuple(models)
+    def set_models(self, models, scored=None) -> None:
+        """(name, path) of every model to compare; `scored`: the names the evaluation table can score
+        (the bundled strategies; None: all of them)."""
+        self.models = tuple(tuple(m) for m in models)
+        self.scored = None if scored is None else frozenset(scored)
 
     def set_input(self, image: LoadedImage, text: str, device: str = "cpu", token: int = 0) -> None:
         self.image, self.text, self.device = image, text, device
@@ -186,7 +190,12 @@ class ComparePanel(QWidget):
         self.eval_note.show()
         self.table_box.show()
         self._fit_table()
-        self.runner.evaluate(self.models)
+        scored = tuple(m for m in self.models if self.scored is None or m[0] in self.scored)
+        for name, _ in self.models:  # a pretrained family never saw the shapes world: said, not computed
+            if self.scored is not None and name not in self.scored:
+                self._on_eval(EvalRow(name, None, self.tr("the shapes-world evaluation scores bundled strategies only")))
+        if scored:
+            self.runner.evaluate(scored)
 
     def _fit_table(self) -> None:
         """Give the table the height of all its rows (the splitter can still shrink it)."""
@@ -202,8 +211,9 @@ class ComparePanel(QWidget):
                 w.deleteLater()
         self.cells = {}
         cols = max(1, min(5, len(self.models)))
-        for i, (name, _) in enumerate(self.models):
+        for i, (name, path) in enumerate(self.models):
             cell = ModelCell(name)
+            cell.setToolTip(path)
             cell.image.set_picture(self.image.pixels)
             if self.cells:  # the same picture in every cell: zoom one, all follow
                 first = next(iter(self.cells.values())).image.plot.getViewBox()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QRectF
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from mmexplorer.attention.grid import patch_at
-from mmexplorer.attention.maps import token_image_map
+from mmexplorer.attention.maps import token_image_maps_every_head
 from mmexplorer.gui.levels import matrix_levels, token_map_levels
 from mmexplorer.gui.pg import ColorBar, colorize, colormap, overlay_colormap, pg
 from mmexplorer.gui.state import AppState
@@ -72,7 +72,7 @@ class HeadsView(LazyRedraw, QWidget):
         self.thumbs: dict[tuple[int, int], np.ndarray] = {}  # (layer, head) -> what is drawn
         self._shape = None
         self.pictures: dict[tuple[int, int], pg.ImageItem] = {}
-        self._picture_of = None
+        self._placement = None  # what the thumbnails' rectangles and pictures were set for
         self._content = None  # what the thumbnails show: (record, mode, word, colormap, opacity)
         self._selected = None  # the outlined (layer, head)
         self._plain, self._highlight = pg.mkPen("#ccc"), pg.mkPen("#00c8ff", width=3)
@@ -111,6 +111,8 @@ class HeadsView(LazyRedraw, QWidget):
                     box.setXLink(first)
                     box.setYLink(first)
                 picture, image = pg.ImageItem(), pg.ImageItem()
+                # the picture stays while the word changes: repainting it under a new map is then a cached blit
+                picture.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
                 image.setZValue(1)
                 box.addItem(picture)
                 box.addItem(image)
@@ -122,7 +124,7 @@ class HeadsView(LazyRedraw, QWidget):
         self.colorbar = ColorBar(colormap("inferno"))
         self.graphics.addItem(self.colorbar.item, row=1, col=heads + 1, rowspan=max(1, layers))
         self._shape = (layers, heads)
-        self._picture_of = None
+        self._placement = None
         self._content = None
         self._selected = None
 
@@ -154,7 +156,7 @@ class HeadsView(LazyRedraw, QWidget):
             levels = token_map_levels(record, "raw", 0)
             self.label.setText(self.tr("'{word}' → picture, raw attention of every head in every layer (one colour scale). "
                                        "Click a thumbnail to select its layer and head.").format(word=word))
-            make = lambda layer, h: token_image_map(record, s.token, layer, h, "raw")[0]  # noqa: E731
+            data = token_image_maps_every_head(record, s.token)  # [L, H, rows, cols]
         else:
             levels = matrix_levels(record, kind)
             self.label.setText(self.tr("{kind}: attention matrix of every head in every layer (one colour scale). "
@@ -162,34 +164,44 @@ class HeadsView(LazyRedraw, QWidget):
                                + "\n" + self.tr("Rows (queries): {rows}. Columns (keys): {cols}. Hover a cell to name "
                                                  "its two tokens.").format(rows=segment_names(record, kind, 0),
                                                                             cols=segment_names(record, kind, 1)))
-            make = lambda layer, h: record.attention[kind][layer][h]  # noqa: E731
+            data = record.attention[kind]  # per layer [H, queries, keys], not copied into one array
         cmap = overlay_colormap(s.colormap) if over_picture else colormap(s.colormap)
-        small = _thumbnail_pixels(s.result.image.pixels) if over_picture else None
+        colours = [colorize(layer, levels, cmap) for layer in data]  # uint8 [H, rows, cols, 4], a lookup per layer
         self.thumbs = {}
         for (layer, h), image in self.images.items():
-            data = make(layer, h)
-            self.thumbs[(layer, h)] = data
-            image.setImage(colorize(data, levels, cmap), autoLevels=False)  # uint8 [rows, cols, 4]
-            picture = self.pictures[(layer, h)]
+            self.thumbs[(layer, h)] = data[layer][h]
+            image.setImage(colours[layer][h], autoLevels=False)
+        # Where the thumbnails sit and what is under them changes with the picture, the
+        # mode or the opacity, not with the word: a new word only swaps the colours above.
+        shape = data[0].shape[1:]  # (rows, cols) of one thumbnail
+        placement = (id(s.result), over_picture, s.opacity if over_picture else None, shape)
+        if placement != self._placement:
+            self._place(record, over_picture, shape)
+            self._placement = placement
+        rect = QRectF(0, 0, *record.image_size) if over_picture else QRectF(0, 0, shape[1], shape[0])
+        if self.zoom is not None:
+            self.zoom.home(rect, padding=0)
+        self.colorbar.show(cmap, levels)
+
+    def _place(self, record, over_picture: bool, shape) -> None:
+        """Put every thumbnail on its rectangle, over the picture (word mode) or alone (matrix mode)."""
+        s = self.state
+        small = _thumbnail_pixels(s.result.image.pixels) if over_picture else None
+        width, height = record.image_size
+        x0, y0, x1, y1 = record.image_box
+        for key, image in self.images.items():
+            picture = self.pictures[key]
             if over_picture:
                 # the map sits over the picture it was computed from, as in the cross-modal view
-                width, height = record.image_size
-                if self._picture_of is not s.result:
-                    picture.setImage(small, autoLevels=False, levels=(0, 255))
-                    picture.setRect(QRectF(0, 0, width, height))
-                x0, y0, x1, y1 = record.image_box
+                picture.setImage(small, autoLevels=False, levels=(0, 255))
+                picture.setRect(QRectF(0, 0, width, height))
                 image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
                 image.setOpacity(s.opacity)
                 picture.show()
             else:
-                image.setRect(QRectF(0, 0, data.shape[1], data.shape[0]))
+                image.setRect(QRectF(0, 0, shape[1], shape[0]))
                 image.setOpacity(1.0)
                 picture.hide()
-        rect = QRectF(0, 0, *record.image_size) if over_picture else QRectF(0, 0, data.shape[1], data.shape[0])
-        if self.zoom is not None:
-            self.zoom.home(rect, padding=0)
-        self._picture_of = s.result if over_picture else None
-        self.colorbar.show(cmap, levels)
 
     def _mark(self, selected) -> None:
         """Outline the selected thumbnail, touching only the two boxes whose outline changes."""

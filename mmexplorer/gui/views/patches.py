@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from mmexplorer.attention.grid import patch_boxes
 from mmexplorer.attention.levels import SIMILARITY_LEVELS
-from mmexplorer.attention.positions import grid_of_grids, similarity_to_patch
+from mmexplorer.attention.positions import grid_of_grids, position_similarity
 from mmexplorer.gui.pg import ColorBar, colorize, colormap, pg
 from mmexplorer.gui.state import AppState
 from mmexplorer.gui.views.image_panel import ImagePanel
@@ -83,6 +83,9 @@ class PatchesView(LazyRedraw, QWidget):
         self.similarity: Optional[np.ndarray] = None  # [rows, cols] as drawn
         self._drawn = None
         self._content = None  # (result, patch, colormap) drawn
+        # what a new patch does not change, kept with the position table it came from (not the whole record)
+        self._every_patch = (None, None)  # (patch_positions, their cosine similarity [N, N])
+        self._gog_of = (None, None)  # (patch_positions, colormap) the grid of grids was drawn for
         self.image.patch_clicked.connect(lambda p: state.select(patch=p))
         self.image.patch_hovered.connect(self._hovered)
         self.follow(state)
@@ -121,10 +124,15 @@ class PatchesView(LazyRedraw, QWidget):
             self.sim_label.setText(self.tr("This record has no position embeddings."))
             return
         cmap = colormap(s.colormap)
-        self.similarity = similarity_to_patch(record.patch_positions, patch, record.grid)  # [rows, cols]
+        positions = record.patch_positions
+        if self._every_patch[0] is not positions:  # [N, N], once per record: a new patch only reads another row
+            self._every_patch = (positions, position_similarity(positions))
+        self.similarity = self._every_patch[1][patch].reshape(record.grid)  # [rows, cols]
         self.sim_image.setImage(colorize(self.similarity, SIM_LEVELS, cmap), autoLevels=False)
-        gog = grid_of_grids(record.patch_positions, record.grid)  # [rows * rows, cols * cols]
-        self.gog_image.setImage(colorize(gog, SIM_LEVELS, cmap), autoLevels=False)
+        if self._gog_of[0] is not positions or self._gog_of[1] != s.colormap:  # the same for every patch
+            gog = grid_of_grids(positions, record.grid)  # [rows * rows, cols * cols]
+            self.gog_image.setImage(colorize(gog, SIM_LEVELS, cmap), autoLevels=False)
+            self._gog_of = (positions, s.colormap)
         r, c = divmod(patch, cols)
         self.gog_marker.setRect(QRectF(c * cols, r * rows, cols, rows))
         self.colorbar.show(cmap, SIM_LEVELS)

@@ -1,0 +1,53 @@
+"""Hugging Face ViLT for visual question answering (ViltForQuestionAnswering): early fusion, the text a question.
+
+The same joint transformer and capture as ViLT retrieval (hf_vilt: patches
+back in raster order, one joint attention set); the head reads the pooled
+[CLS] and scores every answer of the checkpoint's vocabulary (a sigmoid per
+answer, as VQA v2 is trained). The model's output is its top answers; the
+score relevancy follows is the top answer's logit.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from mmexplorer.engine.external.detect import display_name
+from mmexplorer.engine.external.hf_common import import_transformers, load_eager, load_image_text_processor
+from mmexplorer.engine.external.hf_vilt import HFVilt
+from mmexplorer.spec import FusionSpec
+
+FUSION = "hf-vilt-vqa"
+TOP_ANSWERS = 5
+SPEC = FusionSpec(
+    fusion=FUSION,
+    category="early",
+    cross_kind="joint",
+    default_map="attention",
+    note="ViLT for question answering, early fusion: the question's words, the image [CLS] and the patches run "
+    "through one transformer; the map is the word's row of the joint attention over the patch columns, and the "
+    "score is the top answer's.",
+)
+
+
+def load(folder: str | Path, device, name: str | None = None) -> "HFViltVQA":
+    tf = import_transformers()
+    processor = load_image_text_processor(tf, folder)
+    net = load_eager(tf.ViltForQuestionAnswering, folder, device)
+    return HFViltVQA(net, processor, name or display_name(Path(folder)), str(folder))
+
+
+class HFViltVQA(HFVilt):
+    spec = SPEC
+    family = "Hugging Face ViLT for question answering (ViltForQuestionAnswering)"
+    relevancy_target = "the top answer's logit"
+
+    def score(self, out) -> tuple[torch.Tensor, dict]:
+        logits = out.logits[0]  # [answers]
+        top = torch.topk(logits.detach(), min(TOP_ANSWERS, logits.shape[0]))
+        labels = getattr(self.net.config, "id2label", None) or {}
+        answers = [{"answer": str(labels.get(int(i), int(i))), "prob": float(torch.sigmoid(v)), "logit": float(v)}
+                   for v, i in zip(top.values, top.indices)]
+        return logits[int(top.indices[0])], {"answers": answers, "answer": answers[0]["answer"],
+                                            "match_prob": answers[0]["prob"]}
