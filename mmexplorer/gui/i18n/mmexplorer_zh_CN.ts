@@ -126,6 +126,10 @@
         <translation>[CLS]（位置 {i}）</translation>
     </message>
     <message>
+        <source>padding (position {i})</source>
+        <translation>填充（位置 {i}）</translation>
+    </message>
+    <message>
         <source>the word &apos;{w}&apos; (position {i})</source>
         <translation>词“{w}”（位置 {i}）</translation>
     </message>
@@ -224,8 +228,8 @@
         <translation>比较所有模型</translation>
     </message>
     <message>
-        <source>Run the current picture and sentence through every listed model</source>
-        <translation>用列表中的每个模型运行当前的图片和句子</translation>
+        <source>Run the current picture and sentence through each fusion strategy&apos;s current model (the models the fusion buttons switch between)</source>
+        <translation>用每种融合策略的当前模型（融合按钮之间切换的那些模型）处理当前的图片和句子</translation>
     </message>
     <message>
         <source>The word whose map is shown for every model</source>
@@ -266,6 +270,10 @@
     <message>
         <source>Each model on {n} held-out shapes-world scenes (seed 1000), the evaluation of the README&apos;s table; a model already evaluated comes from the cache.</source>
         <translation>每个模型在 {n} 个留出的形状世界场景上评估（种子 1000），即 README 表格中的评估；已评估过的模型直接取自缓存。</translation>
+    </message>
+    <message>
+        <source>the shapes-world evaluation scores bundled strategies only</source>
+        <translation>形状世界评估只对内置策略打分</translation>
     </message>
     <message>
         <source>failed: {error}</source>
@@ -633,6 +641,29 @@
     </message>
 </context>
 <context>
+    <name>HubDownload</name>
+    <message>
+        <source>Downloading {id} from Hugging Face…</source>
+        <translation>正在从 Hugging Face 下载 {id}…</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Open from Hugging Face</source>
+        <translation>从 Hugging Face 打开</translation>
+    </message>
+    <message>
+        <source>Stopping the download of {id}…</source>
+        <translation>正在停止下载 {id}…</translation>
+    </message>
+    <message>
+        <source>Downloading {id} from Hugging Face: {done} of {total} MB</source>
+        <translation>正在从 Hugging Face 下载 {id}：{done} / {total} MB</translation>
+    </message>
+</context>
+<context>
     <name>InputActions</name>
     <message>
         <source>Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff *.ppm);;All files (*)</source>
@@ -655,8 +686,8 @@
         <translation>从 Hugging Face 打开</translation>
     </message>
     <message>
-        <source>A model id from your Hugging Face cache (e.g. Salesforce/blip-itm-base-coco, dandelin/vilt-b32-finetuned-coco, google/siglip-base-patch16-224) or a model folder:</source>
-        <translation>Hugging Face 缓存中的模型 id（例如 Salesforce/blip-itm-base-coco、dandelin/vilt-b32-finetuned-coco、google/siglip-base-patch16-224）或模型文件夹：</translation>
+        <source>A Hugging Face model id, from your cache or downloaded into it (e.g. Salesforce/blip-itm-base-coco, dandelin/vilt-b32-finetuned-coco, google/siglip-base-patch16-224) or a model folder:</source>
+        <translation>Hugging Face 模型 ID（取自本地缓存，或下载到缓存中，例如 Salesforce/blip-itm-base-coco、dandelin/vilt-b32-finetuned-coco、google/siglip-base-patch16-224）或模型文件夹：</translation>
     </message>
     <message>
         <source>Open a Hugging Face model folder</source>
