@@ -6,7 +6,9 @@ scene stream. Captions name every object as "<colour> <shape>" in a random
 order (not left to right), so a model can only tell which phrase is which
 object by looking. Two objects of a scene never share both colour and shape,
 so every phrase names exactly one object; they often share one of the two, so
-repeated colour and shape words occur.
+repeated colour and shape words occur. Captions come in English or, word for
+word, in Chinese ("一个红色圆形，一个蓝色方形和一个绿色三角形"); the language
+only changes the words, never the picture or the random stream.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Iterator
 
 import numpy as np
 
-from mmexplorer.data.vocab import COLOURS, SHAPES
+from mmexplorer.data.vocab import COLOURS, SHAPES, word_in
 
 # Nominal RGB of each colour word; every object jitters around it.
 PALETTE = {
@@ -25,7 +27,7 @@ PALETTE = {
     "blue": (40, 80, 215),
     "yellow": (230, 200, 30),
 }
-SPLITS = {"train": 0, "eval": 1}  # independent seed streams: the eval split is never trained on
+SPLITS = {"train": 0, "eval": 1, "binding": 2}  # independent seed streams: the eval and binding splits are never trained on
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class Caption:
     text: str
     # (word index, object index) for every colour word and shape noun of an object phrase
     groundings: tuple[tuple[int, int], ...]
+    language: str = "en"  # "en" or "zh"
 
 
 @dataclass(frozen=True)
@@ -139,30 +142,54 @@ def _attributes(n: int, spec: ShapesSpec, rng: np.random.Generator) -> list[tupl
             return pairs
 
 
-def caption_for(phrases: list[tuple[str, str]]) -> Caption:
-    """'a red circle', 'a red circle and a blue square', 'a red circle, a blue square and a green triangle'."""
+# the caption's function words: (article, "and", list comma)
+FUNCTION = {"en": ("a", "and", ","), "zh": ("一个", "和", "，")}
+
+
+def _join(words, language: str = "en") -> str:
+    return "".join(words) if language == "zh" else " ".join(words).replace(" ,", ",")
+
+
+def caption_for(phrases: list[tuple[str, str]], language: str = "en") -> Caption:
+    """'a red circle', 'a red circle and a blue square', 'a red circle, a blue square and a green triangle';
+    in Chinese '一个红色圆形', '一个红色圆形和一个蓝色方形', '一个红色圆形，一个蓝色方形和一个绿色三角形'."""
+    article, conjunction, comma = FUNCTION[language]
     words: list[str] = []
     groundings: list[tuple[int, int]] = []
     for k, (colour, shape) in enumerate(phrases):
         if k > 0:
-            words.append("and" if k == len(phrases) - 1 else ",")
-        words.append("a")
+            words.append(conjunction if k == len(phrases) - 1 else comma)
+        words.append(article)
         groundings += [(len(words), k), (len(words) + 1, k)]
-        words += [colour, shape]
-    text = " ".join(words).replace(" ,", ",")
-    return Caption(tuple(words), text, tuple(groundings))
+        words += [word_in(colour, language), word_in(shape, language)]
+    return Caption(tuple(words), _join(words, language), tuple(groundings), language)
 
 
-def make_scene(rng: np.random.Generator, spec: ShapesSpec = ShapesSpec()) -> Scene:
+def make_scene(rng: np.random.Generator, spec: ShapesSpec = ShapesSpec(), language: str = "en") -> Scene:
     n = int(rng.integers(spec.min_objects, spec.max_objects + 1))
     boxes = _place(n, spec, rng)
     attrs = _attributes(n, spec, rng)
     objects = tuple(ShapeObject(c, s, b) for (c, s), b in zip(attrs, boxes))
     order = [int(i) for i in rng.permutation(n)]  # caption order is not spatial order
-    caption = caption_for([attrs[i] for i in order])
+    caption = caption_for([attrs[i] for i in order], language)
     # groundings point at objects in scene order
-    caption = Caption(caption.words, caption.text, tuple((w, order[k]) for w, k in caption.groundings))
+    caption = Caption(caption.words, caption.text, tuple((w, order[k]) for w, k in caption.groundings), language)
     return Scene(render(objects, spec.size, rng), objects, caption)
+
+
+def word_tokens(caption: Caption, encoding) -> list[list[int]]:
+    """Token indices of each caption word in `encoding` (a tokenizer's Encoding of caption.text).
+
+    One each when the vocabulary has the word; several when the tokenizer
+    splits it (a Chinese word read character by character by an English-only
+    vocabulary); none for a word cut off by truncation.
+    """
+    spans, at = [], 0
+    for word in caption.words:
+        start = caption.text.index(word, at)
+        spans.append((start, start + len(word)))
+        at = start + len(word)
+    return [[i for i, t in enumerate(encoding.tokens) if t.start < end and t.end > start] for start, end in spans]
 
 
 # -- negatives -------------------------------------------------------------
@@ -178,9 +205,29 @@ def hard_negative(scene: Scene, rng: np.random.Generator) -> HardNegative:
     index, attribute, old, new = options[int(rng.integers(len(options)))]
     position = [w for w, o in scene.caption.groundings if o == index][0 if attribute == "colour" else 1]
     words = list(scene.caption.words)
-    words[position] = new
-    text = " ".join(words).replace(" ,", ",")
-    return HardNegative(Caption(tuple(words), text, scene.caption.groundings), index, attribute, old, new)
+    language = scene.caption.language
+    words[position] = word_in(new, language)
+    return HardNegative(Caption(tuple(words), _join(words, language), scene.caption.groundings, language),
+                        index, attribute, old, new)
+
+
+def swap_negative(scene: Scene, rng: np.random.Generator) -> Caption | None:
+    """The caption with the colours of two objects exchanged: the same words, bound to the wrong objects.
+
+    Only objects that differ in both colour and shape are swapped, so the new
+    caption names an object that is not there ("a red circle and a blue
+    square" -> "a blue circle and a red square"); None when no pair qualifies.
+    """
+    objs = scene.objects
+    pairs = [(i, j) for i in range(len(objs)) for j in range(i + 1, len(objs))
+             if objs[i].colour != objs[j].colour and objs[i].shape != objs[j].shape]
+    if not pairs:
+        return None
+    i, j = pairs[int(rng.integers(len(pairs)))]
+    colour_at = {o: w for w, o in scene.caption.groundings[0::2]}  # each phrase grounds its colour word first
+    words = list(scene.caption.words)
+    words[colour_at[i]], words[colour_at[j]] = words[colour_at[j]], words[colour_at[i]]
+    return Caption(tuple(words), _join(words, scene.caption.language), scene.caption.groundings, scene.caption.language)
 
 
 def easy_negative(scene: Scene, rng: np.random.Generator, spec: ShapesSpec = ShapesSpec()) -> Caption:
@@ -190,7 +237,7 @@ def easy_negative(scene: Scene, rng: np.random.Generator, spec: ShapesSpec = Sha
         n = int(rng.integers(spec.min_objects, spec.max_objects + 1))
         attrs = _attributes(n, spec, rng)
         if sorted(attrs) != truth:
-            return caption_for(attrs)
+            return caption_for(attrs, scene.caption.language)
 
 
 # -- streams -----------------------------------------------------------------

@@ -16,7 +16,7 @@ import torch
 
 from mmexplorer.attention.grid import box_mask
 from mmexplorer.config import ModelConfig
-from mmexplorer.data.shapes import ShapesSpec, easy_negative, hard_negative, make_scene, question, scene_rng
+from mmexplorer.data.shapes import ShapesSpec, easy_negative, hard_negative, make_scene, question, scene_rng, word_tokens
 from mmexplorer.data.tokenizer import Tokenizer
 from mmexplorer.models.preprocess import image_tensor, text_tensor
 
@@ -88,29 +88,37 @@ def make_batch(
     questions: bool = False,
     split: str = "train",
     repeat_prob: float | None = None,
+    languages: tuple[str, ...] = ("en",),
 ) -> Batch:
-    """Scenes first_index .. first_index + scenes - 1 of the split, paired with captions and negatives."""
+    """Scenes first_index .. first_index + scenes - 1 of the split, paired with captions and negatives.
+
+    Scene i is captioned in languages[i % len(languages)]: with ("en", "zh") every other scene is
+    described in Chinese, its negative too, with the same grounding targets.
+    """
     spec = spec_for(cfg, repeat_prob)
     pixels, positives, negatives, hard_flags, qs, answers = [], [], [], [], [], []
     rows, tokens, targets = [], [], []
+    encode = tokenizer if isinstance(tokenizer, EncodingCache) else EncodingCache(tokenizer)
     for k in range(scenes):
         rng = scene_rng(seed, split, first_index + k)
-        scene = make_scene(rng, spec)
+        scene = make_scene(rng, spec, languages[(first_index + k) % len(languages)])
         pixels.append(scene.pixels)
         positives.append(scene.caption.text)
         is_hard = rng.random() < hard_fraction
         negatives.append(hard_negative(scene, rng).caption.text if is_hard else easy_negative(scene, rng, spec).text)
         hard_flags.append(is_hard)
         masks = object_patch_masks(scene.objects, cfg, spec.size)
+        tokens_of = word_tokens(scene.caption, encode(scene.caption.text)) if scene.caption.language != "en" else None
         for word, obj in scene.caption.groundings:
+            if tokens_of is not None and not tokens_of[word]:
+                continue  # cut off by truncation
             rows.append(k)
-            tokens.append(word + 1)
+            tokens.append(word + 1 if tokens_of is None else tokens_of[word][0] + 1)  # +1: [CLS] comes first
             targets.append(masks[obj])
         if questions:
             text, answer = question(scene, rng)
             qs.append(text)
             answers.append(cfg.answers.index(answer))
-    encode = tokenizer if isinstance(tokenizer, EncodingCache) else EncodingCache(tokenizer)
     images = image_tensor(pixels, cfg)  # scenes are at the model's size: no resize, the probe's normalisation
     ids, mask = text_tensor([encode(t) for t in positives + negatives], encode.tokenizer)
     batch = Batch(

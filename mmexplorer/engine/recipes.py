@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field
 
 from mmexplorer.config import FUSIONS
+from mmexplorer.data.vocab import LANGUAGES
 
 
 # field -> (lowest, highest): beyond these a run would hang, exhaust memory or overflow the seed
@@ -38,6 +39,8 @@ class TrainSettings:
     # share of multi-object training scenes that repeat a colour or shape word (the held-out split keeps 0.5);
     # repeats are the cases where a word can only be placed through its phrase
     repeat_prob: float = 0.5
+    # caption languages, scene by scene in turn; with "zh" the model gets the bilingual vocabulary
+    languages: tuple[str, ...] = ("en",)
     grounding: bool = True  # supervise word->patch maps towards object boxes (not for late fusion)
     grounding_weight: float = 1.0
     grounding_heads: str = "mean"  # "mean": the head-mean map; "all": every head on its own
@@ -67,6 +70,8 @@ class TrainSettings:
         unknown = set(self.tasks) - {"itm", "vqa"}
         if unknown or "itm" not in self.tasks:
             raise ValueError("tasks must include 'itm' and may add 'vqa'")
+        if not self.languages or set(self.languages) - set(LANGUAGES) or len(set(self.languages)) != len(self.languages):
+            raise ValueError(f"languages must be distinct, from {', '.join(LANGUAGES)}")
         if self.grounding_heads not in ("mean", "all"):
             raise ValueError("grounding heads must be 'mean' or 'all'")
         if self.sharing == "soft" and "vqa" not in self.tasks:
@@ -78,6 +83,7 @@ class TrainSettings:
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
         d["tasks"] = list(self.tasks)
+        d["languages"] = list(self.languages)
         d["model"] = dict(self.model)
         return d
 
