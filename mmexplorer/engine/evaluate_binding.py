@@ -110,6 +110,7 @@ def evaluate_binding(model, scenes: int = 100, seed: int = 2000, canvases=CANVAS
         "language": language,
         "split": "binding (three objects sharing a colour word and a shape noun; never used in training)",
         "map_kind": first["map_kind"],
+        "preprocess": model.cfg.preprocess,  # "square" resize squashes the non-square canvas; "letterbox" keeps it
         "conditions": conditions,
         "overall": overall,
     }
