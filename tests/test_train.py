@@ -266,3 +266,20 @@ def test_cli_resume(tmp_path, capsys):
     assert main(base + ["--resume", "--force"]) == 2
     err = [line for line in capsys.readouterr().err.strip().splitlines() if line]
     assert len(err) == 3 and all(line.startswith("error:") for line in err) and "seed" in err[1]
+
+
+def test_swap_negatives_in_batches_and_the_binding_recipe():
+    from collections import Counter
+
+    from mmexplorer.config import load_variant
+    from mmexplorer.data.tokenizer import Tokenizer
+    from mmexplorer.engine.batches import make_batch
+
+    cfg = load_variant("early").replace(**TINY)
+    tok = Tokenizer(cfg.vocab)
+    batch = make_batch(cfg, tok, 0, 0, 6, 1.0, binding_prob=1.0, swap_share=1.0)
+    for row in range(6):
+        true, negative = (tuple(int(i) for i in batch.ids[r][batch.mask[r]]) for r in (row, row + 6))
+        assert Counter(true) == Counter(negative) and true != negative  # the same words, bound to other objects
+    settings = recipe("binding", "hybrid")
+    assert settings.languages == ("en", "zh") and settings.swap_share > 0 and settings.binding_prob > 0

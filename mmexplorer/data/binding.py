@@ -21,21 +21,9 @@ import math
 import numpy as np
 from PIL import Image
 
-from mmexplorer.data.shapes import PALETTE, Scene, ShapeObject, _apart, _shape_mask, caption_for, scene_rng
-from mmexplorer.data.vocab import COLOURS, SHAPES
+from mmexplorer.data.shapes import PALETTE, Scene, ShapeObject, _apart, _shape_mask, binding_attributes, caption_for, scene_rng
 
 SUPERSAMPLE = 4  # objects are drawn at 4x and shrunk: soft edges the training renderer never makes
-
-
-def binding_attributes(rng: np.random.Generator) -> list[tuple[str, str]]:
-    """Three (colour, shape) pairs: (c1, s1), (c2, s2), (c1, s2), in a random order.
-
-    c1 names two objects, s2 names two objects, and every pair is distinct.
-    """
-    c1, c2 = (str(c) for c in rng.choice(COLOURS, size=2, replace=False))
-    s1, s2 = (str(s) for s in rng.choice(SHAPES, size=2, replace=False))
-    pairs = [(c1, s1), (c2, s2), (c1, s2)]
-    return [pairs[int(i)] for i in rng.permutation(3)]
 
 
 def object_sides(width: int, height: int, patch_px: float) -> tuple[int, int]:

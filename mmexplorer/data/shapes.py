@@ -39,6 +39,9 @@ class ShapesSpec:
     max_side: int = 46
     gap: int = 4  # minimum pixels between two object boxes (boxes never touch)
     repeat_prob: float = 0.5  # chance that a multi-object scene reuses a colour or a shape word
+    # chance that a scene is a binding triple: three objects, one colour word and one shape noun naming two each
+    binding_prob: float = 0.0
+    texture_prob: float = 0.0  # chance of a blotchy background and speckled objects (a training augmentation)
 
 
 @dataclass(frozen=True)
@@ -92,15 +95,28 @@ def _shape_mask(shape: str, box: tuple[int, int, int, int]) -> np.ndarray:
     raise ValueError(f"unknown shape {shape!r}")
 
 
-def render(objects: tuple[ShapeObject, ...], size: int, rng: np.random.Generator) -> np.ndarray:
-    """uint8 [size, size, 3]: a light, slightly tinted background with the objects painted on it."""
+def render(objects: tuple[ShapeObject, ...], size: int, rng: np.random.Generator, textured: bool = False) -> np.ndarray:
+    """uint8 [size, size, 3]: a light, slightly tinted background with the objects painted on it.
+
+    `textured`: low-frequency blotches on the background and a speckle on the objects (their hue stays).
+    """
     background = rng.integers(215, 256, size=3)
     grain = rng.integers(0, 12, size=(size, size, 1), dtype=np.uint8)  # faint grain, the same on all channels
     image = background.astype(np.uint8)[None, None, :] - grain  # background >= 215, so no wrap-around
+    if textured:
+        cells = int(rng.integers(3, 9))
+        blotches = rng.integers(0, 28, size=(cells, cells, 3))
+        up = np.repeat(np.repeat(blotches, -(-size // cells), axis=0), -(-size // cells), axis=1)[:size, :size]
+        image = (image.astype(np.int16) - up).clip(0, 255).astype(np.uint8)
     for obj in objects:
         colour = np.clip(np.array(PALETTE[obj.colour]) + rng.integers(-20, 21, size=3), 0, 255)
         x0, y0, x1, y1 = obj.box
-        image[y0:y1, x0:x1][_shape_mask(obj.shape, obj.box)] = colour
+        mask = _shape_mask(obj.shape, obj.box)
+        if textured:
+            speckle = rng.uniform(0.7, 1.0, size=(int(mask.sum()), 1))
+            image[y0:y1, x0:x1][mask] = (colour[None, :] * speckle).astype(np.uint8)
+        else:
+            image[y0:y1, x0:x1][mask] = colour
     return image
 
 
@@ -165,16 +181,30 @@ def caption_for(phrases: list[tuple[str, str]], language: str = "en") -> Caption
     return Caption(tuple(words), _join(words, language), tuple(groundings), language)
 
 
+def binding_attributes(rng: np.random.Generator) -> list[tuple[str, str]]:
+    """Three (colour, shape) pairs: (c1, s1), (c2, s2), (c1, s2), in a random order.
+
+    c1 names two objects, s2 names two objects, and every pair is distinct.
+    """
+    c1, c2 = (str(c) for c in rng.choice(COLOURS, size=2, replace=False))
+    s1, s2 = (str(s) for s in rng.choice(SHAPES, size=2, replace=False))
+    pairs = [(c1, s1), (c2, s2), (c1, s2)]
+    return [pairs[int(i)] for i in rng.permutation(3)]
+
+
 def make_scene(rng: np.random.Generator, spec: ShapesSpec = ShapesSpec(), language: str = "en") -> Scene:
-    n = int(rng.integers(spec.min_objects, spec.max_objects + 1))
+    # the extra draws happen only when asked for, so the default stream is the one every earlier model saw
+    binding = spec.binding_prob > 0 and rng.random() < spec.binding_prob
+    textured = spec.texture_prob > 0 and rng.random() < spec.texture_prob
+    n = 3 if binding else int(rng.integers(spec.min_objects, spec.max_objects + 1))
     boxes = _place(n, spec, rng)
-    attrs = _attributes(n, spec, rng)
+    attrs = binding_attributes(rng) if binding else _attributes(n, spec, rng)
     objects = tuple(ShapeObject(c, s, b) for (c, s), b in zip(attrs, boxes))
     order = [int(i) for i in rng.permutation(n)]  # caption order is not spatial order
     caption = caption_for([attrs[i] for i in order], language)
     # groundings point at objects in scene order
     caption = Caption(caption.words, caption.text, tuple((w, order[k]) for w, k in caption.groundings), language)
-    return Scene(render(objects, spec.size, rng), objects, caption)
+    return Scene(render(objects, spec.size, rng, textured), objects, caption)
 
 
 def word_tokens(caption: Caption, encoding) -> list[list[int]]:

@@ -16,7 +16,7 @@ import torch
 
 from mmexplorer.attention.grid import box_mask
 from mmexplorer.config import ModelConfig
-from mmexplorer.data.shapes import ShapesSpec, easy_negative, hard_negative, make_scene, question, scene_rng, word_tokens
+from mmexplorer.data.shapes import ShapesSpec, easy_negative, hard_negative, make_scene, question, scene_rng, swap_negative, word_tokens
 from mmexplorer.data.tokenizer import Tokenizer
 from mmexplorer.models.preprocess import image_tensor, text_tensor
 
@@ -59,7 +59,8 @@ class EncodingCache:
         return enc
 
 
-def spec_for(cfg: ModelConfig, repeat_prob: float | None = None) -> ShapesSpec:
+def spec_for(cfg: ModelConfig, repeat_prob: float | None = None, binding_prob: float = 0.0,
+             texture_prob: float = 0.0) -> ShapesSpec:
     """Scenes at the model's input size, objects scaled with it (the defaults are for 128 px).
 
     Objects stay at least 1.5 patches wide, so at least one patch is half inside every box.
@@ -69,7 +70,8 @@ def spec_for(cfg: ModelConfig, repeat_prob: float | None = None) -> ShapesSpec:
     min_side = max(round(base.min_side * scale), math.ceil(1.5 * cfg.patch_size))
     max_side = max(min_side, round(base.max_side * scale))
     repeats = base.repeat_prob if repeat_prob is None else repeat_prob
-    return ShapesSpec(cfg.image_size, min_side=min_side, max_side=max_side, gap=max(2, round(base.gap * scale)), repeat_prob=repeats)
+    return ShapesSpec(cfg.image_size, min_side=min_side, max_side=max_side, gap=max(2, round(base.gap * scale)), repeat_prob=repeats,
+                      binding_prob=binding_prob, texture_prob=texture_prob)
 
 
 def object_patch_masks(objects, cfg: ModelConfig, size: int) -> list[np.ndarray]:
@@ -89,13 +91,18 @@ def make_batch(
     split: str = "train",
     repeat_prob: float | None = None,
     languages: tuple[str, ...] = ("en",),
+    binding_prob: float = 0.0,
+    texture_prob: float = 0.0,
+    swap_share: float = 0.0,
 ) -> Batch:
     """Scenes first_index .. first_index + scenes - 1 of the split, paired with captions and negatives.
 
     Scene i is captioned in languages[i % len(languages)]: with ("en", "zh") every other scene is
-    described in Chinese, its negative too, with the same grounding targets.
+    described in Chinese, its negative too, with the same grounding targets. `binding_prob`,
+    `texture_prob`: see ShapesSpec; `swap_share`: the share of hard negatives that swap the colours of
+    two objects (the same words, bound wrongly) instead of changing one attribute.
     """
-    spec = spec_for(cfg, repeat_prob)
+    spec = spec_for(cfg, repeat_prob, binding_prob, texture_prob)
     pixels, positives, negatives, hard_flags, qs, answers = [], [], [], [], [], []
     rows, tokens, targets = [], [], []
     encode = tokenizer if isinstance(tokenizer, EncodingCache) else EncodingCache(tokenizer)
@@ -105,7 +112,11 @@ def make_batch(
         pixels.append(scene.pixels)
         positives.append(scene.caption.text)
         is_hard = rng.random() < hard_fraction
-        negatives.append(hard_negative(scene, rng).caption.text if is_hard else easy_negative(scene, rng, spec).text)
+        swap = swap_negative(scene, rng) if is_hard and swap_share > 0 and rng.random() < swap_share else None
+        if swap is not None:
+            negatives.append(swap.text)
+        else:
+            negatives.append(hard_negative(scene, rng).caption.text if is_hard else easy_negative(scene, rng, spec).text)
         hard_flags.append(is_hard)
         masks = object_patch_masks(scene.objects, cfg, spec.size)
         tokens_of = word_tokens(scene.caption, encode(scene.caption.text)) if scene.caption.language != "en" else None

@@ -234,7 +234,9 @@ def _steps(settings, out, trainee, cfg, optimiser, generator, random, every, sho
             hard = settings.hard_start + (settings.hard_end - settings.hard_start) * step / max(1, settings.steps - 1)
             first = step * settings.batch_scenes
             batch = make_batch(cfg, encode, settings.seed, first, settings.batch_scenes, hard, questions,
-                               repeat_prob=settings.repeat_prob, languages=settings.languages)
+                               repeat_prob=settings.repeat_prob, languages=settings.languages,
+                               binding_prob=settings.binding_prob, texture_prob=settings.texture_prob,
+                               swap_share=settings.swap_share)
             batch = batch.to(device)
             lr = learning_rate(settings, step)
             for group in optimiser.param_groups:
