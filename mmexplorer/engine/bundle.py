@@ -80,13 +80,14 @@ def _log_every(fusion: str, every: int = 50):
     return log
 
 
-def train_one(fusion: str, folder: Path) -> Path:
+def train_one(fusion: str, folder: Path, stages: dict | None = None) -> Path:
     from mmexplorer.engine.train import train
 
+    stages = stages or BUNDLE
     out = folder / f"{fusion}.safetensors"
-    for stage in range(len(BUNDLE[fusion])):
+    for stage in range(len(stages[fusion])):
         label = fusion if stage == 0 else f"{fusion} stage {stage + 1}"
-        result = train(bundle_settings(fusion, stage, out), out, on_progress=_log_every(label), name=fusion)
+        result = train(bundle_settings(fusion, stage, out, stages), out, on_progress=_log_every(label), name=fusion)
     return Path(result.path)
 
 
@@ -112,13 +113,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folder", type=Path)
     parser.add_argument("--only", help="comma-separated fusion strategies to train (default: all)")
     parser.add_argument("--index-only", action="store_true", help="only evaluate and rewrite index.json")
+    parser.add_argument("--next", action="store_true", help="train the second-generation stages (NEXT) instead")
     args = parser.parse_args(argv)
     args.folder.mkdir(parents=True, exist_ok=True)
-    fusions = args.only.split(",") if args.only else list(FUSIONS)
+    stages = NEXT if args.next else BUNDLE
+    fusions = args.only.split(",") if args.only else list(stages)
     if not args.index_only:
         for fusion in fusions:
             start = time.perf_counter()
-            path = train_one(fusion, args.folder)
+            path = train_one(fusion, args.folder, stages)
             print(f"[{fusion}] wrote {path} in {time.perf_counter() - start:.0f}s", file=sys.stderr, flush=True)
     summary = write_index(args.folder)
     print(json.dumps({"default": summary["default"]}))
