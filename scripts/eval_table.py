@@ -2,7 +2,7 @@
 
     python scripts/eval_table.py            # from mmexplorer/resources/models/eval.json (written by `make models`)
     python scripts/eval_table.py --rerun    # evaluate every bundled model again (held-out scenes)
-    python scripts/eval_table.py --binding  # the binding table: every bundled model on binding scenes (seed 2000)
+    python scripts/eval_table.py --binding  # every bundled model on binding scenes (seed 2000), English and Chinese
 """
 
 from __future__ import annotations
@@ -33,14 +33,14 @@ def rows(reports: dict) -> list[str]:
 
 def binding_rows(reports: dict) -> list[str]:
     out = [
-        "| model | map evaluated | scenes | colour words hit / other | shape nouns hit / other | hard-negative acc. | swap acc. |",
-        "|---|---|---|---|---|---|---|",
+        "| model | captions | map evaluated | scenes | colour words hit / other | shape nouns hit / other | hard-negative acc. | swap acc. |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    for name, r in reports.items():
+    for (name, language), r in reports.items():
         for cond, c in list(r["conditions"].items()) + [("overall", r["overall"])]:
             p, m = c["pointing"], c["matching"]
             out.append(
-                f"| {name} | {r['map_kind']} | {cond} | {p['colour']['hit']:.3f} / {p['colour']['other']:.3f} | "
+                f"| {name} | {language} | {r['map_kind']} | {cond} | {p['colour']['hit']:.3f} / {p['colour']['other']:.3f} | "
                 f"{p['shape']['hit']:.3f} / {p['shape']['other']:.3f} | {m['hard_accuracy']:.3f} | {m['swap_accuracy']:.3f} |"
             )
     return out
@@ -60,8 +60,8 @@ def main() -> int:
 
         seed = 2000 if args.seed == 1000 else args.seed
         scenes = 100 if args.scenes == 200 else args.scenes
-        reports = {m.name: evaluate_binding(load_checkpoint(m.path), scenes, seed, name=m.name)
-                   for m in list_models() if m.source == "bundled"}
+        reports = {(m.name, language): evaluate_binding(load_checkpoint(m.path), scenes, seed, name=m.name, language=language)
+                   for m in list_models() if m.source == "bundled" for language in ("en", "zh")}
         print(f"Binding scenes, {scenes} per condition, seed {seed}:\n")
         print("\n".join(binding_rows(reports)))
         return 0
