@@ -172,3 +172,17 @@ def test_bundled_default_model_points_at_the_named_object():
     for group in ("colour", "shape"):
         assert report["pointing"][group]["hit"] >= 0.95, report["pointing"]
         assert report["pointing"][group]["other"] <= 0.03, report["pointing"]
+
+
+def test_bundled_default_model_binds_shared_words():
+    """On binding scenes from a fresh seed, the shipped default model binds at the level it reaches today
+    (the mean of plain / textured x square / 256 x 192): hit >= 0.95, other <= 0.03, and the true caption
+    outscores the one with two objects' colours swapped. The next generation's target (0.98 / 0.01) is not
+    reached yet (docs/training.md)."""
+    model = load_checkpoint(resolve(default_model_name()).path)
+    report = binding.evaluate_binding(model, scenes=15, seed=31337)
+    assert report["map_kind"] == "attention"
+    for group in ("colour", "shape"):
+        assert report["overall"]["pointing"][group]["hit"] >= 0.95, report["overall"]
+        assert report["overall"]["pointing"][group]["other"] <= 0.03, report["overall"]
+    assert report["overall"]["matching"]["swap_pairwise"] >= 0.95, report["overall"]
