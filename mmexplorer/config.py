@@ -29,7 +29,7 @@ class ConfigError(ValueError):
 class ModelConfig:
     name: str = "model"
     fusion: str = "early"  # key into the fusion registry: early | cross | hybrid | late | contrastive
-    image_size: int = 128  # images are resized to image_size x image_size before patching
+    image_size: int = 128  # images are brought to image_size x image_size before patching (see preprocess)
     patch_size: int = 16  # grid = image_size // patch_size per side
     width: int = 128  # the shared width both modalities are projected into
     depth: int = 4  # transformer layers of the main stack (joint stack for early fusion)
@@ -43,6 +43,9 @@ class ModelConfig:
     tasks: tuple[str, ...] = ("itm",)  # "itm" (image-text matching), "vqa" (answer a colour/shape question)
     sharing: str = "hard"  # multi-task parameter sharing: "hard" (one backbone) or "soft" (a backbone per task, tied by L2)
     answers: tuple[str, ...] = ()  # answer classes for the vqa head
+    # "square": the whole picture resized to the square input (every first-generation checkpoint, whose config
+    # has no such field); "letterbox": scaled to fit, aspect ratio kept, the rest padded and masked out of attention
+    preprocess: str = "square"
     # What the model was trained with; recorded so the summary can show it.
     objectives: dict = field(default_factory=dict)
 
@@ -58,6 +61,8 @@ class ModelConfig:
         d = dataclasses.asdict(self)
         for key in ("vocab", "tasks", "answers"):
             d[key] = list(d[key])
+        if d["preprocess"] == "square":  # first-generation configs never had the field: theirs stay as they were
+            del d["preprocess"]
         return d
 
     def to_json(self) -> str:
@@ -108,6 +113,7 @@ FLOAT_RANGES = {"mlp_ratio": (0.0, 64.0), "dropout": (0.0, 1.0)}  # mlp_ratio > 
 MAX_VOCAB = 1_000_000
 MAX_PATCHES = 65_536  # patches per image (a 256 x 256 grid)
 TASKS = ("itm", "vqa")
+PREPROCESS = ("square", "letterbox")
 
 
 def _json_type(value) -> str:
@@ -148,7 +154,8 @@ def check_fields(cfg: "ModelConfig") -> None:
             raise ConfigError(f"config field {name} is {value}; expected {what}")
     if cfg.fusion not in FUSIONS:
         raise ConfigError(f"unknown fusion {cfg.fusion!r} in config field fusion; expected one of {', '.join(FUSIONS)}")
-    for name, choices in (("pos_embed", ("learned", "sincos")), ("sharing", ("hard", "soft"))):
+    for name, choices in (("pos_embed", ("learned", "sincos")), ("sharing", ("hard", "soft")),
+                          ("preprocess", PREPROCESS)):
         value = getattr(cfg, name)
         if value not in choices:
             raise ConfigError(f"config field {name} is {_json_type(value)}; expected one of {', '.join(choices)}")

@@ -13,6 +13,7 @@ from mmexplorer.data.shapes import make_scene, scene_rng
 from mmexplorer.engine import evaluate as evaluation
 from mmexplorer.engine.batches import object_patch_masks, spec_for
 from mmexplorer.engine.catalog import default_model_name, resolve
+from mmexplorer.engine import evaluate_binding as binding
 from mmexplorer.engine.evaluate import evaluate
 from mmexplorer.engine.paths import BUNDLED_MODELS
 from mmexplorer.engine.recipes import TrainSettings
@@ -99,6 +100,67 @@ def test_cli_eval_json_and_errors(tiny_models, capsys):
     assert len(err) == 2 and all(line.startswith("error:") for line in err)
 
 
+def _binding_oracle(monkeypatch, wrong: bool) -> None:
+    """Every word's binding map is its own object's box (or, with `wrong`, the next object's)."""
+    real_scene, real_capture = binding.binding_scene, evaluation.capture
+    last = []
+
+    def scene(*args, **kwargs):
+        last.append(real_scene(*args, **kwargs)[0])
+        return real_scene(*args, **kwargs)
+
+    def fake(model, sample, device, relevancy=True):
+        record = real_capture(model, sample, device, relevancy=relevancy)
+        objs, caption = last[-1].objects, last[-1].caption
+        maps = np.zeros_like(record.token_to_image)
+        for word, obj in caption.groundings:
+            target = (obj + 1) % 3 if wrong else obj
+            maps[word] = binding.box_mask(record.grid, record.image_box, objs[target].box)
+        return dataclasses.replace(record, token_to_image=maps)
+
+    monkeypatch.setattr(binding, "binding_scene", scene)
+    monkeypatch.setattr(evaluation, "capture", fake)
+
+
+@pytest.mark.parametrize("wrong", [False, True])
+def test_binding_pointing_rewards_only_the_own_object(tiny_models, monkeypatch, wrong):
+    model = load_checkpoint(tiny_models["early"])
+    _binding_oracle(monkeypatch, wrong)
+    report = binding.evaluate_binding(model, scenes=3, seed=8, canvases=((64, 64), (128, 96)))
+    assert set(report["conditions"]) == {"plain 64x64", "textured 64x64", "plain 128x96", "textured 128x96"}
+    for condition in list(report["conditions"].values()) + [report["overall"]]:
+        for group in ("colour", "shape"):
+            expected = (0.0, 1.0) if wrong else (1.0, 0.0)
+            assert (condition["pointing"][group]["hit"], condition["pointing"][group]["other"]) == expected
+        assert all(0.0 <= v <= 1.0 for v in condition["matching"].values())
+
+
+def test_cli_eval_binding_json(tiny_models, capsys):
+    assert main(["eval", "--model", tiny_models["contrastive"], "--binding", "--scenes", "2", "--seed", "3", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["scenes"] == 2 and report["seed"] == 3 and report["map_kind"] == "similarity (not attention)"
+    assert len(report["conditions"]) == 4
+    assert all(c["pointing"]["colour"]["words"] == 2 * 3 for c in report["conditions"].values())
+    assert main(["eval", "--model", tiny_models["early"], "--binding", "--scenes", "1"]) == 0
+    assert "textured 256x192" in capsys.readouterr().out
+
+
+def test_cli_eval_both_languages(tiny_models, capsys):
+    args = ["eval", "--model", tiny_models["early"], "--scenes", "2", "--seed", "3", "--json", "--no-deletion"]
+    assert main(args + ["--language", "both"]) == 0
+    reports = json.loads(capsys.readouterr().out)
+    assert set(reports) == {"en", "zh"} and reports["zh"]["language"] == "zh"
+    # the same scenes, so the same number of grounded words, even when the vocabulary reads Chinese per character
+    assert reports["zh"]["pointing"]["colour"]["words"] == reports["en"]["pointing"]["colour"]["words"] > 0
+    assert main(["eval", "--model", tiny_models["early"], "--language", "fr"]) == 2
+
+
+def test_a_word_split_into_characters_gets_the_mean_of_their_maps():
+    maps = np.arange(12, dtype=np.float32).reshape(3, 2, 2)
+    assert np.array_equal(evaluation.word_map(maps, [1, 2]), (maps[1] + maps[2]) / 2)
+    assert not evaluation.word_map(maps, []).any()
+
+
 def test_bundled_default_model_points_at_the_named_object():
     """The default bundled model clears the pointing target on scenes from a seed never used before."""
     name = default_model_name()
@@ -110,3 +172,17 @@ def test_bundled_default_model_points_at_the_named_object():
     for group in ("colour", "shape"):
         assert report["pointing"][group]["hit"] >= 0.95, report["pointing"]
         assert report["pointing"][group]["other"] <= 0.03, report["pointing"]
+
+
+def test_bundled_default_model_binds_shared_words():
+    """On binding scenes from a fresh seed, the shipped default model binds at the level it reaches today
+    (the mean of plain / textured x square / 256 x 192): hit >= 0.95, other <= 0.03, and the true caption
+    outscores the one with two objects' colours swapped. The next generation's target (0.98 / 0.01) is not
+    reached yet (docs/training.md)."""
+    model = load_checkpoint(resolve(default_model_name()).path)
+    report = binding.evaluate_binding(model, scenes=15, seed=31337)
+    assert report["map_kind"] == "attention"
+    for group in ("colour", "shape"):
+        assert report["overall"]["pointing"][group]["hit"] >= 0.95, report["overall"]
+        assert report["overall"]["pointing"][group]["other"] <= 0.03, report["overall"]
+    assert report["overall"]["matching"]["swap_pairwise"] >= 0.95, report["overall"]

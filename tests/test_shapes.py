@@ -128,3 +128,59 @@ def test_questions_have_correct_answers(seed):
             assert (words[4], answer) in present
         else:
             assert answer == ("yes" if (words[3], words[4]) in present else "no")
+
+
+def test_chinese_captions_describe_the_same_scene_word_for_word():
+    from mmexplorer.data.shapes import swap_negative, word_tokens
+    from mmexplorer.data.vocab import BILINGUAL_WORDS, word_in
+
+    tok = Tokenizer(BILINGUAL_WORDS)
+    for index in range(40):
+        en = make_scene(scene_rng(7, "train", index))
+        zh = make_scene(scene_rng(7, "train", index), language="zh")
+        assert np.array_equal(en.pixels, zh.pixels) and en.objects == zh.objects
+        assert zh.caption.language == "zh" and zh.caption.groundings == en.caption.groundings
+        assert [word_in(w, "zh") if w in COLOURS + SHAPES else w for w in en.caption.words if w in COLOURS + SHAPES] == \
+            [w for i, w in enumerate(zh.caption.words) if i in dict(zh.caption.groundings)]
+        enc = tok.encode(zh.caption.text)
+        assert [t.surface for t in enc.tokens] == list(zh.caption.words) and not any(t.is_unk for t in enc.tokens)
+        assert word_tokens(zh.caption, enc) == [[i] for i in range(len(zh.caption.words))]
+        # an English-only vocabulary reads each Chinese word as its characters
+        chars = word_tokens(zh.caption, Tokenizer(WORDS).encode(zh.caption.text))
+        assert [len(t) for t in chars] == [len(w) for w in zh.caption.words]
+        rng = scene_rng(7, "train", index)
+        make_scene(rng, language="zh")
+        hard = hard_negative(zh, rng)
+        assert sum(a != b for a, b in zip(hard.caption.words, zh.caption.words)) == 1
+        assert word_in(hard.new, "zh") in hard.caption.words and hard.caption.language == "zh"
+        assert easy_negative(zh, rng).language == "zh"
+        swap = swap_negative(zh, rng)
+        assert swap is None or (sorted(swap.words) == sorted(zh.caption.words) and swap.language == "zh")
+    assert make_scene(scene_rng(7, "train", 0), language="zh").caption.text.startswith("一个")
+
+
+def test_binding_and_texture_scenes_for_training():
+    from collections import Counter
+
+    from mmexplorer.data.shapes import ShapesSpec
+
+    spec = ShapesSpec(binding_prob=1.0, texture_prob=1.0)
+    for index in range(20):
+        scene = make_scene(scene_rng(7, "train", index), spec)
+        assert len(scene.objects) == 3
+        assert sorted(Counter(o.colour for o in scene.objects).values()) == [1, 2]
+        assert sorted(Counter(o.shape for o in scene.objects).values()) == [1, 2]
+        background = scene.pixels[:, :, 0].astype(int)
+        assert np.abs(np.diff(background, axis=0)).max() > 10, "blotches on the background"
+    # the default stream (no binding, no texture) is the one the first-generation models were trained on:
+    # the digest of its first 50 scenes and hard negatives, from before the binding and texture options existed
+    import hashlib
+
+    digest = hashlib.sha256()
+    for index in range(50):
+        rng = scene_rng(3, "train", index)
+        scene = make_scene(rng)
+        digest.update(scene.pixels.tobytes())
+        digest.update(scene.caption.text.encode())
+        digest.update(hard_negative(scene, rng).caption.text.encode())
+    assert digest.hexdigest()[:16] == "f9745b8d0d68ba6e"

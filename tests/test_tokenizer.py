@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mmexplorer.data.tokenizer import Tokenizer, split_spans
-from mmexplorer.data.vocab import WORDS
+from mmexplorer.data.vocab import BILINGUAL_WORDS, WORDS, ZH_WORDS
 
 TOK = Tokenizer(WORDS, max_len=24)
 
@@ -72,3 +72,38 @@ def test_every_visible_character_is_in_some_token(text):
 def test_non_string_input_does_not_raise():
     assert TOK.encode(None).tokens == ()
     assert [t.surface for t in TOK.encode(12).tokens] == ["12"]
+
+
+BILINGUAL = Tokenizer(BILINGUAL_WORDS, max_len=24)
+
+
+def test_chinese_words_of_the_vocabulary_are_single_tokens():
+    enc = BILINGUAL.encode("一个红色圆形，一个蓝色方形和一个绿色三角形")
+    assert [t.surface for t in enc.tokens] == ["一个", "红色", "圆形", "，", "一个", "蓝色", "方形", "和", "一个", "绿色", "三角形"]
+    assert not any(t.is_unk for t in enc.tokens)
+    assert enc.tokens[3].norm == ","  # the full-width comma is the comma word
+    for word in ZH_WORDS:
+        assert BILINGUAL.encode(word).ids == [BILINGUAL.index[word]]
+
+
+def test_segmentation_takes_the_longest_word_and_falls_back_to_characters():
+    assert [t.surface for t in BILINGUAL.encode("红色的圆 三角 形三角形").tokens] == ["红色", "的", "圆", "三", "角", "形", "三角形"]
+    # an English-only vocabulary (every first-generation checkpoint) still reads Chinese per character
+    assert [t.surface for t in TOK.encode("一个红色圆形").tokens] == ["一", "个", "红", "色", "圆", "形"]
+
+
+def test_english_is_tokenised_alike_by_both_vocabularies():
+    text = "A Red circle, and a BLUE square?"
+    assert [(t.surface, t.id) for t in BILINGUAL.encode(text).tokens] == [(t.surface, t.id) for t in TOK.encode(text).tokens]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("一个红色圆形方形三角形和蓝黄绿，的 a")), max_size=60))
+def test_bilingual_spans_cover_the_input_in_order(text):
+    enc = BILINGUAL.encode(text)
+    joined = "".join(t.surface for t in enc.tokens)
+    assert joined == "".join(ch for ch in text if not ch.isspace())[: len(joined)]
+    for a, b in zip(enc.tokens, enc.tokens[1:]):
+        assert a.end <= b.start
+    # characters are joined only into vocabulary words
+    assert all(t.norm in BILINGUAL.index for t in enc.tokens if len(t.surface) > 1 and "a" not in t.surface)

@@ -57,9 +57,11 @@ def test_cancel_keeps_the_last_good_checkpoint(tmp_path):
     calls = []
     result = train(tiny(steps=50, checkpoint_every=4), out, on_progress=calls.append, should_stop=lambda: len(calls) >= 7)
     assert result.cancelled and result.steps == 7 and result.path == str(out)
-    assert [p.name for p in tmp_path.iterdir()] == ["m.safetensors"]
+    # the checkpoint and its training state (for --resume), nothing partial
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.safetensors", "m.train-state.json", "m.train-state.safetensors"]
     _, _, extra = read_checkpoint(out)
     assert extra["steps_done"] == 4, "the checkpoint is the one of step 4, untouched by the cancel"
+    assert json.loads((tmp_path / "m.train-state.json").read_text())["step"] == 4
     load_checkpoint(out)
 
 
@@ -83,7 +85,7 @@ def test_a_failing_save_leaves_the_previous_file(tmp_path, monkeypatch):
     with pytest.raises(OutputError, match="disk is full"):
         train(tiny(steps=2, seed=3), out)
     assert out.read_bytes() == before
-    assert [p.name for p in tmp_path.iterdir()] == ["m.safetensors"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.safetensors", "m.train-state.json", "m.train-state.safetensors"]
 
 
 def test_no_grounding_and_mlm_are_recorded(tmp_path):
@@ -106,7 +108,7 @@ def test_hard_sharing_multitask(tmp_path):
     model = load_checkpoint(result.path)
     assert model.cfg.tasks == ("itm", "vqa") and model.cfg.sharing == "hard" and model.vqa_head is not None
     assert "vqa" in result.history[-1].losses and "tie" not in result.history[-1].losses
-    assert [p.name for p in (tmp_path).iterdir()] == ["m.safetensors"]
+    assert [p.name for p in (tmp_path).iterdir() if ".train-state." not in p.name] == ["m.safetensors"]
 
 
 def test_soft_sharing_ties_two_backbones(tmp_path):
@@ -196,3 +198,88 @@ def test_training_is_reproducible_whatever_the_caller_did_to_the_global_rng(tmp_
     torch.rand(10)
     second = train(tiny(steps=3), tmp_path / "b.safetensors")
     assert [p.loss for p in first.history] == [p.loss for p in second.history]
+
+
+def test_bilingual_training_records_the_vocabulary_and_grounds_chinese_words(tmp_path):
+    from mmexplorer.data.vocab import ZH_WORDS
+    from mmexplorer.engine.batches import make_batch
+
+    result = train(tiny(steps=2, languages=("en", "zh")), tmp_path / "bi.safetensors")
+    model = load_checkpoint(result.path)
+    assert set(ZH_WORDS) <= set(model.cfg.vocab) and model.cfg.objectives["itm"]["languages"] == ["en", "zh"]
+    assert model.tokenizer.encode("一个红色圆形").ids == [model.tokenizer.index["一个"], model.tokenizer.index["红色"],
+                                                       model.tokenizer.index["圆形"]]
+    batch = make_batch(model.cfg, model.tokenizer, 0, 0, 4, 0.5, languages=("en", "zh"))
+    words = [model.tokenizer.words[int(batch.ids[r, t])] for r, t in zip(batch.ground_rows, batch.ground_tokens)]
+    colours_and_shapes = {"red", "green", "blue", "yellow", "circle", "square", "triangle"}
+    assert {w for w, r in zip(words, batch.ground_rows) if int(r) % 2 == 0} <= colours_and_shapes
+    assert {w for w, r in zip(words, batch.ground_rows) if int(r) % 2 == 1} <= set(ZH_WORDS) - {"一个", "和"}
+    # the English-only default keeps the first vocabulary
+    assert "红色" not in load_checkpoint(train(tiny(steps=1), tmp_path / "en.safetensors").path).cfg.vocab
+    with pytest.raises(ValueError):
+        tiny(languages=("en", "fr"))
+
+
+def _weights(path):
+    return read_checkpoint(path)[1]
+
+
+@pytest.mark.parametrize("changes", [{}, {"mlm": True, "languages": ("en", "zh")}])
+def test_a_resumed_run_ends_exactly_where_an_uninterrupted_one_does(tmp_path, changes):
+    settings = tiny(steps=6, batch_scenes=4, checkpoint_every=2, **changes)
+    whole = train(settings, tmp_path / "whole.safetensors")
+    part = tmp_path / "part.safetensors"
+    seen = []
+    cut = train(settings, part, on_progress=seen.append, should_stop=lambda: len(seen) >= 3)
+    assert cut.cancelled and cut.steps == 3 and read_checkpoint(part)[2]["steps_done"] == 2
+    state_files = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("part."))
+    assert state_files == ["part.safetensors", "part.train-state.json", "part.train-state.safetensors"]
+    resumed = train(settings, part, resume=True)  # the same threads: the same float reduction order
+    assert [p.step for p in resumed.history] == [3, 4, 5, 6] and not resumed.cancelled
+    a, b = _weights(whole.path), _weights(part)
+    assert set(a) == set(b) and all(torch.equal(a[k], b[k]) for k in a)
+    assert [p.loss for p in resumed.history] == [p.loss for p in whole.history[2:]]
+
+
+def test_resume_refuses_other_settings_or_missing_state(tmp_path):
+    from mmexplorer.engine.train_state import ResumeError
+
+    out = tmp_path / "m.safetensors"
+    train(tiny(steps=2, checkpoint_every=1), out)
+    with pytest.raises(ResumeError, match="settings differ.*lr"):
+        train(tiny(steps=2, checkpoint_every=1, lr=1e-2), out, resume=True)
+    (tmp_path / "m.train-state.safetensors").write_bytes(b"not this one")
+    with pytest.raises(ResumeError, match="does not belong"):
+        train(tiny(steps=2, checkpoint_every=1), out, resume=True)
+    (tmp_path / "m.train-state.json").unlink()
+    with pytest.raises(ResumeError):
+        train(tiny(steps=2, checkpoint_every=1), out, resume=True)
+
+
+def test_cli_resume(tmp_path, capsys):
+    out = tmp_path / "m.safetensors"
+    base = ["train", "--fusion", "late", "--out", str(out), "--steps", "2", "--batch-size", "2", "--device", "cpu", "--quiet"]
+    assert main(base + ["--resume"]) == 2  # nothing to continue
+    assert main(base) == 0
+    assert main(base + ["--resume"]) == 0  # already at the last step: nothing more to do, the checkpoint stays
+    assert main(base + ["--resume", "--seed", "9"]) == 2
+    assert main(base + ["--resume", "--force"]) == 2
+    err = [line for line in capsys.readouterr().err.strip().splitlines() if line]
+    assert len(err) == 3 and all(line.startswith("error:") for line in err) and "seed" in err[1]
+
+
+def test_swap_negatives_in_batches_and_the_binding_recipe():
+    from collections import Counter
+
+    from mmexplorer.config import load_variant
+    from mmexplorer.data.tokenizer import Tokenizer
+    from mmexplorer.engine.batches import make_batch
+
+    cfg = load_variant("early").replace(**TINY)
+    tok = Tokenizer(cfg.vocab)
+    batch = make_batch(cfg, tok, 0, 0, 6, 1.0, binding_prob=1.0, swap_share=1.0)
+    for row in range(6):
+        true, negative = (tuple(int(i) for i in batch.ids[r][batch.mask[r]]) for r in (row, row + 6))
+        assert Counter(true) == Counter(negative) and true != negative  # the same words, bound to other objects
+    settings = recipe("binding", "hybrid")
+    assert settings.languages == ("en", "zh") and settings.swap_share > 0 and settings.binding_prob > 0

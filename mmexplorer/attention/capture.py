@@ -17,7 +17,7 @@ import torch
 from mmexplorer.attention.maps import image_branch_map
 from mmexplorer.attention.record import AttentionRecord
 from mmexplorer.data.sample import Sample
-from mmexplorer.models.preprocess import image_tensor, text_tensor
+from mmexplorer.models.preprocess import image_tensor, input_geometry, text_tensor
 
 
 @contextlib.contextmanager
@@ -171,6 +171,11 @@ def build_record(
         patches = out["patch_embed"][row].detach().float().cpu()  # [N, E]
         similarity = (tok @ patches.T).numpy().reshape(n_tokens, *grid)
     width, height = sample.image.size
+    image_box, valid = input_geometry(cfg, width, height, grid)  # valid: None unless letterbox padding exists
+    if valid is not None and valid.all():
+        valid = None
+    if similarity is not None and valid is not None:
+        similarity = similarity * valid  # padded patches are not part of the picture
     spec = model.spec  # the strategy's registry entry says which attention set is cross-modal
     cross_kind = spec.cross_kind if spec.cross_kind in attention else None
     record = AttentionRecord(
@@ -180,7 +185,7 @@ def build_record(
         token_unk=tuple(t.is_unk for t in sample.encoding.tokens),
         truncated=sample.encoding.truncated,
         grid=grid,
-        image_box=(0.0, 0.0, float(width), float(height)),
+        image_box=image_box,
         image_size=(width, height),
         attention={k: tuple(v) for k, v in attention.items()},
         layouts=_layouts_to_plain(model.layouts(n_tokens, grid[0] * grid[1])),
@@ -202,6 +207,9 @@ def build_record(
             "image_source": sample.image.source,
             "image_notes": list(sample.image.notes),
             "text": sample.text,
+            # letterbox: which patches hold some of the picture (bool [rows][cols]); the others are padding,
+            # masked out of attention and zero in every default map
+            **({"patch_valid": valid.tolist()} if valid is not None else {}),
         },
     )
     maps, label = default_maps(record)
@@ -219,7 +227,15 @@ def _span(positions: np.ndarray):
 
 
 def default_maps(record: AttentionRecord) -> tuple[np.ndarray, str]:
-    """The map the explorer shows first for each word: [tokens, rows, cols] and its label."""
+    """The map the explorer shows first for each word: [tokens, rows, cols] and its label (letterbox padding 0)."""
+    maps, label = _default_maps(record)
+    valid = record.meta.get("patch_valid")
+    if valid is not None and maps.shape[1:] == tuple(record.grid):
+        maps = maps * np.asarray(valid, dtype=bool)
+    return maps, label
+
+
+def _default_maps(record: AttentionRecord) -> tuple[np.ndarray, str]:
     n = len(record.tokens)
     if n == 0:
         return np.zeros((0, *record.grid), np.float32), "no words"

@@ -10,10 +10,15 @@ from mmexplorer.cli.errors import UserInputError
 def add_parser(sub) -> None:
     p = sub.add_parser("eval", help="measure matching and how well word maps localise, on held-out scenes")
     p.add_argument("--model", help="model name (see `mmexplorer models`) or checkpoint path; default: the default model")
-    p.add_argument("--scenes", type=int, default=200, help="held-out scenes to evaluate (default 200)")
-    p.add_argument("--seed", type=int, default=1000, help="seed of the held-out scene stream (default 1000)")
+    p.add_argument("--scenes", type=int, default=None, help="held-out scenes to evaluate (default 200; 100 with --binding)")
+    p.add_argument("--seed", type=int, default=None, help="seed of the held-out scene stream (default 1000; 2000 with --binding)")
     p.add_argument("--device", default="cpu", help="auto, cpu, cuda, cuda:N, mps (default: cpu)")
     p.add_argument("--no-deletion", action="store_true", help="skip the deletion curves (faster)")
+    p.add_argument("--binding", action="store_true",
+                   help="evaluate binding instead: three objects sharing colour and shape words, plain and textured, "
+                        "square and non-square canvases (default seed 2000, 100 scenes per condition)")
+    p.add_argument("--language", choices=("en", "zh", "both"), default="en",
+                   help="language of the captions (default en); both: one report per language, keyed by language")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
@@ -34,7 +39,9 @@ def _table(r: dict) -> str:
 
 
 def run(args) -> int:
-    if args.scenes <= 0:
+    scenes = args.scenes if args.scenes is not None else (100 if args.binding else 200)
+    seed = args.seed if args.seed is not None else (2000 if args.binding else 1000)
+    if scenes <= 0:
         raise UserInputError("--scenes must be positive")
     from mmexplorer.engine.evaluate import evaluate
     from mmexplorer.engine.model_api import BundledModel
@@ -51,8 +58,21 @@ def run(args) -> int:
 
     from mmexplorer.engine.scoped import torch_threads
 
+    languages = ("en", "zh") if args.language == "both" else (args.language,)
+    reports, tables = {}, []
     with torch_threads(min(2, torch.get_num_threads())):
-        report = evaluate(model.net, scenes=args.scenes, seed=args.seed, deletion=not args.no_deletion, name=model.name)
-    report["path"] = entry.path
-    print(json.dumps(report) if args.json else _table(report))
+        for language in languages:
+            if args.binding:
+                from mmexplorer.engine.evaluate_binding import binding_lines, evaluate_binding
+
+                report = evaluate_binding(model.net, scenes=scenes, seed=seed, name=model.name, language=language)
+                tables.append("\n".join(binding_lines(report)))
+            else:
+                report = evaluate(model.net, scenes=scenes, seed=seed, deletion=not args.no_deletion, name=model.name,
+                                  language=language)
+                tables.append(f"captions: {language}\n" + _table(report) if len(languages) > 1 else _table(report))
+            report["path"] = entry.path
+            reports[language] = report
+    out = reports[languages[0]] if len(languages) == 1 else reports
+    print(json.dumps(out) if args.json else "\n\n".join(tables))
     return 0

@@ -27,9 +27,13 @@ def add_parser(sub) -> None:
     g.add_argument("--no-grounding", dest="grounding", action="store_false", help="matching loss only")
     p.add_argument("--mlm", action="store_true", default=None, help="add masked-word prediction")
     p.add_argument("--tasks", help="comma-separated tasks: itm or itm,vqa")
+    p.add_argument("--languages", help="comma-separated caption languages, scene by scene in turn: en (default) or en,zh")
     p.add_argument("--sharing", choices=("hard", "soft"), help="multi-task parameter sharing")
     p.add_argument("--threads", type=int, help="CPU threads for torch (default 2)")
     p.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the interrupted run whose last checkpoint is --out (same options; its "
+                        ".train-state files hold the optimiser and random state)")
     p.add_argument("--quiet", action="store_true", help="no progress line")
 
 
@@ -68,7 +72,13 @@ def run(args) -> int:
     if out.suffix != ".safetensors":
         raise UserInputError(f"--out must end in .safetensors, got {out.name}")
     _check_numbers(args)
-    check_output_file(out, args.force)  # a folder, a file where a folder should be, read-only, exists
+    if args.resume and args.force:
+        raise UserInputError("--resume continues --out; --force would start it again: give one of them")
+    if args.resume:
+        if not out.is_file():
+            raise UserInputError(f"--resume: {out} does not exist; there is no run to continue")
+    else:
+        check_output_file(out, args.force)  # a folder, a file where a folder should be, read-only, exists
     tasks = None
     if args.tasks is not None:
         tasks = tuple(t.strip() for t in args.tasks.split(",") if t.strip())
@@ -78,12 +88,14 @@ def run(args) -> int:
     from mmexplorer.engine.device import resolve_device
     from mmexplorer.engine.recipes import recipe
     from mmexplorer.engine.train import train
+    from mmexplorer.engine.train_state import ResumeError
 
     try:
         device = resolve_device(args.device)
         settings = recipe(
             args.recipe, args.fusion, steps=args.steps, seed=args.seed, lr=args.lr, batch_scenes=args.batch_size,
             grounding=args.grounding, mlm=args.mlm, tasks=tasks, sharing=args.sharing, threads=args.threads,
+            languages=tuple(w.strip() for w in args.languages.split(",") if w.strip()) if args.languages else None,
         )
     except ValueError as exc:
         raise UserInputError(str(exc)) from None
@@ -96,19 +108,26 @@ def run(args) -> int:
             sys.stderr.flush()
 
     try:
-        result = train(settings, out, on_progress=show, should_stop=stop.is_set, device=device)
+        result = train(settings, out, on_progress=show, should_stop=stop.is_set, device=device, resume=args.resume)
     except KeyboardInterrupt:
         stop.set()
         sys.stderr.write("\n")
         kept = f"; the last checkpoint is kept at {out}" if out.exists() else "; no checkpoint was written"
         print(f"error: interrupted{kept}", file=sys.stderr)
         return 130
+    except ResumeError as exc:
+        if not args.quiet:
+            sys.stderr.write("\n")
+        raise UserInputError(str(exc)) from None
     except BaseException:
         if not args.quiet:
             sys.stderr.write("\n")  # end the progress line, so the error is a line of its own
         raise
     if not args.quiet:
         sys.stderr.write("\n")
+    if not result.history:
+        print(f"{result.path} is complete ({settings.fusion}, {result.steps} steps): nothing to resume")
+        return 0
     last = result.history[-1]
     print(f"wrote {result.path} ({settings.fusion}, {result.steps} steps, loss {last.loss:.3f}, batch accuracy {last.accuracy:.1%})")
     return 0

@@ -6,7 +6,9 @@ scene stream. Captions name every object as "<colour> <shape>" in a random
 order (not left to right), so a model can only tell which phrase is which
 object by looking. Two objects of a scene never share both colour and shape,
 so every phrase names exactly one object; they often share one of the two, so
-repeated colour and shape words occur.
+repeated colour and shape words occur. Captions come in English or, word for
+word, in Chinese ("一个红色圆形，一个蓝色方形和一个绿色三角形"); the language
+only changes the words, never the picture or the random stream.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Iterator
 
 import numpy as np
 
-from mmexplorer.data.vocab import COLOURS, SHAPES
+from mmexplorer.data.vocab import COLOURS, SHAPES, word_in
 
 # Nominal RGB of each colour word; every object jitters around it.
 PALETTE = {
@@ -25,7 +27,7 @@ PALETTE = {
     "blue": (40, 80, 215),
     "yellow": (230, 200, 30),
 }
-SPLITS = {"train": 0, "eval": 1}  # independent seed streams: the eval split is never trained on
+SPLITS = {"train": 0, "eval": 1, "binding": 2}  # independent seed streams: the eval and binding splits are never trained on
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,9 @@ class ShapesSpec:
     max_side: int = 46
     gap: int = 4  # minimum pixels between two object boxes (boxes never touch)
     repeat_prob: float = 0.5  # chance that a multi-object scene reuses a colour or a shape word
+    # chance that a scene is a binding triple: three objects, one colour word and one shape noun naming two each
+    binding_prob: float = 0.0
+    texture_prob: float = 0.0  # chance of a blotchy background and speckled objects (a training augmentation)
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,7 @@ class Caption:
     text: str
     # (word index, object index) for every colour word and shape noun of an object phrase
     groundings: tuple[tuple[int, int], ...]
+    language: str = "en"  # "en" or "zh"
 
 
 @dataclass(frozen=True)
@@ -89,15 +95,28 @@ def _shape_mask(shape: str, box: tuple[int, int, int, int]) -> np.ndarray:
     raise ValueError(f"unknown shape {shape!r}")
 
 
-def render(objects: tuple[ShapeObject, ...], size: int, rng: np.random.Generator) -> np.ndarray:
-    """uint8 [size, size, 3]: a light, slightly tinted background with the objects painted on it."""
+def render(objects: tuple[ShapeObject, ...], size: int, rng: np.random.Generator, textured: bool = False) -> np.ndarray:
+    """uint8 [size, size, 3]: a light, slightly tinted background with the objects painted on it.
+
+    `textured`: low-frequency blotches on the background and a speckle on the objects (their hue stays).
+    """
     background = rng.integers(215, 256, size=3)
     grain = rng.integers(0, 12, size=(size, size, 1), dtype=np.uint8)  # faint grain, the same on all channels
     image = background.astype(np.uint8)[None, None, :] - grain  # background >= 215, so no wrap-around
+    if textured:
+        cells = int(rng.integers(3, 9))
+        blotches = rng.integers(0, 28, size=(cells, cells, 3))
+        up = np.repeat(np.repeat(blotches, -(-size // cells), axis=0), -(-size // cells), axis=1)[:size, :size]
+        image = (image.astype(np.int16) - up).clip(0, 255).astype(np.uint8)
     for obj in objects:
         colour = np.clip(np.array(PALETTE[obj.colour]) + rng.integers(-20, 21, size=3), 0, 255)
         x0, y0, x1, y1 = obj.box
-        image[y0:y1, x0:x1][_shape_mask(obj.shape, obj.box)] = colour
+        mask = _shape_mask(obj.shape, obj.box)
+        if textured:
+            speckle = rng.uniform(0.7, 1.0, size=(int(mask.sum()), 1))
+            image[y0:y1, x0:x1][mask] = (colour[None, :] * speckle).astype(np.uint8)
+        else:
+            image[y0:y1, x0:x1][mask] = colour
     return image
 
 
@@ -139,30 +158,68 @@ def _attributes(n: int, spec: ShapesSpec, rng: np.random.Generator) -> list[tupl
             return pairs
 
 
-def caption_for(phrases: list[tuple[str, str]]) -> Caption:
-    """'a red circle', 'a red circle and a blue square', 'a red circle, a blue square and a green triangle'."""
+# the caption's function words: (article, "and", list comma)
+FUNCTION = {"en": ("a", "and", ","), "zh": ("一个", "和", "，")}
+
+
+def _join(words, language: str = "en") -> str:
+    return "".join(words) if language == "zh" else " ".join(words).replace(" ,", ",")
+
+
+def caption_for(phrases: list[tuple[str, str]], language: str = "en") -> Caption:
+    """'a red circle', 'a red circle and a blue square', 'a red circle, a blue square and a green triangle';
+    in Chinese '一个红色圆形', '一个红色圆形和一个蓝色方形', '一个红色圆形，一个蓝色方形和一个绿色三角形'."""
+    article, conjunction, comma = FUNCTION[language]
     words: list[str] = []
     groundings: list[tuple[int, int]] = []
     for k, (colour, shape) in enumerate(phrases):
         if k > 0:
-            words.append("and" if k == len(phrases) - 1 else ",")
-        words.append("a")
+            words.append(conjunction if k == len(phrases) - 1 else comma)
+        words.append(article)
         groundings += [(len(words), k), (len(words) + 1, k)]
-        words += [colour, shape]
-    text = " ".join(words).replace(" ,", ",")
-    return Caption(tuple(words), text, tuple(groundings))
+        words += [word_in(colour, language), word_in(shape, language)]
+    return Caption(tuple(words), _join(words, language), tuple(groundings), language)
 
 
-def make_scene(rng: np.random.Generator, spec: ShapesSpec = ShapesSpec()) -> Scene:
-    n = int(rng.integers(spec.min_objects, spec.max_objects + 1))
+def binding_attributes(rng: np.random.Generator) -> list[tuple[str, str]]:
+    """Three (colour, shape) pairs: (c1, s1), (c2, s2), (c1, s2), in a random order.
+
+    c1 names two objects, s2 names two objects, and every pair is distinct.
+    """
+    c1, c2 = (str(c) for c in rng.choice(COLOURS, size=2, replace=False))
+    s1, s2 = (str(s) for s in rng.choice(SHAPES, size=2, replace=False))
+    pairs = [(c1, s1), (c2, s2), (c1, s2)]
+    return [pairs[int(i)] for i in rng.permutation(3)]
+
+
+def make_scene(rng: np.random.Generator, spec: ShapesSpec = ShapesSpec(), language: str = "en") -> Scene:
+    # the extra draws happen only when asked for, so the default stream is the one every earlier model saw
+    binding = spec.binding_prob > 0 and rng.random() < spec.binding_prob
+    textured = spec.texture_prob > 0 and rng.random() < spec.texture_prob
+    n = 3 if binding else int(rng.integers(spec.min_objects, spec.max_objects + 1))
     boxes = _place(n, spec, rng)
-    attrs = _attributes(n, spec, rng)
+    attrs = binding_attributes(rng) if binding else _attributes(n, spec, rng)
     objects = tuple(ShapeObject(c, s, b) for (c, s), b in zip(attrs, boxes))
     order = [int(i) for i in rng.permutation(n)]  # caption order is not spatial order
-    caption = caption_for([attrs[i] for i in order])
+    caption = caption_for([attrs[i] for i in order], language)
     # groundings point at objects in scene order
-    caption = Caption(caption.words, caption.text, tuple((w, order[k]) for w, k in caption.groundings))
-    return Scene(render(objects, spec.size, rng), objects, caption)
+    caption = Caption(caption.words, caption.text, tuple((w, order[k]) for w, k in caption.groundings), language)
+    return Scene(render(objects, spec.size, rng, textured), objects, caption)
+
+
+def word_tokens(caption: Caption, encoding) -> list[list[int]]:
+    """Token indices of each caption word in `encoding` (a tokenizer's Encoding of caption.text).
+
+    One each when the vocabulary has the word; several when the tokenizer
+    splits it (a Chinese word read character by character by an English-only
+    vocabulary); none for a word cut off by truncation.
+    """
+    spans, at = [], 0
+    for word in caption.words:
+        start = caption.text.index(word, at)
+        spans.append((start, start + len(word)))
+        at = start + len(word)
+    return [[i for i, t in enumerate(encoding.tokens) if t.start < end and t.end > start] for start, end in spans]
 
 
 # -- negatives -------------------------------------------------------------
@@ -178,9 +235,29 @@ def hard_negative(scene: Scene, rng: np.random.Generator) -> HardNegative:
     index, attribute, old, new = options[int(rng.integers(len(options)))]
     position = [w for w, o in scene.caption.groundings if o == index][0 if attribute == "colour" else 1]
     words = list(scene.caption.words)
-    words[position] = new
-    text = " ".join(words).replace(" ,", ",")
-    return HardNegative(Caption(tuple(words), text, scene.caption.groundings), index, attribute, old, new)
+    language = scene.caption.language
+    words[position] = word_in(new, language)
+    return HardNegative(Caption(tuple(words), _join(words, language), scene.caption.groundings, language),
+                        index, attribute, old, new)
+
+
+def swap_negative(scene: Scene, rng: np.random.Generator) -> Caption | None:
+    """The caption with the colours of two objects exchanged: the same words, bound to the wrong objects.
+
+    Only objects that differ in both colour and shape are swapped, so the new
+    caption names an object that is not there ("a red circle and a blue
+    square" -> "a blue circle and a red square"); None when no pair qualifies.
+    """
+    objs = scene.objects
+    pairs = [(i, j) for i in range(len(objs)) for j in range(i + 1, len(objs))
+             if objs[i].colour != objs[j].colour and objs[i].shape != objs[j].shape]
+    if not pairs:
+        return None
+    i, j = pairs[int(rng.integers(len(pairs)))]
+    colour_at = {o: w for w, o in scene.caption.groundings[0::2]}  # each phrase grounds its colour word first
+    words = list(scene.caption.words)
+    words[colour_at[i]], words[colour_at[j]] = words[colour_at[j]], words[colour_at[i]]
+    return Caption(tuple(words), _join(words, scene.caption.language), scene.caption.groundings, scene.caption.language)
 
 
 def easy_negative(scene: Scene, rng: np.random.Generator, spec: ShapesSpec = ShapesSpec()) -> Caption:
@@ -190,7 +267,7 @@ def easy_negative(scene: Scene, rng: np.random.Generator, spec: ShapesSpec = Sha
         n = int(rng.integers(spec.min_objects, spec.max_objects + 1))
         attrs = _attributes(n, spec, rng)
         if sorted(attrs) != truth:
-            return caption_for(attrs)
+            return caption_for(attrs, scene.caption.language)
 
 
 # -- streams -----------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 Rules: control and format characters (Cc, Cf: zero-width spaces, bidi marks) are
 dropped; whitespace separates; CJK ideographs, kana and hangul become one token
-per character; runs of letters, digits and combining marks form a word; every
+per character unless the vocabulary has a longer word made of them (a
+word-level segmentation: "红色圆形" is 红色 + 圆形 when both are words, longest
+match first); runs of letters, digits and combining marks form a word; every
 other character (punctuation, symbols, emoji) is a token of its own. Tokens are
 matched case-insensitively (NFKC + casefold); unknown ones map to [UNK] but
 keep their surface form and character span for display.
@@ -97,6 +99,26 @@ def split_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def merge_words(text: str, spans: list[tuple[int, int]], words: frozenset, longest: int) -> list[tuple[int, int]]:
+    """Join runs of adjacent one-character CJK spans into the longest vocabulary `words` (normalised), left to right."""
+    out: list[tuple[int, int]] = []
+    i = 0
+    while i < len(spans):
+        start, end = spans[i]
+        joined = 1
+        if end - start == 1 and _kind(text[start]) == "cjk":
+            for k in range(min(longest, len(spans) - i), 1, -1):
+                run = spans[i : i + k]
+                if all(b - a == 1 and _kind(text[a]) == "cjk" for a, b in run) and all(
+                    run[j][1] == run[j + 1][0] for j in range(k - 1)
+                ) and normalise(text[start : run[-1][1]]) in words:
+                    joined = k
+                    break
+        out.append((start, spans[i + joined - 1][1]))
+        i += joined
+    return out
+
+
 def normalise(surface: str) -> str:
     return unicodedata.normalize("NFKC", surface).casefold()
 
@@ -106,6 +128,10 @@ class Tokenizer:
         self.words = tuple(SPECIALS) + tuple(w for w in vocab if w not in SPECIALS)
         self.index = {w: i for i, w in enumerate(self.words)}
         self.max_len = int(max_len)
+        # multi-character CJK words of the vocabulary: the segmentation joins characters only into these
+        # (a vocabulary without any, like every English-only checkpoint's, splits CJK text per character)
+        self._cjk_words = frozenset(w for w in self.words if len(w) > 1 and all(_kind(ch) == "cjk" for ch in w))
+        self._cjk_longest = max((len(w) for w in self._cjk_words), default=1)
 
     def __len__(self) -> int:
         return len(self.words)
@@ -132,6 +158,8 @@ class Tokenizer:
             text = "" if text is None else str(text)
         tokens = []
         spans = split_spans(text)
+        if self._cjk_words:
+            spans = merge_words(text, spans, self._cjk_words, self._cjk_longest)
         for start, end in spans[: self.max_len]:
             surface = text[start:end]
             norm = normalise(surface)

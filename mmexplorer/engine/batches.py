@@ -16,7 +16,7 @@ import torch
 
 from mmexplorer.attention.grid import box_mask
 from mmexplorer.config import ModelConfig
-from mmexplorer.data.shapes import ShapesSpec, easy_negative, hard_negative, make_scene, question, scene_rng
+from mmexplorer.data.shapes import ShapesSpec, easy_negative, hard_negative, make_scene, question, scene_rng, swap_negative, word_tokens
 from mmexplorer.data.tokenizer import Tokenizer
 from mmexplorer.models.preprocess import image_tensor, text_tensor
 
@@ -59,7 +59,8 @@ class EncodingCache:
         return enc
 
 
-def spec_for(cfg: ModelConfig, repeat_prob: float | None = None) -> ShapesSpec:
+def spec_for(cfg: ModelConfig, repeat_prob: float | None = None, binding_prob: float = 0.0,
+             texture_prob: float = 0.0) -> ShapesSpec:
     """Scenes at the model's input size, objects scaled with it (the defaults are for 128 px).
 
     Objects stay at least 1.5 patches wide, so at least one patch is half inside every box.
@@ -69,7 +70,8 @@ def spec_for(cfg: ModelConfig, repeat_prob: float | None = None) -> ShapesSpec:
     min_side = max(round(base.min_side * scale), math.ceil(1.5 * cfg.patch_size))
     max_side = max(min_side, round(base.max_side * scale))
     repeats = base.repeat_prob if repeat_prob is None else repeat_prob
-    return ShapesSpec(cfg.image_size, min_side=min_side, max_side=max_side, gap=max(2, round(base.gap * scale)), repeat_prob=repeats)
+    return ShapesSpec(cfg.image_size, min_side=min_side, max_side=max_side, gap=max(2, round(base.gap * scale)), repeat_prob=repeats,
+                      binding_prob=binding_prob, texture_prob=texture_prob)
 
 
 def object_patch_masks(objects, cfg: ModelConfig, size: int) -> list[np.ndarray]:
@@ -88,29 +90,46 @@ def make_batch(
     questions: bool = False,
     split: str = "train",
     repeat_prob: float | None = None,
+    languages: tuple[str, ...] = ("en",),
+    binding_prob: float = 0.0,
+    texture_prob: float = 0.0,
+    swap_share: float = 0.0,
 ) -> Batch:
-    """Scenes first_index .. first_index + scenes - 1 of the split, paired with captions and negatives."""
-    spec = spec_for(cfg, repeat_prob)
+    """Scenes first_index .. first_index + scenes - 1 of the split, paired with captions and negatives.
+
+    Scene i is captioned in languages[i % len(languages)]: with ("en", "zh") every other scene is
+    described in Chinese, its negative too, with the same grounding targets. `binding_prob`,
+    `texture_prob`: see ShapesSpec; `swap_share`: the share of hard negatives that swap the colours of
+    two objects (the same words, bound wrongly) instead of changing one attribute.
+    """
+    spec = spec_for(cfg, repeat_prob, binding_prob, texture_prob)
     pixels, positives, negatives, hard_flags, qs, answers = [], [], [], [], [], []
     rows, tokens, targets = [], [], []
+    encode = tokenizer if isinstance(tokenizer, EncodingCache) else EncodingCache(tokenizer)
     for k in range(scenes):
         rng = scene_rng(seed, split, first_index + k)
-        scene = make_scene(rng, spec)
+        scene = make_scene(rng, spec, languages[(first_index + k) % len(languages)])
         pixels.append(scene.pixels)
         positives.append(scene.caption.text)
         is_hard = rng.random() < hard_fraction
-        negatives.append(hard_negative(scene, rng).caption.text if is_hard else easy_negative(scene, rng, spec).text)
+        swap = swap_negative(scene, rng) if is_hard and swap_share > 0 and rng.random() < swap_share else None
+        if swap is not None:
+            negatives.append(swap.text)
+        else:
+            negatives.append(hard_negative(scene, rng).caption.text if is_hard else easy_negative(scene, rng, spec).text)
         hard_flags.append(is_hard)
         masks = object_patch_masks(scene.objects, cfg, spec.size)
+        tokens_of = word_tokens(scene.caption, encode(scene.caption.text)) if scene.caption.language != "en" else None
         for word, obj in scene.caption.groundings:
+            if tokens_of is not None and not tokens_of[word]:
+                continue  # cut off by truncation
             rows.append(k)
-            tokens.append(word + 1)
+            tokens.append(word + 1 if tokens_of is None else tokens_of[word][0] + 1)  # +1: [CLS] comes first
             targets.append(masks[obj])
         if questions:
             text, answer = question(scene, rng)
             qs.append(text)
             answers.append(cfg.answers.index(answer))
-    encode = tokenizer if isinstance(tokenizer, EncodingCache) else EncodingCache(tokenizer)
     images = image_tensor(pixels, cfg)  # scenes are at the model's size: no resize, the probe's normalisation
     ids, mask = text_tensor([encode(t) for t in positives + negatives], encode.tokenizer)
     batch = Batch(

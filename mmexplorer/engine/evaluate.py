@@ -27,8 +27,8 @@ import torch
 from mmexplorer.attention.capture import capture
 from mmexplorer.data.image import LoadedImage
 from mmexplorer.data.sample import Sample
-from mmexplorer.data.shapes import easy_negative, hard_negative, make_scene, scene_rng
-from mmexplorer.data.vocab import COLOURS
+from mmexplorer.data.shapes import easy_negative, hard_negative, make_scene, scene_rng, word_tokens
+from mmexplorer.data.vocab import COLOUR_WORDS
 from mmexplorer.engine.batches import object_patch_masks, spec_for
 from mmexplorer.models.preprocess import image_tensor, text_tensor
 
@@ -41,6 +41,13 @@ def _map_kind(record) -> str:
     if record.similarity is not None:
         return "similarity (not attention)"
     return "image-branch relevancy (the same map for every word)"
+
+
+def word_map(token_maps: np.ndarray, tokens: list[int]) -> np.ndarray:
+    """[rows, cols]: the word's map, the mean over its tokens (zeros for a word cut off by truncation)."""
+    if not tokens:
+        return np.zeros(token_maps.shape[1:], dtype=np.float64)
+    return np.asarray(token_maps[tokens], dtype=np.float64).mean(axis=0)
 
 
 def pointing_hit(word_map: np.ndarray, inside: np.ndarray) -> bool:
@@ -92,8 +99,12 @@ def _deletion_curves(model, scene, caption: str, importance: np.ndarray, rng: np
     return area[0], area[1]
 
 
-def evaluate(model, scenes: int = 200, seed: int = 1000, deletion: bool = True, name: str | None = None) -> dict:
-    """The report for `model` (a bundled FusionModel) on `scenes` scenes of the held-out split drawn from `seed`."""
+def evaluate(model, scenes: int = 200, seed: int = 1000, deletion: bool = True, name: str | None = None,
+             language: str = "en") -> dict:
+    """The report for `model` (a bundled FusionModel) on `scenes` scenes of the held-out split drawn from `seed`.
+
+    `language` ("en" or "zh") picks the captions' language; the pictures are the same in both.
+    """
     spec = spec_for(model.cfg)
     device = next(model.parameters()).device
     was_training = model.training
@@ -103,7 +114,7 @@ def evaluate(model, scenes: int = 200, seed: int = 1000, deletion: bool = True, 
     pixels, pos, hard, easy = [], [], [], []
     for index in range(scenes):
         rng = scene_rng(seed, "eval", index)
-        scene = make_scene(rng, spec)
+        scene = make_scene(rng, spec, language)
         pixels.append(scene.pixels)
         pos.append(scene.caption.text)
         hard.append(hard_negative(scene, rng).caption.text)
@@ -126,12 +137,13 @@ def evaluate(model, scenes: int = 200, seed: int = 1000, deletion: bool = True, 
     for scene, rng in items:
         sample = Sample(LoadedImage(scene.pixels, "shapes world"), model.tokenizer.encode(scene.caption.text))
         record = capture(model, sample, device, relevancy=needs_grads)
+        tokens_of = word_tokens(scene.caption, sample.encoding)
         label, kind = record.map_label, _map_kind(record)
         masks = [m.reshape(record.grid) for m in object_patch_masks(scene.objects, model.cfg, spec.size)]
         word_maps = []
         for word, obj in scene.caption.groundings:
-            group = "colour" if scene.caption.words[word] in COLOURS else "shape"
-            m = np.asarray(record.token_to_image[word], dtype=np.float64)  # [rows, cols]
+            group = "colour" if scene.caption.words[word] in COLOUR_WORDS else "shape"
+            m = word_map(record.token_to_image, tokens_of[word])  # [rows, cols]
             hits[group].append(pointing_hit(m, masks[obj]))
             others[group].append(any(pointing_hit(m, masks[o]) for o in range(len(masks)) if o != obj))
             energy[group].append(energy_share(m, masks[obj]))
@@ -152,6 +164,7 @@ def evaluate(model, scenes: int = 200, seed: int = 1000, deletion: bool = True, 
         "fusion": model.cfg.fusion,
         "scenes": scenes,
         "seed": seed,
+        "language": language,
         "split": "eval (never used in training)",
         "map": label,
         "map_kind": kind,

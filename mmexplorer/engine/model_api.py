@@ -113,11 +113,13 @@ class BundledModel(ExplorableModel):
         yield self.net
 
     def preprocess(self, image: LoadedImage, input_size: int | None = None) -> Preprocessed:
-        from mmexplorer.models.preprocess import image_tensor
+        from mmexplorer.models.preprocess import image_tensor, input_geometry
 
         width, height = image.size
-        # the whole picture is resized (never cropped), so the grid covers all of it
-        return Preprocessed(image_tensor(image.pixels, self.cfg, input_size), (0.0, 0.0, float(width), float(height)))
+        tensor = image_tensor(image.pixels, self.cfg, input_size)  # [1, 3, S, S]
+        # never cropped: the grid covers all of the picture (square resize), or more of it (letterbox padding)
+        box, _ = input_geometry(self.cfg, width, height, (tensor.shape[-2] // self.cfg.patch_size,) * 2)
+        return Preprocessed(tensor, box)
 
     def capture(self, sample, relevancy: bool = True, input_size: int | None = None) -> AttentionRecord:
         from mmexplorer.attention.capture import capture

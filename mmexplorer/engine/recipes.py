@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field
 
 from mmexplorer.config import FUSIONS
+from mmexplorer.data.vocab import LANGUAGES
 
 
 # field -> (lowest, highest): beyond these a run would hang, exhaust memory or overflow the seed
@@ -38,6 +39,11 @@ class TrainSettings:
     # share of multi-object training scenes that repeat a colour or shape word (the held-out split keeps 0.5);
     # repeats are the cases where a word can only be placed through its phrase
     repeat_prob: float = 0.5
+    binding_prob: float = 0.0  # share of training scenes that are binding triples (see shapes.ShapesSpec)
+    texture_prob: float = 0.0  # share of training scenes with a textured background and objects
+    swap_share: float = 0.0  # share of hard negatives that swap two objects' colours
+    # caption languages, scene by scene in turn; with "zh" the model gets the bilingual vocabulary
+    languages: tuple[str, ...] = ("en",)
     grounding: bool = True  # supervise word->patch maps towards object boxes (not for late fusion)
     grounding_weight: float = 1.0
     grounding_heads: str = "mean"  # "mean": the head-mean map; "all": every head on its own
@@ -67,6 +73,8 @@ class TrainSettings:
         unknown = set(self.tasks) - {"itm", "vqa"}
         if unknown or "itm" not in self.tasks:
             raise ValueError("tasks must include 'itm' and may add 'vqa'")
+        if not self.languages or set(self.languages) - set(LANGUAGES) or len(set(self.languages)) != len(self.languages):
+            raise ValueError(f"languages must be distinct, from {', '.join(LANGUAGES)}")
         if self.grounding_heads not in ("mean", "all"):
             raise ValueError("grounding heads must be 'mean' or 'all'")
         if self.sharing == "soft" and "vqa" not in self.tasks:
@@ -78,6 +86,7 @@ class TrainSettings:
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
         d["tasks"] = list(self.tasks)
+        d["languages"] = list(self.languages)
         d["model"] = dict(self.model)
         return d
 
@@ -88,6 +97,10 @@ RECIPES: dict[str, tuple[str, dict]] = {
     "quick": ("in-app preset: visibly localised maps in under 5 minutes on 2 CPU cores", {"steps": 500, "batch_scenes": 16}),
     "no-grounding": ("matching loss alone, to compare attention with and without grounding", {"grounding": False}),
     "multitask": ("matching + grounding + question answering, hard parameter sharing", {"tasks": ("itm", "vqa")}),
+    "binding": (
+        "bilingual captions, more three-object scenes sharing words, textures, swap negatives (second generation)",
+        {"languages": ("en", "zh"), "binding_prob": 0.4, "texture_prob": 0.3, "swap_share": 0.3, "repeat_prob": 0.8},
+    ),
 }
 
 

@@ -57,6 +57,16 @@ class PrivateRandom:
         self._cpu = torch.get_rng_state()
         self._cuda = [torch.cuda.get_rng_state(i) for i in self._devices]
 
+    def get_state(self) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """(CPU state, CUDA states) of the stream between steps (outside `active()`), to save a run's state."""
+        return self._cpu.clone(), [s.clone() for s in self._cuda]
+
+    def set_state(self, cpu: torch.Tensor, cuda: list[torch.Tensor]) -> None:
+        """Continue a saved stream (outside `active()`); the CUDA states are used only when the devices match."""
+        self._cpu = cpu.clone()
+        if len(cuda) == len(self._devices):
+            self._cuda = [s.clone() for s in cuda]
+
     @contextmanager
     def active(self) -> Iterator[None]:
         with torch.random.fork_rng(devices=self._devices):

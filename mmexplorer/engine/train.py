@@ -29,6 +29,7 @@ from mmexplorer.engine.recipes import TrainSettings
 from mmexplorer.data.files import check_output_folder
 from mmexplorer.engine.output_lock import output_lock
 from mmexplorer.engine.scoped import PrivateRandom, torch_threads
+from mmexplorer.engine.train_state import ResumeError, load_train_state, save_train_state
 from mmexplorer.models import fusion_spec
 from mmexplorer.models.budget import check_training_memory
 from mmexplorer.models.checkpoint import checkpoint_bytes, save_checkpoint
@@ -84,7 +85,13 @@ def model_config(settings: TrainSettings, name: Optional[str] = None):
         objectives["vqa"] = {"weight": settings.vqa_weight, "sharing": settings.sharing}
         if settings.sharing == "soft":
             objectives["vqa"]["l2_tie"] = settings.soft_tie
-    cfg = load_variant(settings.fusion).replace(**settings.model)
+    cfg = load_variant(settings.fusion)
+    if settings.languages != ("en",):
+        from mmexplorer.data.vocab import BILINGUAL_WORDS
+
+        objectives["itm"]["languages"] = list(settings.languages)
+        cfg = cfg.replace(vocab=tuple(BILINGUAL_WORDS))  # recorded in the checkpoint: its tokenizer segments Chinese
+    cfg = cfg.replace(**settings.model)
     return cfg.replace(name=name or settings.fusion, tasks=tuple(settings.tasks), sharing=settings.sharing, objectives=objectives)
 
 
@@ -119,7 +126,8 @@ def _checkpoint_steps(settings: TrainSettings) -> int:
 def _check_output(trainee: Trainee, out: Path) -> None:
     """Before step 1: the checkpoint's folder can be written and has room for it (and its companion)."""
     models = [trainee.itm_model] + ([trainee.vqa_member] if trainee.companion_path(out) is not None else [])
-    check_output_folder(out.parent, 2 * sum(checkpoint_bytes(m) for m in models))  # x2: the temp file beside the old one
+    # x2: the temp file beside the old one; x3: the weights and, in the training state, AdamW's two moments
+    check_output_folder(out.parent, 6 * sum(checkpoint_bytes(m) for m in models))
 
 
 def _diverged(out: Path, step: int, what: str, last_saved: Optional[int]) -> TrainingDiverged:
@@ -129,6 +137,34 @@ def _diverged(out: Path, step: int, what: str, last_saved: Optional[int]) -> Tra
 
 def _weights_finite(trainee: Trainee) -> bool:
     return all(bool(torch.isfinite(p).all()) for p in trainee.parameters() if p.is_floating_point())
+
+
+def _resume_settings(settings: TrainSettings) -> dict:
+    """The settings a resumed run must share with the interrupted one (threads may change)."""
+    d = settings.to_dict()
+    d.pop("threads")
+    return d
+
+
+def _resume_weights(trainee: Trainee, out: Path) -> int:
+    """Load the interrupted run's checkpoint (and soft-sharing companion) into the trainee; -> its step."""
+    from mmexplorer.models.checkpoint import CheckpointError, read_checkpoint
+
+    try:
+        members = [(trainee.itm_model, out)]
+        companion = trainee.companion_path(out)
+        if companion is not None:
+            members.append((trainee.vqa_member, companion))
+        steps = set()
+        for model, path in members:
+            _, state, extra = read_checkpoint(path)
+            model.load_state_dict(state)
+            steps.add(extra.get("steps_done"))
+    except (CheckpointError, RuntimeError) as exc:
+        raise ResumeError(f"cannot resume from {out}: {exc}") from None
+    if len(steps) != 1 or not isinstance(next(iter(steps)), int):
+        raise ResumeError(f"cannot resume from {out}: its files were written at different steps")
+    return next(iter(steps))
 
 
 def _save(trainee: Trainee, out: Path, settings: TrainSettings, step: int, metrics: dict) -> None:
@@ -145,8 +181,15 @@ def training(
     should_stop: Optional[Callable[[], bool]] = None,
     device: str | torch.device = "cpu",
     name: Optional[str] = None,
+    resume: bool = False,
 ) -> Iterator[Progress]:
-    """Train, yielding one Progress per step. Stops early (saving nothing more) when should_stop() is true."""
+    """Train, yielding one Progress per step. Stops early (saving nothing more) when should_stop() is true.
+
+    With `resume`, continue the interrupted run whose last checkpoint is `out`: its weights, optimiser
+    moments and random streams (the side files train_state writes at every checkpoint), from the step after
+    that checkpoint, to the same result as an uninterrupted run. ResumeError when that state is missing,
+    unreadable or from other settings.
+    """
     out = Path(out)
     # Threads and the global RNG (parameter init, dropout) are the run's own only while
     # it computes: between steps, whoever consumes this generator sees their own settings.
@@ -155,8 +198,9 @@ def training(
     with torch_threads(settings.threads), random.active():
         cfg = model_config(settings, name or out.stem)
         trainee = Trainee(cfg)
-        if settings.init_from:
+        if settings.init_from and not resume:
             _initialise(trainee, settings.init_from)
+        start_step = _resume_weights(trainee, out) if resume else 0
         trainee = trainee.to(device).train()
         decay = [p for n, p in trainee.named_parameters() if p.ndim >= 2 and "pos" not in n]
         other = [p for n, p in trainee.named_parameters() if not (p.ndim >= 2 and "pos" not in n)]
@@ -165,25 +209,34 @@ def training(
             lr=settings.lr,
             betas=(0.9, 0.98),
         )
+    if resume:
+        saved_step = load_train_state(out, optimiser, random, generator, _resume_settings(settings))
+        if saved_step != start_step:
+            raise ResumeError(f"cannot resume from {out}: its training state is from step {saved_step}, "
+                              f"the checkpoint from step {start_step}")
     every = _checkpoint_steps(settings)
     _check_output(trainee, out)
     check_training_memory(cfg, 2 * settings.batch_scenes)  # each scene gives a true and a negative caption
     with output_lock(out):  # a second run to the same --out is refused, not silently raced
-        yield from _steps(settings, out, trainee, cfg, optimiser, generator, random, every, should_stop, device)
+        yield from _steps(settings, out, trainee, cfg, optimiser, generator, random, every, should_stop, device, start_step)
 
 
-def _steps(settings, out, trainee, cfg, optimiser, generator, random, every, should_stop, device) -> Iterator[Progress]:
+def _steps(settings, out, trainee, cfg, optimiser, generator, random, every, should_stop, device,
+           start_step: int = 0) -> Iterator[Progress]:
     questions = "vqa" in settings.tasks
     encode = EncodingCache(trainee.itm_model.tokenizer)
     start = time.perf_counter()
-    last_saved: Optional[int] = None
-    for step in range(settings.steps):
+    last_saved: Optional[int] = start_step or None
+    for step in range(start_step, settings.steps):
         if should_stop is not None and should_stop():
             return
         with torch_threads(settings.threads), random.active():
             hard = settings.hard_start + (settings.hard_end - settings.hard_start) * step / max(1, settings.steps - 1)
             first = step * settings.batch_scenes
-            batch = make_batch(cfg, encode, settings.seed, first, settings.batch_scenes, hard, questions, repeat_prob=settings.repeat_prob)
+            batch = make_batch(cfg, encode, settings.seed, first, settings.batch_scenes, hard, questions,
+                               repeat_prob=settings.repeat_prob, languages=settings.languages,
+                               binding_prob=settings.binding_prob, texture_prob=settings.texture_prob,
+                               swap_share=settings.swap_share)
             batch = batch.to(device)
             lr = learning_rate(settings, step)
             for group in optimiser.param_groups:
@@ -209,6 +262,8 @@ def _steps(settings, out, trainee, cfg, optimiser, generator, random, every, sho
                     raise _diverged(out, done, "the weights", last_saved)
                 _save(trainee, out, settings, done, {"loss": float(losses["loss"].detach()), **named})
                 saved, last_saved = str(out), done
+        if saved is not None:  # outside the run's random scope: the stream's state between steps is what continues
+            save_train_state(out, optimiser, random, generator, _resume_settings(settings), done)
         yield Progress(
             step=done,
             total=settings.steps,
@@ -216,7 +271,7 @@ def _steps(settings, out, trainee, cfg, optimiser, generator, random, every, sho
             accuracy=float(correct.float().mean()),
             hard_accuracy=hard_acc,
             elapsed=elapsed,
-            eta=elapsed / done * (settings.steps - done),
+            eta=elapsed / (done - start_step) * (settings.steps - done),
             lr=lr,
             losses=named,
             checkpoint=saved,
@@ -230,16 +285,21 @@ def train(
     should_stop: Optional[Callable[[], bool]] = None,
     device: str | torch.device = "cpu",
     name: Optional[str] = None,
+    resume: bool = False,
 ) -> TrainResult:
     """Run `training` to the end (or until should_stop), calling on_progress after every step."""
     history: list[Progress] = []
-    last_saved: Optional[str] = None
-    for progress in training(settings, out, should_stop, device, name):
+    last_saved: Optional[str] = str(out) if resume else None
+    for progress in training(settings, out, should_stop, device, name, resume):
         history.append(progress)
         if progress.checkpoint:
             last_saved = progress.checkpoint
         if on_progress is not None:
             on_progress(progress)
     steps = history[-1].step if history else 0
+    if resume and not history:  # nothing was left to do (or it was stopped at once): the checkpoint's own step
+        from mmexplorer.models.checkpoint import read_checkpoint
+
+        steps = int(read_checkpoint(out)[2].get("steps_done", 0))
     cancelled = steps < settings.steps
     return TrainResult(last_saved, steps, cancelled, tuple(history))

@@ -17,18 +17,58 @@ _SCALE = (1.0 / (255.0 * np.asarray(PIXEL_STD, dtype=np.float32)))
 _OFFSET = (-np.asarray(PIXEL_MEAN, dtype=np.float32) / np.asarray(PIXEL_STD, dtype=np.float32))
 
 
-def resized(pixels: np.ndarray, side: int) -> np.ndarray:
-    """uint8 [H, W, 3] -> uint8 [side, side, 3], the resize image_tensor applies (none when already that size)."""
-    if pixels.shape[:2] == (side, side):
+def letterbox_fit(width: int, height: int, side: int, patch: int) -> tuple[int, int, int, int]:
+    """(w, h, x0, y0): the picture scaled to fit a side x side input, aspect ratio kept, and where it sits.
+
+    It is centred, with its offset rounded down to whole patches, so every patch is either padding only or
+    holds some of the picture.
+    """
+    scale = side / max(width, height)
+    w, h = max(1, min(side, round(width * scale))), max(1, min(side, round(height * scale)))
+    return w, h, (side - w) // 2 // patch * patch, (side - h) // 2 // patch * patch
+
+
+def resized(pixels: np.ndarray, side: int, mode: str = "square") -> np.ndarray:
+    """The resize image_tensor applies (none when already that size): uint8 [H, W, 3] -> [side, side, 3],
+    or with mode "letterbox" -> [h, w, 3] fitting inside side x side with the aspect ratio kept (unpadded)."""
+    height, width = pixels.shape[:2]
+    if mode == "letterbox":
+        w, h, _, _ = letterbox_fit(width, height, side, 1)
+        size = (w, h)
+    else:
+        size = (side, side)
+    if (width, height) == size:
         return pixels
-    return np.asarray(Image.fromarray(np.ascontiguousarray(pixels)).resize((side, side), Image.BILINEAR))  # antialiased when shrinking
+    return np.asarray(Image.fromarray(np.ascontiguousarray(pixels)).resize(size, Image.BILINEAR))  # antialiased when shrinking
+
+
+def input_geometry(cfg: ModelConfig, width: int, height: int, grid: tuple[int, int]):
+    """(image_box, valid) for a width x height picture on a `grid` input of `cfg`.
+
+    image_box: [x0, y0, x1, y1] in the picture's pixels that the patch grid covers (beyond the picture where
+    the input is padded); valid: bool [rows, cols], False for patches of padding only (None: all are valid).
+    """
+    if cfg.preprocess != "letterbox":
+        return (0.0, 0.0, float(width), float(height)), None
+    side = grid[0] * cfg.patch_size
+    w, h, x0, y0 = letterbox_fit(width, height, side, cfg.patch_size)
+    sx, sy = w / width, h / height  # input pixels per picture pixel
+    box = (-x0 / sx, -y0 / sy, (side - x0) / sx, (side - y0) / sy)
+    p = cfg.patch_size
+    cols = (np.arange(grid[1]) * p < x0 + w) & ((np.arange(grid[1]) + 1) * p > x0)
+    rows = (np.arange(grid[0]) * p < y0 + h) & ((np.arange(grid[0]) + 1) * p > y0)
+    return box, rows[:, None] & cols[None, :]
 
 
 def image_tensor(pixels: np.ndarray | Sequence[np.ndarray], cfg: ModelConfig, size: int | None = None) -> torch.Tensor:
     """uint8 [H, W, 3] (or a list of them) -> normalised float [B, 3, S, S].
 
-    The whole image is resized (not cropped) to S x S, so the patch grid covers
-    the full original picture whatever its aspect ratio.
+    With cfg.preprocess "square" the whole image is resized (not cropped) to
+    S x S, so the patch grid covers the full original picture whatever its
+    aspect ratio. With "letterbox" it is scaled to fit with its aspect ratio
+    kept (letterbox_fit) and the rest of the input is exactly 0 — a value no
+    picture pixel normalises to (PIXEL_MEAN * 255 is not a whole number) — so
+    the model finds its padded patches from the tensor alone (FusionModel.patch_mask).
     """
     arrays = [pixels] if isinstance(pixels, np.ndarray) else list(pixels)
     side = size or cfg.image_size
@@ -37,6 +77,16 @@ def image_tensor(pixels: np.ndarray | Sequence[np.ndarray], cfg: ModelConfig, si
     # chain of small multi-threaded torch ops or numpy broadcasting over a last axis
     # of 3. Writing into `batch` also means read-only input arrays (the GUI hands
     # those over) are never aliased.
+    if cfg.preprocess == "letterbox":
+        batch = np.zeros((len(arrays), 3, side, side), dtype=np.float32)  # [B, 3, S, S]
+        for i, arr in enumerate(arrays):
+            w, h, x0, y0 = letterbox_fit(arr.shape[1], arr.shape[0], side, cfg.patch_size)
+            arr = resized(arr, side, "letterbox")
+            for c in range(3):
+                window = batch[i, c, y0 : y0 + h, x0 : x0 + w]
+                np.multiply(arr[:, :, c], _SCALE[c], out=window)
+                window += _OFFSET[c]
+        return torch.from_numpy(batch)
     batch = np.empty((len(arrays), 3, side, side), dtype=np.float32)  # [B, 3, S, S]
     for i, arr in enumerate(arrays):
         arr = resized(arr, side)

@@ -26,7 +26,7 @@ from mmexplorer.models.preprocess import resized
 class Item:
     spec: PairSpec
     loaded: Optional[Sample] = None  # the whole picture (pretrained models, which preprocess it themselves)
-    pixels: Optional[np.ndarray] = None  # uint8 [S, S, 3]: the picture resized to the model's input (bundled models)
+    pixels: Optional[np.ndarray] = None  # uint8 [S, S, 3] (letterbox: fitting in S x S): the picture at the model's input
     encoding: Optional[Encoding] = None
     image: Optional[tuple] = None  # (height, width, source, notes) of the original picture
     error: Optional[str] = None
@@ -63,7 +63,7 @@ def prepare(spec: PairSpec, tokenizer, cfg=None) -> Item:
     if cfg is None:  # a pretrained model preprocesses the picture itself
         return Item(spec, loaded=Sample(image, encoding))
     height, width = image.pixels.shape[:2]
-    return Item(spec, pixels=resized(image.pixels, cfg.image_size), encoding=encoding,
+    return Item(spec, pixels=resized(image.pixels, cfg.image_size, cfg.preprocess), encoding=encoding,
                 image=(height, width, image.source, image.notes))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from mmexplorer.config import ModelConfig
@@ -49,6 +50,19 @@ class FusionModel(nn.Module):
         """image [B, 3, H, W] normalised -> [B, 1 + N, D] ([CLS] first), grid."""
         tokens, grid = self.patch(image)
         return self.image_proj(tokens), grid
+
+    def patch_mask(self, image: torch.Tensor) -> torch.Tensor | None:
+        """[B, N] bool, False for the padded patches of a letterboxed input; None when none is padded.
+
+        Letterbox padding is exactly 0 after normalisation and no picture pixel is (models/preprocess.py),
+        so a patch of zeros only is padding. Square-resize models (the first generation) never pad: None,
+        and their attention runs exactly as before.
+        """
+        if self.cfg.preprocess != "letterbox":
+            return None
+        p = self.cfg.patch_size
+        valid = F.max_pool2d(image.abs().amax(dim=1, keepdim=True), p, p).flatten(1) > 0  # [B, N]
+        return None if bool(valid.all()) else valid
 
     def embed_text(self, ids: torch.Tensor) -> torch.Tensor:
         """ids [B, L] with [CLS] at 0 -> [B, L, D]."""

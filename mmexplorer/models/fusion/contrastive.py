@@ -41,7 +41,7 @@ class ContrastiveDualEncoder(FusionModel):
         self.pool = nn.Sequential(nn.Linear(2 * d, d), nn.GELU())
 
     def fuse(self, image, ids, mask):
-        t, i, grid = self.unimodal(self, image, ids, mask)
+        t, i, grid = self.unimodal(self, image, ids, mask, self.patch_mask(image))  # padding never attended
         text_embed = F.normalize(self.text_out(t), dim=-1)  # [B, L, E]; [CLS] at 0
         image_embed = F.normalize(self.image_out(i), dim=-1)  # [B, 1 + N, E]
         scale = self.logit_scale.exp().clamp(max=100.0)

@@ -8,7 +8,7 @@ from torch import nn
 
 from mmexplorer.models.fusion.base import FusionModel, image_layout, text_layout
 from mmexplorer.models.fusion.registry import register
-from mmexplorer.models.fusion.unimodal import UnimodalEncoders
+from mmexplorer.models.fusion.unimodal import UnimodalEncoders, with_cls
 from mmexplorer.models.layers import CrossBlock
 from mmexplorer.spec import FusionSpec
 
@@ -37,10 +37,12 @@ class CrossFusion(FusionModel):
         self.itm_head = nn.Linear(d, 1)
 
     def fuse(self, image, ids, mask):
-        t, i, grid = self.unimodal(self, image, ids, mask)
+        valid = self.patch_mask(image)  # letterbox padding is never attended
+        t, i, grid = self.unimodal(self, image, ids, mask, valid)
+        image_keys = with_cls(valid)
         for t2i, i2t in zip(self.t2i, self.i2t):
             # Both directions read the previous layer's states (symmetric co-attention).
-            t, i = t2i(t, i), i2t(i, t, mask)
+            t, i = t2i(t, i, image_keys), i2t(i, t, mask)
         t, i = self.norm_t(t), self.norm_i(i)
         pooled = self.pool(torch.cat([t[:, 0], i[:, 0]], dim=-1))
         return {

@@ -37,7 +37,8 @@ class EarlyFusion(FusionModel):
         patches = patches[:, 1:] + self.modality[1]  # [B, N, D]; the image [CLS] is not used here
         n_text = ids.shape[1]
         x = torch.cat([text, patches], dim=1)  # [B, L + N, D]
-        key_mask = torch.cat([mask, mask.new_ones(patches.shape[:2])], dim=1)
+        valid = self.patch_mask(image)  # letterbox padding is never attended
+        key_mask = torch.cat([mask, mask.new_ones(patches.shape[:2]) if valid is None else valid], dim=1)
         x = self.joint(x, key_mask)
         pooled = x[:, 0]
         return {

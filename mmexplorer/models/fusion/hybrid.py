@@ -39,11 +39,12 @@ class HybridFusion(FusionModel):
         self.mix = nn.Parameter(torch.tensor([1.0, 0.5]))  # weights of (feature-level, decision-level) logits
 
     def fuse(self, image, ids, mask):
-        t, i, grid = self.unimodal(self, image, ids, mask)
+        valid = self.patch_mask(image)  # letterbox padding is never attended
+        t, i, grid = self.unimodal(self, image, ids, mask, valid)
         late = self.decisions(i[:, 0], t[:, 0])
         n_text = ids.shape[1]
         x = torch.cat([t + self.modality[0], i[:, 1:] + self.modality[1]], dim=1)  # [B, L + N, D]
-        key_mask = torch.cat([mask, mask.new_ones(i[:, 1:].shape[:2])], dim=1)
+        key_mask = torch.cat([mask, mask.new_ones(i[:, 1:].shape[:2]) if valid is None else valid], dim=1)
         x = self.joint(x, key_mask)
         pooled = x[:, 0]
         early_logit = self.itm_head(pooled).squeeze(-1)

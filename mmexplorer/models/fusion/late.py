@@ -35,7 +35,7 @@ class LateFusion(FusionModel):
         self.pool = nn.Sequential(nn.Linear(2 * d, d), nn.GELU())  # only feeds auxiliary task heads
 
     def fuse(self, image, ids, mask):
-        t, i, grid = self.unimodal(self, image, ids, mask)
+        t, i, grid = self.unimodal(self, image, ids, mask, self.patch_mask(image))  # padding never attended
         late = self.decisions(i[:, 0], t[:, 0])
         return {
             "itm_logit": late["logit"],

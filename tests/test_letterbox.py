@@ -1,0 +1,101 @@
+"""Letterbox preprocessing: the aspect ratio is kept, padded patches are masked out and say so; square models are untouched."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from mmexplorer.attention.capture import capture
+from mmexplorer.attention.grid import box_mask
+from mmexplorer.config import ModelConfig, load_variant
+from mmexplorer.data.image import LoadedImage
+from mmexplorer.data.sample import Sample
+from mmexplorer.models.fusion.registry import build_model
+from mmexplorer.models.preprocess import image_tensor, input_geometry, letterbox_fit
+
+TINY = {"width": 32, "depth": 1, "unimodal_depth": 1, "heads": 2, "image_size": 64, "patch_size": 8}
+FUSIONS = ("early", "cross", "hybrid", "late", "contrastive")
+
+
+def _model(fusion: str, preprocess: str, seed: int = 0):
+    torch.manual_seed(seed)
+    return build_model(load_variant(fusion).replace(preprocess=preprocess, **TINY)).eval()
+
+
+def _picture(width: int = 128, height: int = 64) -> np.ndarray:
+    rng = np.random.default_rng(0)
+    pixels = rng.integers(200, 256, size=(height, width, 3), dtype=np.uint8)
+    pixels[16:48, 80:112] = (220, 30, 30)  # a red square, 32 px, right of centre
+    return pixels
+
+
+def test_letterbox_keeps_the_aspect_ratio_and_pads_with_zeros():
+    cfg = load_variant("early").replace(preprocess="letterbox", **TINY)
+    assert letterbox_fit(128, 64, 64, 8) == (64, 32, 0, 16)
+    x = image_tensor(_picture(), cfg)[0]  # [3, 64, 64]
+    assert not x[:, :16].any() and not x[:, 48:].any()  # two patch rows of padding above and below
+    assert (x[:, 16:48] != 0).all()  # no picture pixel normalises to exactly 0
+    box, valid = input_geometry(cfg, 128, 64, (8, 8))
+    assert box == (0.0, -32.0, 128.0, 96.0)
+    assert valid[2:6].all() and not valid[:2].any() and not valid[6:].any()
+    # a square picture is not padded at all
+    assert input_geometry(cfg, 90, 90, (8, 8))[1].all()
+
+
+@pytest.mark.parametrize("fusion", FUSIONS)
+def test_padded_patches_are_never_attended_nor_mapped(fusion):
+    model = _model(fusion, "letterbox")
+    sample = Sample(LoadedImage(_picture(), "test"), model.tokenizer.encode("a red square"))
+    record = capture(model, sample, relevancy=fusion == "late")
+    valid = np.asarray(record.meta["patch_valid"])
+    assert record.grid == (8, 8) and record.image_box == (0.0, -32.0, 128.0, 96.0)
+    for kind, layers in record.attention.items():
+        keys = record.positions(kind, 1, "image")  # the key axis's patch positions
+        if not len(keys):
+            continue
+        padded = keys[~valid.reshape(-1)]
+        for weights in layers:  # [H, Q, K]
+            assert np.abs(weights[:, :, padded]).max() == 0.0, kind
+    assert not record.token_to_image[:, ~valid].any() and record.token_to_image[:, valid].any()
+    # the red square's patches, placed through the record's image_box, are the ones that hold it
+    inside = box_mask(record.grid, record.image_box, (80, 16, 112, 48))
+    assert inside.sum() == 4 and inside[3:5, 5:7].all()  # 16 picture px a patch: rows 3-4, columns 5-6
+    x = image_tensor(sample.image.pixels, model.cfg)[0]  # and those patches of the input are the red ones
+    assert (x[0, 24:40, 40:56] > x[1, 24:40, 40:56]).all()
+
+
+@pytest.mark.parametrize("fusion", FUSIONS)
+def test_square_pictures_and_old_configs_are_untouched(fusion):
+    square, boxed = _model(fusion, "square"), _model(fusion, "letterbox")
+    boxed.load_state_dict(square.state_dict())
+    sample = Sample(LoadedImage(_picture(96, 96), "test"), square.tokenizer.encode("a red square"))
+    a, b = capture(square, sample, relevancy=False), capture(boxed, sample, relevancy=False)
+    assert np.array_equal(a.token_to_image, b.token_to_image) and a.outputs == b.outputs
+    assert "patch_valid" not in b.meta
+    # a first-generation config has no preprocess field and reads as square resize; it is written back without one
+    old = {k: v for k, v in square.cfg.to_dict().items()}
+    assert "preprocess" not in old and ModelConfig.from_dict(old).preprocess == "square"
+    assert boxed.cfg.to_dict()["preprocess"] == "letterbox"
+
+
+def test_unknown_preprocess_is_refused():
+    from mmexplorer.config import ConfigError
+
+    with pytest.raises(ConfigError, match="preprocess"):
+        ModelConfig(preprocess="crop")
+
+
+def test_training_on_square_scenes_is_the_same_with_either_preprocess(tmp_path):
+    """Shapes-world scenes are square: a letterbox model trains exactly as a square-resize one would."""
+    from mmexplorer.engine.recipes import TrainSettings
+    from mmexplorer.engine.train import train
+    from mmexplorer.models.checkpoint import read_checkpoint
+
+    weights = []
+    for preprocess in ("square", "letterbox"):
+        settings = TrainSettings(fusion="hybrid", steps=2, batch_scenes=2, threads=1, model={**TINY, "preprocess": preprocess})
+        cfg, state, _ = read_checkpoint(train(settings, tmp_path / f"{preprocess}.safetensors").path)
+        assert cfg.preprocess == preprocess
+        weights.append(state)
+    assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
