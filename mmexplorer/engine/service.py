@@ -232,7 +232,7 @@ def _stat(path: str) -> tuple:
         st = os.stat(path)
         return st.st_size, st.st_mtime_ns, st.st_ino
     except OSError:
-        return ()  # gone: never equal to what was seen when it was there
+        return ()  # gone: unlike the stat of the file that was resolved
 
 
 def describe_model(model, entry) -> calls.ModelInfo:
