@@ -60,11 +60,12 @@ class _EngineProcess:
         import os
 
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        from PySide6.QtCore import QCoreApplication
+        from PySide6.QtWidgets import QApplication
 
         from mmexplorer.gui.training.worker import TrainRunner
 
-        self.app = QCoreApplication.instance() or QCoreApplication([])
+        # a QApplication, not a QCoreApplication: the window benchmarks after this one share the process
+        self.app = QApplication.instance() or QApplication([])
         self.settings, self.tmp = settings, tmp
         self.runner = TrainRunner()
         self.outcomes: list = []
