@@ -109,8 +109,10 @@ def open_explorer(with_gradients: bool = False, timeout_s: float = 300.0):
 
     app = QApplication.instance() or QApplication([])
     from mmexplorer.gui.app import Explorer, Options
+    from mmexplorer.gui.blas import use_one_blas_thread
     from mmexplorer.gui.settings import Settings
 
+    use_one_blas_thread()  # as `mmexplorer gui` does (gui/launch.py)
     ini = os.path.join(tempfile.mkdtemp(), "s.ini")
     explorer = Explorer(Options(persist=False), settings=Settings(QSettings(ini, QSettings.Format.IniFormat)))
     explorer.window.resize(1400, 860)

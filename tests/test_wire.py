@@ -1,6 +1,7 @@
 """Messages between the window and the engine process: exact round trips, and nothing unpickled."""
 
 import io
+import json
 import multiprocessing
 
 import numpy as np
@@ -51,18 +52,45 @@ def test_a_call_keeps_the_picture_and_the_text():
     assert (back.id, back.model, back.device, back.text, back.relevancy) == (3, "test-early", "auto", "a «red» circle", True)
 
 
+def _frame(header: dict, payload: bytes = b"") -> bytes:
+    """A frame written by hand, as a hostile or broken peer could (engine/wire.py's layout)."""
+    from mmexplorer.engine.wire import _PREAMBLE, MAGIC, VERSION, _aligned
+
+    text = json.dumps(header).encode()
+    head = _PREAMBLE.pack(MAGIC, VERSION, len(text)) + text
+    return head + b"\0" * (_aligned(len(head)) - len(head)) + payload
+
+
 def test_a_pickle_inside_a_message_is_refused():
-    buf = io.BytesIO()
-    np.savez(buf, __header__=np.array('{"__nd__": "a0"}'), a0=np.array([object()], dtype=object))
-    with pytest.raises(WireError):
-        decode(buf.getvalue())
+    import pickle
+
+    payload = pickle.dumps([object()])
+    with pytest.raises(WireError, match="plain arrays"):
+        decode(_frame({"message": {"__nd__": 0}, "arrays": [["|O", [1], 0]]}, payload))
 
 
 def test_only_listed_types_are_built():
-    buf = io.BytesIO()
-    np.savez(buf, __header__=np.array('{"__dc__": "Popen", "fields": {"args": "ls"}}'))
     with pytest.raises(WireError, match="not an engine message"):
-        decode(buf.getvalue())
+        decode(_frame({"message": {"__dc__": "Popen", "fields": {"args": "ls"}}, "arrays": []}))
+
+
+def test_an_array_past_the_end_or_another_format_is_refused():
+    with pytest.raises(WireError, match="past the end"):
+        decode(_frame({"message": {"__nd__": 0}, "arrays": [["<f4", [1000], 0]]}, b"\0" * 16))
+    buf = io.BytesIO()
+    np.savez(buf, a=np.zeros(3))
+    with pytest.raises(WireError):
+        decode(buf.getvalue())  # the npz this format replaced
+    with pytest.raises(WireError):
+        decode(b"MMXW")
+
+
+def test_arrays_arrive_read_only_and_exact():
+    a = np.arange(12, dtype=np.float32).reshape(3, 4)[:, ::2]  # not contiguous
+    back = decode(encode(calls.Failed(1, "probe", "x"))), decode(encode(LoadedImage(a.astype(np.uint8), "p")))
+    image = back[1]
+    np.testing.assert_array_equal(image.pixels, a.astype(np.uint8))
+    assert not image.pixels.flags.writeable  # an immutable result cannot be changed by a view by mistake
 
 
 def test_the_engine_loop_answers_over_a_pipe(tmp_path, monkeypatch):

@@ -38,10 +38,12 @@ class Engine:
         self.comparer = Comparer(send, superseded)  # polled between compared models
         self._model = None
         self._model_key: Optional[tuple[str, str]] = None  # (checkpoint path, requested device)
+        self._resolved: Optional[tuple[str, tuple, object]] = None  # (name asked for, its file's stat, catalog entry)
         self._hooks_allowed = os.environ.get(TEST_HOOKS_ENV) == "1"
 
     def handle(self, call) -> None:
         if isinstance(call, calls.ListModels):
+            self._resolved = None  # the catalog is read afresh: so is what a name means
             self.send(calls.Listed(call.id, self.catalog()))
         elif isinstance(call, calls.Probe):
             self.probe(call)
@@ -183,10 +185,9 @@ class Engine:
 
     # -- the model ---------------------------------------------------------------
     def _load(self, call_id: int, name: str, device: str):
-        from mmexplorer.engine.catalog import resolve
         from mmexplorer.engine.probe import load_model
 
-        entry = resolve(name)
+        entry = self._resolve(name)
         key = (entry.path, device)
         if key != self._model_key:
             self._forget_model()
@@ -194,6 +195,21 @@ class Engine:
             self._model, self._model_key = model, key
             self.send(calls.ModelLoaded(call_id, describe_model(model, entry)))
         return self._model
+
+    def _resolve(self, name: str):
+        """The catalog entry of `name`, scanned again only when the name or its file changed.
+
+        Resolving a name lists the catalog, which opens the header of every
+        installed checkpoint: a few milliseconds on every probe, for an answer
+        that is the same while the user probes one model.
+        """
+        from mmexplorer.engine.catalog import resolve
+
+        if self._resolved is not None and self._resolved[0] == name and _stat(self._resolved[2].path) == self._resolved[1]:
+            return self._resolved[2]
+        entry = resolve(name)
+        self._resolved = (name, _stat(entry.path), entry)
+        return entry
 
     def _forget_model(self) -> None:
         self._model, self._model_key = None, None
@@ -209,6 +225,14 @@ class Engine:
         if self._model is None:
             return "cpu"
         return str(self._model.device)
+
+
+def _stat(path: str) -> tuple:
+    try:
+        st = os.stat(path)
+        return st.st_size, st.st_mtime_ns, st.st_ino
+    except OSError:
+        return ()  # gone: unlike the stat of the file that was resolved
 
 
 def describe_model(model, entry) -> calls.ModelInfo:

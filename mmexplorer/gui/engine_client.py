@@ -3,7 +3,7 @@
 The engine (mmexplorer/engine/service.py) runs in a child process started with
 multiprocessing's spawn context, so torch never loads in the window's process
 and a model that crashes takes only the engine with it. A reader thread waits
-on the pipe and decodes each reply (engine/wire.py: npz, no pickle); the
+on the pipe and decodes each reply (engine/wire.py: raw frames, no pickle); the
 `received` signal carries it to the GUI thread. When the pipe closes without
 being asked to, `died` says so with the exit code; `restart()` starts a fresh
 engine (also the way to cancel a forward pass that is running).

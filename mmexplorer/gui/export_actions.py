@@ -6,6 +6,11 @@ taken from what the user is looking at: the view, layer, head, method, word
 or patch, and the colormap, opacity and (by the same rule the views use)
 colour levels, over the picture in colour as on screen (or over a grey
 copy, when File › Export with a grey picture is checked).
+
+Export needs no model and no torch: it draws the record and picture the window
+already holds, with the colour tables the views use. So it stays in the
+window's process rather than going through the engine, where it would wait
+behind the running probe and the record would cross the pipe a second time.
 """
 
 from __future__ import annotations

@@ -102,10 +102,12 @@ def run(args) -> int:
 
     from mmexplorer.gui import i18n
     from mmexplorer.gui.app import Explorer, Options
+    from mmexplorer.gui.blas import use_one_blas_thread
     from mmexplorer.gui.resources import app_icon
     from mmexplorer.gui.settings import Settings
 
     _quiet_known_qt_noise()
+    use_one_blas_thread()  # the window's small matrix products must not wait for the engine's busy core
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("mmexplorer")
     app.setOrganizationName("mmexplorer")
