@@ -82,6 +82,7 @@ class HeadsView(LazyRedraw, QWidget):
             axis.setStyle(tickLength=0)
             axis.setPen(pg.mkPen(None))  # names only, no axis line
             axis.setTextPen(pg.mkPen("#333"))
+            axis.setTicks([[], []])  # no numbers before the first thumbnails are laid out
         self.plot.invertY(True)
         self.plot.setAspectLocked(True)
         self.plot.setMenuEnabled(False)
