@@ -98,12 +98,12 @@ def test_heads_export_is_the_screen(make_explorer, qtbot, tmp_path, caught):
     fig = _export(explorer, qtbot, tmp_path, caught, "heads.pdf")
     view = explorer.window.views["heads"]
     shown = _maps(fig)
-    assert len(shown) == len(view.images)
+    assert len(shown) == len(view.thumbs)
     for im in shown:
         assert (im.norm.vmin, im.norm.vmax) == pytest.approx(view.colorbar.levels())
     # thumbnails row by row (layer), column by column (head), like the figure's panels
-    for im, key in zip(shown, sorted(view.images)):
-        _same_colours(_figure_rgba(im), view.images[key].image, view.images[key].opacity())
+    for im, key in zip(shown, sorted(view.thumbs)):
+        _same_colours(_figure_rgba(im), view.tile_colours(*key), view.mosaic.opacity())
 
 
 def test_heads_export_of_a_model_without_cross_attention_shows_the_matrices(make_explorer, qtbot, tmp_path, caught):
@@ -112,10 +112,10 @@ def test_heads_export_of_a_model_without_cross_attention_shows_the_matrices(make
     fig = _export(explorer, qtbot, tmp_path, caught, "heads.png")
     view = explorer.window.views["heads"]
     shown = _maps(fig)
-    assert len(shown) == len(view.images)
-    for im, key in zip(shown, sorted(view.images)):
+    assert len(shown) == len(view.thumbs)
+    for im, key in zip(shown, sorted(view.thumbs)):
         assert (im.norm.vmin, im.norm.vmax) == pytest.approx(view.colorbar.levels())
-        _same_colours(_figure_rgba(im), view.images[key].image, 1.0)
+        _same_colours(_figure_rgba(im), view.tile_colours(*key), 1.0)
 
 
 def test_patches_export_is_the_screen(make_explorer, qtbot, tmp_path, caught):

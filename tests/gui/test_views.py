@@ -151,10 +151,10 @@ def test_patches_view_and_heads_overview(make_explorer):
     state.select(token=1)  # a new word redraws every thumbnail, each its own layer's and head's map
     for (layer, h), shown in heads.thumbs.items():
         np.testing.assert_array_equal(shown, token_image_map(state.record, 1, layer, h, "raw")[0])
-    box = heads.boxes[(1, 0)]
+    where = heads.tile_scene_rect(1, 0).center()
     class Click:  # the scene click the view listens to, at the centre of one thumbnail
         def scenePos(self):
-            return box.sceneBoundingRect().center()
+            return where
 
         def double(self):  # a single click (a double-click resets the zoom)
             return False

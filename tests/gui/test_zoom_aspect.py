@@ -137,15 +137,17 @@ def test_heads_thumbnails_zoom_together_and_name_the_tokens(make_explorer, qtbot
     index = view.mode.findData("joint")
     view.mode.setCurrentIndex(index)
     view.redraw()
-    first, other = view.boxes[(0, 0)], view.boxes[(1, 1)]
-    qtbot.waitUntil(lambda: first.sceneBoundingRect().width() > 20)
-    before = width_shown(other)
-    wheel(view.graphics, first, 3)
-    assert width_shown(other) < 0.9 * before  # linked
-    view.zoom._clicked(DoubleClick(other.sceneBoundingRect().center()))
-    assert width_shown(other) == pytest.approx(before, rel=0.01)
+    box = view.box  # every thumbnail is in this one plot: they zoom together
+    qtbot.waitUntil(lambda: view.tile_scene_rect(0, 0).width() > 20)
+    before = view.tile_scene_rect(1, 1).width()
+    wheel(view.graphics, box, 3)
+    assert view.tile_scene_rect(1, 1).width() > 1.1 * before  # zoomed in: the thumbnail is bigger on screen
+    assert view.tile_scene_rect(0, 0).width() == pytest.approx(view.tile_scene_rect(1, 1).width())
+    view.zoom._clicked(DoubleClick(view.box.sceneBoundingRect().center()))
+    assert view.tile_scene_rect(1, 1).width() == pytest.approx(before, rel=0.01)
     # hovering the top-left cell of a matrix thumbnail names its query and key: [CLS] -> [CLS]
-    corner = other.mapViewToScene(QPointF(0.5, 0.5))
+    x, y, _, _ = view.layout_.tile_rect(1, 1)
+    corner = box.mapViewToScene(QPointF(x + 0.5, y + 0.5))
     view._moved(corner)
     weight = explorer.state.record.attention["joint"][1][1][0, 0]
     assert view.hover.text() == f"layer 1, head 1: [CLS] → [CLS]: {weight:.4f}"

@@ -1,16 +1,23 @@
-"""Heads overview: one thumbnail per layer and head, all on one colour scale; click one to select it."""
+"""Heads overview: one thumbnail per layer and head, all on one colour scale; click one to select it.
+
+The thumbnails are one mosaic image in one plot (see heads_mosaic): a new word or
+look repaints one image instead of a grid of small plots.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QRectF
-from PySide6.QtWidgets import QComboBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QPainterPath
+from PySide6.QtWidgets import (QComboBox, QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem, QHBoxLayout, QLabel,
+                               QVBoxLayout, QWidget)
 
 from mmexplorer.attention.grid import patch_at
 from mmexplorer.attention.maps import token_image_maps_every_head
 from mmexplorer.gui.levels import matrix_levels, token_map_levels
 from mmexplorer.gui.pg import ColorBar, colorize, colormap, overlay_colormap, pg
 from mmexplorer.gui.state import AppState
+from mmexplorer.gui.views.heads_mosaic import Mosaic, matrix_mosaic, picture_mosaic, picture_tiles
 from mmexplorer.gui.views.self_attention import kind_name
 from mmexplorer.gui.views.lazy import LazyRedraw
 from mmexplorer.gui.views.matrix_axes import describe
@@ -54,7 +61,6 @@ class HeadsView(LazyRedraw, QWidget):
         self.label = QLabel()
         self.label.setWordWrap(True)
         self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.ci.setSpacing(3)
         self.graphics.setToolTip(self.tr("Click a thumbnail to select its layer and head") + "\n" + zoom_hint()
                                  + "\n" + self.tr("(all thumbnails zoom together)"))
         self.hover = wrapped_label(" ", lines=1)  # the token pair or patch under the pointer, in any thumbnail
@@ -67,18 +73,44 @@ class HeadsView(LazyRedraw, QWidget):
         layout.addWidget(self.label)
         layout.addWidget(self.graphics, 1)
         layout.addWidget(self.hover)
-        self.boxes: dict[tuple[int, int], pg.ViewBox] = {}
-        self.images: dict[tuple[int, int], pg.ImageItem] = {}
+        # one plot holds every thumbnail: the layer and head names are its axes' ticks
+        self.plot = self.graphics.addPlot(row=0, col=0)
+        self.plot.hideAxis("bottom")
+        self.plot.showAxis("top")
+        for side in ("top", "left"):
+            axis = self.plot.getAxis(side)
+            axis.setStyle(tickLength=0)
+            axis.setPen(pg.mkPen(None))  # names only, no axis line
+            axis.setTextPen(pg.mkPen("#333"))
+            axis.setTicks([[], []])  # no numbers before the first thumbnails are laid out
+        self.plot.invertY(True)
+        self.plot.setAspectLocked(True)
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.box = self.plot.getViewBox()
+        self.picture = pg.ImageItem()  # word mode: the picture under every thumbnail, one image
+        # the picture stays while the word changes: repainting it under a new map is then a cached blit
+        self.picture.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.mosaic = pg.ImageItem()  # every head's map, one RGBA image (see heads_mosaic)
+        self.outlines = QGraphicsPathItem()  # a thin frame around every thumbnail, one item
+        self.outlines.setPen(pg.mkPen("#ccc", cosmetic=True))
+        self.highlight = QGraphicsRectItem()  # the selected head's frame
+        self.highlight.setPen(pg.mkPen("#00c8ff", width=3, cosmetic=True))
+        self.highlight.hide()
+        for z, item in enumerate((self.picture, self.mosaic, self.outlines, self.highlight)):
+            self.plot.addItem(item)
+            item.setZValue(z + 10)  # after adding: the plot raises what it is given above its own z
+        self.colorbar = ColorBar(colormap("inferno"))
+        self.graphics.addItem(self.colorbar.item, row=0, col=1)
+        self.zoom = Zoom(self.box, self.graphics.scene())  # a double-click on the thumbnails resets them
+        self.layout_: Mosaic | None = None  # where the thumbnails sit
         self.thumbs: dict[tuple[int, int], np.ndarray] = {}  # (layer, head) -> what is drawn
-        self._shape = None
-        self.pictures: dict[tuple[int, int], pg.ImageItem] = {}
-        self._placement = None  # what the thumbnails' rectangles and pictures were set for
+        self._colours: np.ndarray | None = None  # uint8 [rows, cols, 4]: the mosaic as drawn
+        self._placement = None  # what the mosaic's geometry and picture were set for
         self._content = None  # what the thumbnails show: (record, mode, word, colormap, opacity)
         self._selected = None  # the outlined (layer, head)
-        self._plain, self._highlight = pg.mkPen("#ccc"), pg.mkPen("#00c8ff", width=3)
         self.graphics.scene().sigMouseClicked.connect(self._clicked)
         self.graphics.scene().sigMouseMoved.connect(self._moved)
-        self.zoom = None  # the first thumbnail's Zoom: every other thumbnail is linked to it
         state.result_changed.connect(self._refill_modes)
         self.follow(state)
 
@@ -93,41 +125,6 @@ class HeadsView(LazyRedraw, QWidget):
         index = self.mode.findData(current)
         self.mode.setCurrentIndex(max(0, index))
 
-    def _build(self, layers: int, heads: int) -> None:
-        if self._shape == (layers, heads):
-            return
-        self.graphics.clear()
-        self.boxes, self.images, self.pictures = {}, {}, {}
-        self.graphics.addLabel("", row=0, col=0)
-        for h in range(heads):
-            self.graphics.addLabel(self.tr("head {n}").format(n=h), row=0, col=h + 1)
-        for layer in range(layers):
-            self.graphics.addLabel(self.tr("layer {n}").format(n=layer), row=layer + 1, col=0, angle=-90)
-            for h in range(heads):
-                box = self.graphics.addViewBox(row=layer + 1, col=h + 1, lockAspect=True, invertY=True, enableMouse=True)
-                box.setMenuEnabled(False)
-                if self.boxes:  # zoom and pan one thumbnail, all follow
-                    first = next(iter(self.boxes.values()))
-                    box.setXLink(first)
-                    box.setYLink(first)
-                picture, image = pg.ImageItem(), pg.ImageItem()
-                # the picture stays while the word changes: repainting it under a new map is then a cached blit
-                picture.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-                image.setZValue(1)
-                box.addItem(picture)
-                box.addItem(image)
-                box.setBorder(self._plain)
-                self.boxes[(layer, h)], self.images[(layer, h)], self.pictures[(layer, h)] = box, image, picture
-        first = self.boxes.get((0, 0))
-        # a double-click on any thumbnail resets them all
-        self.zoom = Zoom(first, self.graphics.scene(), hit=self._on_a_thumbnail) if first is not None else None
-        self.colorbar = ColorBar(colormap("inferno"))
-        self.graphics.addItem(self.colorbar.item, row=1, col=heads + 1, rowspan=max(1, layers))
-        self._shape = (layers, heads)
-        self._placement = None
-        self._content = None
-        self._selected = None
-
     def redraw(self) -> None:
         s = self.state
         record = s.record
@@ -135,7 +132,6 @@ class HeadsView(LazyRedraw, QWidget):
             return
         mode = self.mode.currentData()
         kind = record.cross_kind if mode == WORD_MODE else mode
-        self._build(record.layers(kind), record.heads)
         over_picture = mode == WORD_MODE
         # Thumbnails show raw attention of every layer and head: a new layer, head or
         # method only moves the highlight, and only a new word or look redraws them.
@@ -165,85 +161,110 @@ class HeadsView(LazyRedraw, QWidget):
                                                  "its two tokens.").format(rows=segment_names(record, kind, 0),
                                                                             cols=segment_names(record, kind, 1)))
             data = record.attention[kind]  # per layer [H, queries, keys], not copied into one array
-        cmap = overlay_colormap(s.colormap) if over_picture else colormap(s.colormap)
-        colours = [colorize(layer, levels, cmap) for layer in data]  # uint8 [H, rows, cols, 4], a lookup per layer
-        self.thumbs = {}
-        for (layer, h), image in self.images.items():
-            self.thumbs[(layer, h)] = data[layer][h]
-            image.setImage(colours[layer][h], autoLevels=False)
+        layers, heads = len(data), data[0].shape[0]
+        self.thumbs = {(layer, h): data[layer][h] for layer in range(layers) for h in range(heads)}
         # Where the thumbnails sit and what is under them changes with the picture, the
         # mode or the opacity, not with the word: a new word only swaps the colours above.
         shape = data[0].shape[1:]  # (rows, cols) of one thumbnail
-        placement = (id(s.result), over_picture, s.opacity if over_picture else None, shape)
+        placement = (id(s.result), over_picture, s.opacity if over_picture else None, layers, heads, shape)
         if placement != self._placement:
-            self._place(record, over_picture, shape)
+            self._place(record, over_picture, layers, heads, shape)
             self._placement = placement
-        rect = QRectF(0, 0, *record.image_size) if over_picture else QRectF(0, 0, shape[1], shape[0])
-        if self.zoom is not None:
-            self.zoom.home(rect, padding=0)
+        cmap = overlay_colormap(s.colormap) if over_picture else colormap(s.colormap)
+        colours = [colorize(layer, levels, cmap) for layer in data]  # uint8 [H, rows, cols, 4], a lookup per layer
+        self._colours = self.layout_.assemble(colours)
+        self.mosaic.setImage(self._colours, autoLevels=False)
+        mosaic = self.layout_  # the rectangle after the image: an ImageItem scales what it holds to it
+        (ox, oy), (cx, cy), (sx, sy) = mosaic.origin, mosaic.cell, mosaic.stride
+        self.mosaic.setRect(QRectF(ox, oy, mosaic.heads * sx * cx, mosaic.layers * sy * cy))
+        self.zoom.home(QRectF(*mosaic.bounds()), padding=0)
         self.colorbar.show(cmap, levels)
 
-    def _place(self, record, over_picture: bool, shape) -> None:
-        """Put every thumbnail on its rectangle, over the picture (word mode) or alone (matrix mode)."""
+    def _place(self, record, over_picture: bool, layers: int, heads: int, shape) -> None:
+        """Lay the thumbnails out, over the picture (word mode) or alone (matrix mode), with their frames and names."""
         s = self.state
-        small = _thumbnail_pixels(s.result.image.pixels) if over_picture else None
-        width, height = record.image_size
-        x0, y0, x1, y1 = record.image_box
-        for key, image in self.images.items():
-            picture = self.pictures[key]
-            if over_picture:
-                # the map sits over the picture it was computed from, as in the cross-modal view
-                picture.setImage(small, autoLevels=False, levels=(0, 255))
-                picture.setRect(QRectF(0, 0, width, height))
-                image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
-                image.setOpacity(s.opacity)
-                picture.show()
-            else:
-                image.setRect(QRectF(0, 0, shape[1], shape[0]))
-                image.setOpacity(1.0)
-                picture.hide()
+        rows, cols = shape
+        if over_picture:
+            mosaic = picture_mosaic(layers, heads, (rows, cols), record.image_size, record.image_box)
+            # the map sits over the picture it was computed from, as in the cross-modal view
+            tiles, (px, py) = picture_tiles(mosaic, _thumbnail_pixels(s.result.image.pixels))
+            self.picture.setImage(tiles, autoLevels=False, levels=(0, 255))
+            self.picture.setRect(QRectF(0, 0, tiles.shape[1] * px, tiles.shape[0] * py))
+            self.picture.show()
+            self.mosaic.setOpacity(s.opacity)
+        else:
+            mosaic = matrix_mosaic(layers, heads, rows, cols)
+            self.picture.hide()
+            self.mosaic.setOpacity(1.0)
+        self.layout_ = mosaic
+        frames = QPainterPath()
+        for layer in range(layers):
+            for h in range(heads):
+                frames.addRect(QRectF(*mosaic.tile_rect(layer, h)))
+        self.outlines.setPath(frames)
+        px, py = mosaic.pitch
+        self.plot.getAxis("top").setTicks([[((h + 0.5) * px - (px - mosaic.width) / 2, self.tr("head {n}").format(n=h))
+                                            for h in range(heads)], []])
+        self.plot.getAxis("left").setTicks([[((l + 0.5) * py - (py - mosaic.height) / 2, self.tr("layer {n}").format(n=l))
+                                             for l in range(layers)], []])
+        self._selected = None
+        self.highlight.hide()
+
+    def tile_colours(self, layer: int, head: int) -> np.ndarray:
+        """uint8 [rows, cols, 4]: the colours one thumbnail is drawn with (its part of the mosaic)."""
+        return self.layout_.tile(self._colours, layer, head)
+
+    def tile_scene_rect(self, layer: int, head: int) -> QRectF:
+        """Where one thumbnail is on the screen, in scene coordinates."""
+        return self.box.mapViewToScene(QRectF(*self.layout_.tile_rect(layer, head))).boundingRect()
 
     def _mark(self, selected) -> None:
-        """Outline the selected thumbnail, touching only the two boxes whose outline changes."""
+        """Outline the selected thumbnail: one rectangle item moved, nothing else repainted."""
         if selected == self._selected:
             return
-        if self._selected in self.boxes:
-            self.boxes[self._selected].setBorder(self._plain)
-        if selected in self.boxes:
-            self.boxes[selected].setBorder(self._highlight)
+        mosaic = self.layout_
+        if selected is not None and mosaic is not None and selected[0] < mosaic.layers and selected[1] < mosaic.heads:
+            self.highlight.setRect(QRectF(*mosaic.tile_rect(*selected)))
+            self.highlight.show()
+        else:
+            self.highlight.hide()
         self._selected = selected
 
-    def _on_a_thumbnail(self, scene_pos) -> bool:
-        return any(b.sceneBoundingRect().contains(scene_pos) for b in self.boxes.values())
+    def _under(self, scene_pos):
+        """(layer, head, x, y inside it) of the thumbnail under a scene position, or None."""
+        if self.layout_ is None or not self.box.sceneBoundingRect().contains(scene_pos):
+            return None
+        point = self.box.mapSceneToView(scene_pos)
+        return self.layout_.at(point.x(), point.y())
 
     def _moved(self, scene_pos) -> None:
         """Name what is under the pointer: the query and key tokens of a matrix cell, or the patch."""
         record = self.state.record
-        for (layer, h), box in self.boxes.items():
-            if record is None or (layer, h) not in self.thumbs or not box.sceneBoundingRect().contains(scene_pos):
-                continue
-            point = box.mapSceneToView(scene_pos)
-            data = self.thumbs[(layer, h)]
-            mode = self.mode.currentData()
-            where = self.tr("layer {layer}, head {head}").format(layer=layer, head=h)
-            if mode == WORD_MODE:
-                patch = patch_at(point.x(), point.y(), record.grid, record.image_box)
-                if patch is not None:
-                    r, c = divmod(patch, record.grid[1])
-                    self.hover.setText(f"{where}: p{patch} → {data[r, c]:.4f}")
-                    return
-            else:
-                row, col = int(np.floor(point.y())), int(np.floor(point.x()))
-                if 0 <= row < data.shape[0] and 0 <= col < data.shape[1]:
-                    query, key = describe(record.labels(mode, 0), row), describe(record.labels(mode, 1), col)
-                    self.hover.setText(f"{where}: {query} → {key}: {data[row, col]:.4f}")
-                    return
+        hit = self._under(scene_pos)
+        if record is None or hit is None or hit[:2] not in self.thumbs:
+            self.hover.setText(" ")
+            return
+        layer, h, x, y = hit
+        data = self.thumbs[(layer, h)]
+        mode = self.mode.currentData()
+        where = self.tr("layer {layer}, head {head}").format(layer=layer, head=h)
+        if mode == WORD_MODE:
+            patch = patch_at(x, y, record.grid, record.image_box)
+            if patch is not None:
+                r, c = divmod(patch, record.grid[1])
+                self.hover.setText(f"{where}: p{patch} → {data[r, c]:.4f}")
+                return
+        else:
+            row, col = int(np.floor(y)), int(np.floor(x))
+            if 0 <= row < data.shape[0] and 0 <= col < data.shape[1]:
+                query, key = describe(record.labels(mode, 0), row), describe(record.labels(mode, 1), col)
+                self.hover.setText(f"{where}: {query} → {key}: {data[row, col]:.4f}")
+                return
         self.hover.setText(" ")
 
     def _clicked(self, event) -> None:
         if event.double():
             return
-        for (layer, h), box in self.boxes.items():
-            if box.sceneBoundingRect().contains(event.scenePos()):
-                self.state.select(layer=layer, head=h, reduction="head", method="raw")
-                return
+        hit = self._under(event.scenePos())
+        if hit is not None:
+            self.state.select(layer=hit[0], head=hit[1], reduction="head", method="raw")
