@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 SIDE, PATCH = 32, 8
+PHOTO_W, PHOTO_H = 140, 90  # the tests' photo: non-square, so a crop box is not the whole picture
 WIDTH, LAYERS, HEADS = 32, 2, 2
 WORDS = ["a", "cat", "dog", "sitting", "on", "the", "couch", "and", "red", "sit", "##ting", "##s"]
 
@@ -178,3 +179,26 @@ def build_siglip2(folder: Path) -> Path:
 
 BUILDERS = {"hf-blip-itm": build_blip, "hf-vilt": build_vilt, "hf-vilt-vqa": build_vilt_vqa, "hf-flava": build_flava,
             "hf-chinese-clip": build_chinese_clip, "hf-siglip": build_siglip, "hf-siglip2": build_siglip2}
+
+
+def write_photo(path: Path) -> Path:
+    """A PHOTO_W x PHOTO_H gradient with a diagonal texture, saved as PNG at `path`."""
+    import numpy as np
+    from PIL import Image
+
+    yy, xx = np.mgrid[0:PHOTO_H, 0:PHOTO_W]
+    pixels = np.stack([xx * 255 // PHOTO_W, yy * 255 // PHOTO_H, ((xx + yy) % 32) * 8], -1).astype(np.uint8)
+    Image.fromarray(pixels).save(path)
+    return path
+
+
+def build_every_family(mktemp) -> dict:
+    """family -> a saved tiny model folder, each in its own `mktemp(family)` folder (SigLIP needs sentencepiece)."""
+    import pytest
+
+    out = {}
+    for family, build in BUILDERS.items():
+        if family == "hf-siglip":
+            pytest.importorskip("sentencepiece")
+        out[family] = build(mktemp(family))
+    return out

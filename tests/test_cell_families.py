@@ -31,23 +31,12 @@ TEXT = "a cat sitting on the couch"
 
 @pytest.fixture(scope="module")
 def photo(tmp_path_factory):
-    from PIL import Image
-
-    yy, xx = np.mgrid[0:90, 0:140]
-    pixels = np.stack([xx * 255 // 140, yy * 255 // 90, ((xx + yy) % 32) * 8], -1).astype(np.uint8)
-    path = tmp_path_factory.mktemp("photo") / "photo.png"
-    Image.fromarray(pixels).save(path)
-    return path
+    return hf_tiny.write_photo(tmp_path_factory.mktemp("photo") / "photo.png")
 
 
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory):
-    out = {}
-    for family, build in hf_tiny.BUILDERS.items():
-        if family == "hf-siglip":
-            pytest.importorskip("sentencepiece")
-        out[family] = build(tmp_path_factory.mktemp(family))
-    return out
+    return hf_tiny.build_every_family(tmp_path_factory.mktemp)
 
 
 def _load(folder, photo):

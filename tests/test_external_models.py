@@ -18,7 +18,9 @@ os.environ["HF_HUB_OFFLINE"] = "1"  # before anything imports huggingface_hub
 
 torch = pytest.importorskip("torch")
 
-PHOTO_W, PHOTO_H = 140, 90  # non-square, so the crop box is not the whole photo
+import hf_tiny  # noqa: E402  (tests/ is on the path, as for conftest)
+
+PHOTO_W, PHOTO_H = hf_tiny.PHOTO_W, hf_tiny.PHOTO_H  # non-square, so the crop box is not the whole photo
 HF_SIDE, HF_PATCH = 32, 8
 TEXT = "A cat and a dog"
 
@@ -51,13 +53,7 @@ def _write_clip_vocab(folder) -> dict:
 
 @pytest.fixture(scope="module")
 def photo(tmp_path_factory):
-    from PIL import Image
-
-    yy, xx = np.mgrid[0:PHOTO_H, 0:PHOTO_W]
-    pixels = np.stack([xx * 255 // PHOTO_W, yy * 255 // PHOTO_H, ((xx + yy) % 32) * 8], -1).astype(np.uint8)
-    path = tmp_path_factory.mktemp("photo") / "photo.png"
-    Image.fromarray(pixels).save(path)
-    return path
+    return hf_tiny.write_photo(tmp_path_factory.mktemp("photo") / "photo.png")
 
 
 @pytest.fixture(scope="module")

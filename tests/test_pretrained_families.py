@@ -22,30 +22,19 @@ tf = pytest.importorskip("transformers")
 
 import hf_tiny  # noqa: E402  (tests/ is on the path, as for conftest)
 
-PHOTO_W, PHOTO_H = 140, 90
+PHOTO_W, PHOTO_H = hf_tiny.PHOTO_W, hf_tiny.PHOTO_H
 TEXT = "a cat sitting on the couch"
 
 
 @pytest.fixture(scope="module")
 def photo(tmp_path_factory):
-    from PIL import Image
-
-    yy, xx = np.mgrid[0:PHOTO_H, 0:PHOTO_W]
-    pixels = np.stack([xx * 255 // PHOTO_W, yy * 255 // PHOTO_H, ((xx + yy) % 32) * 8], -1).astype(np.uint8)
-    path = tmp_path_factory.mktemp("photo") / "photo.png"
-    Image.fromarray(pixels).save(path)
-    return path
+    return hf_tiny.write_photo(tmp_path_factory.mktemp("photo") / "photo.png")
 
 
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory):
     """family -> a saved tiny model folder (built once for the module)."""
-    out = {}
-    for family, build in hf_tiny.BUILDERS.items():
-        if family == "hf-siglip":
-            pytest.importorskip("sentencepiece")
-        out[family] = build(tmp_path_factory.mktemp(family))
-    return out
+    return hf_tiny.build_every_family(tmp_path_factory.mktemp)
 
 
 def _probe(folder, photo, text=TEXT, relevancy=True):
@@ -144,6 +133,23 @@ def test_blip_shows_wordpiece_subwords(folders, photo):
 
 # -- ViLT: early fusion, patches drawn at random ----------------------------------------------
 
+def _vilt_reference(ref, inputs, cols: int, seed: int):
+    """ViLT's own eager forward, and the permutation that puts its drawn patch order back into raster order.
+
+    ViLT samples its patches in a random order on every call: the same seed before the
+    reference's own draw and before the forward makes the forward draw that order again.
+    perm: [n_text + 1 + patches] indices (the words and the image [CLS] stay in place).
+    """
+    with torch.no_grad():
+        torch.manual_seed(seed)
+        _, _, (patch_index, _) = ref.vilt.embeddings.visual_embed(inputs["pixel_values"], inputs["pixel_mask"], -1)
+        torch.manual_seed(seed)
+        out = ref(**inputs, output_attentions=True)
+    n_text = inputs["input_ids"].shape[1]
+    raster = (patch_index[0, :, 0] * cols + patch_index[0, :, 1]).numpy()
+    return out, np.concatenate([np.arange(n_text + 1), n_text + 1 + np.argsort(raster)])
+
+
 def test_vilt_joint_attention_equals_the_models_own_in_raster_order(folders, photo):
     folder = folders["hf-vilt"]
     model, entry, record = _probe(folder, photo)
@@ -153,14 +159,7 @@ def test_vilt_joint_attention_equals_the_models_own_in_raster_order(folders, pho
     inputs = tf.ViltProcessor.from_pretrained(str(folder))(images=_pil(photo), text=TEXT, return_tensors="pt")
     rows, cols = inputs["pixel_values"].shape[-2] // hf_tiny.PATCH, inputs["pixel_values"].shape[-1] // hf_tiny.PATCH
     assert record.grid == (rows, cols) == (4, 6)  # ViLT keeps the photo's aspect ratio
-    with torch.no_grad():
-        torch.manual_seed(123)  # the reference's own draw of the patch order...
-        _, _, (patch_index, _) = ref.vilt.embeddings.visual_embed(inputs["pixel_values"], inputs["pixel_mask"], -1)
-        torch.manual_seed(123)  # ...which the model's forward repeats
-        out = ref(**inputs, output_attentions=True)
-    n_text = inputs["input_ids"].shape[1]
-    raster = (patch_index[0, :, 0] * cols + patch_index[0, :, 1]).numpy()
-    perm = np.concatenate([np.arange(n_text + 1), n_text + 1 + np.argsort(raster)])
+    out, perm = _vilt_reference(ref, inputs, cols, seed=123)
     for ours, theirs in zip(record.attention["joint"], out.attentions, strict=True):
         np.testing.assert_allclose(ours, theirs[0].numpy()[:, perm][:, :, perm], atol=1e-5)
     assert record.outputs["match_logit"] == pytest.approx(float(out.logits[0, 0]), abs=1e-5)
@@ -177,14 +176,7 @@ def test_vilt_vqa_joint_attention_and_top_answers_are_the_models_own(folders, ph
     ref = tf.ViltForQuestionAnswering.from_pretrained(str(folder), attn_implementation="eager").eval()
     inputs = tf.ViltProcessor.from_pretrained(str(folder))(images=_pil(photo), text=question, return_tensors="pt")
     cols = inputs["pixel_values"].shape[-1] // hf_tiny.PATCH
-    with torch.no_grad():
-        torch.manual_seed(7)
-        _, _, (patch_index, _) = ref.vilt.embeddings.visual_embed(inputs["pixel_values"], inputs["pixel_mask"], -1)
-        torch.manual_seed(7)
-        out = ref(**inputs, output_attentions=True)
-    n_text = inputs["input_ids"].shape[1]
-    raster = (patch_index[0, :, 0] * cols + patch_index[0, :, 1]).numpy()
-    perm = np.concatenate([np.arange(n_text + 1), n_text + 1 + np.argsort(raster)])
+    out, perm = _vilt_reference(ref, inputs, cols, seed=7)
     for ours, theirs in zip(record.attention["joint"], out.attentions, strict=True):
         np.testing.assert_allclose(ours, theirs[0].numpy()[:, perm][:, :, perm], atol=1e-5)
     # the answers are the head's own top logits, by the checkpoint's labels; relevancy follows the first
