@@ -27,22 +27,13 @@ class Full:
     own: Callable  # (inputs) -> the network's own eager forward with output_attentions=True
 
 
-def _bytes_to_unicode() -> list[str]:
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
-    cs, extra = bs[:], 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + extra)
-            extra += 1
-    return [chr(c) for c in cs]
-
-
 def _clip_tokenizer(folder: Path):
     """CLIP's byte-level BPE over every byte and a few merged words."""
     import transformers as tf
 
-    chars = _bytes_to_unicode()
+    from tests.hf_tiny import byte_level_alphabet
+
+    chars = byte_level_alphabet()
     words = ["cat", "sitting", "on", "the", "couch"]
     merges, tokens = [], chars + [c + "</w>" for c in chars]
     for w in words:

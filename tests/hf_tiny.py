@@ -19,6 +19,18 @@ def tower(**extra) -> dict:
                 **extra)
 
 
+def byte_level_alphabet() -> list[str]:
+    """The byte -> printable character table of byte-level BPE (GPT-2 / CLIP): 256 characters, byte order."""
+    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    cs, extra = bs[:], 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + extra)
+            extra += 1
+    return [chr(c) for c in cs]
+
+
 def write_bert_tokenizer(folder: Path, max_len: int = 32):
     """A WordPiece vocabulary, loaded back with from_pretrained (BertTokenizer(vocab_file=...) is ignored in 5.x)."""
     import transformers as tf

@@ -27,22 +27,9 @@ TEXT = "A cat and a dog"
 
 # -- fixtures: tiny models on disk ---------------------------------------------------
 
-def _bytes_to_unicode() -> list[str]:
-    """The byte -> printable character table of byte-level BPE (GPT-2 / CLIP)."""
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
-    cs = bs[:]
-    extra = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + extra)
-            extra += 1
-    return [chr(c) for c in cs]
-
-
 def _write_clip_vocab(folder) -> dict:
     """Every byte as a token (alone and word-final), two merged words, and the two specials."""
-    chars = _bytes_to_unicode()
+    chars = hf_tiny.byte_level_alphabet()
     merges = ["c a", "ca t</w>", "d o", "do g</w>"]
     tokens = chars + [c + "</w>" for c in chars] + ["ca", "cat</w>", "do", "dog</w>", "<|startoftext|>", "<|endoftext|>"]
     vocab = {t: i for i, t in enumerate(tokens)}
