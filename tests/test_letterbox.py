@@ -99,3 +99,50 @@ def test_training_on_square_scenes_is_the_same_with_either_preprocess(tmp_path):
         assert cfg.preprocess == preprocess
         weights.append(state)
     assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
+
+
+def test_non_square_scenes_keep_the_default_stream_and_fit_their_canvas():
+    """aspect_prob 0 draws exactly the scenes it always did; with it, canvases of both orientations appear."""
+    from mmexplorer.data.shapes import ShapesSpec, make_scene, scene_rng
+
+    plain = [make_scene(scene_rng(7, "train", i)) for i in range(20)]
+    again = [make_scene(scene_rng(7, "train", i), ShapesSpec(aspect_prob=0.0)) for i in range(20)]
+    assert all(np.array_equal(a.pixels, b.pixels) and a.caption == b.caption for a, b in zip(plain, again))
+    assert {s.pixels.shape for s in plain} == {(128, 128, 3)}
+
+    shapes = set()
+    for i in range(60):
+        scene = make_scene(scene_rng(7, "train", i), ShapesSpec(aspect_prob=1.0, binding_prob=0.5))
+        height, width = scene.pixels.shape[:2]
+        shapes.add((height, width))
+        assert max(height, width) == 128 and min(height, width) in (96, 80)
+        for obj in scene.objects:
+            x0, y0, x1, y1 = obj.box
+            assert 0 < x0 < x1 < width and 0 < y0 < y1 < height
+    assert any(h < w for h, w in shapes) and any(h > w for h, w in shapes)
+
+
+def test_grounding_targets_of_a_letterboxed_scene_sit_on_its_objects_not_on_padding():
+    """A 128 x 96 scene letterboxed into 128 x 128: the grid's top and bottom rows are padding, and each
+    word's target patches are the ones its object covers once shifted down by the padding."""
+    from mmexplorer.data.shapes import ShapesSpec, make_scene, scene_rng
+    from mmexplorer.engine.batches import make_batch
+    from mmexplorer.models.fusion.registry import build_model
+
+    cfg = load_variant("hybrid").replace(preprocess="letterbox")
+    model = build_model(cfg)
+    index = next(i for i in range(200) if make_scene(scene_rng(5, "train", i), ShapesSpec(aspect_prob=1.0)).pixels.shape[:2] == (96, 128))
+    scene = make_scene(scene_rng(5, "train", index), ShapesSpec(aspect_prob=1.0))
+    batch = make_batch(cfg, model.tokenizer, 5, index, 1, 0.5, aspect_prob=1.0)
+    images = batch.images[:1]  # [1, 3, 128, 128]
+    assert torch.all(images[0, :, :16] == 0) and torch.all(images[0, :, 112:] == 0)  # one padded row of patches each
+    assert bool(model.patch_mask(images)[0].reshape(8, 8)[1:7].all())
+    targets = batch.ground_targets.reshape(-1, 8, 8)
+    assert not targets[:, 0].any() and not targets[:, 7].any()
+    for (word, obj), target in zip(scene.caption.groundings, targets):
+        x0, y0, x1, y1 = scene.objects[obj].box
+        expected = box_mask((8, 8), (0.0, -16.0, 128.0, 112.0), (x0, y0, x1, y1))
+        assert np.array_equal(target.numpy().astype(bool), expected)
+    # a square-resize model reads the same scene squashed: its targets cover the whole grid's height
+    square = make_batch(load_variant("hybrid"), model.tokenizer, 5, index, 1, 0.5, aspect_prob=1.0)
+    assert not torch.equal(square.ground_targets, batch.ground_targets)

@@ -42,6 +42,10 @@ class ShapesSpec:
     # chance that a scene is a binding triple: three objects, one colour word and one shape noun naming two each
     binding_prob: float = 0.0
     texture_prob: float = 0.0  # chance of a blotchy background and speckled objects (a training augmentation)
+    # chance that the canvas is not square: `size` stays the long side, the short side is one of
+    # `short_sides` x size, in either orientation (letterbox models learn a masked, smaller grid from these)
+    aspect_prob: float = 0.0
+    short_sides: tuple[float, ...] = (0.75, 0.625)
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,7 @@ class Caption:
 
 @dataclass(frozen=True)
 class Scene:
-    pixels: np.ndarray  # uint8 [size, size, 3]
+    pixels: np.ndarray  # uint8 [height, width, 3]; square (size x size) unless the spec draws other aspects
     objects: tuple[ShapeObject, ...]
     caption: Caption
 
@@ -95,18 +99,21 @@ def _shape_mask(shape: str, box: tuple[int, int, int, int]) -> np.ndarray:
     raise ValueError(f"unknown shape {shape!r}")
 
 
-def render(objects: tuple[ShapeObject, ...], size: int, rng: np.random.Generator, textured: bool = False) -> np.ndarray:
-    """uint8 [size, size, 3]: a light, slightly tinted background with the objects painted on it.
+def render(objects: tuple[ShapeObject, ...], size: int, rng: np.random.Generator, textured: bool = False,
+           width: int | None = None) -> np.ndarray:
+    """uint8 [size, width or size, 3]: a light, slightly tinted background with the objects painted on it.
 
     `textured`: low-frequency blotches on the background and a speckle on the objects (their hue stays).
     """
+    height, width = size, width or size
     background = rng.integers(215, 256, size=3)
-    grain = rng.integers(0, 12, size=(size, size, 1), dtype=np.uint8)  # faint grain, the same on all channels
+    grain = rng.integers(0, 12, size=(height, width, 1), dtype=np.uint8)  # faint grain, the same on all channels
     image = background.astype(np.uint8)[None, None, :] - grain  # background >= 215, so no wrap-around
     if textured:
         cells = int(rng.integers(3, 9))
         blotches = rng.integers(0, 28, size=(cells, cells, 3))
-        up = np.repeat(np.repeat(blotches, -(-size // cells), axis=0), -(-size // cells), axis=1)[:size, :size]
+        cell = -(-max(height, width) // cells)
+        up = np.repeat(np.repeat(blotches, cell, axis=0), cell, axis=1)[:height, :width]
         image = (image.astype(np.int16) - up).clip(0, 255).astype(np.uint8)
     for obj in objects:
         colour = np.clip(np.array(PALETTE[obj.colour]) + rng.integers(-20, 21, size=3), 0, 255)
@@ -123,21 +130,24 @@ def render(objects: tuple[ShapeObject, ...], size: int, rng: np.random.Generator
 # -- layout and captions ---------------------------------------------------
 
 
-def _place(n: int, spec: ShapesSpec, rng: np.random.Generator) -> list[tuple[int, int, int, int]]:
-    """n square boxes inside the scene, at least `gap` pixels apart (rejection sampling)."""
+def _place(n: int, spec: ShapesSpec, rng: np.random.Generator, width: int | None = None,
+           height: int | None = None) -> list[tuple[int, int, int, int]]:
+    """n square boxes inside a width x height scene (spec.size square by default), at least `gap` pixels
+    apart (rejection sampling)."""
+    width, height = width or spec.size, height or spec.size
     for _attempt in range(1000):
         boxes: list[tuple[int, int, int, int]] = []
         for _ in range(200):
-            side = int(rng.integers(spec.min_side, spec.max_side + 1))
-            x0 = int(rng.integers(1, spec.size - side))
-            y0 = int(rng.integers(1, spec.size - side))
+            side = int(rng.integers(spec.min_side, min(spec.max_side, width - 3, height - 3) + 1))
+            x0 = int(rng.integers(1, width - side))
+            y0 = int(rng.integers(1, height - side))
             box = (x0, y0, x0 + side, y0 + side)
             if all(_apart(box, other, spec.gap) for other in boxes):
                 boxes.append(box)
                 if len(boxes) == n:
                     return boxes
         # rare: a crowded attempt; start again
-    raise ValueError(f"cannot place {n} objects of {spec.min_side}-{spec.max_side} px in a {spec.size} px scene")
+    raise ValueError(f"cannot place {n} objects of {spec.min_side}-{spec.max_side} px in a {width} x {height} px scene")
 
 
 def _apart(a, b, gap: int) -> bool:
@@ -196,15 +206,19 @@ def make_scene(rng: np.random.Generator, spec: ShapesSpec = ShapesSpec(), langua
     # the extra draws happen only when asked for, so the default stream is the one every earlier model saw
     binding = spec.binding_prob > 0 and rng.random() < spec.binding_prob
     textured = spec.texture_prob > 0 and rng.random() < spec.texture_prob
+    width = height = spec.size
+    if spec.aspect_prob > 0 and rng.random() < spec.aspect_prob:
+        short = round(spec.size * float(rng.choice(spec.short_sides)))
+        width, height = (spec.size, short) if rng.random() < 0.5 else (short, spec.size)
     n = 3 if binding else int(rng.integers(spec.min_objects, spec.max_objects + 1))
-    boxes = _place(n, spec, rng)
+    boxes = _place(n, spec, rng, width, height)
     attrs = binding_attributes(rng) if binding else _attributes(n, spec, rng)
     objects = tuple(ShapeObject(c, s, b) for (c, s), b in zip(attrs, boxes))
     order = [int(i) for i in rng.permutation(n)]  # caption order is not spatial order
     caption = caption_for([attrs[i] for i in order], language)
     # groundings point at objects in scene order
     caption = Caption(caption.words, caption.text, tuple((w, order[k]) for w, k in caption.groundings), language)
-    return Scene(render(objects, spec.size, rng, textured), objects, caption)
+    return Scene(render(objects, height, rng, textured, width), objects, caption)
 
 
 def word_tokens(caption: Caption, encoding) -> list[list[int]]:

@@ -18,7 +18,7 @@ from mmexplorer.attention.grid import box_mask
 from mmexplorer.config import ModelConfig
 from mmexplorer.data.shapes import ShapesSpec, easy_negative, hard_negative, make_scene, question, scene_rng, swap_negative, word_tokens
 from mmexplorer.data.tokenizer import Tokenizer
-from mmexplorer.models.preprocess import image_tensor, text_tensor
+from mmexplorer.models.preprocess import image_tensor, input_geometry, text_tensor
 
 
 @dataclass
@@ -60,7 +60,7 @@ class EncodingCache:
 
 
 def spec_for(cfg: ModelConfig, repeat_prob: float | None = None, binding_prob: float = 0.0,
-             texture_prob: float = 0.0) -> ShapesSpec:
+             texture_prob: float = 0.0, aspect_prob: float = 0.0) -> ShapesSpec:
     """Scenes at the model's input size, objects scaled with it (the defaults are for 128 px).
 
     Objects stay at least 1.5 patches wide, so at least one patch is half inside every box.
@@ -71,12 +71,13 @@ def spec_for(cfg: ModelConfig, repeat_prob: float | None = None, binding_prob: f
     max_side = max(min_side, round(base.max_side * scale))
     repeats = base.repeat_prob if repeat_prob is None else repeat_prob
     return ShapesSpec(cfg.image_size, min_side=min_side, max_side=max_side, gap=max(2, round(base.gap * scale)), repeat_prob=repeats,
-                      binding_prob=binding_prob, texture_prob=texture_prob)
+                      binding_prob=binding_prob, texture_prob=texture_prob, aspect_prob=aspect_prob)
 
 
-def object_patch_masks(objects, cfg: ModelConfig, size: int) -> list[np.ndarray]:
-    """Bool [rows*cols] per object: the patches that count as inside its box."""
-    box = (0.0, 0.0, float(size), float(size))
+def object_patch_masks(objects, cfg: ModelConfig, width: int, height: int | None = None) -> list[np.ndarray]:
+    """Bool [rows*cols] per object: the patches that count as inside its box, on a width x height picture
+    (square when height is None) brought to the model's input as its config says (squashed or letterboxed)."""
+    box, _valid = input_geometry(cfg, width, height or width, cfg.grid)  # padded patches lie outside every box
     return [box_mask(cfg.grid, box, o.box).reshape(-1) for o in objects]
 
 
@@ -94,15 +95,17 @@ def make_batch(
     binding_prob: float = 0.0,
     texture_prob: float = 0.0,
     swap_share: float = 0.0,
+    aspect_prob: float = 0.0,
 ) -> Batch:
     """Scenes first_index .. first_index + scenes - 1 of the split, paired with captions and negatives.
 
     Scene i is captioned in languages[i % len(languages)]: with ("en", "zh") every other scene is
     described in Chinese, its negative too, with the same grounding targets. `binding_prob`,
     `texture_prob`: see ShapesSpec; `swap_share`: the share of hard negatives that swap the colours of
-    two objects (the same words, bound wrongly) instead of changing one attribute.
+    two objects (the same words, bound wrongly) instead of changing one attribute; `aspect_prob`: the share
+    of scenes on a non-square canvas (ShapesSpec.aspect_prob).
     """
-    spec = spec_for(cfg, repeat_prob, binding_prob, texture_prob)
+    spec = spec_for(cfg, repeat_prob, binding_prob, texture_prob, aspect_prob)
     pixels, positives, negatives, hard_flags, qs, answers = [], [], [], [], [], []
     rows, tokens, targets = [], [], []
     encode = tokenizer if isinstance(tokenizer, EncodingCache) else EncodingCache(tokenizer)
@@ -118,7 +121,7 @@ def make_batch(
         else:
             negatives.append(hard_negative(scene, rng).caption.text if is_hard else easy_negative(scene, rng, spec).text)
         hard_flags.append(is_hard)
-        masks = object_patch_masks(scene.objects, cfg, spec.size)
+        masks = object_patch_masks(scene.objects, cfg, scene.pixels.shape[1], scene.pixels.shape[0])
         tokens_of = word_tokens(scene.caption, encode(scene.caption.text)) if scene.caption.language != "en" else None
         for word, obj in scene.caption.groundings:
             if tokens_of is not None and not tokens_of[word]:
@@ -130,7 +133,8 @@ def make_batch(
             text, answer = question(scene, rng)
             qs.append(text)
             answers.append(cfg.answers.index(answer))
-    images = image_tensor(pixels, cfg)  # scenes are at the model's size: no resize, the probe's normalisation
+    # square scenes are at the model's size: no resize; others are squashed or letterboxed as the probe would
+    images = image_tensor(pixels, cfg)
     ids, mask = text_tensor([encode(t) for t in positives + negatives], encode.tokenizer)
     batch = Batch(
         images=torch.cat([images, images]),

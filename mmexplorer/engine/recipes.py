@@ -42,6 +42,7 @@ class TrainSettings:
     binding_prob: float = 0.0  # share of training scenes that are binding triples (see shapes.ShapesSpec)
     texture_prob: float = 0.0  # share of training scenes with a textured background and objects
     swap_share: float = 0.0  # share of hard negatives that swap two objects' colours
+    aspect_prob: float = 0.0  # share of training scenes on a non-square canvas (for letterbox models)
     # caption languages, scene by scene in turn; with "zh" the model gets the bilingual vocabulary
     languages: tuple[str, ...] = ("en",)
     grounding: bool = True  # supervise word->patch maps towards object boxes (not for late fusion)
@@ -98,8 +99,9 @@ RECIPES: dict[str, tuple[str, dict]] = {
     "no-grounding": ("matching loss alone, to compare attention with and without grounding", {"grounding": False}),
     "multitask": ("matching + grounding + question answering, hard parameter sharing", {"tasks": ("itm", "vqa")}),
     "binding": (
-        "bilingual captions, more three-object scenes sharing words, textures, swap negatives (second generation)",
-        {"languages": ("en", "zh"), "binding_prob": 0.4, "texture_prob": 0.3, "swap_share": 0.3, "repeat_prob": 0.8},
+        "bilingual captions, more three-object scenes sharing words, textures, swap negatives, pictures of other shapes letterboxed (second generation)",
+        {"languages": ("en", "zh"), "binding_prob": 0.4, "texture_prob": 0.3, "swap_share": 0.3, "repeat_prob": 0.8,
+         "aspect_prob": 0.3, "model": {"preprocess": "letterbox"}},
     ),
 }
 

@@ -236,7 +236,7 @@ def _steps(settings, out, trainee, cfg, optimiser, generator, random, every, sho
             batch = make_batch(cfg, encode, settings.seed, first, settings.batch_scenes, hard, questions,
                                repeat_prob=settings.repeat_prob, languages=settings.languages,
                                binding_prob=settings.binding_prob, texture_prob=settings.texture_prob,
-                               swap_share=settings.swap_share)
+                               swap_share=settings.swap_share, aspect_prob=settings.aspect_prob)
             batch = batch.to(device)
             lr = learning_rate(settings, step)
             for group in optimiser.param_groups:
