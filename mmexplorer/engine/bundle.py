@@ -41,7 +41,27 @@ BUNDLE: dict[str, list[dict]] = {
 # The second generation in training: bilingual, binding-focused stages (the "binding" recipe). A fusion moves
 # from here into BUNDLE only once its model meets the first generation on the held-out evaluation and binds
 # better; until then BUNDLE reproduces the shipped file. `--next` trains these instead.
+def _binding_stages(seed: int, more: int = 0) -> list[dict]:
+    """The second generation's stages for one strategy: a first stage at 1e-3, then four continuations at a
+    low rate on new scenes (seeds seed+30 ...), mostly hard negatives, as the first generation's hybrid;
+    `more` (0-2) longer stages at 2e-4 and 1e-4 after those."""
+    first = {"recipe": "binding", "batch_scenes": 16, "threads": 1}
+    return [
+        {**first, "steps": 800, "seed": seed},
+        {**first, "steps": 400, "seed": seed + 30, "lr": 3e-4, "hard_start": 0.7, "hard_end": 0.9},
+        {**first, "steps": 400, "seed": seed + 31, "lr": 3e-4, "hard_start": 0.8, "hard_end": 0.9},
+        {**first, "steps": 600, "seed": seed + 32, "lr": 3e-4, "hard_start": 0.9, "hard_end": 0.9},
+        {**first, "steps": 600, "seed": seed + 33, "lr": 2e-4, "hard_start": 0.9, "hard_end": 0.9},
+    ] + [  # longer low-rate continuations for the strategies that bind more slowly
+        {**first, "steps": 1000, "seed": seed + 34 + k, "lr": lr, "hard_start": 0.9, "hard_end": 0.9}
+        for k, lr in enumerate((2e-4, 1e-4)[:more])
+    ]
+
+
 NEXT: dict[str, list[dict]] = {
+    "early": _binding_stages(101, more=2),
+    "cross": _binding_stages(102, more=2),
+    "contrastive": _binding_stages(105),
     "hybrid": [
         {"recipe": "binding", "steps": 800, "batch_scenes": 16, "seed": 103, "threads": 1},
         {"recipe": "binding", "steps": 400, "batch_scenes": 16, "seed": 133, "threads": 1, "lr": 3e-4,
@@ -53,6 +73,10 @@ NEXT: dict[str, list[dict]] = {
         # the first run of stages 1-4 (square canvases) still lost hard negatives to the first generation
         # (0.932 against 0.972): one more, lower-rate stage on matching-heavy batches
         {"recipe": "binding", "steps": 600, "batch_scenes": 16, "seed": 136, "threads": 1, "lr": 2e-4,
+         "hard_start": 0.9, "hard_end": 0.9},
+        {"recipe": "binding", "steps": 1000, "batch_scenes": 16, "seed": 137, "threads": 1, "lr": 2e-4,
+         "hard_start": 0.9, "hard_end": 0.9},
+        {"recipe": "binding", "steps": 1000, "batch_scenes": 16, "seed": 138, "threads": 1, "lr": 1e-4,
          "hard_start": 0.9, "hard_end": 0.9},
     ],
 }

@@ -53,7 +53,7 @@ RECIPE_NOTES = {
     "quick": QT_TRANSLATE_NOOP("TrainingPanel", "in-app preset: visibly localised maps in under 5 minutes on 2 CPU cores"),
     "no-grounding": QT_TRANSLATE_NOOP("TrainingPanel", "matching loss alone, to compare attention with and without grounding"),
     "multitask": QT_TRANSLATE_NOOP("TrainingPanel", "matching + grounding + question answering, hard parameter sharing"),
-    "binding": QT_TRANSLATE_NOOP("TrainingPanel", "English and Chinese captions, more scenes that share words, swapped-colour negatives"),
+    "binding": QT_TRANSLATE_NOOP("TrainingPanel", "English and Chinese captions, more scenes that share words, swapped-colour negatives, pictures of other shapes"),
 }
 
 
