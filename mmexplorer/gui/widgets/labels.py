@@ -31,12 +31,16 @@ class SteadyLabel(QLabel):
     Measured on a ruler label, so the text shown is never touched.
     """
 
+    _ruler = None  # until __init__ makes it: Qt may deliver a change event while the label is being built
+
     def __init__(self, lines: int = 1) -> None:
         super().__init__()
         self.setWordWrap(True)
         self._lines = lines
         self._expected: tuple[str, ...] = ()
-        self._ruler = QLabel()  # never shown: measures the expected texts at this label's width
+        # measures the expected texts at this label's width; a hidden child, not a window of its own
+        self._ruler = QLabel(self)
+        self._ruler.hide()
         self._ruler.setWordWrap(True)
         self._reserve()
 
@@ -58,6 +62,8 @@ class SteadyLabel(QLabel):
             self._reserve()
 
     def _reserve(self) -> None:
+        if self._ruler is None:
+            return
         margins = self.contentsMargins()
         height = self._lines * self.fontMetrics().lineSpacing() + margins.top() + margins.bottom()
         if self._expected:
