@@ -273,7 +273,15 @@ def attention_matrix(record: AttentionRecord, kind: str, layer: int, head: Head 
 
 def patch_self_map(record: AttentionRecord, kind: str, layer: int, query: int, head: Head = "mean") -> Optional[np.ndarray]:
     """For a query position of `kind`, its weights over the image patches as [rows, cols] (None if it has none)."""
+    return patch_row(record, kind, reduce_heads(record.attention[kind][layer], head), query)
+
+
+def patch_row(record: AttentionRecord, kind: str, matrix: np.ndarray, query: int) -> Optional[np.ndarray]:
+    """Row `query` of a [Q, K] matrix of `kind` over the image patches, as [rows, cols] (None if it has none).
+
+    For a view that already holds the matrix: the head reduction is not done twice.
+    """
     cols = record.positions(kind, 1, "image")
     if len(cols) != record.n_patches:
         return None
-    return reduce_heads(record.attention[kind][layer], head)[query, cols].reshape(record.grid)
+    return matrix[query, cols].reshape(record.grid)

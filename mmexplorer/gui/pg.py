@@ -57,8 +57,14 @@ def colorize(values: np.ndarray, levels: tuple[float, float], cmap: pg.ColorMap)
     """
     lo, hi = levels
     scale = 256.0 / ((hi - lo) or 1.0)  # the same binning as pyqtgraph's own levels
-    index = np.nan_to_num((np.asarray(values, dtype=np.float32) - lo) * scale, nan=0.0)
-    return lookup_table(cmap)[np.clip(index, 0, 255).astype(np.uint8)]
+    # in place, on one float32 copy: a switch colours a 201 x 201 matrix, and every copy costs
+    index = np.subtract(np.asarray(values, dtype=np.float32), lo, order="C")  # C order, whatever the input's, so the words below view as bytes
+    index *= scale
+    np.clip(index, 0, 255, out=index)  # infinities clip to the ends
+    np.nan_to_num(index, copy=False, nan=0.0)
+    # one 4-byte gather per cell instead of four 1-byte ones: the table's RGBA rows as uint32 words
+    words = np.ascontiguousarray(lookup_table(cmap)).view(np.uint32).reshape(-1)  # [256]
+    return words[index.astype(np.uint8)].view(np.uint8).reshape(*index.shape, 4)
 
 
 class ColorBar:

@@ -121,6 +121,73 @@ def test_self_attention_view_holds_the_selected_matrix(make_explorer):
     assert view.row_map is None  # text queries have no patch columns in text self-attention
 
 
+
+def _settle():
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.processEvents()  # delivers the layout requests a new title or window size posts
+
+
+def test_self_attention_matrix_stays_still_through_every_layer_and_head(make_explorer):
+    """At widths where only some titles wrap onto a second line, the matrix below them keeps its size."""
+    from PySide6.QtWidgets import QLabel
+
+    explorer = make_explorer(model="test-early", text="a red circle")
+    window, state = explorer.window, explorer.state
+    window.show_view("self")
+    view, record = window.views["self"], state.record
+    layers = range(record.layers("joint"))
+    focus = [dict(layer=l, reduction="head", head=h) for l in layers for h in range(record.heads)]
+    focus += [dict(layer=l, reduction=r) for l in layers for r in ("mean", "max", "min")]
+    titles = []
+    for change in focus:
+        state.select(kind="joint", **change)
+        titles.append(view.label.text())
+    ruler = QLabel()
+    ruler.setWordWrap(True)
+    ruler.setFont(view.label.font())
+    for width in range(500, 2400, 10):  # a window width at which the titles wrap onto different numbers of lines
+        window.resize(width, 860)
+        _settle()
+        if len({_height(ruler, title, view.label.width()) for title in titles}) > 1:
+            break
+    else:
+        raise AssertionError("no window width wraps the titles unevenly")
+    heights = set()
+    for change in focus:
+        state.select(**change)
+        _settle()
+        heights.add((view.graphics.width(), view.graphics.height()))
+        assert view.label.height() >= _height(ruler, view.label.text(), view.label.width())  # never cut off
+    assert len(heights) == 1, heights
+
+
+def _height(ruler, text, width):
+    ruler.setText(text)
+    return ruler.heightForWidth(width)
+
+
+def test_self_attention_view_draws_a_new_record_at_the_same_focus(make_explorer, qtbot):
+    """The matrix, its colours, its axis labels and the row over the picture are kept only for one record."""
+    from mmexplorer.gui.pg import colorize, colormap
+
+    explorer = make_explorer(model="test-early", text="a red circle")
+    state, view = explorer.state, explorer.window.views["self"]
+    explorer.window.show_view("self")
+    state.select(kind="joint", layer=0, reduction="head", head=1, query=5)
+    first = state.record
+    state.set_inputs(text="a blue square")  # same length, same focus: only the record differs
+    qtbot.waitUntil(lambda: state.record is not first, timeout=30_000)
+    record = state.record
+    np.testing.assert_array_equal(view.weights, attention_matrix(record, "joint", 0, 1))
+    assert not np.array_equal(view.weights, attention_matrix(first, "joint", 0, 1))
+    np.testing.assert_array_equal(view.matrix.image, colorize(view.weights, view.colorbar.levels(), colormap(state.colormap)))
+    np.testing.assert_array_equal(view.row_map, patch_self_map(record, "joint", 0, 5, 1))
+    for axis, labels in (("left", record.labels("joint", 0)), ("bottom", record.labels("joint", 1))):
+        shown = {label for level in view.plot.getAxis(axis)._tickLevels for _, label in level}  # thinned to fit
+        assert shown <= set(labels) and not {"red", "circle"} & shown, (axis, shown)
+        assert axis == "bottom" or "blue" in shown, shown  # the rows have room for a word; the columns may not
+
 def test_joint_matrix_marks_the_modality_blocks(make_explorer):
     explorer = make_explorer(model="test-early", text="a red circle")
     state = explorer.state

@@ -8,7 +8,7 @@ import numpy as np
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QRectF, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from mmexplorer.attention.maps import attention_matrix, patch_self_map
+from mmexplorer.attention.maps import attention_matrix, patch_row
 from mmexplorer.gui.levels import MATRIX_PERCENTILE, matrix_levels
 from mmexplorer.gui.pg import ColorBar, colorize, colormap, pg
 from mmexplorer.gui.state import AppState
@@ -17,7 +17,7 @@ from mmexplorer.gui.views.matrix_axes import axis_ticks, block_edges, describe, 
 from mmexplorer.gui.views.lazy import LazyRedraw
 from mmexplorer.gui.views.zoom import Zoom, zoom_hint
 from mmexplorer.gui.widgets.columns import column, side_by_side
-from mmexplorer.gui.widgets.labels import wrapped_label
+from mmexplorer.gui.widgets.labels import SteadyLabel, wrapped_label
 
 BLOCKS_NOTE = QT_TRANSLATE_NOOP("SelfAttentionView", " Dashed lines split [CLS] | words | patches on both axes, so the four "
                                 "blocks are words→words (top left), words→patches (top right), patches→words (bottom left) "
@@ -47,7 +47,8 @@ class SelfAttentionView(LazyRedraw, QWidget):
         self.kind_combo.setToolTip(self.tr("Which attention set to show (queries on rows, keys on columns)"))
         self.kind_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.kind_combo.activated.connect(self._kind_picked)
-        self.label = wrapped_label(lines=1)  # which matrix: changes with every layer and head
+        # which matrix: changes with every layer and head, so it keeps the height of the longest (see _title_texts)
+        self.label = SteadyLabel(lines=1)
         self.explain = wrapped_label(lines=3)  # how to read it: changes with the record and attention set only
         self.explain.setObjectName("note")
         self.hover = wrapped_label(" ", lines=1)
@@ -98,6 +99,8 @@ class SelfAttentionView(LazyRedraw, QWidget):
         self._picture = None
         self._frame = None  # (record, kind) whose ranges, ticks and block lines are drawn
         self._levels_key, self._levels = None, (0.0, 1.0)
+        self._drawn = None  # what the matrix image shows: (record, kind, layer, head, colormap, levels)
+        self._axis_ticks = (None, ([], []))  # (record, kind) -> every tick of both axes, before thinning
         self.graphics.scene().sigMouseClicked.connect(self._clicked)
         self.graphics.scene().sigMouseMoved.connect(self._moved)
         state.result_changed.connect(self._refill_kinds)
@@ -105,6 +108,9 @@ class SelfAttentionView(LazyRedraw, QWidget):
 
     def _refill_kinds(self) -> None:
         record = self.state.record
+        # The caches are keyed by id(record): a new record may reuse a freed one's id, so forget them here.
+        self._frame = self._levels_key = self._drawn = None
+        self._axis_ticks = (None, ([], []))
         self.kind_combo.blockSignals(True)
         self.kind_combo.clear()
         for kind in record.kinds:
@@ -123,23 +129,23 @@ class SelfAttentionView(LazyRedraw, QWidget):
         if index >= 0 and index != self.kind_combo.currentIndex():
             self.kind_combo.setCurrentIndex(index)
         layer = s.layer_of(kind)
-        self.weights = attention_matrix(record, kind, layer, s.head_arg)  # [Q, K]
-        q, k = self.weights.shape
         levels = self._levels_for(record, kind)
-        cmap = colormap(s.colormap)
-        self.matrix.setImage(colorize(self.weights, levels, cmap), autoLevels=False)  # uint8 [Q, K, 4]
-        self.colorbar.show(cmap, levels)
+        drawn = (id(record), kind, layer, s.head_arg, s.colormap, levels)
+        if drawn != self._drawn:  # a new word or row keeps the matrix: only its marker moves
+            self.weights = attention_matrix(record, kind, layer, s.head_arg)  # [Q, K]
+            cmap = colormap(s.colormap)
+            self.matrix.setImage(colorize(self.weights, levels, cmap), autoLevels=False)  # uint8 [Q, K, 4]
+            self.colorbar.show(cmap, levels)
+            self._drawn = drawn
+        q, k = self.weights.shape
         if self._frame != (id(record), kind):  # a new layer or head keeps the frame: axes are slow to redraw
+            self._frame = (id(record), kind)
+            self.label.expect(self._title_texts(record, kind))
             self.matrix.setRect(QRectF(0, 0, k, q))
             self.zoom.home(QRectF(0, 0, k, q), padding=0.01)
             self._update_ticks()
             self._draw_blocks(record, kind, q, k)
-            self._frame = (id(record), kind)
-        reductions = {"mean": self.tr("mean over heads"), "max": self.tr("max over heads"), "min": self.tr("min over heads")}
-        head = self.tr("head {n}").format(n=s.head) if s.reduction == "head" else reductions.get(s.reduction, s.reduction)
-        # numbered as the toolbar's Layer box: 0 reads the input, the last is nearest the output
-        self.label.setText(self.tr("{kind}, layer {layer} of 0–{last}, {head}: raw softmax weights, rows sum to 1.").format(
-            kind=kind_name(kind), layer=layer, last=record.layers(kind) - 1, head=head))
+        self.label.setText(self._title(kind, layer, record.layers(kind) - 1, self._head_name(s.reduction, s.head)))
         blocks = self.tr(BLOCKS_NOTE) if kind == "joint" else ""
         explain = self.tr("One colour scale for every layer and head; the top {share}% of weights (≥ {top}) saturate. "
                           "Always one layer's raw weights: rollout and relevancy combine all layers and apply to the "
@@ -147,6 +153,28 @@ class SelfAttentionView(LazyRedraw, QWidget):
         if explain != self.explain.text():
             self.explain.setText(explain)
         self._draw_row(record, kind, layer)
+
+    def _head_name(self, reduction: str, head: int) -> str:
+        reductions = {"mean": self.tr("mean over heads"), "max": self.tr("max over heads"), "min": self.tr("min over heads")}
+        return self.tr("head {n}").format(n=head) if reduction == "head" else reductions.get(reduction, reduction)
+
+    def _title(self, kind: str, layer: int, last: int, head: str) -> str:
+        # numbered as the toolbar's Layer box: 0 reads the input, the last is nearest the output
+        return self.tr("{kind}, layer {layer} of 0–{last}, {head}: raw softmax weights, rows sum to 1.").format(
+            kind=kind_name(kind), layer=layer, last=last, head=head)
+
+    def _title_texts(self, record, kind) -> list[str]:
+        """The titles that may wrap onto the most lines, of every layer and head of `kind`.
+
+        Word wrapping never takes fewer lines when a word gets wider, so the widest
+        layer number with each way of naming the head covers every title.
+        """
+        width = self.label.fontMetrics().horizontalAdvance
+        last = record.layers(kind) - 1
+        layer = max(range(last + 1), key=lambda n: width(str(n)))
+        heads = [self._head_name("head", max(range(max(1, record.heads)), key=lambda n: width(self._head_name("head", n))))]
+        heads += [self._head_name(reduction, 0) for reduction in ("mean", "max", "min")]
+        return [self._title(kind, layer, last, head) for head in heads]
 
     def _levels_for(self, record, kind):
         """matrix_levels, once per record and attention set (a percentile over every layer's weights)."""
@@ -158,10 +186,13 @@ class SelfAttentionView(LazyRedraw, QWidget):
         record, kind = self.state.record, self.state.kind
         if record is None or self.weights is None or kind not in record.attention:
             return
+        if self._axis_ticks[0] != (id(record), kind):  # once per frame: resizing and zooming only thin them again
+            self._axis_ticks = ((id(record), kind), (axis_ticks(record, kind, 0), axis_ticks(record, kind, 1)))
+        rows, cols = self._axis_ticks[1]
         rect = self.plot.vb.sceneBoundingRect()
         shown = self.plot.vb.viewRect()  # in cells: zoomed in, each cell gets more pixels
-        ticks = ([thin_ticks(axis_ticks(record, kind, 0), rect.height() / max(1e-9, shown.height()), False)],
-                 [thin_ticks(axis_ticks(record, kind, 1), rect.width() / max(1e-9, shown.width()), True)])
+        ticks = ([thin_ticks(rows, rect.height() / max(1e-9, shown.height()), False)],
+                 [thin_ticks(cols, rect.width() / max(1e-9, shown.width()), True)])
         if ticks != getattr(self, "_ticks", None):  # axes are slow to redraw: only when the labels change
             self.plot.getAxis("left").setTicks(ticks[0])
             self.plot.getAxis("bottom").setTicks(ticks[1])
@@ -189,7 +220,7 @@ class SelfAttentionView(LazyRedraw, QWidget):
             self.row_marker.setRegion((query, query + 1))
         self.row_marker.show()
         name = describe(record.labels(kind, 0), query)
-        self.row_map = patch_self_map(record, kind, layer, query, s.head_arg)
+        self.row_map = patch_row(record, kind, self.weights, query)  # the matrix shown: no second head reduction
         if self._picture is not s.result.image:
             self.row_image.set_picture(s.result.image.pixels)
             self._picture = s.result.image
