@@ -1717,8 +1717,8 @@
         <translation>匹配 + 定位监督 + 问答，硬参数共享</translation>
     </message>
     <message>
-        <source>English and Chinese captions, more scenes that share words, swapped-colour negatives</source>
-        <translation>中英文描述，更多共用词语的场景，交换颜色的负例</translation>
+        <source>English and Chinese captions, more scenes that share words, swapped-colour negatives, pictures of other shapes</source>
+        <translation>中英文描述，更多共用词语的场景，交换颜色的负例，各种长宽比的图片</translation>
     </message>
     <message>
         <source>grounding supervision (words → object boxes)</source>
