@@ -100,6 +100,10 @@ class CrossModalView(LazyRedraw, QWidget):
         state.display_changed.connect(self._loading_colours)
         state.catalog_changed.connect(self._no_models)
         state.message.connect(self._first_probe_failed)
+        # The state can be ahead of this view (built after the window is on screen): catch up.
+        self._preview()
+        self._loading_colours()
+        self._no_models()
         self.follow(state)
 
     def _preview(self) -> None:

@@ -113,6 +113,8 @@ class HeadsView(LazyRedraw, QWidget):
         self.graphics.scene().sigMouseClicked.connect(self._clicked)
         self.graphics.scene().sigMouseMoved.connect(self._moved)
         state.result_changed.connect(self._refill_modes)
+        if state.record is not None:  # a record that came before this view was built
+            self._refill_modes()
         self.follow(state)
 
     def _refill_modes(self) -> None:

@@ -102,6 +102,8 @@ class SelfAttentionView(LazyRedraw, QWidget):
         self.graphics.scene().sigMouseClicked.connect(self._clicked)
         self.graphics.scene().sigMouseMoved.connect(self._moved)
         state.result_changed.connect(self._refill_kinds)
+        if state.record is not None:  # a record that came before this view was built
+            self._refill_kinds()
         self.follow(state)
 
     def _refill_kinds(self) -> None:
