@@ -12,9 +12,9 @@ import functools
 
 import numpy as np
 
+from mmexplorer.colormap_names import COLORMAPS  # noqa: F401  (the names the user picks from)
 from mmexplorer.colour_tables import TABLES
 
-COLORMAPS = ("inferno", "viridis", "plasma", "cividis", "turbo", "grey")  # the names the user picks from
 DIVERGING = "diverging"  # blue - white - red, for signed scores laid over a picture
 N_COLOURS = 256
 

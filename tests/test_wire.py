@@ -110,3 +110,30 @@ def test_the_engine_loop_answers_over_a_pipe(tmp_path, monkeypatch):
     assert isinstance(replies[0], calls.Started) and replies[0].id == 1
     assert isinstance(replies[1], calls.Failed) and replies[1].channel == "probe"
     assert "unknown model 'no-such-model'" in replies[1].message
+
+
+def test_empty_and_zero_dimensional_arrays_keep_their_shapes():
+    """An empty array last in the frame lies past the last byte written: the frame still ends after it."""
+    sent = {"values": np.arange(10, dtype=np.int64), "scalar": np.array(2.5), "empty": np.zeros((0, 4), np.float32)}
+    back = decode(encode(sent))
+    assert {k: (v.shape, v.dtype) for k, v in back.items()} == {k: (v.shape, v.dtype) for k, v in sent.items()}
+    np.testing.assert_array_equal(back["values"], sent["values"])
+    assert float(back["scalar"]) == 2.5
+
+
+def test_the_pipe_pair_carries_calls_one_way_and_replies_the_other():
+    import threading
+
+    from mmexplorer.engine.pipes import pipe_pair
+
+    window, engine = pipe_pair(multiprocessing.get_context("spawn"))
+    big = LoadedImage(np.random.default_rng(0).integers(0, 255, (900, 1200, 3), dtype=np.uint8), "big")  # 3 MB
+    echo = threading.Thread(target=lambda: engine.send_bytes(engine.recv_bytes()))
+    echo.start()
+    window.send_bytes(encode(big))
+    back = decode(window.recv_bytes())
+    echo.join(30)
+    np.testing.assert_array_equal(back.pixels, big.pixels)
+    assert not window.poll(0) and not engine.poll(0)  # nothing left over on either pipe
+    window.close()
+    engine.close()

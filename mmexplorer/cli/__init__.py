@@ -39,7 +39,8 @@ class ArgumentParser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or with `only` just that subcommand (the others' modules stay unimported)."""
     parser = ArgumentParser(
         prog="mmexplorer",
         description="Explore attention and modality fusion in multimodal (image + text) transformers. "
@@ -48,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mmexplorer {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=ArgumentParser)
     for name, module in SUBCOMMANDS.items():
-        importlib.import_module(f"mmexplorer.cli.{module}").add_parser(sub)
+        if only is None or name == only:
+            importlib.import_module(f"mmexplorer.cli.{module}").add_parser(sub)
     return parser
 
 
@@ -62,10 +64,12 @@ PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser()
     try:
         if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version") or _is_picture(argv[0]):
             argv = ["gui", *argv]
+        # A subcommand named first needs only its own parser: the explorer opens without
+        # importing the other eight commands' modules first.
+        parser = build_parser(argv[0] if argv and argv[0] in SUBCOMMANDS else None)
         args = parser.parse_args(argv)
         if args.command is None:
             args = parser.parse_args(["gui"])

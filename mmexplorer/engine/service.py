@@ -307,7 +307,7 @@ def main(conn, bundled_models: Optional[str] = None, niceness: int = 0, leave_a_
     there are cores, so the window always has one. On a loaded 2-core machine a
     probe with two threads took 1-4 s against 20-90 ms with one.
     """
-    if niceness and hasattr(os, "nice"):
+    if niceness and hasattr(os, "nice"):  # 0 where the window lowered it already (gui/engine_client.py)
         os.nice(niceness)
     if leave_a_core:
         import torch

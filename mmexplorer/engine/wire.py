@@ -61,13 +61,17 @@ def encode(message: Any) -> bytes:
         table.append([array.dtype.str, list(array.shape), offset])
         offset += array.nbytes
     header = json.dumps({"message": body, "arrays": table}).encode()
-    start = _aligned(_PREAMBLE.size + len(header))
-    out = np.zeros(start + offset, np.uint8)
-    out[:_PREAMBLE.size + len(header)] = np.frombuffer(_PREAMBLE.pack(MAGIC, VERSION, len(header)) + header, np.uint8)
+    # One copy of each array, straight into the frame: the pieces are joined once, zero padding between.
+    head = _PREAMBLE.pack(MAGIC, VERSION, len(header)) + header
+    start = _aligned(len(head))
+    pieces, end = [head, bytes(start - len(head))], 0
     for array, (_, _, at) in zip(arrays, table):
         if array.nbytes:
-            out[start + at:start + at + array.nbytes] = array.reshape(-1).view(np.uint8)
-    return out.tobytes()
+            pieces.append(bytes(at - end))
+            pieces.append(memoryview(array.reshape(-1).view(np.uint8)))
+            end = at + array.nbytes
+    pieces.append(bytes(offset - end))  # to the frame's full length (empty arrays may lie past the last bytes)
+    return b"".join(pieces)
 
 
 def decode(data: bytes) -> Any:

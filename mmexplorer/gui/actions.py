@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QWidget
 
-from mmexplorer.data.image import ImageError, LoadedImage, load_image
+if TYPE_CHECKING:
+    from mmexplorer.data.image import LoadedImage
+
 from mmexplorer.gui.hub_download import HubDownload
-from mmexplorer.gui.inputs import image_from_mime
 from mmexplorer.gui.samples import SampleImage
 from mmexplorer.gui.settings import Settings
 from mmexplorer.gui.state import AppState
+
+# Pictures (mmexplorer.data.image: numpy, PIL) are imported on first use: the window is on
+# screen before numpy is imported.
 
 IMAGE_FILTER = QT_TRANSLATE_NOOP("InputActions", "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff *.ppm);;All files (*)")
 CHECKPOINT_FILTER = QT_TRANSLATE_NOOP("InputActions", "Checkpoints (*.safetensors *.pt *.pth);;All files (*)")
@@ -38,6 +43,8 @@ class InputActions(QObject):
             self.state.post_message(f"{image.source}: {note}", "info")
 
     def open_path(self, path: str) -> bool:
+        from mmexplorer.data.image import ImageError, load_image
+
         try:
             image = load_image(path)
         except ImageError as exc:
@@ -55,6 +62,9 @@ class InputActions(QObject):
 
     def from_mime(self, mime, what: str = "dropped") -> bool:
         """A drop or the clipboard: load its image, or say why it is not one (never raises)."""
+        from mmexplorer.data.image import ImageError
+        from mmexplorer.gui.inputs import image_from_mime
+
         try:
             image = image_from_mime(mime, what)
         except ImageError as exc:
@@ -69,6 +79,8 @@ class InputActions(QObject):
         return self.from_mime(QGuiApplication.clipboard().mimeData(), "pasted")
 
     def pick_sample(self, sample: SampleImage) -> None:
+        from mmexplorer.data.image import ImageError, load_image
+
         try:
             self.set_image(load_image(sample.path), sample.text)
         except ImageError as exc:

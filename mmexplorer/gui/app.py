@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-import numpy as np
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, Signal
 
-from mmexplorer.data.image import ImageError, LoadedImage, load_image
-from mmexplorer.gui.cell_tool import CellTool
 from mmexplorer.gui.help_menu import add_help_menu
 from mmexplorer.gui.i18n.menu import LanguageMenu
 from mmexplorer.gui.main_window import MainWindow
@@ -19,6 +16,9 @@ from mmexplorer.gui.settings import Settings
 from mmexplorer.gui.state import AppState
 from mmexplorer.gui.tools import Tools
 from mmexplorer.spec import CATEGORIES
+
+if TYPE_CHECKING:
+    from mmexplorer.data.image import LoadedImage
 
 NO_MODELS = QT_TRANSLATE_NOOP(
     "Explorer", "No models are installed. Build the bundled ones with `make models`, or train one with "
@@ -36,8 +36,12 @@ class Options:
     persist: bool = True  # read and write the user's settings (off for screenshots and tests)
 
 
-def blank_image() -> LoadedImage:
+def blank_image() -> "LoadedImage":
     """A neutral picture for when no sample images are available."""
+    import numpy as np
+
+    from mmexplorer.data.image import LoadedImage
+
     return LoadedImage(np.full((128, 128, 3), 235, np.uint8), QCoreApplication.translate("Explorer", "blank picture"))
 
 
@@ -50,27 +54,60 @@ def first_content_word(tokens) -> int:
 
 
 class Explorer(QObject):
-    """Owns everything; the window only shows it."""
+    """Owns everything; the window only shows it.
+
+    With `views_later`, the window is built whole (inputs, controls, menus, the
+    tab bar) except for what needs pyqtgraph: the views, the training and
+    comparison panels and the cell explanation dock come with `build_views()`,
+    which `mmexplorer gui` calls once the window is on screen. Without it
+    (tests, benchmarks) everything is built here.
+    """
 
     first_probe_drawn = Signal()
+    views_ready = Signal()
 
-    def __init__(self, options: Options, settings: Optional[Settings] = None) -> None:
+    def __init__(self, options: Options, settings: Optional[Settings] = None, views_later: bool = False) -> None:
         super().__init__()
         self.options = options
         self.settings = settings or Settings()
         self.state = AppState()
         self.client = ProbeClient(self.state)  # the engine process behind it starts in start()
-        self.window = MainWindow(self.state, self.client, self.settings)
-        self.tools = Tools(self.state, self.window, self.client, self)
-        self.cells = CellTool(self.state, self.window, self.client, self)
+        self.window = MainWindow(self.state, self.client, self.settings, views_later=True)
+        self.tools = Tools(self.state, self.window, self.client, self, panels_later=True)
+        self.cells = None  # gui.cell_tool.CellTool, built with the views
         self.language = LanguageMenu(self.window, self.settings, self.state, self)
         self.help_actions = add_help_menu(self.window, self.settings.q.fileName())  # last: after Edit
         self._drawn_once = False
         self.state.catalog_changed.connect(self._catalog_ready)
-        self.state.result_changed.connect(self._result_drawn)
         self.window.closing.connect(self._save)
         self._restore()
-        self._initial_input()
+        if views_later:
+            self._initial_text()  # the picture (numpy, PIL) comes with the views
+        else:
+            self._initial_input()
+            self.build_views()
+
+    @property
+    def views_built(self) -> bool:
+        return self.cells is not None
+
+    def build_views(self) -> None:
+        """Build what needs pyqtgraph: the views, the tools' panels and the cell explanation dock."""
+        if self.cells is not None:
+            return
+        from mmexplorer.gui.cell_tool import CellTool
+
+        if self.state.image is None:
+            self._initial_input()
+            if self.state.model is not None:
+                self.client.run_now()  # the model was picked before the picture was there
+        self.window.build_views()
+        self.tools.build_panels()
+        self.cells = CellTool(self.state, self.window, self.client, self)
+        self.state.result_changed.connect(self._result_drawn)  # after the views: they have drawn it by then
+        self.views_ready.emit()
+        if self.state.result is not None:
+            self._result_drawn()  # a record came before the views
 
     # -- startup ----------------------------------------------------------
     def _restore(self) -> None:
@@ -94,7 +131,17 @@ class Explorer(QObject):
         area = screen.availableGeometry()
         self.window.resize(min(1500, int(area.width() * 0.9)), min(950, int(area.height() * 0.9)))
 
+    def _initial_text(self) -> None:
+        """The sentence `_initial_input` will pick, for a window shown before its picture is loaded."""
+        text = self.options.text
+        if text is None and not self.options.image:
+            samples = list_samples()
+            text = samples[0].text if samples else None
+        self.state.set_inputs(text=text if text is not None else FALLBACK_TEXT, quiet=True)
+
     def _initial_input(self) -> None:
+        from mmexplorer.data.image import ImageError, load_image
+
         samples = list_samples()
         image, text = None, self.options.text
         if self.options.image:

@@ -12,14 +12,17 @@ engine (also the way to cancel a forward pass that is running).
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
 from typing import Optional
 
 from PySide6.QtCore import QObject, Signal
 
 from mmexplorer.engine import catalog as _catalog
-from mmexplorer.engine.calls import Stop
-from mmexplorer.engine.wire import WireError, decode, encode
+from mmexplorer.engine.pipes import pipe_pair
+
+# engine/calls.py and engine/wire.py (numpy behind them) are imported on first use: the engine
+# process can be started before the window's process has loaded numpy.
 
 STOP_TIMEOUT_S = 5.0  # a polite Stop, then the process is killed
 ENGINE_NICENESS = 10  # the engine yields the CPU to the window (see engine/service.py main)
@@ -57,14 +60,23 @@ class EngineLink(QObject):
     def start(self) -> None:
         if self.process is not None:
             return
-        from mmexplorer.engine.service import main  # no torch at import: the child loads it
+        from mmexplorer.engine.entry import main  # imports nothing here: the child loads the engine
 
         self._generation += 1
-        ours, theirs = self._context.Pipe(duplex=True)
-        self.process = self._context.Process(target=main, args=(theirs, str(_catalog.BUNDLED_MODELS), ENGINE_NICENESS, self.leave_a_core),
+        ours, theirs = pipe_pair(self._context)
+        # Lowered from here the moment it exists where the OS allows (its interpreter start and
+        # imports then yield to the window too); otherwise the child lowers its own.
+        renice_here = hasattr(os, "setpriority")
+        niceness = 0 if renice_here else ENGINE_NICENESS
+        self.process = self._context.Process(target=main, args=(theirs, str(_catalog.BUNDLED_MODELS), niceness, self.leave_a_core),
                                              name="mmexplorer-engine", daemon=True)
         self.process.start()
-        theirs.close()  # the child holds its end; closing ours lets a dead child show as EOF
+        if renice_here:
+            try:
+                os.setpriority(os.PRIO_PROCESS, self.process.pid, min(19, os.getpriority(os.PRIO_PROCESS, 0) + ENGINE_NICENESS))
+            except OSError:
+                pass
+        theirs.close()  # the child holds its ends; closing ours lets a dead child show as EOF
         self._conn = ours
         self._reader = threading.Thread(target=self._read, args=(ours, self._generation),
                                         name="mmexplorer-engine-reader", daemon=True)
@@ -75,6 +87,9 @@ class EngineLink(QObject):
         if self.process is None:
             return
         self._generation += 1  # from here on its replies and its death are expected, not news
+        from mmexplorer.engine.calls import Stop
+        from mmexplorer.engine.wire import encode
+
         process, conn, reader = self.process, self._conn, self._reader
         self.process = self._conn = self._reader = None
         try:
@@ -103,6 +118,8 @@ class EngineLink(QObject):
     # -- calls ------------------------------------------------------------------------
     def send(self, call) -> bool:
         """Send one call (engine/calls.py); False when there is no engine to take it."""
+        from mmexplorer.engine.wire import encode
+
         if self._conn is None:
             return False
         data = encode(call)
@@ -115,6 +132,8 @@ class EngineLink(QObject):
 
     # -- the reader thread ----------------------------------------------------------------
     def _read(self, conn, generation: int) -> None:
+        from mmexplorer.engine.wire import WireError, decode
+
         while True:
             try:
                 data = conn.recv_bytes()

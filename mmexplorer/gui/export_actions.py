@@ -21,7 +21,6 @@ import traceback
 from pathlib import Path
 from typing import Callable, Optional
 
-import numpy as np
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtWidgets import QApplication, QFileDialog
 
@@ -167,6 +166,7 @@ class ExportActions(QObject):
         target = Path(folder) / f"{result.record.model}-{settings.view}-{stamp}"
 
         def work() -> Path:
+            import numpy as np
             from PIL import Image
 
             from mmexplorer.export import BundleInputs, write_bundle

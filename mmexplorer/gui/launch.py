@@ -27,7 +27,7 @@ def add_arguments(p) -> None:
     p.add_argument("--force", action="store_true", help="overwrite the --screenshot file if it exists")
     p.add_argument("--size", default="1400x860", help="window size WxH for --screenshot (default: 1400x860)")
     p.add_argument("--timings", action="store_true",
-                   help="print one JSON line: seconds from process start to window_shown, model_ready, first_probe_drawn")
+                   help="print one JSON line: seconds from process start to window_shown, views_ready, model_ready, first_probe_drawn")
     p.add_argument("--lang", type=_lang_argument, metavar="LANG",
                    help="interface language: zh_CN, en or system (default: the one picked in the Language menu, else system)")
 
@@ -102,12 +102,10 @@ def run(args) -> int:
 
     from mmexplorer.gui import i18n
     from mmexplorer.gui.app import Explorer, Options
-    from mmexplorer.gui.blas import use_one_blas_thread
     from mmexplorer.gui.resources import app_icon
     from mmexplorer.gui.settings import Settings
 
     _quiet_known_qt_noise()
-    use_one_blas_thread()  # the window's small matrix products must not wait for the engine's busy core
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("mmexplorer")
     app.setOrganizationName("mmexplorer")
@@ -120,13 +118,14 @@ def run(args) -> int:
     lang = i18n.resolve(wanted, QLocale.system().name())
     no_font = not i18n.has_font_for(lang)
     translators = [] if no_font else i18n.install(app, lang)  # no glyphs: English beats rows of empty boxes
-    explorer = Explorer(options, settings=settings)
+    explorer = Explorer(options, settings=settings, views_later=True)  # the views come once the window is up
     explorer.translators = translators
     if no_font:
         explorer.state.post_message(
             f"No installed font has Chinese characters, so the interface stays in English; "
             f"install one (Debian/Ubuntu: {i18n.CJK_FONT_PACKAGE}) and start again.", "warning")
     explorer.window.show_view(args.view)
+    explorer.views_ready.connect(lambda: clock.mark("views_ready"))
     explorer.state.model_info_changed.connect(lambda: clock.mark("model_ready"))
     explorer.first_probe_drawn.connect(lambda: QTimer.singleShot(0, lambda: clock.mark("first_probe_drawn")))
 
@@ -144,17 +143,28 @@ def run(args) -> int:
         )
         QTimer.singleShot(SCREENSHOT_TIMEOUT_S * 1000, lambda: shot.failed(f"no probe after {SCREENSHOT_TIMEOUT_S} s"))
 
-    # Show and paint the window first, then start the engine process: its `import torch`
-    # competes for the CPU and would delay the first paint.
+    # The engine process first: loading torch and the model is the longest wait, and it runs at a
+    # lower priority (gui/engine_client.py), so the window's first paint does not wait for it.
+    # Then the window, painted, and on the event loop's first turn the views (pyqtgraph).
+    explorer.client.engine.start()
     explorer.window.show()
     app.processEvents()
     clock.mark("window_shown")
-    explorer.start()
+    QTimer.singleShot(0, lambda: _after_first_paint(explorer))
     code = app.exec()
     explorer.client.shutdown()
     if args.timings:
-        print(json.dumps({k: clock.marks.get(k) for k in ("window_shown", "model_ready", "first_probe_drawn")}))
+        print(json.dumps({k: clock.marks.get(k) for k in ("window_shown", "views_ready", "model_ready", "first_probe_drawn")}))
     return (shot.exit_code if shot else 0) or code
+
+
+def _after_first_paint(explorer) -> None:
+    """What waits for the window to be on screen: numpy, the picture, the catalog request, the views."""
+    from mmexplorer.gui.blas import use_one_blas_thread
+
+    use_one_blas_thread()  # the window's small matrix products must not wait for the engine's busy core
+    explorer.client.start()  # the engine runs already; this asks it for the model list
+    explorer.build_views()
 
 
 # Harmless platform-plugin chatter that would bury the one `error:` line of a screenshot run.

@@ -1,4 +1,10 @@
-"""The main window: composes the input panel, the controls and the views, and wires menus and shortcuts."""
+"""The main window: composes the input panel, the controls and the views, and wires menus and shortcuts.
+
+With `views_later`, the window is built without its five views: their tabs
+hold empty pages until `build_views()` (or the first read of `views`) fills
+them. The views need pyqtgraph, a third of a second of imports and building
+that would otherwise come before the window appears.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +18,7 @@ from mmexplorer.gui.launch import VIEWS
 from mmexplorer.gui.probe_client import ProbeClient
 from mmexplorer.gui.settings import Settings
 from mmexplorer.gui.state import AppState
-from mmexplorer.gui.views.cross_modal import CrossModalView
-from mmexplorer.gui.views.heads import HeadsView
-from mmexplorer.gui.views.patches import PatchesView
-from mmexplorer.gui.views.self_attention import SelfAttentionView
-from mmexplorer.gui.views.summary import SummaryView
+from mmexplorer.gui.views.titles import VIEW_TITLES
 from mmexplorer.gui.widgets.input_panel import InputPanel
 from mmexplorer.gui.widgets.message_bar import MessageBar
 from mmexplorer.gui.widgets.model_bar import ModelBar
@@ -30,7 +32,7 @@ VIEW_NAMES = VIEWS  # the names `--view` takes, in tab order
 class MainWindow(QMainWindow):
     closing = Signal()
 
-    def __init__(self, state: AppState, client: ProbeClient, settings: Settings) -> None:
+    def __init__(self, state: AppState, client: ProbeClient, settings: Settings, views_later: bool = False) -> None:
         super().__init__()
         self.state, self.client, self.settings = state, client, settings
         self.setWindowTitle("mmexplorer")
@@ -41,16 +43,13 @@ class MainWindow(QMainWindow):
         self.model_bar = ModelBar(state)
         self.controls = ViewControls(state)
         self.messages = MessageBar(state)
-        self.views = {
-            "cross": CrossModalView(state),
-            "self": SelfAttentionView(state),
-            "patches": PatchesView(state),
-            "heads": HeadsView(state),
-            "model": SummaryView(state),
-        }
+        self._views: dict[str, QWidget] = {}
+        self._views_built = False
+        self._pages: dict[str, TabPage] = {}  # every tab's page by view name, filled or still empty
         self.tabs = QTabWidget()
         for name in VIEW_NAMES:
-            self.tabs.addTab(TabPage(self.views[name]), self.view_title(name))
+            self._pages[name] = page = TabPage()
+            self.tabs.addTab(page, self.view_title(name))
         # the toolbar enables what the view on screen uses, and numbers its layers
         self.tabs.currentChanged.connect(lambda _: self.controls.set_view(self.current_view_name()))
 
@@ -85,6 +84,35 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._wire()
         state.model_info_changed.connect(self._title)
+        if not views_later:
+            self.build_views()
+
+    @property
+    def views(self) -> dict[str, QWidget]:
+        """The views by name (the five, then the tools' panels); reading it builds the five if not yet built."""
+        if not self._views_built:
+            self.build_views()
+        return self._views
+
+    @property
+    def views_built(self) -> bool:
+        return self._views_built
+
+    def build_views(self) -> None:
+        """Build the five views into their tabs (pyqtgraph is imported here)."""
+        if self._views_built:
+            return
+        self._views_built = True
+        from mmexplorer.gui.views.cross_modal import CrossModalView
+        from mmexplorer.gui.views.heads import HeadsView
+        from mmexplorer.gui.views.patches import PatchesView
+        from mmexplorer.gui.views.self_attention import SelfAttentionView
+        from mmexplorer.gui.views.summary import SummaryView
+
+        built = {"cross": CrossModalView, "self": SelfAttentionView, "patches": PatchesView, "heads": HeadsView, "model": SummaryView}
+        for name in VIEW_NAMES:
+            self._views[name] = view = built[name](self.state)
+            self._pages[name].set_view(view)
 
     def _title(self) -> None:
         info = self.state.model_info
@@ -93,7 +121,7 @@ class MainWindow(QMainWindow):
 
     def view_title(self, name: str) -> str:
         """A view's tab title in the interface's language (views name themselves in the "Views" context)."""
-        return QCoreApplication.translate("Views", self.views[name].title)
+        return QCoreApplication.translate("Views", VIEW_TITLES[name])
 
     # -- wiring -----------------------------------------------------------
     def _wire(self) -> None:
@@ -197,21 +225,28 @@ class MainWindow(QMainWindow):
         self.state.select(layer=min(n - 1, max(0, self.state.layer_of(kind) + step)))
 
     def show_view(self, name: str) -> None:
-        self.tabs.setCurrentWidget(self.views[name].parentWidget())  # the view's TabPage
+        self.tabs.setCurrentWidget(self._pages[name])  # the view's TabPage (its view may come later)
 
     def current_view(self) -> QWidget | None:
         page = self.tabs.currentWidget()
         return page.view if isinstance(page, TabPage) else None
 
     def current_view_name(self) -> str:
-        view = self.current_view()
-        return next((name for name, w in self.views.items() if w is view), "")
+        page = self.tabs.currentWidget()
+        return next((name for name, p in self._pages.items() if p is page), "")
+
+    def reserve_view(self, name: str, title: str) -> None:
+        """A tab and a View entry for a panel that `add_view` brings later (the tab bar is whole from the start)."""
+        if name not in self._pages:
+            self._pages[name] = page = TabPage()
+            self.tabs.addTab(page, title)
+            self._view_action(name, title)
 
     def add_view(self, name: str, widget: QWidget, title: str) -> None:
         """Add a panel as one more tab (e.g. training or comparison), reachable by name and from View."""
-        self.views[name] = widget
-        self.tabs.addTab(TabPage(widget), title)
-        self._view_action(name, title)
+        self.reserve_view(name, title)
+        self._views[name] = widget
+        self._pages[name].set_view(widget)
 
     def _view_action(self, name: str, title: str) -> None:
         # The title keeps "&&" (a literal "&" in a menu); Ctrl+1… follow the tab order.

@@ -3,9 +3,33 @@
 from __future__ import annotations
 
 import functools
+import sys
 
 import numpy as np
-import pyqtgraph as pg
+
+
+def _import_pyqtgraph():
+    """pyqtgraph, without the CUDA bindings it tries at import (for GPU arrays in RawImageGLWidget).
+
+    Where torch's CUDA wheels are installed that import finds them and spends
+    about 50 ms loading CUDA's runtime bindings into the window's process, which
+    never touches a GPU. While pyqtgraph imports, `cuda` is marked as absent
+    (the ImportError pyqtgraph expects without it); the mark is removed after.
+    """
+    if "cuda" in sys.modules:
+        import pyqtgraph
+
+        return pyqtgraph
+    sys.modules["cuda"] = None  # type: ignore[assignment]  # the import system's "not installed"
+    try:
+        import pyqtgraph
+    finally:
+        if sys.modules.get("cuda", 0) is None:
+            del sys.modules["cuda"]
+    return pyqtgraph
+
+
+pg = _import_pyqtgraph()
 
 from mmexplorer import colours
 from mmexplorer.gui.qtfix import protect

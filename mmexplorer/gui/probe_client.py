@@ -10,14 +10,19 @@ current input is probed again; nothing in the window is lost.
 from __future__ import annotations
 
 import json
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 
-from mmexplorer.engine import calls
 from mmexplorer.gui.engine_client import EngineLink
-from mmexplorer.gui.messages import ProbeRequest, ProbeResult
 from mmexplorer.gui.state import AppState
+
+if TYPE_CHECKING:
+    from mmexplorer.engine import calls
+    from mmexplorer.gui.messages import ProbeRequest
+
+# engine/calls.py and gui/messages.py (numpy behind them) are imported where first used: the
+# window is on screen before numpy is imported.
 
 DEBOUNCE_MS = 250  # typing or dragging a control settles before the model runs
 MAX_RESTARTS = 3  # engine deaths in a row (with no probe answered between) before giving up
@@ -85,6 +90,8 @@ class ProbeClient(QObject):
             return  # the window is closing: no engine is started again
         if self.engine.process is None:
             self.engine.start()  # after the engine was given up on (see _on_died)
+        from mmexplorer.engine import calls
+
         self._catalog_id += 1
         self.engine.send(calls.ListModels(self._catalog_id))
 
@@ -122,6 +129,8 @@ class ProbeClient(QObject):
         s = self.state
         if s.model is None or s.image is None:
             return False
+        from mmexplorer.gui.messages import ProbeRequest
+
         # The backward pass for gradient relevancy more than doubles a probe: it runs only while
         # relevancy is the method shown (see _gradients_wanted).
         request = ProbeRequest(self._next_id + 1, s.model, s.device, s.image, s.text, relevancy=s.method == "relevancy")
@@ -129,13 +138,15 @@ class ProbeClient(QObject):
             return False
         self._next_id += 1
         self._latest, self._latest_failed = request, False
-        s.set_busy(True)
         self._pending = request
         self._pump()
+        s.set_busy(True)  # after sending: the status bar's relayout overlaps with the engine's work
         return True
 
     def _pump(self) -> None:
         """Send the newest waiting request when the engine is free for it."""
+        from mmexplorer.engine import calls
+
         if self._in_flight is None and self._pending is not None:
             r, self._pending = self._pending, None
             self._in_flight = r.id
@@ -169,6 +180,8 @@ class ProbeClient(QObject):
     # -- replies ------------------------------------------------------------
     @Slot(object)
     def _on_reply(self, reply) -> None:
+        from mmexplorer.engine import calls
+
         if isinstance(reply, calls.Probed):
             self._probe_answered(reply.id)
             self._crashes = 0
@@ -202,6 +215,8 @@ class ProbeClient(QObject):
 
     def _on_catalog(self, catalog: calls.Catalog) -> None:
         if catalog.error:
+            from mmexplorer.engine import calls
+
             message = QCoreApplication.translate("ProbeWorker", "the engine could not start: {error}").format(error=catalog.error)
             catalog = calls.Catalog(catalog.models, catalog.devices, catalog.default, error=message)
         self.state.set_catalog(catalog)
@@ -216,6 +231,8 @@ class ProbeClient(QObject):
         request = self._latest
         if request is None or reply.id != request.id:
             return  # an older request finished after a newer one was sent: not what the user asked for now
+        from mmexplorer.gui.messages import ProbeResult
+
         result = ProbeResult(reply.id, reply.record, request.image, request.text, reply.seconds, reply.device)
         self.state.set_busy(False)
         self.state.set_result(result)

@@ -6,14 +6,16 @@ other and of the main window; nothing here touches a widget or a model.
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from PySide6.QtCore import QObject, Signal
 
-from mmexplorer.data.image import LoadedImage
 from mmexplorer.data.tokenizer import Encoding, Tokenizer
-from mmexplorer.gui.messages import Catalog, ModelInfo, ProbeResult
 from mmexplorer.gui.qtfix import protect
+
+if TYPE_CHECKING:  # numpy behind them: the window is on screen before it is imported
+    from mmexplorer.data.image import LoadedImage
+    from mmexplorer.gui.messages import Catalog, ModelInfo, ProbeResult
 
 protect()  # before the first emit: see qtfix for the PySide6 fault it guards against
 

@@ -2,6 +2,10 @@
 
 Kept out of the main window so it stays a composition of widgets: this module
 adds two tabs and a few menu entries and wires them to the app state.
+
+With `panels_later`, the menus and the two (empty) tabs come at once and the
+panels, which need pyqtgraph, only with `build_panels()`: the window can
+appear first.
 """
 
 from __future__ import annotations
@@ -13,10 +17,8 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
 from mmexplorer.gui.compare.model_set import fusion_model_set
-from mmexplorer.gui.compare.panel import ComparePanel
 from mmexplorer.gui.export_actions import ExportActions
 from mmexplorer.gui.model_files import ModelFiles
-from mmexplorer.gui.training.panel import TrainingPanel
 
 
 def _user_models_dir() -> Path:
@@ -26,28 +28,52 @@ def _user_models_dir() -> Path:
 
 
 class Tools(QObject):
-    def __init__(self, state, window, client, parent=None) -> None:
+    def __init__(self, state, window, client, parent=None, panels_later: bool = False) -> None:
         super().__init__(parent)
         self.state, self.window, self.client = state, window, client
-        self.training = TrainingPanel(_user_models_dir)
-        self.compare = ComparePanel()
+        self.training = self.compare = None  # built by build_panels
         self.export = ExportActions(state, window, self)
         self.model_files = ModelFiles(state, client, window)
+        window.reserve_view("train", self.tr("Train"))
+        window.reserve_view("compare", self.tr("Compare"))
+        self._pending_model: str | None = None
+        window.closing.connect(self.shutdown)
+        self._menus()
+        if not panels_later:
+            self.build_panels()
+
+    def build_panels(self) -> None:
+        """Build the training and comparison panels into their tabs and follow the state."""
+        if self.training is not None:
+            return
+        from mmexplorer.gui.compare.panel import ComparePanel
+        from mmexplorer.gui.training.panel import TrainingPanel
+
+        state, window = self.state, self.window
+        self.training = TrainingPanel(_user_models_dir)
+        self.compare = ComparePanel()
         window.add_view("train", self.training, self.tr("Train"))
         window.add_view("compare", self.compare, self.tr("Compare"))
-        self._pending_model: str | None = None
-
         self.training.model_trained.connect(self._model_trained)
         self.training.model_saved.connect(lambda _path: self.client.refresh_catalog())
-        state.model_info_changed.connect(
-            lambda: self.training.follow_fusion(state.model_info.fusion) if state.model_info else None)
+        state.model_info_changed.connect(self._follow_fusion)
         state.catalog_changed.connect(self._catalog_changed)
         state.model_info_changed.connect(self._compare_set_changed)  # a model opened becomes its strategy's
         state.result_changed.connect(self._feed_compare)
         state.selection_changed.connect(lambda: self.compare.select_token(self.state.token))
         window.tabs.currentChanged.connect(self._tab_changed)
-        window.closing.connect(self.shutdown)
-        self._menus()
+        # what arrived before the panels were there
+        if state.catalog is not None:
+            self._catalog_changed()
+        if state.model_info is not None:
+            self._follow_fusion()
+            self._compare_set_changed()
+        if state.result is not None:
+            self._feed_compare()
+
+    def _follow_fusion(self) -> None:
+        if self.state.model_info:
+            self.training.follow_fusion(self.state.model_info.fusion)
 
     def _menus(self) -> None:
         bar = self.window.menuBar()
@@ -115,6 +141,7 @@ class Tools(QObject):
             self._feed_compare()
 
     def shutdown(self) -> None:
-        self.training.shutdown()
-        self.compare.shutdown()
+        if self.training is not None:
+            self.training.shutdown()
+            self.compare.shutdown()
         self.export.wait()

@@ -27,8 +27,9 @@ def test_screenshot_writes_a_png_and_timings(private_models, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert out.read_bytes()[:8] == PNG_MAGIC
     timings = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert set(timings) == {"window_shown", "model_ready", "first_probe_drawn"}
-    assert 0 < timings["window_shown"] <= timings["model_ready"] <= timings["first_probe_drawn"]
+    assert set(timings) == {"window_shown", "views_ready", "model_ready", "first_probe_drawn"}
+    assert 0 < timings["window_shown"] <= timings["views_ready"] <= timings["first_probe_drawn"]
+    assert timings["window_shown"] <= timings["model_ready"] <= timings["first_probe_drawn"]
 
 
 def test_screenshot_with_an_unknown_model_fails_cleanly(private_models, tmp_path):
@@ -65,3 +66,46 @@ def test_window_modules_do_not_import_torch():
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+def test_the_window_is_on_screen_before_numpy_and_pyqtgraph_and_gets_its_views_after():
+    """`mmexplorer gui`'s order: the whole window (menus, tabs, inputs) first, then the views with pyqtgraph."""
+    code = (
+        "import sys\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "from mmexplorer.gui.app import Explorer, Options\n"
+        "e = Explorer(Options(persist=False), views_later=True)\n"
+        "e.window.show(); app.processEvents()\n"
+        "heavy = lambda: [m for m in ('numpy', 'PIL', 'pyqtgraph', 'cuda', 'torch') if m in sys.modules]\n"
+        "print('shown', heavy(), e.window.tabs.count(), e.window.current_view(), e.views_built)\n"
+        "print('menus', [a.text() for a in e.window.menuBar().actions()])\n"
+        "e.build_views()\n"
+        "print('built', heavy(), sorted(e.window.views), e.window.current_view() is e.window.views['cross'],\n"
+        "      e.state.image is not None, e.cells is not None, e.tools.compare is not None)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], env=_env(QT_QPA_PLATFORM="offscreen"),
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = dict(line.split(" ", 1) for line in proc.stdout.strip().splitlines())
+    assert lines["shown"] == "[] 7 None False"  # seven tabs, all still empty, and nothing heavy imported
+    assert lines["menus"] == "['&File', '&Probe', '&View', '&Edit', '&Language', '&Help']"
+    # pyqtgraph loaded without the CUDA bindings it would otherwise pull in
+    assert lines["built"] == "['numpy', 'PIL', 'pyqtgraph'] ['compare', 'cross', 'heads', 'model', 'patches', 'self', 'train'] True True True True"
+
+
+def test_reading_the_views_of_a_window_built_without_them_builds_them(qapp, tmp_path):
+    from mmexplorer.gui.main_window import MainWindow
+    from mmexplorer.gui.probe_client import ProbeClient
+    from mmexplorer.gui.settings import Settings
+    from mmexplorer.gui.state import AppState
+    from PySide6.QtCore import QSettings
+
+    state = AppState()
+    client = ProbeClient(state)
+    window = MainWindow(state, client, Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)), views_later=True)
+    assert not window.views_built and window.current_view() is None
+    assert window.current_view_name() == "cross"
+    assert window.views["cross"].parentWidget() is window.tabs.widget(0)
+    assert window.views_built and window.current_view() is window.views["cross"]
+    window.close()

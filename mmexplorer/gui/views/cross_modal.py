@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Optional
 
 import numpy as np
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from mmexplorer.attention.maps import patch_token_extent, patch_token_scores, token_image_map
@@ -19,13 +19,14 @@ from mmexplorer.gui.views.explain import fusion_note
 from mmexplorer.gui.views.image_panel import ImagePanel
 from mmexplorer.gui.views.matrix_axes import fit_labels
 from mmexplorer.gui.views.lazy import LazyRedraw
+from mmexplorer.gui.views.titles import VIEW_TITLES
 from mmexplorer.gui.views.zoom import zoom_hint
 from mmexplorer.gui.widgets.columns import column, side_by_side
 from mmexplorer.gui.widgets.labels import wrapped_label
 
 
 class CrossModalView(LazyRedraw, QWidget):
-    title = QT_TRANSLATE_NOOP("Views", "Cross-modal")
+    title = VIEW_TITLES["cross"]
     cell_picked = Signal(str, int, int, int)  # kind, layer, query, key: the selected word's cell for a clicked patch
 
     def __init__(self, state: AppState, parent=None) -> None:
@@ -99,6 +100,10 @@ class CrossModalView(LazyRedraw, QWidget):
         state.display_changed.connect(self._loading_colours)
         state.catalog_changed.connect(self._no_models)
         state.message.connect(self._first_probe_failed)
+        # The state can be ahead of this view (built after the window is on screen): catch up.
+        self._preview()
+        self._loading_colours()
+        self._no_models()
         self.follow(state)
 
     def _preview(self) -> None:

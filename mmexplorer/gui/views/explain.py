@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
-from mmexplorer.attention.record import AttentionRecord
 from mmexplorer.gui.i18n.terms import fusion_phrase
+
+if TYPE_CHECKING:  # numpy behind it; the input panel uses these texts before numpy is imported
+    from mmexplorer.attention.record import AttentionRecord
 
 translate = QCoreApplication.translate
 

@@ -7,7 +7,7 @@ look repaints one image instead of a grid of small plots.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QRectF
+from PySide6.QtCore import QRectF
 from PySide6.QtGui import QPainterPath
 from PySide6.QtWidgets import (QComboBox, QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem, QHBoxLayout, QLabel,
                                QVBoxLayout, QWidget)
@@ -21,6 +21,7 @@ from mmexplorer.gui.views.heads_mosaic import Mosaic, matrix_mosaic, picture_mos
 from mmexplorer.gui.views.self_attention import kind_name
 from mmexplorer.gui.views.lazy import LazyRedraw
 from mmexplorer.gui.views.matrix_axes import describe
+from mmexplorer.gui.views.titles import VIEW_TITLES
 from mmexplorer.gui.views.zoom import Zoom, zoom_hint
 from mmexplorer.gui.widgets.labels import wrapped_label
 
@@ -49,7 +50,7 @@ def segment_names(record, kind: str, axis: int) -> str:
 
 
 class HeadsView(LazyRedraw, QWidget):
-    title = QT_TRANSLATE_NOOP("Views", "Heads")
+    title = VIEW_TITLES["heads"]
 
     def __init__(self, state: AppState, parent=None) -> None:
         super().__init__(parent)
@@ -112,6 +113,8 @@ class HeadsView(LazyRedraw, QWidget):
         self.graphics.scene().sigMouseClicked.connect(self._clicked)
         self.graphics.scene().sigMouseMoved.connect(self._moved)
         state.result_changed.connect(self._refill_modes)
+        if state.record is not None:  # a record that came before this view was built
+            self._refill_modes()
         self.follow(state)
 
     def _refill_modes(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Optional
 
 import numpy as np
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QRectF
+from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from mmexplorer.attention.grid import patch_boxes
@@ -16,6 +16,7 @@ from mmexplorer.gui.state import AppState
 from mmexplorer.gui.views.image_panel import ImagePanel
 from mmexplorer.gui.views.aspect import distortion_text, input_size
 from mmexplorer.gui.views.lazy import LazyRedraw
+from mmexplorer.gui.views.titles import VIEW_TITLES
 from mmexplorer.gui.views.zoom import Zoom, link_ranges, zoom_hint
 from mmexplorer.gui.widgets.columns import column, side_by_side
 from mmexplorer.gui.widgets.labels import wrapped_label
@@ -37,7 +38,7 @@ def _plain_plot(layout: pg.GraphicsLayoutWidget, title: str):
 
 
 class PatchesView(LazyRedraw, QWidget):
-    title = QT_TRANSLATE_NOOP("Views", "Patches && positions")
+    title = VIEW_TITLES["patches"]
 
     def __init__(self, state: AppState, parent=None) -> None:
         super().__init__(parent)

@@ -15,6 +15,7 @@ from mmexplorer.gui.state import AppState
 from mmexplorer.gui.views.image_panel import ImagePanel
 from mmexplorer.gui.views.matrix_axes import axis_ticks, block_edges, describe, thin_ticks
 from mmexplorer.gui.views.lazy import LazyRedraw
+from mmexplorer.gui.views.titles import VIEW_TITLES
 from mmexplorer.gui.views.zoom import Zoom, zoom_hint
 from mmexplorer.gui.widgets.columns import column, side_by_side
 from mmexplorer.gui.widgets.labels import SteadyLabel, wrapped_label
@@ -37,7 +38,7 @@ def kind_name(kind: str) -> str:
 
 
 class SelfAttentionView(LazyRedraw, QWidget):
-    title = QT_TRANSLATE_NOOP("Views", "Self-attention")
+    title = VIEW_TITLES["self"]
     cell_picked = Signal(str, int, int, int)  # kind, layer, query, key of a clicked cell (explained in the cell panel)
 
     def __init__(self, state: AppState, parent=None) -> None:
@@ -104,6 +105,8 @@ class SelfAttentionView(LazyRedraw, QWidget):
         self.graphics.scene().sigMouseClicked.connect(self._clicked)
         self.graphics.scene().sigMouseMoved.connect(self._moved)
         state.result_changed.connect(self._refill_kinds)
+        if state.record is not None:  # a record that came before this view was built
+            self._refill_kinds()
         self.follow(state)
 
     def _refill_kinds(self) -> None:

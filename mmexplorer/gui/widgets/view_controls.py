@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QSlider, QSpinBox, QWidget
 
-from mmexplorer.gui.pg import COLORMAPS
+from mmexplorer.colormap_names import COLORMAPS
 from mmexplorer.gui.state import AppState
 from mmexplorer.gui.widgets.flow_layout import FlowLayout, keep_together
 
