@@ -295,7 +295,10 @@ def serve(conn) -> None:
             return  # the window's process ended: nobody to answer
         if isinstance(call, calls.Stop):
             return
-        engine.handle(call)
+        try:
+            engine.handle(call)
+        except (BrokenPipeError, ConnectionResetError):
+            return  # the window's process ended while this call was answered: nobody to tell
 
 
 def main(conn, bundled_models: Optional[str] = None, niceness: int = 0, leave_a_core: bool = False) -> None:
