@@ -41,10 +41,10 @@ BUNDLE: dict[str, list[dict]] = {
 # The second generation in training: bilingual, binding-focused stages (the "binding" recipe). A fusion moves
 # from here into BUNDLE only once its model meets the first generation on the held-out evaluation and binds
 # better; until then BUNDLE reproduces the shipped file. `--next` trains these instead.
-def _binding_stages(seed: int, more: int = 0) -> list[dict]:
+def _binding_stages(seed: int, more: tuple[float, ...] = ()) -> list[dict]:
     """The second generation's stages for one strategy: a first stage at 1e-3, then four continuations at a
     low rate on new scenes (seeds seed+30 ...), mostly hard negatives, as the first generation's hybrid;
-    `more` (0-2) longer stages at 2e-4 and 1e-4 after those."""
+    `more`: the learning rates of 1000-step stages after those."""
     first = {"recipe": "binding", "batch_scenes": 16, "threads": 1}
     return [
         {**first, "steps": 800, "seed": seed},
@@ -54,14 +54,14 @@ def _binding_stages(seed: int, more: int = 0) -> list[dict]:
         {**first, "steps": 600, "seed": seed + 33, "lr": 2e-4, "hard_start": 0.9, "hard_end": 0.9},
     ] + [  # longer low-rate continuations for the strategies that bind more slowly
         {**first, "steps": 1000, "seed": seed + 34 + k, "lr": lr, "hard_start": 0.9, "hard_end": 0.9}
-        for k, lr in enumerate((2e-4, 1e-4)[:more])
+        for k, lr in enumerate(more)
     ]
 
 
 NEXT: dict[str, list[dict]] = {
-    "early": _binding_stages(101, more=2),
-    "cross": _binding_stages(102, more=2),
-    "contrastive": _binding_stages(105),
+    "early": _binding_stages(101, more=(2e-4, 1e-4, 1e-4, 1e-4)),
+    "cross": _binding_stages(102, more=(2e-4, 1e-4, 5e-4, 2e-4)),
+    "contrastive": _binding_stages(105, more=(2e-4, 1e-4)),
     "hybrid": [
         {"recipe": "binding", "steps": 800, "batch_scenes": 16, "seed": 103, "threads": 1},
         {"recipe": "binding", "steps": 400, "batch_scenes": 16, "seed": 133, "threads": 1, "lr": 3e-4,
@@ -77,6 +77,8 @@ NEXT: dict[str, list[dict]] = {
         {"recipe": "binding", "steps": 1000, "batch_scenes": 16, "seed": 137, "threads": 1, "lr": 2e-4,
          "hard_start": 0.9, "hard_end": 0.9},
         {"recipe": "binding", "steps": 1000, "batch_scenes": 16, "seed": 138, "threads": 1, "lr": 1e-4,
+         "hard_start": 0.9, "hard_end": 0.9},
+        {"recipe": "binding", "steps": 1000, "batch_scenes": 16, "seed": 139, "threads": 1, "lr": 1e-4,
          "hard_start": 0.9, "hard_end": 0.9},
     ],
 }
