@@ -17,34 +17,10 @@ from mmexplorer.config import FUSIONS
 from mmexplorer.data.files import atomic_write_text
 from mmexplorer.engine.recipes import recipe
 
-# fusion -> training stages, each the settings changed from the "default" recipe; a later stage continues
-# from the weights of the one before (a fresh optimiser, a low learning rate and new scenes). Sized so that
-# all five train in about 75 minutes on a busy 2-core machine, two runs side by side, one CPU thread each
-# (which uses a shared machine better than one run on two threads). At 16 scenes a step the hybrid model
-# learns faster per second than early fusion at 32; a longer hybrid run at a higher peak rate (1.5e-3)
-# did worse than this short run plus a low-rate continuation.
-BUNDLE: dict[str, list[dict]] = {
-    "early": [{"steps": 1500, "seed": 1, "threads": 1}],
-    "cross": [
-        {"steps": 600, "batch_scenes": 16, "seed": 2, "threads": 1},
-        {"steps": 800, "batch_scenes": 16, "seed": 22, "threads": 1},
-    ],
-    "hybrid": [
-        {"steps": 600, "batch_scenes": 16, "seed": 3, "threads": 1},
-        {"steps": 400, "batch_scenes": 16, "seed": 33, "threads": 1, "lr": 3e-4, "hard_start": 0.7, "hard_end": 0.9},
-        {"steps": 400, "batch_scenes": 16, "seed": 34, "threads": 1, "lr": 3e-4, "hard_start": 0.8, "hard_end": 0.9},
-        {"steps": 600, "batch_scenes": 16, "seed": 35, "threads": 1, "lr": 3e-4, "hard_start": 0.9, "hard_end": 0.9},
-    ],
-    "late": [{"steps": 500, "batch_scenes": 16, "seed": 4, "threads": 1}],
-    "contrastive": [{"steps": 600, "batch_scenes": 16, "seed": 5, "threads": 1}],
-}
-# The second generation in training: bilingual, binding-focused stages (the "binding" recipe). A fusion moves
-# from here into BUNDLE only once its model meets the first generation on the held-out evaluation and binds
-# better; until then BUNDLE reproduces the shipped file. `--next` trains these instead.
 def _binding_stages(seed: int, more: tuple[float, ...] = ()) -> list[dict]:
-    """The second generation's stages for one strategy: a first stage at 1e-3, then four continuations at a
-    low rate on new scenes (seeds seed+30 ...), mostly hard negatives, as the first generation's hybrid;
-    `more`: the learning rates of 1000-step stages after those."""
+    """One strategy's second-generation stages (the "binding" recipe): a first stage at 1e-3, then four
+    continuations at a low rate on new scenes (seeds seed+30 ...), mostly hard negatives; `more`: the
+    learning rates of 1000-step stages after those, for the strategies that bind more slowly."""
     first = {"recipe": "binding", "batch_scenes": 16, "threads": 1}
     return [
         {**first, "steps": 800, "seed": seed},
@@ -52,36 +28,30 @@ def _binding_stages(seed: int, more: tuple[float, ...] = ()) -> list[dict]:
         {**first, "steps": 400, "seed": seed + 31, "lr": 3e-4, "hard_start": 0.8, "hard_end": 0.9},
         {**first, "steps": 600, "seed": seed + 32, "lr": 3e-4, "hard_start": 0.9, "hard_end": 0.9},
         {**first, "steps": 600, "seed": seed + 33, "lr": 2e-4, "hard_start": 0.9, "hard_end": 0.9},
-    ] + [  # longer low-rate continuations for the strategies that bind more slowly
+    ] + [
         {**first, "steps": 1000, "seed": seed + 34 + k, "lr": lr, "hard_start": 0.9, "hard_end": 0.9}
         for k, lr in enumerate(more)
     ]
 
 
-NEXT: dict[str, list[dict]] = {
+# fusion -> training stages, each the settings changed from its recipe ("default" unless the stage names
+# one); a later stage continues from the weights of the one before (a fresh optimiser and schedule, new
+# scenes). One CPU thread each, so that a stage gives the same weights on any machine and several
+# strategies can train side by side on a shared one. Every strategy with a word-to-patch map is of the
+# second generation: bilingual captions, binding triples, textures, swap negatives, letterboxed pictures
+# of other shapes (recipes.py "binding"). A short first stage plus low-rate continuations learned more per
+# second than one long run at a higher rate (docs/training.md). Late fusion has no word-level map, so
+# neither grounding nor binding applies to it: it stays the first generation's model.
+BUNDLE: dict[str, list[dict]] = {
     "early": _binding_stages(101, more=(2e-4, 1e-4, 1e-4, 1e-4)),
     "cross": _binding_stages(102, more=(2e-4, 1e-4, 5e-4, 2e-4)),
+    "hybrid": _binding_stages(103, more=(2e-4, 1e-4, 1e-4)),
+    "late": [{"steps": 500, "batch_scenes": 16, "seed": 4, "threads": 1}],
     "contrastive": _binding_stages(105, more=(2e-4, 1e-4)),
-    "hybrid": [
-        {"recipe": "binding", "steps": 800, "batch_scenes": 16, "seed": 103, "threads": 1},
-        {"recipe": "binding", "steps": 400, "batch_scenes": 16, "seed": 133, "threads": 1, "lr": 3e-4,
-         "hard_start": 0.7, "hard_end": 0.9},
-        {"recipe": "binding", "steps": 400, "batch_scenes": 16, "seed": 134, "threads": 1, "lr": 3e-4,
-         "hard_start": 0.8, "hard_end": 0.9},
-        {"recipe": "binding", "steps": 600, "batch_scenes": 16, "seed": 135, "threads": 1, "lr": 3e-4,
-         "hard_start": 0.9, "hard_end": 0.9},
-        # the first run of stages 1-4 (square canvases) still lost hard negatives to the first generation
-        # (0.932 against 0.972): one more, lower-rate stage on matching-heavy batches
-        {"recipe": "binding", "steps": 600, "batch_scenes": 16, "seed": 136, "threads": 1, "lr": 2e-4,
-         "hard_start": 0.9, "hard_end": 0.9},
-        {"recipe": "binding", "steps": 1000, "batch_scenes": 16, "seed": 137, "threads": 1, "lr": 2e-4,
-         "hard_start": 0.9, "hard_end": 0.9},
-        {"recipe": "binding", "steps": 1000, "batch_scenes": 16, "seed": 138, "threads": 1, "lr": 1e-4,
-         "hard_start": 0.9, "hard_end": 0.9},
-        {"recipe": "binding", "steps": 1000, "batch_scenes": 16, "seed": 139, "threads": 1, "lr": 1e-4,
-         "hard_start": 0.9, "hard_end": 0.9},
-    ],
 }
+# Stages being tried before they replace a bundled model (`--next` trains these instead). A strategy moves
+# into BUNDLE only once its model meets the shipped one on the held-out evaluation and binds better.
+NEXT: dict[str, list[dict]] = {}
 EVAL_SEED = 1000  # scenes of the held-out split used to pick the default
 EVAL_SCENES = 100  # enough to rank the models; the README table comes from `mmexplorer eval`
 
@@ -148,6 +118,10 @@ def main(argv: list[str] | None = None) -> int:
     args.folder.mkdir(parents=True, exist_ok=True)
     stages = NEXT if args.next else BUNDLE
     fusions = args.only.split(",") if args.only else list(stages)
+    unknown = [f for f in fusions if f not in stages]
+    if unknown:
+        parser.error(f"no {'NEXT' if args.next else 'BUNDLE'} stages for {', '.join(unknown)}"
+                     + ("" if stages else " (NEXT is empty: every strategy is in BUNDLE)"))
     if not args.index_only:
         for fusion in fusions:
             start = time.perf_counter()
