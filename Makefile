@@ -37,7 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
 
 models: $(STAMP)
-	$(BIN)/python -m mmexplorer.engine.bundle mmexplorer/resources/models
+	$(BIN)/python -m mmexplorer.engine.bundle mmexplorer/resources/models --jobs 2
 
 # The interface's Chinese: refresh the .ts from the gui's tr()/translate() calls (translations kept), then compile the .qm
 # that ships in the package. Locations are left out so the .ts changes only when the strings do.

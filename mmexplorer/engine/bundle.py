@@ -40,11 +40,12 @@ def _binding_stages(seed: int, more: tuple[float, ...] = ()) -> list[dict]:
 # strategies can train side by side on a shared one. Every strategy with a word-to-patch map is of the
 # second generation: bilingual captions, binding triples, textures, swap negatives, letterboxed pictures
 # of other shapes (recipes.py "binding"). A short first stage plus low-rate continuations learned more per
-# second than one long run at a higher rate (docs/training.md). Late fusion has no word-level map, so
+# second than one long run at a higher rate; early and cross fusion stalled at low rates until a stage
+# back at 5e-4 and one at 2e-4 after it (a warm restart) moved them (docs/training.md). Late fusion has no word-level map, so
 # neither grounding nor binding applies to it: it stays the first generation's model.
 BUNDLE: dict[str, list[dict]] = {
-    "early": _binding_stages(101, more=(2e-4, 1e-4, 1e-4, 1e-4)),
-    "cross": _binding_stages(102, more=(2e-4, 1e-4, 5e-4, 2e-4)),
+    "early": _binding_stages(101, more=(2e-4, 1e-4, 1e-4, 1e-4, 5e-4, 2e-4)),
+    "cross": _binding_stages(102, more=(2e-4, 1e-4, 5e-4, 2e-4, 5e-4, 2e-4)),
     "hybrid": _binding_stages(103, more=(2e-4, 1e-4, 1e-4)),
     "late": [{"steps": 500, "batch_scenes": 16, "seed": 4, "threads": 1}],
     "contrastive": _binding_stages(105, more=(2e-4, 1e-4)),
@@ -54,6 +55,7 @@ BUNDLE: dict[str, list[dict]] = {
 NEXT: dict[str, list[dict]] = {}
 EVAL_SEED = 1000  # scenes of the held-out split used to pick the default
 EVAL_SCENES = 100  # enough to rank the models; the README table comes from `mmexplorer eval`
+DEFAULT_MARGIN = 0.01  # localisation score (hit - other) by which a model must beat the current default
 
 
 def bundle_settings(fusion: str, stage: int = 0, previous: Path | None = None, stages: dict | None = None):
@@ -91,6 +93,13 @@ def train_one(fusion: str, folder: Path, stages: dict | None = None) -> Path:
     return Path(result.path)
 
 
+def _current_default(folder: Path) -> str | None:
+    try:
+        return json.loads((folder / "index.json").read_text()).get("default")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 def write_index(folder: Path, scenes: int = EVAL_SCENES) -> dict:
     """Evaluate every bundled model and name the best-localising one the default."""
     from mmexplorer.engine.evaluate import evaluate_path, localisation_score
@@ -102,10 +111,23 @@ def write_index(folder: Path, scenes: int = EVAL_SCENES) -> dict:
             reports[fusion] = evaluate_path(path, scenes=scenes, seed=EVAL_SEED, deletion=False)
     if not reports:
         raise SystemExit(f"no bundled models in {folder}")
-    default = max(reports, key=lambda f: localisation_score(reports[f]))
+    scores = {f: localisation_score(r) for f, r in reports.items()}
+    default = max(scores, key=scores.get)
+    # The default is what a user sees first and what the docs show: it changes only for a model that
+    # localises clearly better, not for one that ties within the evaluation's noise.
+    current = _current_default(folder)
+    if current in scores and scores[current] >= scores[default] - DEFAULT_MARGIN:
+        default = current
     atomic_write_text(folder / "index.json", json.dumps({"default": default}, indent=1) + "\n")
     atomic_write_text(folder / "eval.json", json.dumps(reports, indent=1) + "\n")
     return {"default": default, "reports": reports}
+
+
+def _timed_train(fusion: str, folder: Path, next_stages: bool) -> Path:
+    start = time.perf_counter()
+    path = train_one(fusion, folder, NEXT if next_stages else BUNDLE)
+    print(f"[{fusion}] wrote {path} in {time.perf_counter() - start:.0f}s", file=sys.stderr, flush=True)
+    return path
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -113,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folder", type=Path)
     parser.add_argument("--only", help="comma-separated fusion strategies to train (default: all)")
     parser.add_argument("--index-only", action="store_true", help="only evaluate and rewrite index.json")
-    parser.add_argument("--next", action="store_true", help="train the second-generation stages (NEXT) instead")
+    parser.add_argument("--next", action="store_true", help="train the stages being tried (NEXT) instead")
+    parser.add_argument("--jobs", type=int, default=1, help="strategies trained side by side (one thread each)")
     args = parser.parse_args(argv)
     args.folder.mkdir(parents=True, exist_ok=True)
     stages = NEXT if args.next else BUNDLE
@@ -123,10 +146,17 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"no {'NEXT' if args.next else 'BUNDLE'} stages for {', '.join(unknown)}"
                      + ("" if stages else " (NEXT is empty: every strategy is in BUNDLE)"))
     if not args.index_only:
-        for fusion in fusions:
-            start = time.perf_counter()
-            path = train_one(fusion, args.folder, stages)
-            print(f"[{fusion}] wrote {path} in {time.perf_counter() - start:.0f}s", file=sys.stderr, flush=True)
+        if args.jobs > 1:  # each run holds one thread: side by side they use a multi-core machine
+            from concurrent.futures import ProcessPoolExecutor
+            from multiprocessing import get_context
+
+            with ProcessPoolExecutor(max_workers=args.jobs, mp_context=get_context("spawn")) as pool:
+                runs = {fusion: pool.submit(_timed_train, fusion, args.folder, args.next) for fusion in fusions}
+                for fusion, run in runs.items():
+                    run.result()  # a failed run raises here
+        else:
+            for fusion in fusions:
+                _timed_train(fusion, args.folder, args.next)
     summary = write_index(args.folder)
     print(json.dumps({"default": summary["default"]}))
     return 0
