@@ -31,6 +31,7 @@ SHOTS = {
     "late-fusion": ("late", ["--view", "cross", "--image", TWO, "--text", "a red circle and a blue square"]),
     "contrastive": ("contrastive", ["--view", "cross", "--image", TWO, "--text", "a red circle and a blue square", "--token", "red"]),
     "unknown-words": ("cross", ["--view", "cross", "--image", WIDE, "--text", "a blue circle next to a red zebra", "--token", "zebra"]),
+    "chinese-caption": (None, ["--view", "cross", "--image", THREE, "--text", "一个绿色三角形，一个黄色圆形和一个红色方形", "--token", "黄色"]),
     "compare": (None, ["--view", "compare", "--image", THREE, "--text", "a green triangle, a yellow circle and a red square", "--token", "yellow"]),
     "train": (None, ["--view", "train", "--image", TWO, "--text", "a red circle and a blue square"]),
 }

@@ -146,3 +146,19 @@ def test_grounding_targets_of_a_letterboxed_scene_sit_on_its_objects_not_on_padd
     # a square-resize model reads the same scene squashed: its targets cover the whole grid's height
     square = make_batch(load_variant("hybrid"), model.tokenizer, 5, index, 1, 0.5, aspect_prob=1.0)
     assert not torch.equal(square.ground_targets, batch.ground_targets)
+
+
+@pytest.mark.parametrize("size", [(192, 128), (128, 192), (300, 97), (640, 480), (50, 400)])
+def test_every_patch_of_a_letterboxed_input_is_all_picture_or_all_padding(size):
+    """Sides are rounded to whole patches: a half-padded patch is an input no model was trained on."""
+    width, height = size
+    cfg = load_variant("early").replace(preprocess="letterbox")  # 128 px, 16 px patches
+    w, h, x0, y0 = letterbox_fit(width, height, 128, 16)
+    assert w % 16 == 0 and h % 16 == 0 and x0 % 16 == 0 and y0 % 16 == 0
+    assert abs(w / h - width / height) <= (width / height) * (8 / min(w, h)) + 1e-9  # at most half a patch off
+    pixels = np.random.default_rng(1).integers(0, 256, size=(height, width, 3), dtype=np.uint8)
+    x = image_tensor(pixels, cfg)[0]  # [3, 128, 128]
+    cells = (x != 0).any(dim=0).reshape(8, 16, 8, 16).permute(0, 2, 1, 3).reshape(64, -1)  # [patch, pixels]
+    assert bool((cells.all(dim=1) | ~cells.any(dim=1)).all())
+    _, valid = input_geometry(cfg, width, height, (8, 8))
+    assert np.array_equal(cells.all(dim=1).numpy(), valid.reshape(-1) if valid is not None else np.ones(64, bool))

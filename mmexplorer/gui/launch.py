@@ -133,8 +133,8 @@ def run(args) -> int:
     if args.screenshot:
         shot = _Screenshot(explorer, args.screenshot)
         explorer.window.resize(*_size(args.size))
-        if args.view == "compare":  # the comparison runs after the first probe: wait for it
-            explorer.tools.compare.compared.connect(shot.drawn)
+        if args.view == "compare":  # the comparison runs after the first probe: wait for it (its panel comes with the views)
+            explorer.views_ready.connect(lambda: explorer.tools.compare.compared.connect(shot.drawn))
         else:
             explorer.first_probe_drawn.connect(shot.drawn)
         explorer.client.failed.connect(shot.failed)

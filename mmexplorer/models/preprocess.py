@@ -20,20 +20,27 @@ _OFFSET = (-np.asarray(PIXEL_MEAN, dtype=np.float32) / np.asarray(PIXEL_STD, dty
 def letterbox_fit(width: int, height: int, side: int, patch: int) -> tuple[int, int, int, int]:
     """(w, h, x0, y0): the picture scaled to fit a side x side input, aspect ratio kept, and where it sits.
 
-    It is centred, with its offset rounded down to whole patches, so every patch is either padding only or
-    holds some of the picture.
+    Its sides are rounded to whole patches (a stretch of at most half a patch per side) and it is centred
+    with its offset rounded down to whole patches, so every patch is either padding only or picture only.
+    A patch half picture, half padding is one no model was trained on: a 192 x 128 picture fitted to
+    128 x 85 px took the bundled hybrid model's match probability from 0.76-0.97 (at 128 x 80 or 96) to 0.00.
     """
     scale = side / max(width, height)
-    w, h = max(1, min(side, round(width * scale))), max(1, min(side, round(height * scale)))
+
+    def fit(length: int) -> int:
+        return max(patch, min(side, round(length * scale / patch) * patch))
+
+    w, h = fit(width), fit(height)
     return w, h, (side - w) // 2 // patch * patch, (side - h) // 2 // patch * patch
 
 
-def resized(pixels: np.ndarray, side: int, mode: str = "square") -> np.ndarray:
+def resized(pixels: np.ndarray, side: int, mode: str = "square", patch: int = 1) -> np.ndarray:
     """The resize image_tensor applies (none when already that size): uint8 [H, W, 3] -> [side, side, 3],
-    or with mode "letterbox" -> [h, w, 3] fitting inside side x side with the aspect ratio kept (unpadded)."""
+    or with mode "letterbox" -> [h, w, 3] fitting inside side x side with the aspect ratio kept (unpadded;
+    `patch`: the model's patch size, to which letterbox_fit rounds the sides)."""
     height, width = pixels.shape[:2]
     if mode == "letterbox":
-        w, h, _, _ = letterbox_fit(width, height, side, 1)
+        w, h, _, _ = letterbox_fit(width, height, side, patch)
         size = (w, h)
     else:
         size = (side, side)
@@ -81,7 +88,7 @@ def image_tensor(pixels: np.ndarray | Sequence[np.ndarray], cfg: ModelConfig, si
         batch = np.zeros((len(arrays), 3, side, side), dtype=np.float32)  # [B, 3, S, S]
         for i, arr in enumerate(arrays):
             w, h, x0, y0 = letterbox_fit(arr.shape[1], arr.shape[0], side, cfg.patch_size)
-            arr = resized(arr, side, "letterbox")
+            arr = resized(arr, side, "letterbox", cfg.patch_size)
             for c in range(3):
                 window = batch[i, c, y0 : y0 + h, x0 : x0 + w]
                 np.multiply(arr[:, :, c], _SCALE[c], out=window)

@@ -32,6 +32,20 @@ def test_screenshot_writes_a_png_and_timings(private_models, tmp_path):
     assert timings["window_shown"] <= timings["model_ready"] <= timings["first_probe_drawn"]
 
 
+def test_screenshot_of_the_compare_tab_waits_for_the_comparison(private_models, tmp_path):
+    """The Compare panel is built with the views, after the window is up: the shot still waits for it."""
+    out = tmp_path / "compare.png"
+    proc = subprocess.run(
+        [sys.executable, "-m", "mmexplorer", "gui", "--model", "test-cross", "--text", "a red circle",
+         "--view", "compare", "--screenshot", str(out)],
+        env=_env(QT_QPA_PLATFORM="offscreen", MMEXPLORER_HOME=str(private_models)),
+        capture_output=True, text=True, timeout=180,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert out.read_bytes()[:8] == PNG_MAGIC
+
+
 def test_screenshot_with_an_unknown_model_fails_cleanly(private_models, tmp_path):
     out = tmp_path / "shot.png"
     proc = subprocess.run(

@@ -88,7 +88,14 @@ def test_distortion_text_names_squash_crop_and_padding():
     assert distortion_text((4000, 30), (0, 0, 4000, 30), (128, 128)) == "squashed 4000 × 30 → 128 × 128: width ×0.032, height ×4.3"
     assert "shape kept" in distortion_text((512, 512), (0, 0, 512, 512), (128, 128))
     assert distortion_text((400, 300), (50, 0, 350, 300), (128, 128)).startswith("cropped to 300 × 300 of 400 × 300")
-    assert distortion_text((400, 300), (0, -50, 400, 350), (128, 128)).startswith("padded 400 × 300 to 400 × 400")
+    assert distortion_text((400, 300), (0, -50, 400, 350), (128, 96)).startswith("padded 400 × 300 to 400 × 400")
+    # a letterbox keeps the shape up to the rounding of its sides to whole patches (192 x 128 -> 128 x 80)
+    from mmexplorer.config import load_variant
+    from mmexplorer.models.preprocess import input_geometry
+
+    box, _ = input_geometry(load_variant("early").replace(preprocess="letterbox"), 192, 128, (8, 8))
+    assert distortion_text((192, 128), box, (128, 128)) == (
+        "letterboxed 192 × 128 → 128 × 80 inside 128 × 128 (shape kept; the padding is masked out)")
     # a 4000 x 30 box drawn with the grid's 8:8 shape: x drawn 4000/30 times smaller per unit than y
     assert pixel_aspect((0, 0, 4000, 30), (8, 8)) == pytest.approx(30 / 4000)
 

@@ -63,7 +63,7 @@ def prepare(spec: PairSpec, tokenizer, cfg=None) -> Item:
     if cfg is None:  # a pretrained model preprocesses the picture itself
         return Item(spec, loaded=Sample(image, encoding))
     height, width = image.pixels.shape[:2]
-    return Item(spec, pixels=resized(image.pixels, cfg.image_size, cfg.preprocess), encoding=encoding,
+    return Item(spec, pixels=resized(image.pixels, cfg.image_size, cfg.preprocess, cfg.patch_size), encoding=encoding,
                 image=(height, width, image.source, image.notes))
 
 

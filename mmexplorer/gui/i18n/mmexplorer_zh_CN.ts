@@ -16,6 +16,10 @@
         <translation>从 {w} × {h} 中裁剪出 {bw} × {bh}，再缩放 → {iw} × {ih}：宽度 {sx}，高度 {sy}</translation>
     </message>
     <message>
+        <source>letterboxed {w} × {h} → {pw} × {ph} inside {iw} × {ih} (shape kept; the padding is masked out)</source>
+        <translation>将 {w} × {h} 等比缩放为 {pw} × {ph}，置于 {iw} × {ih} 之中（保持长宽比；填充部分已屏蔽）</translation>
+    </message>
+    <message>
         <source>padded {w} × {h} to {bw} × {bh}, then resized → {iw} × {ih}: width {sx}, height {sy}</source>
         <translation>将 {w} × {h} 填充为 {bw} × {bh}，再缩放 → {iw} × {ih}：宽度 {sx}，高度 {sy}</translation>
     </message>

@@ -15,6 +15,8 @@ from PySide6.QtCore import QCoreApplication
 
 translate = QCoreApplication.translate
 SAME_SHAPE = 0.02  # relative difference of the two scale factors below which the shape counts as kept
+# a letterbox rounds the picture's sides to whole patches: up to half a patch of stretch (10% at 5 patches)
+LETTERBOX_SHAPE = 0.1
 
 
 def input_size(grid: tuple[int, int], config: dict) -> Optional[tuple[int, int]]:
@@ -66,6 +68,9 @@ def distortion_text(image_size: tuple[int, int], image_box, size: Optional[tuple
         return translate("Aspect", "squashed {w} × {h} → {iw} × {ih}: width {sx}, height {sy}").format(**args)
     if inside:
         return translate("Aspect", "cropped to {bw} × {bh} of {w} × {h}, then resized → {iw} × {ih}: width {sx}, height {sy}").format(**args)
+    if abs(sx - sy) <= LETTERBOX_SHAPE * max(sx, sy):
+        args.update(pw=f"{width * sx:.0f}", ph=f"{height * sy:.0f}")
+        return translate("Aspect", "letterboxed {w} × {h} → {pw} × {ph} inside {iw} × {ih} (shape kept; the padding is masked out)").format(**args)
     return translate("Aspect", "padded {w} × {h} to {bw} × {bh}, then resized → {iw} × {ih}: width {sx}, height {sy}").format(**args)
 
 
