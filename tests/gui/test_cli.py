@@ -16,14 +16,25 @@ def _env(**changes):
     return {k: v for k, v in env.items() if v is not None}
 
 
-def test_screenshot_writes_a_png_and_timings(private_models, tmp_path):
-    out = tmp_path / "shot.png"
-    proc = subprocess.run(
-        [sys.executable, "-m", "mmexplorer", "gui", "--model", "test-cross", "--text", "a red circle",
-         "--view", "heads", "--screenshot", str(out), "--timings"],
-        env=_env(QT_QPA_PLATFORM="offscreen", MMEXPLORER_HOME=str(private_models)),
+def _python(code: str, timeout: int):
+    """`code` in a fresh offscreen interpreter: what a process imports is only visible from outside it."""
+    return subprocess.run([sys.executable, "-c", code], env=_env(QT_QPA_PLATFORM="offscreen"),
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def _gui(models, *args: str):
+    """`mmexplorer gui ARGS` offscreen with the test's private models."""
+    return subprocess.run(
+        [sys.executable, "-m", "mmexplorer", "gui", *args],
+        env=_env(QT_QPA_PLATFORM="offscreen", MMEXPLORER_HOME=str(models)),
         capture_output=True, text=True, timeout=180,
     )
+
+
+def test_screenshot_writes_a_png_and_timings(private_models, tmp_path):
+    out = tmp_path / "shot.png"
+    proc = _gui(private_models, "--model", "test-cross", "--text", "a red circle",
+                "--view", "heads", "--screenshot", str(out), "--timings")
     assert proc.returncode == 0, proc.stderr
     assert out.read_bytes()[:8] == PNG_MAGIC
     timings = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -35,12 +46,8 @@ def test_screenshot_writes_a_png_and_timings(private_models, tmp_path):
 def test_screenshot_of_the_compare_tab_waits_for_the_comparison(private_models, tmp_path):
     """The Compare panel is built with the views, after the window is up: the shot still waits for it."""
     out = tmp_path / "compare.png"
-    proc = subprocess.run(
-        [sys.executable, "-m", "mmexplorer", "gui", "--model", "test-cross", "--text", "a red circle",
-         "--view", "compare", "--screenshot", str(out)],
-        env=_env(QT_QPA_PLATFORM="offscreen", MMEXPLORER_HOME=str(private_models)),
-        capture_output=True, text=True, timeout=180,
-    )
+    proc = _gui(private_models, "--model", "test-cross", "--text", "a red circle", "--view", "compare",
+                "--screenshot", str(out))
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     assert out.read_bytes()[:8] == PNG_MAGIC
@@ -48,11 +55,7 @@ def test_screenshot_of_the_compare_tab_waits_for_the_comparison(private_models, 
 
 def test_screenshot_with_an_unknown_model_fails_cleanly(private_models, tmp_path):
     out = tmp_path / "shot.png"
-    proc = subprocess.run(
-        [sys.executable, "-m", "mmexplorer", "gui", "--model", "nope", "--screenshot", str(out)],
-        env=_env(QT_QPA_PLATFORM="offscreen", MMEXPLORER_HOME=str(private_models)),
-        capture_output=True, text=True, timeout=180,
-    )
+    proc = _gui(private_models, "--model", "nope", "--screenshot", str(out))
     assert proc.returncode == 2
     errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and errors[0].startswith("error: unknown model 'nope'")
@@ -76,8 +79,7 @@ def test_window_modules_do_not_import_torch():
         "bad = [m for m in ('torch', 'mmexplorer.engine.probe', 'mmexplorer.models', 'mmexplorer.attention.capture') "
         "if m in sys.modules]; print(bad)"
     )
-    proc = subprocess.run([sys.executable, "-c", code], env=_env(QT_QPA_PLATFORM="offscreen"),
-                          capture_output=True, text=True, timeout=60)
+    proc = _python(code, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
 
@@ -98,8 +100,7 @@ def test_the_window_is_on_screen_before_numpy_and_pyqtgraph_and_gets_its_views_a
         "print('built', heavy(), sorted(e.window.views), e.window.current_view() is e.window.views['cross'],\n"
         "      e.state.image is not None, e.cells is not None, e.tools.compare is not None)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], env=_env(QT_QPA_PLATFORM="offscreen"),
-                          capture_output=True, text=True, timeout=120)
+    proc = _python(code, timeout=120)
     assert proc.returncode == 0, proc.stderr
     lines = dict(line.split(" ", 1) for line in proc.stdout.strip().splitlines())
     assert lines["shown"] == "[] 7 None False"  # seven tabs, all still empty, and nothing heavy imported
