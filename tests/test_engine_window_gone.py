@@ -17,12 +17,12 @@ class _Gone:
     def poll(self, _timeout=0) -> bool:
         return bool(self.pending)
 
-    def recv_bytes(self) -> bytes:
+    def recv_frame(self) -> bytes:
         if not self.pending:
             raise EOFError
         return self.pending.pop(0)
 
-    def send_bytes(self, _data) -> None:
+    def send_parts(self, _parts) -> None:
         self.sent += 1
         raise BrokenPipeError(32, "Broken pipe")
 

@@ -94,12 +94,13 @@ def test_arrays_arrive_read_only_and_exact():
 
 
 def test_the_engine_loop_answers_over_a_pipe(tmp_path, monkeypatch):
-    """The service loop in a thread of this process, on a real multiprocessing pipe."""
+    """The service loop in a thread of this process, on the engine's real pipes."""
     import threading
 
+    from mmexplorer.engine.pipes import pipe_pair
     from mmexplorer.engine.service import serve
 
-    ours, theirs = multiprocessing.Pipe()
+    ours, theirs = pipe_pair(multiprocessing.get_context("spawn"))
     loop = threading.Thread(target=serve, args=(theirs,))
     loop.start()
     ours.send_bytes(encode(calls.Probe(1, "no-such-model", "cpu", LoadedImage(np.zeros((8, 8, 3), np.uint8), "x"), "a")))
@@ -135,5 +136,37 @@ def test_the_pipe_pair_carries_calls_one_way_and_replies_the_other():
     echo.join(30)
     np.testing.assert_array_equal(back.pixels, big.pixels)
     assert not window.poll(0) and not engine.poll(0)  # nothing left over on either pipe
+    window.close()
+    engine.close()
+
+
+def test_a_frame_written_in_parts_arrives_whole_and_read_only():
+    """send_parts/recv_frame: more buffers than one writev takes, more bytes than the pipe holds, any framing mix."""
+    import threading
+
+    from mmexplorer.engine.pipes import _IOV_MAX, pipe_pair
+    from mmexplorer.engine.wire import frame_parts
+
+    window, engine = pipe_pair(multiprocessing.get_context("spawn"))
+    rng = np.random.default_rng(1)
+    many = {f"a{i}": rng.integers(0, 255, (i % 7 + 1, 3), dtype=np.uint8) for i in range(_IOV_MAX)}  # > _IOV_MAX parts
+    big = {"pixels": rng.integers(0, 255, (1500, 1000, 3), dtype=np.uint8)}  # 4.5 MB: the pipe holds at most 1 MiB
+    assert len(frame_parts(many)) > _IOV_MAX
+
+    def echo() -> None:
+        engine.send_parts(frame_parts(decode(engine.recv_frame())))  # framed by parts, read into one buffer
+        engine.send_bytes(engine.recv_bytes())  # a Connection's own framing reads the same frames
+
+    thread = threading.Thread(target=echo)
+    thread.start()
+    for sent in (many, big):
+        window.send_parts(frame_parts(sent))
+        back = decode(window.recv_frame())
+        assert set(back) == set(sent)
+        for name, array in sent.items():
+            np.testing.assert_array_equal(back[name], array)
+            assert not back[name].flags.writeable  # read into a bytearray, still immutable
+    thread.join(30)
+    assert not window.poll(0) and not engine.poll(0)
     window.close()
     engine.close()

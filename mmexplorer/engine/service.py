@@ -268,14 +268,19 @@ def describe(exc: Exception) -> tuple[str, str]:
 
 def serve(conn) -> None:
     """Answer calls from `conn` (a multiprocessing Connection) until Stop or the window goes away."""
-    from mmexplorer.engine.wire import decode, encode
+    from mmexplorer.engine.sent_images import ImageKeeper
+    from mmexplorer.engine.wire import decode, frame_parts
 
     inbox: deque = deque()  # calls read early, while a long call looked for a stop or a newer input
+    pictures = ImageKeeper()  # every call is read through it, in the order it came
+
+    def receive():
+        return pictures.incoming(decode(conn.recv_frame()))
 
     def look() -> None:
         try:
             while conn.poll(0):
-                inbox.append(decode(conn.recv_bytes()))
+                inbox.append(receive())
         except (EOFError, OSError):
             inbox.append(calls.Stop())  # the window's process ended
 
@@ -287,10 +292,10 @@ def serve(conn) -> None:
         look()
         return any(isinstance(c, (calls.Stop, kind)) for c in inbox)
 
-    engine = Engine(lambda reply: conn.send_bytes(encode(reply)), stop_requested, superseded)
+    engine = Engine(lambda reply: conn.send_parts(frame_parts(reply)), stop_requested, superseded)
     while True:
         try:
-            call = inbox.popleft() if inbox else decode(conn.recv_bytes())
+            call = inbox.popleft() if inbox else receive()
         except (EOFError, OSError):
             return  # the window's process ended: nobody to answer
         if isinstance(call, calls.Stop):

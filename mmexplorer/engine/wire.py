@@ -51,6 +51,15 @@ def allow(*classes: type) -> None:
 
 
 def encode(message: Any) -> bytes:
+    return b"".join(frame_parts(message))
+
+
+def frame_parts(message: Any) -> list:
+    """The frame of `message` as the buffers that make it up, in order: each array's own memory, not copied.
+
+    engine/pipes.py writes them to the pipe with one gathering write; `encode`
+    joins them where one bytes object is wanted.
+    """
     arrays: list[np.ndarray] = []
     body = _pack(message, arrays)
     table, offset = [], 0
@@ -61,20 +70,20 @@ def encode(message: Any) -> bytes:
         table.append([array.dtype.str, list(array.shape), offset])
         offset += array.nbytes
     header = json.dumps({"message": body, "arrays": table}).encode()
-    # One copy of each array, straight into the frame: the pieces are joined once, zero padding between.
     head = _PREAMBLE.pack(MAGIC, VERSION, len(header)) + header
     start = _aligned(len(head))
-    pieces, end = [head, bytes(start - len(head))], 0
+    pieces, end = [head, bytes(start - len(head))], 0  # zero padding between the pieces
     for array, (_, _, at) in zip(arrays, table):
         if array.nbytes:
             pieces.append(bytes(at - end))
             pieces.append(memoryview(array.reshape(-1).view(np.uint8)))
             end = at + array.nbytes
     pieces.append(bytes(offset - end))  # to the frame's full length (empty arrays may lie past the last bytes)
-    return b"".join(pieces)
+    return [piece for piece in pieces if len(piece)]
 
 
-def decode(data: bytes) -> Any:
+def decode(data) -> Any:
+    """The message in `data` (bytes, or a bytearray the pipe was read into: its arrays are made read-only)."""
     try:
         magic, version, size = _PREAMBLE.unpack_from(data, 0)
         if magic != MAGIC or version != VERSION:
@@ -106,7 +115,9 @@ def _array(data: bytes, start: int, dtype: str, shape: list, offset: int) -> np.
     at = start + int(offset)
     if offset < 0 or at + count * kind.itemsize > len(data):
         raise WireError("an array runs past the end of the message")
-    return np.frombuffer(data, kind, count, at).reshape(shape)
+    array = np.frombuffer(data, kind, count, at).reshape(shape)
+    array.flags.writeable = False  # a record is immutable, whatever buffer it was read into
+    return array
 
 
 def _pack(value: Any, arrays: list[np.ndarray]) -> Any:

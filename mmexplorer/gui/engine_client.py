@@ -45,6 +45,7 @@ class EngineLink(QObject):
         self._reader: Optional[threading.Thread] = None
         self._generation = 0  # replies and deaths of an engine that was replaced are ignored
         self._send_lock = threading.Lock()
+        self._pictures = None  # the running engine's engine/sent_images.ImageSender: each picture is sent once
         self._arrived.connect(self._on_arrived)
         self._lost.connect(self._on_lost)
 
@@ -63,6 +64,7 @@ class EngineLink(QObject):
         from mmexplorer.engine.entry import main  # imports nothing here: the child loads the engine
 
         self._generation += 1
+        self._pictures = None  # a fresh engine has no picture yet (the sender is made with the first call)
         ours, theirs = pipe_pair(self._context)
         # Lowered from here the moment it exists where the OS allows (its interpreter start and
         # imports then yield to the window too); otherwise the child lowers its own.
@@ -88,13 +90,13 @@ class EngineLink(QObject):
             return
         self._generation += 1  # from here on its replies and its death are expected, not news
         from mmexplorer.engine.calls import Stop
-        from mmexplorer.engine.wire import encode
+        from mmexplorer.engine.wire import frame_parts
 
         process, conn, reader = self.process, self._conn, self._reader
         self.process = self._conn = self._reader = None
         try:
             with self._send_lock:
-                conn.send_bytes(encode(Stop()))
+                conn.send_parts(frame_parts(Stop()))
         except (OSError, ValueError):
             pass
         process.join(timeout_s)
@@ -118,14 +120,16 @@ class EngineLink(QObject):
     # -- calls ------------------------------------------------------------------------
     def send(self, call) -> bool:
         """Send one call (engine/calls.py); False when there is no engine to take it."""
-        from mmexplorer.engine.wire import encode
+        from mmexplorer.engine.sent_images import ImageSender
+        from mmexplorer.engine.wire import frame_parts
 
         if self._conn is None:
             return False
-        data = encode(call)
+        if self._pictures is None:
+            self._pictures = ImageSender()
         try:
             with self._send_lock:
-                self._conn.send_bytes(data)
+                self._conn.send_parts(frame_parts(self._pictures.outgoing(call)))
         except (OSError, ValueError):
             return False  # the engine is gone; the reader reports its death
         return True
@@ -136,7 +140,7 @@ class EngineLink(QObject):
 
         while True:
             try:
-                data = conn.recv_bytes()
+                data = conn.recv_frame()
             except (EOFError, OSError):
                 self._lost.emit(generation)
                 return
