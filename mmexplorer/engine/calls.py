@@ -5,7 +5,8 @@ Calls go to the engine, replies come back; every call and reply carries the
 travel as LoadedImage (uint8 pixels; a call's `image` crosses as a SentImage
 when the engine has that picture already: engine/sent_images.py), records as
 AttentionRecord (numpy arrays), explanations as CellExplanation;
-engine/wire.py writes them without pickle. No torch here: the window's process imports this module.
+engine/wire.py writes them without pickle. No torch here: the window's
+process imports this module.
 """
 
 from __future__ import annotations

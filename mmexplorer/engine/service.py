@@ -267,7 +267,7 @@ def describe(exc: Exception) -> tuple[str, str]:
 
 
 def serve(conn) -> None:
-    """Answer calls from `conn` (a multiprocessing Connection) until Stop or the window goes away."""
+    """Answer calls from `conn` (an engine/pipes.PipePair) until Stop or the window goes away."""
     from mmexplorer.engine.sent_images import ImageKeeper
     from mmexplorer.engine.wire import decode, frame_parts
 
