@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+import threading
+import weakref
+from typing import Optional, Sequence
 
 import numpy as np
 import torch
@@ -34,10 +36,48 @@ def letterbox_fit(width: int, height: int, side: int, patch: int) -> tuple[int, 
     return w, h, (side - w) // 2 // patch * patch, (side - h) // 2 // patch * patch
 
 
+class _LastPicture:
+    """The picture resized last and its resized copies, for a picture asked about again and again.
+
+    The explorer probes one picture many times (a probe per caption edit, the
+    gradients when relevancy is picked, a weight explained per click), and
+    shrinking a 12-megapixel photo takes about 60 ms where a bundled model's
+    whole probe takes 5. Only a picture that cannot be written is remembered
+    (the explorer's are made read-only, engine/wire.py decodes read-only), so
+    what was resized is still what is there; it is held by a weak reference, so
+    remembering it never keeps a photo in memory.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # the CLI may resize from several threads
+        self._source: Optional[weakref.ref] = None
+        self._copies: dict[tuple[int, int], np.ndarray] = {}  # (w, h) -> read-only uint8 [h, w, 3]
+
+    def get(self, pixels: np.ndarray, size: tuple[int, int]) -> Optional[np.ndarray]:
+        with self._lock:
+            if self._source is not None and self._source() is pixels and not pixels.flags.writeable:
+                return self._copies.get(size)
+        return None
+
+    def put(self, pixels: np.ndarray, size: tuple[int, int], copy: np.ndarray) -> None:
+        if pixels.flags.writeable:
+            return
+        copy.flags.writeable = False  # shared by every later call: nobody may change it
+        with self._lock:
+            if self._source is None or self._source() is not pixels:
+                self._source, self._copies = weakref.ref(pixels), {}
+            if len(self._copies) < 8:  # a few models' sizes; never a growing pile
+                self._copies[size] = copy
+
+
+_last_picture = _LastPicture()
+
+
 def resized(pixels: np.ndarray, side: int, mode: str = "square", patch: int = 1) -> np.ndarray:
     """The resize image_tensor applies (none when already that size): uint8 [H, W, 3] -> [side, side, 3],
     or with mode "letterbox" -> [h, w, 3] fitting inside side x side with the aspect ratio kept (unpadded;
-    `patch`: the model's patch size, to which letterbox_fit rounds the sides)."""
+    `patch`: the model's patch size, to which letterbox_fit rounds the sides). The same read-only picture
+    at the same size is resized once (_LastPicture); the copy returned then is read-only."""
     height, width = pixels.shape[:2]
     if mode == "letterbox":
         w, h, _, _ = letterbox_fit(width, height, side, patch)
@@ -46,7 +86,11 @@ def resized(pixels: np.ndarray, side: int, mode: str = "square", patch: int = 1)
         size = (side, side)
     if (width, height) == size:
         return pixels
-    return np.asarray(Image.fromarray(np.ascontiguousarray(pixels)).resize(size, Image.BILINEAR))  # antialiased when shrinking
+    copy = _last_picture.get(pixels, size)
+    if copy is None:
+        copy = np.asarray(Image.fromarray(np.ascontiguousarray(pixels)).resize(size, Image.BILINEAR))  # antialiased when shrinking
+        _last_picture.put(pixels, size, copy)
+    return copy
 
 
 def input_geometry(cfg: ModelConfig, width: int, height: int, grid: tuple[int, int]):
