@@ -7,6 +7,13 @@
   Both end with the same flush of the window's pending events (the views
   repaint there, a few milliseconds) and start with nothing left pending, so
   neither is billed for the other's painting. Interleaved, medians.
+  Each is measured as the explorer probes, after the inputs have been still
+  for the debounce (gui/probe_client.py, 250 ms: typing settles first), and
+  back to back, without the pause. After the pause torch's idle threads
+  have gone to sleep and the cores' caches are cold for both ways; back to
+  back the single process's threads are still awake and its caches warm
+  from the probe just before, which no probe the user asks for ever finds.
+  The target is judged on the first; the second is reported beside it.
 - Memory: peak of (window process + engine process) resident memory, sampled
   every 20 ms while the explorer opens, probes and takes a screenshot, against
   one process that does the same work in-process (torch, Qt, pyqtgraph, the
@@ -54,6 +61,7 @@ def _round_trip(repeats: int, photo: bool = False) -> Row:
     from mmexplorer.engine.probe import load_model, probe
     from mmexplorer.engine.scoped import torch_threads
     from mmexplorer.gui.messages import ProbeResult
+    from mmexplorer.gui.probe_client import DEBOUNCE_MS
 
     app, explorer = open_explorer()
     state, client = explorer.state, explorer.client
@@ -70,8 +78,9 @@ def _round_trip(repeats: int, photo: bool = False) -> Row:
 
     engine_probe_s: list[float] = []  # the engine's own time for each probe (Probed.seconds)
 
-    def via_engine() -> float:
+    def via_engine(pause_s: float) -> float:
         app.processEvents()  # nothing pending from the call before
+        time.sleep(pause_s)
         t0 = time.perf_counter()
         client.run_now(force=True)
         QTimer.singleShot(60_000, loop.quit)
@@ -80,8 +89,9 @@ def _round_trip(repeats: int, photo: bool = False) -> Row:
         engine_probe_s.append(state.result.seconds)
         return time.perf_counter() - t0
 
-    def in_process(threads: int | None = None) -> float:
+    def in_process(pause_s: float, threads: int | None = None) -> float:
         app.processEvents()
+        time.sleep(pause_s)
         t0 = time.perf_counter()
         with torch_threads(threads):
             record = probe(model, make_sample(state.image, state.text, model.tokenizer), relevancy=False)
@@ -94,27 +104,35 @@ def _round_trip(repeats: int, photo: bool = False) -> Row:
     # fewer threads than the single process did. The like-for-like ratio separates what the split
     # costs from what the thread count costs.
     engine_threads = max(1, (os.cpu_count() or 2) - 1) if client.engine.leave_a_core else None
-    for _ in range(2):  # warm all three up
-        via_engine(), in_process(), in_process(engine_threads)
-    engine_t, local_t, same_t = [], [], []
-    for _ in range(repeats):
-        engine_t.append(via_engine())
-        local_t.append(in_process())
-        same_t.append(in_process(engine_threads))
+    pauses = {"paused": DEBOUNCE_MS / 1000, "back to back": 0.0}
+    ways = {"engine": via_engine, "in-process": in_process, "same threads": lambda p: in_process(p, engine_threads)}
+    for _ in range(2):  # warm all of them up
+        for way in ways.values():
+            way(0.0)
+    times = {(pause, name): [] for pause in pauses for name in ways}
+    for pause, seconds in pauses.items():  # one regime at a time: a pause would cool the next back-to-back call
+        for _ in range(repeats):
+            for name, way in ways.items():
+                times[pause, name].append(way(seconds))
     explorer.window.close()
     client.shutdown()
-    e, p, same = median(engine_t), median(local_t), median(same_t)
-    inside = median(engine_probe_s[-repeats:])
+    t = {key: median(values) for key, values in times.items()}
+    e, p, same = t["paused", "engine"], t["paused", "in-process"], t["paused", "same threads"]
+    be, bp, bsame = t["back to back", "engine"], t["back to back", "in-process"], t["back to back", "same threads"]
+    inside = median(engine_probe_s[-2 * repeats:])
     ratio = e / p
-    # what the split adds around the probe itself: encoding, the pipe, waking both sides
     what = f"{state.model}, a {PHOTO_SHAPE[1]} x {PHOTO_SHAPE[0]} photo" if photo else state.model
     return Row(f"probe round trip ({what})",
-               f"request to record painted {e * 1e3:.1f} ms / in-process probe painted {p * 1e3:.1f} ms = {ratio:.2f}x "
-               f"(the engine's own probe {inside * 1e3:.1f} ms; in-process with the engine's "
-               f"{engine_threads or 'default'} thread(s) {same * 1e3:.1f} ms: {e / same:.2f}x like for like)",
+               f"after the {DEBOUNCE_MS} ms debounce: request to record painted {e * 1e3:.1f} ms / in-process probe "
+               f"painted {p * 1e3:.1f} ms = {ratio:.2f}x (in-process with the engine's {engine_threads or 'default'} "
+               f"thread(s) {same * 1e3:.1f} ms: {e / same:.2f}x like for like); back to back {be * 1e3:.1f} / "
+               f"{bp * 1e3:.1f} ms = {be / bp:.2f}x ({be / bsame:.2f}x like for like); the engine's own probe "
+               f"{inside * 1e3:.1f} ms",
                f"<= {ROUND_TRIP_TARGET}x", ratio <= ROUND_TRIP_TARGET, ratio,
-               {"round_trip_ms": e * 1e3, "in_process_ms": p * 1e3, "engine_probe_ms": inside * 1e3,
-                "in_process_engine_threads_ms": same * 1e3, "like_for_like": e / same})
+               {"round_trip_ms": e * 1e3, "in_process_ms": p * 1e3, "in_process_engine_threads_ms": same * 1e3,
+                "like_for_like": e / same, "back_to_back_round_trip_ms": be * 1e3,
+                "back_to_back_in_process_ms": bp * 1e3, "back_to_back_like_for_like": be / bsame,
+                "engine_probe_ms": inside * 1e3})
 
 
 def _tree_rss_kb(root: int) -> int:
@@ -167,4 +185,4 @@ def _memory(repeats: int) -> Row:
 
 
 def run(repeats: int = 5) -> list[Row]:
-    return [_round_trip(5 * repeats), _round_trip(2 * repeats, photo=True), _memory(max(1, repeats // 3))]
+    return [_round_trip(4 * repeats), _round_trip(2 * repeats, photo=True), _memory(max(1, repeats // 3))]
