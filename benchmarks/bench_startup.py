@@ -6,7 +6,7 @@ model, `first_probe_drawn` when the first record is on screen.
 
 The package's bytecode is compiled first, as pip does when it installs a wheel
 and as Python does on a source tree's first run: torch's site-packages have
-theirs, and where PYTHONDONTWRITEBYTECODE is set (this project's build machines)
+theirs, and where PYTHONDONTWRITEBYTECODE is set (as on many CI and container images)
 every start would otherwise compile the explorer's modules from source again,
 about 35 ms of the window's 0.25 s that no installed copy pays.
 """
