@@ -43,7 +43,7 @@ models: $(STAMP)
 # that ships in the package. Locations are left out so the .ts changes only when the strings do.
 TS := mmexplorer/gui/i18n/mmexplorer_zh_CN.ts
 translations: $(STAMP)
-	$(BIN)/pyside6-lupdate $$(find mmexplorer/gui -name '*.py' | sort) -locations none -no-obsolete -source-language en -target-language zh_CN -ts $(TS)
+	$(BIN)/pyside6-lupdate $$(find mmexplorer/gui mmexplorer/families -name '*.py' | sort) -locations none -no-obsolete -source-language en -target-language zh_CN -ts $(TS)
 	$(BIN)/pyside6-lrelease $(TS) -qm $(TS:.ts=.qm)
 
 clean:

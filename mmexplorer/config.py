@@ -12,13 +12,13 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mmexplorer import families
+
 # The package's own data folder (mmexplorer/resources), found through importlib so an
 # installed wheel and a source checkout resolve it the same way. A regular package on
 # disk gives a real Path, which the rest of the code relies on.
 RESOURCES = Path(str(importlib.resources.files("mmexplorer.resources")))
 CONFIG_DIR = RESOURCES / "configs"
-
-FUSIONS = ("early", "cross", "hybrid", "late", "contrastive")
 
 
 class ConfigError(ValueError):
@@ -152,8 +152,9 @@ def check_fields(cfg: "ModelConfig") -> None:
         if not (value == value and lo <= value <= hi) or (name == "mlp_ratio" and value <= 0) or (name == "dropout" and value >= 1):
             what = "a number above 0 and at most 64" if name == "mlp_ratio" else "a number from 0 to below 1"
             raise ConfigError(f"config field {name} is {value}; expected {what}")
-    if cfg.fusion not in FUSIONS:
-        raise ConfigError(f"unknown fusion {cfg.fusion!r} in config field fusion; expected one of {', '.join(FUSIONS)}")
+    if cfg.fusion not in families.bundled_names():
+        raise ConfigError(f"unknown fusion {cfg.fusion!r} in config field fusion; expected one of "
+                          f"{', '.join(families.bundled_names())}")
     for name, choices in (("pos_embed", ("learned", "sincos")), ("sharing", ("hard", "soft")),
                           ("preprocess", PREPROCESS)):
         value = getattr(cfg, name)

@@ -1,7 +1,7 @@
 """What a fusion strategy or a pretrained model family *is*, as plain data (no torch).
 
-Every strategy in the models' fusion registry and every pretrained family in
-engine/external declares one FusionSpec next to its code. Everything else
+Every bundled strategy and every pretrained family declares one FusionSpec in
+its module under mmexplorer/families. Everything else
 (capture, grounding, evaluation, the views' notes) reads the spec instead of
 keeping its own lists of fusion names. It travels to the window as a dict
 (record.meta["spec"], ModelInfo.spec).
@@ -40,6 +40,11 @@ class FusionSpec:
     @property
     def has_cross_modal_attention(self) -> bool:
         return self.cross_kind is not None
+
+    @property
+    def dual_encoder(self) -> bool:
+        """Image and text meet only in a similarity of their embeddings (CLIP, SigLIP, the bundled contrastive)."""
+        return self.category == "contrastive"
 
     def to_dict(self) -> dict:
         return asdict(self)

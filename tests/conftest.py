@@ -4,8 +4,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from mmexplorer import families  # noqa: E402
 
-FUSIONS = ("early", "cross", "hybrid", "late", "contrastive")
+FUSIONS = families.bundled_names()  # every bundled strategy the registry declares
 
 
 def tiny_config(fusion: str, **changes):

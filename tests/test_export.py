@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 
 from mmexplorer.attention.grid import patch_boxes
-from mmexplorer.config import FUSIONS, load_variant
+from mmexplorer.config import load_variant
+from conftest import FUSIONS
 from mmexplorer.export import (
     VIEWS,
     BundleInputs,

@@ -13,9 +13,10 @@ from mmexplorer.data.image import LoadedImage
 from mmexplorer.data.sample import Sample
 from mmexplorer.models.fusion.registry import build_model
 from mmexplorer.models.preprocess import image_tensor, input_geometry, letterbox_fit
+from mmexplorer import families
 
 TINY = {"width": 32, "depth": 1, "unimodal_depth": 1, "heads": 2, "image_size": 64, "patch_size": 8}
-FUSIONS = ("early", "cross", "hybrid", "late", "contrastive")
+FUSIONS = families.bundled_names()
 
 
 def _model(fusion: str, preprocess: str, seed: int = 0):

@@ -28,6 +28,10 @@ def test_every_bundled_strategy_declares_a_consistent_spec():
         assert record.cross_kind == spec.cross_kind
         assert spec.cross_kind is None or spec.cross_kind in record.attention
         assert record.meta["spec"] == spec.to_dict()
+        # the attention kinds the family declares are exactly those its records hold
+        from mmexplorer import families
+
+        assert set(record.attention) == set(families.get(fusion).kinds), fusion
         if spec.default_map == "similarity":
             np.testing.assert_array_equal(record.token_to_image, record.similarity)
         if spec.default_map == "attention":
@@ -78,13 +82,16 @@ def _text(model):
     return text_tensor(model.tokenizer.encode("a red circle"), model.tokenizer)
 
 
-def test_external_families_register_their_spec_next_to_their_adapter():
-    from mmexplorer.engine.external.families import FAMILIES, family_spec
+def test_every_family_module_loads_through_its_declaration():
+    from mmexplorer import families
 
-    for family in FAMILIES:
-        spec = family_spec(family.fusion)
-        assert spec.fusion == family.fusion and spec.note
-        assert family.adapter().load  # one module per family, with its loader
+    for family in families.families():
+        module = family.module()  # the implementation the declaration names imports
+        assert callable(module.load), family.name
+        assert family.spec.fusion == family.name and family.spec.note
+        if family.cell:
+            target, _, function = family.cell.partition(":")
+            assert callable(getattr(__import__(target, fromlist=[function]), function)), family.name
 
 
 def test_the_views_note_comes_from_the_spec():

@@ -201,7 +201,7 @@ def build_record(
             "model": name or cfg.name,
             "fusion": cfg.fusion,
             "device": str(device),
-            "config": model.config_dict() if hasattr(model, "config_dict") else cfg.to_dict(),
+            "config": model.config_dict(),
             "spec": spec.to_dict(),
             "timings": timings,
             "image_source": sample.image.source,

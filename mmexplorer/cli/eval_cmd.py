@@ -43,17 +43,13 @@ def run(args) -> int:
     seed = args.seed if args.seed is not None else (2000 if args.binding else 1000)
     if scenes <= 0:
         raise UserInputError("--scenes must be positive")
-    from mmexplorer.engine.evaluate import evaluate
-    from mmexplorer.engine.model_api import BundledModel
+    from mmexplorer.engine.model_api import EvaluationUnavailable
     from mmexplorer.engine.probe import load_model
 
     try:
         model, entry = load_model(args.model, args.device)
     except ValueError as exc:
         raise UserInputError(str(exc)) from None
-    if not isinstance(model, BundledModel):
-        raise UserInputError(f"{entry.name} is a pretrained {model.spec.category} model: eval scores the bundled "
-                             "strategies on the shapes world only")
     import torch
 
     from mmexplorer.engine.scoped import torch_threads
@@ -62,15 +58,17 @@ def run(args) -> int:
     reports, tables = {}, []
     with torch_threads(min(2, torch.get_num_threads())):
         for language in languages:
-            if args.binding:
-                from mmexplorer.engine.evaluate_binding import binding_lines, evaluate_binding
+            try:
+                if args.binding:
+                    from mmexplorer.engine.evaluate_binding import binding_lines
 
-                report = evaluate_binding(model.net, scenes=scenes, seed=seed, name=model.name, language=language)
-                tables.append("\n".join(binding_lines(report)))
-            else:
-                report = evaluate(model.net, scenes=scenes, seed=seed, deletion=not args.no_deletion, name=model.name,
-                                  language=language)
-                tables.append(f"captions: {language}\n" + _table(report) if len(languages) > 1 else _table(report))
+                    report = model.evaluate_binding(scenes=scenes, seed=seed, language=language)
+                    tables.append("\n".join(binding_lines(report)))
+                else:
+                    report = model.evaluate(scenes=scenes, seed=seed, deletion=not args.no_deletion, language=language)
+                    tables.append(f"captions: {language}\n" + _table(report) if len(languages) > 1 else _table(report))
+            except EvaluationUnavailable as exc:
+                raise UserInputError(str(exc)) from None
             report["path"] = entry.path
             reports[language] = report
     out = reports[languages[0]] if len(languages) == 1 else reports

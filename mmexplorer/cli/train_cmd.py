@@ -6,15 +6,15 @@ import sys
 import threading
 from pathlib import Path
 
+from mmexplorer import families
 from mmexplorer.cli.errors import UserInputError
 
-FUSIONS = ("early", "cross", "hybrid", "late", "contrastive")  # mirrors config.FUSIONS without importing torch-side code
 RECIPES = ("default", "quick", "no-grounding", "multitask")  # mirrors engine.recipes.RECIPES
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("train", help="train a model on the synthetic shapes world")
-    p.add_argument("--fusion", required=True, choices=FUSIONS, help="fusion strategy")
+    p.add_argument("--fusion", required=True, choices=families.bundled_names(), help="fusion strategy")
     p.add_argument("--out", required=True, help="checkpoint to write (.safetensors)")
     p.add_argument("--recipe", default="default", choices=RECIPES, help="named settings (default: default)")
     p.add_argument("--steps", type=int, help="optimisation steps (recipe's value by default)")

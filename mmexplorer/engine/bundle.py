@@ -13,47 +13,12 @@ import sys
 import time
 from pathlib import Path
 
-from mmexplorer.config import FUSIONS
+from mmexplorer import families
 from mmexplorer.data.files import atomic_write_text
 from mmexplorer.engine.recipes import recipe
 
-_BINDING = {"recipe": "binding", "batch_scenes": 16, "threads": 1}  # what every second-generation stage shares
-_LATE = {"hard_start": 0.9, "hard_end": 0.9}  # the continuations after the fourth: 90% hard negatives throughout
-
-
-def _binding_stages(seed: int, more: tuple[float, ...] = ()) -> list[dict]:
-    """One strategy's second-generation stages (the "binding" recipe): a first stage at 1e-3, then four
-    continuations at a low rate on new scenes (seeds seed+30 ...), mostly hard negatives; `more`: the
-    learning rates of 1000-step stages after those, for the strategies that bind more slowly."""
-    return [
-        {**_BINDING, "steps": 800, "seed": seed},
-        {**_BINDING, "steps": 400, "seed": seed + 30, "lr": 3e-4, "hard_start": 0.7, "hard_end": 0.9},
-        {**_BINDING, "steps": 400, "seed": seed + 31, "lr": 3e-4, "hard_start": 0.8, "hard_end": 0.9},
-        {**_BINDING, **_LATE, "steps": 600, "seed": seed + 32, "lr": 3e-4},
-        {**_BINDING, **_LATE, "steps": 600, "seed": seed + 33, "lr": 2e-4},
-    ] + [{**_BINDING, **_LATE, "steps": 1000, "seed": seed + 34 + k, "lr": lr} for k, lr in enumerate(more)]
-
-
-# Matching was weakest on textured non-square pictures, which the recipe draws independently (30% each,
-# 9% both): a last stage for early and hybrid fusion with both at 60%.
-_BOTH = {**_BINDING, **_LATE, "steps": 1000, "lr": 2e-4, "texture_prob": 0.6, "aspect_prob": 0.6}
-
-# fusion -> training stages, each the settings changed from its recipe ("default" unless the stage names
-# one); a later stage continues from the weights of the one before (a fresh optimiser and schedule, new
-# scenes). One CPU thread each, so that a stage gives the same weights on any machine and several
-# strategies can train side by side on a shared one. Every strategy with a word-to-patch map is of the
-# second generation: bilingual captions, binding triples, textures, swap negatives, letterboxed pictures
-# of other shapes (recipes.py "binding"). A short first stage plus low-rate continuations learned more per
-# second than one long run at a higher rate; early and cross fusion stalled at low rates until a stage
-# back at 5e-4 and one at 2e-4 after it (a warm restart) moved them (docs/training.md). Late fusion has
-# no word-level map, so neither grounding nor binding applies to it: it stays the first generation's model.
-BUNDLE: dict[str, list[dict]] = {
-    "early": _binding_stages(101, more=(2e-4, 1e-4, 1e-4, 1e-4, 5e-4, 2e-4)) + [{**_BOTH, "seed": 141}],
-    "cross": _binding_stages(102, more=(2e-4, 1e-4, 5e-4, 2e-4, 5e-4, 2e-4)),
-    "hybrid": _binding_stages(103, more=(2e-4, 1e-4, 1e-4)) + [{**_BOTH, "seed": 140}],
-    "late": [{"steps": 500, "batch_scenes": 16, "seed": 4, "threads": 1}],
-    "contrastive": _binding_stages(105, more=(2e-4, 1e-4)),
-}
+# fusion -> the shipped model's training stages, as each strategy declares them (mmexplorer/families)
+BUNDLE: dict[str, list[dict]] = {f.name: [dict(stage) for stage in f.stages] for f in families.bundled()}
 # Stages being tried before they replace a bundled model (`--next` trains these instead). A strategy moves
 # into BUNDLE only once its model meets the shipped one on the held-out evaluation and binds better.
 NEXT: dict[str, list[dict]] = {}
@@ -109,7 +74,7 @@ def write_index(folder: Path, scenes: int = EVAL_SCENES) -> dict:
     from mmexplorer.engine.evaluate import evaluate_path, localisation_score
 
     reports = {}
-    for fusion in FUSIONS:
+    for fusion in families.bundled_names():
         path = folder / f"{fusion}.safetensors"
         if path.is_file():
             reports[fusion] = evaluate_path(path, scenes=scenes, seed=EVAL_SEED, deletion=False)

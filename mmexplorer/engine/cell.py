@@ -4,59 +4,20 @@ explain_cell(model, sample, kind, layer, head, query, key) -> CellExplanation
 (explain_row: every key of one query row from one capture).
 Indices are exactly those of the probe's `attn/<kind>/<layer>` arrays
 [heads, queries, keys]. Each model family provides one function that captures
-Q, K and V of one attention module for one input (HeadTensors); they are
-found through QKV_FAMILIES, by the model's fusion name. Everything after that
+Q, K and V of one attention module for one input (HeadTensors): the model's
+own head_tensors (engine/model_api.py). Everything after that
 (scores, masking, softmax, contributions) is the same arithmetic for all.
 """
 
 from __future__ import annotations
 
-import importlib
-
 import numpy as np
 
 from mmexplorer.attention.cell_record import CellExplanation, Place
-from mmexplorer.attention.qkv import CellError, HeadTensors, bundled_head_tensors
+from mmexplorer.attention.qkv import CellError, HeadTensors
 from mmexplorer.data.sample import Sample
 
-__all__ = ["CellError", "CellExplanation", "explain", "explain_cell", "explain_row", "head_tensors", "QKV_FAMILIES",
-           "register_family"]
-
-# fusion name -> "module:function" taking (model, sample, kind, layer) -> HeadTensors, imported when needed.
-# The bundled fusion strategies all use attention.qkv.bundled_head_tensors (see _capture_for).
-QKV_FAMILIES: dict[str, str] = {
-    "hf-clip": "mmexplorer.engine.external.hf_clip_qkv:head_tensors",
-    "hf-vit": "mmexplorer.engine.external.hf_vit_qkv:head_tensors",
-    "torchvision-vit": "mmexplorer.engine.external.tv_vit_qkv:head_tensors",
-    "hf-siglip": "mmexplorer.engine.external.hf_siglip_qkv:head_tensors",
-    "hf-siglip2": "mmexplorer.engine.external.hf_siglip_qkv:head_tensors",
-    "hf-chinese-clip": "mmexplorer.engine.external.hf_chinese_clip_qkv:head_tensors",
-    "hf-blip-itm": "mmexplorer.engine.external.hf_blip_qkv:head_tensors",
-    "hf-vilt": "mmexplorer.engine.external.hf_vilt_qkv:head_tensors",
-    "hf-flava": "mmexplorer.engine.external.hf_flava_qkv:head_tensors",
-}
-
-
-def register_family(fusion: str, target: str) -> None:
-    """Let another family explain its cells: `target` is "package.module:function"."""
-    QKV_FAMILIES[fusion] = target
-
-
-def _network(model):
-    """What the capture functions read: a bundled model's FusionModel, or the adapter itself."""
-    from mmexplorer.engine.model_api import BundledModel
-
-    return model.net if isinstance(model, BundledModel) else model
-
-
-def _capture_for(model):
-    fusion = model.cfg.fusion
-    if fusion in QKV_FAMILIES:
-        module, name = QKV_FAMILIES[fusion].split(":")
-        return getattr(importlib.import_module(module), name)
-    if hasattr(model, "attention_modules"):  # every bundled fusion strategy: one Attention class
-        return bundled_head_tensors
-    raise CellError(f"explaining single attention weights is not available for {fusion} models yet")
+__all__ = ["CellError", "CellExplanation", "explain", "explain_cell", "explain_row", "head_tensors"]
 
 
 def places(segments, tokens, token_unk, grid) -> list[Place]:
@@ -111,11 +72,9 @@ def _integers(**values) -> None:
 def head_tensors(model, sample: Sample, kind: str, layer: int, positions: bool = True) -> HeadTensors:
     """Q, K and V of `kind` layer `layer` for `sample`, captured by the model's family function."""
     _integers(layer=layer)
-    model = _network(model)
-    capture = _capture_for(model)
     if layer < 0:
         raise CellError(f"layer {layer} out of range")
-    return capture(model, sample, kind, int(layer), positions=positions)
+    return model.head_tensors(sample, kind, int(layer), positions=positions)
 
 
 def explain_cell(model, sample: Sample, kind: str, layer: int, head: int, query: int, key: int,

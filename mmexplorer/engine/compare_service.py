@@ -56,8 +56,7 @@ class Comparer:
         self.send(calls.CompareDone(call.id))
 
     def evaluate(self, call: calls.Evaluate) -> None:
-        from mmexplorer.engine.evaluate import evaluate
-        from mmexplorer.engine.model_api import BundledModel
+        from mmexplorer.engine.model_api import EvaluationUnavailable
 
         memo = self._memo(call.cache)
         for name, path in call.models:
@@ -67,10 +66,11 @@ class Comparer:
                 key = f"{_cache_key(path)}|{call.scenes}"
                 if key not in memo:
                     model = self._model(name, path, "cpu")
-                    if not isinstance(model, BundledModel):
+                    try:
+                        memo[key] = model.evaluate(scenes=call.scenes, deletion=False)
+                    except EvaluationUnavailable:
                         self.send(calls.Evaluated(call.id, name, None, "the shapes-world evaluation scores bundled strategies only"))
                         continue
-                    memo[key] = evaluate(model.net, scenes=call.scenes, deletion=False, name=name)
                     self._write(call.cache, memo)
                 self.send(calls.Evaluated(call.id, name, json.dumps(memo[key])))
             except Exception as exc:

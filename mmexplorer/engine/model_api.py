@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Iterator, Mapping, Protocol
+from typing import Iterator, Mapping, Protocol, Sequence
 
 import torch
 
@@ -21,6 +21,10 @@ from mmexplorer.data.tokenizer import Encoding
 from mmexplorer.spec import FusionSpec
 
 Box = tuple[float, float, float, float]
+
+
+class EvaluationUnavailable(ValueError):
+    """The model was not trained on the shapes world, so its evaluation does not apply."""
 
 
 class TextTokenizer(Protocol):
@@ -77,6 +81,37 @@ class ExplorableModel(ABC):
         respect to every captured attention map are in record.grads.
         """
 
+    def capture_batch(self, samples: Sequence, relevancy=True, pixels: Sequence | None = None,
+                      meta: Mapping | None = None) -> list[AttentionRecord]:
+        """One record per sample, each equal to what probing it alone gives.
+
+        This default probes them one by one; a family that pads a batch into one forward pass overrides it.
+        `pixels`: the pictures already at the model's input size (see worker_preprocessing), else None.
+        """
+        from mmexplorer.engine.probe import probe
+
+        return [probe(self, s, relevancy=bool(relevancy)) for s in samples]
+
+    def worker_preprocessing(self) -> ModelConfigLike | None:
+        """The config a batch run's loader processes resize pictures with, so that capture_batch gets them at
+        size; None (the default): the model preprocesses each picture itself."""
+        return None
+
+    def head_tensors(self, sample, kind: str, layer: int, positions: bool = True):
+        """Q, K and V of one attention module for `sample` (attention.qkv.HeadTensors), for the cell explainer."""
+        from mmexplorer.attention.qkv import CellError
+
+        raise CellError(f"explaining single attention weights is not available for {self.spec.fusion} models yet")
+
+    def evaluate(self, **settings) -> dict:
+        """The shapes-world evaluation (engine.evaluate), for models trained on it."""
+        raise EvaluationUnavailable(f"{self.name} is a pretrained {self.spec.category} model: eval scores the bundled "
+                                    "strategies on the shapes world only")
+
+    def evaluate_binding(self, **settings) -> dict:
+        """The binding scenes' evaluation (engine.evaluate_binding), for models trained on the shapes world."""
+        return self.evaluate(**settings)  # refuses alike
+
     # -- derived ---------------------------------------------------------
     def parameters(self) -> Iterator[torch.nn.Parameter]:
         for net in self.networks():
@@ -126,3 +161,30 @@ class BundledModel(ExplorableModel):
 
         return capture(self.net, sample, self.device, relevancy=relevancy, name=self.name, input_size=input_size,
                        started=time.perf_counter())
+
+    def capture_batch(self, samples, relevancy=True, pixels=None, meta=None) -> list[AttentionRecord]:
+        """One padded forward pass for all samples (attention.capture_batch)."""
+        from mmexplorer.attention.capture_batch import capture_batch
+        from mmexplorer.models.preprocess import image_tensor
+
+        images = image_tensor(list(pixels), self.cfg) if pixels is not None else None  # [B, 3, S, S], already at size
+        return capture_batch(self.net, list(samples), self.device, relevancy=relevancy, name=self.name, meta=meta,
+                             images=images)
+
+    def worker_preprocessing(self):
+        return self.cfg
+
+    def head_tensors(self, sample, kind: str, layer: int, positions: bool = True):
+        from mmexplorer.attention.qkv import bundled_head_tensors
+
+        return bundled_head_tensors(self.net, sample, kind, layer, positions=positions)
+
+    def evaluate(self, **settings) -> dict:
+        from mmexplorer.engine.evaluate import evaluate
+
+        return evaluate(self.net, name=self.name, **settings)
+
+    def evaluate_binding(self, **settings) -> dict:
+        from mmexplorer.engine.evaluate_binding import evaluate_binding
+
+        return evaluate_binding(self.net, name=self.name, **settings)

@@ -7,12 +7,13 @@ import time
 
 import torch
 
+from mmexplorer import families
 from mmexplorer.attention.record import AttentionRecord
 from mmexplorer.data.sample import Sample
 from mmexplorer.data.words import word_spans
 from mmexplorer.engine.catalog import ModelEntry, resolve
 from mmexplorer.engine.device import resolve_device
-from mmexplorer.engine.model_api import BundledModel, ExplorableModel
+from mmexplorer.engine.model_api import ExplorableModel
 
 
 def load_model(name_or_path: str | None, device: str | None = "cpu",
@@ -23,14 +24,17 @@ def load_model(name_or_path: str | None, device: str | None = "cpu",
 
 
 def load_entry(entry: ModelEntry, device: str | None = "cpu") -> ExplorableModel:
-    from mmexplorer.engine.external import is_external, load_external
+    """The catalog entry's model, through its family (mmexplorer/families).
 
-    if is_external(entry.fusion):  # a pretrained model family (engine/external)
-        return load_external(entry.path, entry.fusion, resolve_device(device), name=entry.name)
-    from mmexplorer.models.checkpoint import load_checkpoint_and_extra
+    A file whose family is unknown is read as a bundled checkpoint: it carries its own config, and the
+    checkpoint loader says what is wrong with it.
+    """
+    found = families.find(entry.fusion)
+    if found is None:
+        from mmexplorer.engine import bundled
 
-    net, extra = load_checkpoint_and_extra(entry.path, resolve_device(device))
-    return BundledModel(net, entry.name, entry.path, extra)
+        return bundled.load(entry.path, resolve_device(device), name=entry.name)
+    return found.load(entry.path, resolve_device(device), name=entry.name)
 
 
 def versions() -> dict:

@@ -6,7 +6,7 @@ import dataclasses
 import os
 from dataclasses import dataclass, field
 
-from mmexplorer.config import FUSIONS
+from mmexplorer import families
 from mmexplorer.data.vocab import LANGUAGES
 
 
@@ -61,8 +61,8 @@ class TrainSettings:
     model: dict = field(default_factory=dict)  # ModelConfig fields changed from the fusion's variant (e.g. a tiny test model)
 
     def __post_init__(self) -> None:
-        if self.fusion not in FUSIONS:
-            raise ValueError(f"unknown fusion {self.fusion!r}; expected one of {', '.join(FUSIONS)}")
+        if self.fusion not in families.bundled_names():
+            raise ValueError(f"unknown fusion {self.fusion!r}; expected one of {', '.join(families.bundled_names())}")
         for name, (lo, hi) in INT_LIMITS.items():
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:

@@ -10,8 +10,9 @@ import threading  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
+from mmexplorer import families  # noqa: E402
 
-FUSIONS = ("early", "cross", "hybrid", "late", "contrastive")
+FUSIONS = families.bundled_names()
 
 
 @pytest.fixture(scope="session")

@@ -2,8 +2,9 @@
 
 import numpy as np
 import pytest
+from mmexplorer import families
 
-FUSIONS = ("early", "cross", "hybrid", "late", "contrastive")
+FUSIONS = families.bundled_names()
 
 
 @pytest.fixture

@@ -65,10 +65,10 @@ def test_the_qm_translates_menus_and_views_to_chinese(qapp):
         ("ViewControls", "Attention rollout (all layers)"): ["注意力展开"],
         ("ViewControls", "Gradient-weighted relevancy"): ["梯度加权相关性"],
     }
-    from mmexplorer.gui.views.explain import NOTES
+    from mmexplorer import families
 
     for (context, key), words in contains.items():
-        source = NOTES[key] if context == "Explain" else key
+        source = families.spec(key).note if context == "Explain" else key
         text = translator.translate(context, source)
         assert all(w in text for w in words), (text, words)
 
@@ -181,9 +181,16 @@ def test_qt_standard_dialogs_are_translated_when_qt_ships_chinese(chinese):
         assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "取消"
 
 
-def test_the_translated_fusion_notes_are_the_specs_own_words():
-    """The .ts is keyed by the English note, so the gui's list must be the specs' notes word for word."""
-    from mmexplorer.gui.views.explain import NOTES
-    from mmexplorer.models import fusion_spec
+def test_every_family_label_and_note_is_translated(qapp):
+    """The .ts is keyed by each family's declared English label and note (mmexplorer/families, read by lupdate):
+    every one of them has its Chinese, so no fusion button or view note stays English."""
+    from PySide6.QtCore import QTranslator
 
-    assert {fusion: fusion_spec(fusion).note for fusion in NOTES} == NOTES
+    from mmexplorer import families
+
+    translator = QTranslator()
+    assert translator.load(str(i18n.qm_path("zh_CN")))
+    for family in families.families():
+        assert translator.translate("Explain", family.spec.note), family.name
+        if family.label:
+            assert translator.translate("Terms", family.label), family.name

@@ -26,7 +26,6 @@ from mmexplorer.engine.bulk.loader import Item, PairDataset, _message, pair_item
 from mmexplorer.engine.bulk.metrics import box_metrics
 from mmexplorer.engine.bulk.part import PartWriter, compact
 from mmexplorer.engine.bulk.pairs import check_pairs_file
-from mmexplorer.models.preprocess import image_tensor
 
 RUN_FILE = "run.json"
 
@@ -73,34 +72,22 @@ def _row(item: Item, record=None, error: str | None = None) -> dict:
 
 
 class _Prober:
-    """Records for a batch of items: one batched capture for the bundled models, one probe per pair otherwise."""
+    """Records for a batch of items, through the model's capture_batch (one padded forward pass for the
+    families that batch, one probe per pair for the others)."""
 
     def __init__(self, model, relevancy) -> None:
-        from mmexplorer.engine.model_api import BundledModel
         from mmexplorer.engine.probe import versions
 
         self.model, self.relevancy = model, relevancy
-        # The bundled strategies share one network API that pads a batch; every other family probes pair by pair.
-        self.batched = isinstance(model, BundledModel)
-        self.net = model.net if self.batched else None
-        self.device = model.device
         self.meta = {"versions": versions()}
 
-    def one(self, item: Item):
-        if self.batched:
-            return self.many([item])[0]
-        from mmexplorer.engine.probe import probe
-
-        return probe(self.model, item.sample, relevancy=bool(self.relevancy))
-
     def many(self, items: list[Item]) -> list:
-        if not self.batched:
-            return [self.one(i) for i in items]
-        from mmexplorer.attention.capture_batch import capture_batch
+        # pictures the loader processes already resized for the model (worker_preprocessing), else None
+        pixels = [i.pixels for i in items] if items and items[0].pixels is not None else None
+        return self.model.capture_batch([i.sample for i in items], self.relevancy, pixels=pixels, meta=self.meta)
 
-        images = image_tensor([i.pixels for i in items], self.net.cfg)  # [B, 3, S, S], already at size
-        return capture_batch(self.net, [i.sample for i in items], self.device, relevancy=self.relevancy,
-                             name=self.model.name, meta=self.meta, images=images)
+    def one(self, item: Item):
+        return self.many([item])[0]
 
 
 def _prepare_folder(out_dir: Path, opts: BatchOptions, identity: dict, ranks: Ranks) -> None:
@@ -183,7 +170,7 @@ def run_pairs(model, pairs: str | Path, out_dir: str | Path, opts: BatchOptions,
 
     relevancy = (True if opts.keep == "all" else "maps") if opts.relevancy else False
     prober = _Prober(model, relevancy)
-    cfg = model.cfg if prober.batched else None
+    cfg = model.worker_preprocessing()  # None: the model preprocesses each picture itself
     dataset = PairDataset(pairs, model.tokenizer, cfg, ranks.rank, ranks.world, done)
     part = summaries.SummaryPart(out_dir / summaries.part_name(ranks.rank))
     counts = {"ok": 0, "failed": 0, "skipped": sum(1 for i in done if i % ranks.world == ranks.rank)}

@@ -13,6 +13,7 @@ from typing import Mapping
 
 from torch import nn
 
+from mmexplorer import families
 from mmexplorer.data.tokenizer import Encoding
 from mmexplorer.engine.model_api import ExplorableModel
 
@@ -22,7 +23,7 @@ ATTENTION_NOTE = "eager (explicit softmax); the fused SDPA kernel returns no att
 @dataclass(frozen=True)
 class ExternalConfig:
     name: str
-    fusion: str  # the family's registry name (engine/external/families.py)
+    fusion: str  # the family's registry name (mmexplorer/families)
     # Keys shared with the bundled models' config (image_size, patch_size, width, depth, heads, ...),
     # so panels written for those read these too.
     fields: Mapping = field(default_factory=dict)
@@ -67,6 +68,12 @@ class ExternalModel(ExplorableModel):
 
     def networks(self):
         yield self.net
+
+    def head_tensors(self, sample, kind: str, layer: int, positions: bool = True):
+        family = families.get(self.spec.fusion)
+        if not family.cell:  # the family does not explain its cells (yet): say so
+            return super().head_tensors(sample, kind, layer, positions)
+        return family.head_tensors(self, sample, kind, layer, positions=positions)
 
 
 def parameter_count(net: nn.Module) -> int:

@@ -9,21 +9,9 @@ import numpy as np
 from mmexplorer.attention.capture import with_default_maps
 from mmexplorer.attention.record import AttentionRecord
 from mmexplorer.engine.external.record_parts import image_layout
-from mmexplorer.spec import FusionSpec
 
 NO_TEXT = "image classifier: no text input; see the image attention views"
 
-
-def classifier_spec(fusion: str, family: str) -> FusionSpec:
-    """What an image-only classifier is: no text, so no word map and no cross-modal attention."""
-    return FusionSpec(
-        fusion=fusion,
-        category="image-only",
-        cross_kind=None,
-        default_map="none",
-        note=f"{family}, an image classifier: there is no text input and NO cross-modal attention; "
-        "the views show the image's self-attention, its rollout and the relevancy of the top class.",
-    )
 
 
 def classifier_record(

@@ -10,20 +10,18 @@ import json
 import os
 from pathlib import Path
 
+from mmexplorer import families
 from mmexplorer.data.files import read_regular_file
 from mmexplorer.engine.external.errors import ExternalModelError
-from mmexplorer.engine.external.families import FAMILIES, hf_family, supported_architectures
 from mmexplorer.engine.external.hub import find_in_hf_cache  # noqa: F401  (re-exported)
 from mmexplorer.engine.external.hf_config_check import check_hf_config
 
-TORCHVISION_SUFFIXES = (".pth", ".pt")
-EXTERNAL_FUSIONS = tuple(f.fusion for f in FAMILIES)
 
 MAX_CONFIG_BYTES = 16 * 1024 * 1024  # a config.json is a few KiB
 
 
 def detect_model(path: str | os.PathLike) -> str | None:
-    """The family's fusion name (families.py) of a model folder or weights file.
+    """The pretrained family's name (mmexplorer/families) of a model folder or weights file.
 
     None when `path` is none of these (e.g. a bundled .safetensors checkpoint,
     which the checkpoint loader handles). Raises ExternalModelError for a
@@ -32,9 +30,8 @@ def detect_model(path: str | os.PathLike) -> str | None:
     p = Path(path).expanduser()
     if p.is_dir():
         return _detect_hf_folder(p)
-    if p.is_file() and p.suffix.lower() in TORCHVISION_SUFFIXES:
-        return "torchvision-vit"
-    return None
+    found = families.for_file_suffix(p.suffix) if p.is_file() else None
+    return found.name if found is not None else None
 
 
 def read_hf_config(folder: Path) -> dict:
@@ -60,12 +57,12 @@ def _detect_hf_folder(folder: Path) -> str:
     data = read_hf_config(folder)
     architectures = data.get("architectures") or []
     model_type = data.get("model_type")
-    found = hf_family(architectures, model_type)
+    found = families.for_hf_config(architectures, model_type)
     if found is not None:
-        return found.fusion
+        return found.name
     named = ", ".join(architectures) or f"model_type {model_type!r}"
     raise ExternalModelError(
-        f"{folder} is not a supported model folder ({named}); supported: " + ", ".join(supported_architectures())
+        f"{folder} is not a supported model folder ({named}); supported: " + ", ".join(families.supported_architectures())
     )
 
 

@@ -40,18 +40,10 @@ from mmexplorer.engine.external.record_parts import (
     to_pil,
 )
 from mmexplorer.engine.model_api import Preprocessed
-from mmexplorer.spec import FusionSpec
+from mmexplorer.families.hf_blip_itm import FAMILY
 
-FUSION = "hf-blip-itm"
-SPEC = FusionSpec(
-    fusion=FUSION,
-    category="cross",
-    cross_kind="text_to_image",
-    default_map="attention",
-    note="BLIP, cross-attention fusion: a ViT encodes the image, and every layer of the BERT text encoder "
-    "cross-attends from the words (queries) to the image's [CLS] and patches (keys and values); the map is the "
-    "word's cross-attention over the patches.",
-)
+FUSION = FAMILY.name
+SPEC = FAMILY.spec
 
 
 def load(folder: str | Path, device, name: str | None = None) -> "HFBlipITM":

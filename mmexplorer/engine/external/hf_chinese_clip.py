@@ -27,18 +27,10 @@ from mmexplorer.engine.external.hf_dual import DualEncoder, DualForward, positio
 from mmexplorer.engine.external.hf_tokens import HFTextTokenizer
 from mmexplorer.engine.external.record_parts import grid_of, image_layout, text_layout, to_pil
 from mmexplorer.engine.model_api import Preprocessed
-from mmexplorer.spec import FusionSpec
+from mmexplorer.families.hf_chinese_clip import FAMILY
 
-FUSION = "hf-chinese-clip"
-SPEC = FusionSpec(
-    fusion=FUSION,
-    category="contrastive",
-    cross_kind=None,
-    default_map="similarity",
-    note="Chinese-CLIP, a dual encoder (contrastive): there is NO cross-modal attention. The map is the cosine "
-    "similarity of the token's projected embedding with each projected patch — a similarity, not attention.",
-    contrastive=True,
-)
+FUSION = FAMILY.name
+SPEC = FAMILY.spec
 
 
 def load(folder: str | Path, device, name: str | None = None) -> "HFChineseClip":

@@ -39,19 +39,11 @@ from mmexplorer.engine.external.record_parts import (
     to_pil,
 )
 from mmexplorer.engine.model_api import Preprocessed
-from mmexplorer.spec import FusionSpec
+from mmexplorer.families.hf_clip import FAMILY
 
-FUSION = "hf-clip"
+FUSION = FAMILY.name
 NO_CROSS = "none: CLIP is a dual encoder (contrastive); token-patch maps are cosine similarity, not attention"
-SPEC = FusionSpec(
-    fusion=FUSION,
-    category="contrastive",
-    cross_kind=None,
-    default_map="similarity",
-    note="CLIP, a dual encoder (contrastive): there is NO cross-modal attention. The map is the cosine similarity "
-    "of the word's projected embedding with each projected patch — a similarity, not attention.",
-    contrastive=True,
-)
+SPEC = FAMILY.spec
 
 
 def load(folder: str | Path, device, name: str | None = None) -> "HFClip":

@@ -32,18 +32,10 @@ from mmexplorer.engine.external.hf_common import (
 from mmexplorer.engine.external.hf_tokens import HFTextTokenizer
 from mmexplorer.engine.external.record_parts import grads_for, grid_of, image_layout, image_meta, per_layer, text_layout, to_pil
 from mmexplorer.engine.model_api import Preprocessed
-from mmexplorer.spec import FusionSpec
+from mmexplorer.families.hf_flava import FAMILY
 
-FUSION = "hf-flava"
-SPEC = FusionSpec(
-    fusion=FUSION,
-    category="hybrid",
-    cross_kind="joint",
-    default_map="attention",
-    note="FLAVA, hybrid fusion: unimodal image and text encoders (with a contrastive head), then a multimodal "
-    "encoder over both (feature level) with an image-text matching head; the map is the word's row of the "
-    "multimodal encoder's joint attention over the patch columns.",
-)
+FUSION = FAMILY.name
+SPEC = FAMILY.spec
 
 
 def load(folder: str | Path, device, name: str | None = None) -> "HFFlava":

@@ -29,19 +29,10 @@ from mmexplorer.engine.external.hf_dual import DualEncoder, DualForward, positio
 from mmexplorer.engine.external.hf_tokens import HFTextTokenizer
 from mmexplorer.engine.external.record_parts import grid_of, to_pil
 from mmexplorer.engine.model_api import Preprocessed
-from mmexplorer.spec import FusionSpec
+from mmexplorer.families.hf_siglip import FAMILY
 
-FUSION = "hf-siglip"
-SPEC = FusionSpec(
-    fusion=FUSION,
-    category="contrastive",
-    cross_kind=None,
-    default_map="similarity",
-    note="SigLIP, a dual encoder trained with a sigmoid loss: there is NO cross-modal attention. The map is the "
-    "cosine similarity of the word's embedding with each patch's (the pooling head applied to that patch) — "
-    "a similarity, not attention.",
-    contrastive=True,
-)
+FUSION = FAMILY.name
+SPEC = FAMILY.spec
 
 
 def load(folder: str | Path, device, name: str | None = None) -> "HFSiglip":

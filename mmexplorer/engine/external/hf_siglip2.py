@@ -16,19 +16,10 @@ from mmexplorer.engine.external.detect import display_name
 from mmexplorer.engine.external.hf_common import from_folder, import_transformers, load_eager
 from mmexplorer.engine.external.hf_siglip import HFSiglip
 from mmexplorer.engine.model_api import Preprocessed
-from mmexplorer.spec import FusionSpec
+from mmexplorer.families.hf_siglip2 import FAMILY
 
-FUSION = "hf-siglip2"
-SPEC = FusionSpec(
-    fusion=FUSION,
-    category="contrastive",
-    cross_kind=None,
-    default_map="similarity",
-    note="SigLIP 2 (NaFlex, the photo's own aspect ratio), a dual encoder: there is NO cross-modal attention. "
-    "The map is the cosine similarity of the word's embedding with each patch's (the pooling head applied to "
-    "that patch) — a similarity, not attention.",
-    contrastive=True,
-)
+FUSION = FAMILY.name
+SPEC = FAMILY.spec
 
 
 def load(folder: str | Path, device, name: str | None = None) -> "HFSiglip2":

@@ -33,18 +33,11 @@ from mmexplorer.engine.external.hf_common import (
 from mmexplorer.engine.external.hf_tokens import HFTextTokenizer
 from mmexplorer.engine.external.record_parts import grads_for, image_meta, per_layer, to_pil
 from mmexplorer.engine.model_api import Preprocessed
-from mmexplorer.spec import FusionSpec
+from mmexplorer.families.hf_vilt import FAMILY
 
-FUSION = "hf-vilt"
+FUSION = FAMILY.name
 SAMPLING_SEED = 0  # the seed of ViLT's patch draw (any fixed value: the maps are restored to raster order)
-SPEC = FusionSpec(
-    fusion=FUSION,
-    category="early",
-    cross_kind="joint",
-    default_map="attention",
-    note="ViLT, early fusion: the words, the image [CLS] and the patches run through one transformer; the map is "
-    "the word's row of the joint attention over the patch columns.",
-)
+SPEC = FAMILY.spec
 
 
 def load(folder: str | Path, device, name: str | None = None) -> "HFVilt":

@@ -16,19 +16,11 @@ import torch
 from mmexplorer.engine.external.detect import display_name
 from mmexplorer.engine.external.hf_common import import_transformers, load_eager, load_image_text_processor
 from mmexplorer.engine.external.hf_vilt import HFVilt
-from mmexplorer.spec import FusionSpec
+from mmexplorer.families.hf_vilt_vqa import FAMILY
 
-FUSION = "hf-vilt-vqa"
+FUSION = FAMILY.name
 TOP_ANSWERS = 5
-SPEC = FusionSpec(
-    fusion=FUSION,
-    category="early",
-    cross_kind="joint",
-    default_map="attention",
-    note="ViLT for question answering, early fusion: the question's words, the image [CLS] and the patches run "
-    "through one transformer; the map is the word's row of the joint attention over the patch columns, and the "
-    "score is the top answer's.",
-)
+SPEC = FAMILY.spec
 
 
 def load(folder: str | Path, device, name: str | None = None) -> "HFViltVQA":

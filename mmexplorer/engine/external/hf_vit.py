@@ -7,8 +7,9 @@ from pathlib import Path
 
 import torch
 
+from mmexplorer.families.hf_vit import FAMILY
 from mmexplorer.engine.external.base import ATTENTION_NOTE, ExternalConfig, ExternalModel, NoTextTokenizer, parameter_count
-from mmexplorer.engine.external.classifier_record import classifier_record, classifier_spec
+from mmexplorer.engine.external.classifier_record import classifier_record
 from mmexplorer.engine.external.crop import hf_image_box
 from mmexplorer.engine.external.detect import display_name
 from mmexplorer.engine.external.hf_common import (
@@ -21,8 +22,8 @@ from mmexplorer.engine.external.hf_common import (
 from mmexplorer.engine.external.record_parts import grads_for, grid_of, image_meta, per_layer, to_pil, top_classes
 from mmexplorer.engine.model_api import Preprocessed
 
-FUSION = "hf-vit"
-SPEC = classifier_spec(FUSION, "ViT (Hugging Face)")
+FUSION = FAMILY.name
+SPEC = FAMILY.spec
 
 
 def load(folder: str | Path, device, name: str | None = None) -> "HFViT":

@@ -1,21 +1,18 @@
-"""fusion name -> the family's adapter module (families.py), imported only when a model is loaded."""
+"""A pretrained family's model from disk, through its declaration in mmexplorer/families."""
 
 from __future__ import annotations
 
+from mmexplorer import families
 from mmexplorer.engine.external.errors import ExternalModelError
-from mmexplorer.engine.external.families import family
 
 
 def is_external(fusion: str) -> bool:
-    return family(fusion) is not None
+    found = families.find(fusion)
+    return found is not None and not found.bundled
 
 
 def load_external(path: str, fusion: str, device="cpu", name: str | None = None):
-    """The adapter for `path` (as told by detect_model), in eval mode on `device`, named `name`."""
-    found = family(fusion)
-    if found is None:
+    """The family's model for `path` (as told by detect_model), in eval mode on `device`, named `name`."""
+    if not is_external(fusion):
         raise ExternalModelError(f"{path}: no loader for {fusion!r}")
-    model = found.adapter().load(path, device)
-    if name:
-        model.name = name
-    return model
+    return families.get(fusion).load(path, device, name)

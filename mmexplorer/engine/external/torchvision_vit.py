@@ -8,8 +8,9 @@ from pathlib import Path
 
 import torch
 
+from mmexplorer.families.torchvision_vit import FAMILY
 from mmexplorer.engine.external.base import ExternalConfig, ExternalModel, NoTextTokenizer, parameter_count
-from mmexplorer.engine.external.classifier_record import classifier_record, classifier_spec
+from mmexplorer.engine.external.classifier_record import classifier_record
 from mmexplorer.engine.external.crop import torchvision_image_box
 from mmexplorer.engine.external.errors import ExternalModelError
 from mmexplorer.engine.external.detect import display_name
@@ -19,8 +20,8 @@ from mmexplorer.engine.external.tv_attention import wrap_attention
 from mmexplorer.engine.external.tv_preprocess import Preprocess, imagenet_categories, preprocess_for
 from mmexplorer.engine.model_api import Preprocessed
 
-FUSION = "torchvision-vit"
-SPEC = classifier_spec(FUSION, "torchvision's VisionTransformer")
+FUSION = FAMILY.name
+SPEC = FAMILY.spec
 
 
 def load(path: str | Path, device, name: str | None = None, num_heads: int | None = None) -> "TorchvisionViT":

@@ -472,6 +472,46 @@
         <source>The bundled models were trained on captions of the whole scene (every shape, e.g. &apos;a red circle and a blue square&apos;); a sentence naming only one of several shapes is a mismatch to them and scores low.</source>
         <translation>内置模型是用描述整个场景的说明文字训练的（包含每个形状，例如 &apos;a red circle and a blue square&apos;）；只提到多个形状中一个的句子对它们来说是不匹配的，得分会很低。</translation>
     </message>
+    <message>
+        <source>BLIP, cross-attention fusion: a ViT encodes the image, and every layer of the BERT text encoder cross-attends from the words (queries) to the image&apos;s [CLS] and patches (keys and values); the map is the word&apos;s cross-attention over the patches.</source>
+        <translation>BLIP，交叉注意力融合：一个 ViT 编码图像，BERT 文本编码器的每一层都从词（查询）交叉注意到图像的 [CLS] 和图像块（键和值）；热力图是该词对各图像块的交叉注意力。</translation>
+    </message>
+    <message>
+        <source>Chinese-CLIP, a dual encoder (contrastive): there is NO cross-modal attention. The map is the cosine similarity of the token&apos;s projected embedding with each projected patch — a similarity, not attention.</source>
+        <translation>Chinese-CLIP，双编码器（对比学习）：模型中没有跨模态注意力。热力图是该词元投影后的嵌入与每个投影后的图像块之间的余弦相似度——这是相似度，不是注意力。</translation>
+    </message>
+    <message>
+        <source>CLIP, a dual encoder (contrastive): there is NO cross-modal attention. The map is the cosine similarity of the word&apos;s projected embedding with each projected patch — a similarity, not attention.</source>
+        <translation>CLIP，双编码器（对比学习）：模型中没有跨模态注意力。热力图是该词投影后的嵌入与每个投影后的图像块之间的余弦相似度——这是相似度，不是注意力。</translation>
+    </message>
+    <message>
+        <source>FLAVA, hybrid fusion: unimodal image and text encoders (with a contrastive head), then a multimodal encoder over both (feature level) with an image-text matching head; the map is the word&apos;s row of the multimodal encoder&apos;s joint attention over the patch columns.</source>
+        <translation>FLAVA，混合融合：单模态的图像编码器和文本编码器（带对比学习头），再由一个多模态编码器处理两者（特征级），并带有图文匹配头；热力图是该词在多模态编码器联合注意力矩阵中的那一行，取其中图像块对应的列。</translation>
+    </message>
+    <message>
+        <source>SigLIP, a dual encoder trained with a sigmoid loss: there is NO cross-modal attention. The map is the cosine similarity of the word&apos;s embedding with each patch&apos;s (the pooling head applied to that patch) — a similarity, not attention.</source>
+        <translation>SigLIP，用 sigmoid 损失训练的双编码器：模型中没有跨模态注意力。热力图是该词的嵌入与每个图像块的嵌入（对该图像块应用池化头）之间的余弦相似度——这是相似度，不是注意力。</translation>
+    </message>
+    <message>
+        <source>SigLIP 2 (NaFlex, the photo&apos;s own aspect ratio), a dual encoder: there is NO cross-modal attention. The map is the cosine similarity of the word&apos;s embedding with each patch&apos;s (the pooling head applied to that patch) — a similarity, not attention.</source>
+        <translation>SigLIP 2（NaFlex，保持照片自身的宽高比），双编码器：模型中没有跨模态注意力。热力图是该词的嵌入与每个图像块的嵌入（对该图像块应用池化头）之间的余弦相似度——这是相似度，不是注意力。</translation>
+    </message>
+    <message>
+        <source>ViLT, early fusion: the words, the image [CLS] and the patches run through one transformer; the map is the word&apos;s row of the joint attention over the patch columns.</source>
+        <translation>ViLT，早期融合：词、图像 [CLS] 和图像块进入同一个 Transformer；热力图是该词在联合注意力矩阵中的那一行，取其中图像块对应的列。</translation>
+    </message>
+    <message>
+        <source>ViLT for question answering, early fusion: the question&apos;s words, the image [CLS] and the patches run through one transformer; the map is the word&apos;s row of the joint attention over the patch columns, and the score is the top answer&apos;s.</source>
+        <translation>用于视觉问答的 ViLT，早期融合：问题中的词、图像 [CLS] 和图像块进入同一个 Transformer；热力图是该词在联合注意力矩阵中的那一行，取其中图像块对应的列，分数是最高答案的分数。</translation>
+    </message>
+    <message>
+        <source>ViT (Hugging Face), an image classifier: there is no text input and NO cross-modal attention; the views show the image&apos;s self-attention, its rollout and the relevancy of the top class.</source>
+        <translation>ViT（Hugging Face），图像分类器：没有文本输入，也没有跨模态注意力；各视图显示图像的自注意力、注意力展开以及最高类别的相关性。</translation>
+    </message>
+    <message>
+        <source>torchvision&apos;s VisionTransformer, an image classifier: there is no text input and NO cross-modal attention; the views show the image&apos;s self-attention, its rollout and the relevancy of the top class.</source>
+        <translation>torchvision 的 VisionTransformer，图像分类器：没有文本输入，也没有跨模态注意力；各视图显示图像的自注意力、注意力展开以及最高类别的相关性。</translation>
+    </message>
 </context>
 <context>
     <name>Explorer</name>

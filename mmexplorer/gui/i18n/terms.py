@@ -12,14 +12,8 @@ import re
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
-# fusion strategy -> its short name on buttons and in "<name> fusion"
-FUSION_NAMES = {
-    "early": QT_TRANSLATE_NOOP("Terms", "early"),
-    "cross": QT_TRANSLATE_NOOP("Terms", "cross"),
-    "hybrid": QT_TRANSLATE_NOOP("Terms", "hybrid"),
-    "late": QT_TRANSLATE_NOOP("Terms", "late"),
-    "contrastive": QT_TRANSLATE_NOOP("Terms", "contrastive"),
-}
+from mmexplorer import families
+
 # where a model came from (the catalog's `source`)
 SOURCE_NAMES = {
     "bundled": QT_TRANSLATE_NOOP("Terms", "bundled"),
@@ -65,7 +59,9 @@ def _t(text: str) -> str:
 
 
 def fusion_name(fusion: str) -> str:
-    return _t(FUSION_NAMES[fusion]) if fusion in FUSION_NAMES else fusion
+    """A family's short name on buttons and in "<name> fusion" (its declared label, translated), else the name."""
+    found = families.find(fusion)
+    return _t(found.label) if found is not None and found.label else fusion
 
 
 def fusion_phrase(fusion: str) -> str:

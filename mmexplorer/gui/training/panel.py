@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mmexplorer.config import FUSIONS
+from mmexplorer import families
 from mmexplorer.engine.recipes import RECIPES, TrainSettings  # plain settings; no torch behind them
 from mmexplorer.gui.i18n.terms import device_name, fusion_name
 from mmexplorer.gui.training.curves import SMOOTHING, Curves
@@ -79,7 +79,7 @@ class TrainingPanel(QWidget):
         self.runner.worker.failed.connect(self._on_failed)
 
         self.fusion = QComboBox()
-        for fusion in FUSIONS:
+        for fusion in families.bundled_names():
             self.fusion.addItem(fusion_name(fusion), fusion)
         self.recipe = QComboBox()
         # the combo names the recipe; its description is wrapped below (a long combo would widen the whole window)
@@ -279,7 +279,7 @@ class TrainingPanel(QWidget):
 
     def follow_fusion(self, fusion: str) -> None:
         """Default the form to the strategy being explored, unless a run is going on."""
-        if not self.runner.busy and fusion in FUSIONS:
+        if not self.runner.busy and fusion in families.bundled_names():
             self.fusion.setCurrentText(fusion)
 
     def shutdown(self) -> bool:

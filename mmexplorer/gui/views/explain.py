@@ -4,44 +4,35 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from PySide6.QtCore import QCoreApplication
 
+from mmexplorer import families
 from mmexplorer.gui.i18n.terms import fusion_phrase
+from mmexplorer.spec import FusionSpec
 
 if TYPE_CHECKING:  # numpy behind it; the input panel uses these texts before numpy is imported
     from mmexplorer.attention.record import AttentionRecord
 
 translate = QCoreApplication.translate
 
-# The bundled strategies' notes as their fusion specs word them (mmexplorer/models/fusion),
-# listed here so the translation tools find them; tests/gui/test_i18n.py checks they match.
-NOTES = {
-    "early": QT_TRANSLATE_NOOP("Explain", "Early fusion: words and patches run through one transformer; the map is the word's row of "
-                               "the joint attention over the patch columns."),
-    "cross": QT_TRANSLATE_NOOP("Explain", "Cross-attention fusion: each modality has its own encoder; the map is the word's "
-                               "cross-attention over the patches (queries from text, keys and values from the image)."),
-    "hybrid": QT_TRANSLATE_NOOP("Explain", "Hybrid fusion: a joint transformer (feature level) plus unimodal decisions (decision "
-                                "level); the map is the joint attention, the bars below split the match score between the two levels."),
-    "late": QT_TRANSLATE_NOOP("Explain", "Late fusion: image and text are encoded separately and there is NO cross-modal attention. "
-                              "The map is what the image branch attended to (the same for every word); the bars show how each "
-                              "unimodal decision contributed to the match score."),
-    "contrastive": QT_TRANSLATE_NOOP("Explain", "Dual encoder (contrastive, CLIP-like): there is NO cross-modal attention. The map "
-                                     "is the cosine similarity between the word's embedding and each patch embedding — a "
-                                     "similarity, not attention."),
-}
-
 
 def note_for(fusion: str) -> str:
-    """What a fusion strategy does, in the interface's language ('' for an unknown one)."""
-    return translate("Explain", NOTES[fusion]) if fusion in NOTES else ""
+    """What a registered strategy or family does, in the interface's language ('' for an unknown one)."""
+    found = families.find(fusion)
+    return translate("Explain", found.spec.note) if found is not None else ""
 
 
 def spec_note(spec: dict, fusion: str) -> str:
     """A model's one-line explanation from its fusion spec, in the interface's language."""
     note = (spec or {}).get("note")
     if note:
-        return translate("Explain", note)  # a bundled strategy's note is in the .ts; others stay as written
+        return translate("Explain", note)  # every family's note is marked for translation (mmexplorer/families)
     return note_for(fusion) or fusion_phrase(fusion)
+
+
+def _dual_encoder(record: AttentionRecord) -> bool:
+    spec = record.meta.get("spec")
+    return bool(spec) and FusionSpec.from_dict(spec).dual_encoder
 
 
 def fusion_note(record: AttentionRecord) -> str:
@@ -74,7 +65,7 @@ def match_explanation(record: AttentionRecord) -> str:
     if "match_prob" in out:
         text = translate("Explain", "Match probability: how likely the model thinks it is that the sentence describes this "
                                     "picture (0 = not at all, 1 = surely).")
-        if record.fusion == "contrastive":
+        if _dual_encoder(record):
             text += " " + translate("Explain", "For this dual encoder it comes from the cosine similarity of the picture's "
                                                "and the sentence's embeddings.")
     elif "match_logit" in out:

@@ -7,7 +7,7 @@ from typing import Optional
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QButtonGroup, QComboBox, QLabel, QPushButton, QWidget
 
-from mmexplorer.config import FUSIONS
+from mmexplorer import families
 from mmexplorer.gui.i18n.terms import device_name, fusion_name, fusion_phrase, source_name
 from mmexplorer.gui.state import AppState
 from mmexplorer.gui.widgets.flow_layout import FlowLayout, keep_together
@@ -35,7 +35,7 @@ class ModelBar(QWidget):
         layout.setContentsMargins(4, 2, 4, 2)
         layout.addWidget(keep_together(QLabel(self.tr("Model:")), self.model))
         buttons = [QLabel(self.tr("Fusion:"))]
-        for fusion in FUSIONS:
+        for fusion in families.bundled_names():
             button = QPushButton(fusion_name(fusion))
             button.setCheckable(True)
             button.clicked.connect(lambda _=False, f=fusion: self._fusion_picked(f))

@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from mmexplorer import families
 from mmexplorer.config import ModelConfig
 from mmexplorer.data.tokenizer import Tokenizer
 from mmexplorer.models.attention import Attention
@@ -29,9 +30,18 @@ class Segment:
 
 
 class FusionModel(nn.Module):
-    fusion = "?"  # set by the registry
-    spec: FusionSpec  # set by the registry: what this strategy is (cross-modal kind, default map, note)
-    has_cross_modal_attention = True  # set by the registry from the spec
+    @property
+    def fusion(self) -> str:
+        return self.cfg.fusion
+
+    @property
+    def spec(self) -> FusionSpec:
+        """What this strategy is (cross-modal kind, default map, note), as its family declares it."""
+        return families.spec(self.cfg.fusion)
+
+    @property
+    def has_cross_modal_attention(self) -> bool:
+        return self.spec.has_cross_modal_attention
 
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()

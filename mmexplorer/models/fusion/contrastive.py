@@ -12,23 +12,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from mmexplorer.models.fusion.base import FusionModel, image_layout, text_layout
-from mmexplorer.models.fusion.registry import register
 from mmexplorer.models.fusion.unimodal import UnimodalEncoders
-from mmexplorer.spec import FusionSpec
 
 
-CONTRASTIVE = FusionSpec(
-    fusion="contrastive",
-    category="contrastive",
-    cross_kind=None,
-    default_map="similarity",
-    note="Dual encoder (contrastive, CLIP-like): there is NO cross-modal attention. The map is the cosine "
-    "similarity between the word's embedding and each patch embedding — a similarity, not attention.",
-    contrastive=True,
-)
-
-
-@register(CONTRASTIVE)
 class ContrastiveDualEncoder(FusionModel):
     def __init__(self, cfg) -> None:
         super().__init__(cfg)

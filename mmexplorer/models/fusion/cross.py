@@ -7,23 +7,10 @@ import torch
 from torch import nn
 
 from mmexplorer.models.fusion.base import FusionModel, image_layout, text_layout
-from mmexplorer.models.fusion.registry import register
 from mmexplorer.models.fusion.unimodal import UnimodalEncoders, with_cls
 from mmexplorer.models.layers import CrossBlock
-from mmexplorer.spec import FusionSpec
 
 
-CROSS = FusionSpec(
-    fusion="cross",
-    category="cross",
-    cross_kind="text_to_image",
-    default_map="attention",
-    note="Cross-attention fusion: each modality has its own encoder; the map is the word's cross-attention "
-    "over the patches (queries from text, keys and values from the image).",
-)
-
-
-@register(CROSS)
 class CrossFusion(FusionModel):
     def __init__(self, cfg) -> None:
         super().__init__(cfg)

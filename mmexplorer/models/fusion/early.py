@@ -6,22 +6,9 @@ import torch
 from torch import nn
 
 from mmexplorer.models.fusion.base import FusionModel, Segment
-from mmexplorer.models.fusion.registry import register
 from mmexplorer.models.layers import Encoder
-from mmexplorer.spec import FusionSpec
 
 
-EARLY = FusionSpec(
-    fusion="early",
-    category="early",
-    cross_kind="joint",
-    default_map="attention",
-    note="Early fusion: words and patches run through one transformer; the map is the word's row of the joint "
-    "attention over the patch columns.",
-)
-
-
-@register(EARLY)
 class EarlyFusion(FusionModel):
     def __init__(self, cfg) -> None:
         super().__init__(cfg)

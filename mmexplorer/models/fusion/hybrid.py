@@ -9,23 +9,10 @@ from torch import nn
 
 from mmexplorer.models.fusion.base import FusionModel, Segment, image_layout, text_layout
 from mmexplorer.models.fusion.decisions import DecisionCombiner
-from mmexplorer.models.fusion.registry import register
 from mmexplorer.models.fusion.unimodal import UnimodalEncoders
 from mmexplorer.models.layers import Encoder
-from mmexplorer.spec import FusionSpec
 
 
-HYBRID = FusionSpec(
-    fusion="hybrid",
-    category="hybrid",
-    cross_kind="joint",
-    default_map="attention",
-    note="Hybrid fusion: a joint transformer (feature level) plus unimodal decisions (decision level); the map "
-    "is the joint attention, the bars below split the match score between the two levels.",
-)
-
-
-@register(HYBRID)
 class HybridFusion(FusionModel):
     def __init__(self, cfg) -> None:
         super().__init__(cfg)

@@ -9,23 +9,9 @@ from torch import nn
 
 from mmexplorer.models.fusion.base import FusionModel, image_layout, text_layout
 from mmexplorer.models.fusion.decisions import DecisionCombiner
-from mmexplorer.models.fusion.registry import register
 from mmexplorer.models.fusion.unimodal import UnimodalEncoders
-from mmexplorer.spec import FusionSpec
 
 
-LATE = FusionSpec(
-    fusion="late",
-    category="late",
-    cross_kind=None,
-    default_map="image-branch",
-    note="Late fusion: image and text are encoded separately and there is NO cross-modal attention. The map is "
-    "what the image branch attended to (the same for every word); the bars show how each unimodal decision "
-    "contributed to the match score.",
-)
-
-
-@register(LATE)
 class LateFusion(FusionModel):
     def __init__(self, cfg) -> None:
         super().__init__(cfg)

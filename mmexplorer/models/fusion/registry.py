@@ -1,42 +1,23 @@
-"""Name -> model class and spec. Every strategy registers itself; nothing else chooses by name."""
+"""A bundled strategy's network from its config: the class its family declares (mmexplorer/families)."""
 
 from __future__ import annotations
 
-from typing import Callable
-
+from mmexplorer import families
 from mmexplorer.config import ModelConfig
 from mmexplorer.spec import FusionSpec
 
-_REGISTRY: dict[str, type] = {}
-
-
-def register(spec: FusionSpec) -> Callable[[type], type]:
-    """Register a strategy's class under spec.fusion; the class carries its spec."""
-
-    def deco(cls: type) -> type:
-        cls.fusion = spec.fusion
-        cls.spec = spec
-        cls.has_cross_modal_attention = spec.has_cross_modal_attention
-        _REGISTRY[spec.fusion] = cls
-        return cls
-
-    return deco
-
 
 def fusion_names() -> list[str]:
-    return list(_REGISTRY)
+    """The bundled strategies, in the order of the fusion buttons."""
+    return list(families.bundled_names())
 
 
 def fusion_spec(name: str) -> FusionSpec:
-    try:
-        return _REGISTRY[name].spec
-    except KeyError:
-        raise ValueError(f"unknown fusion {name!r}; known: {', '.join(_REGISTRY)}") from None
+    return families.spec(name)
 
 
 def build_model(cfg: ModelConfig):
-    try:
-        cls = _REGISTRY[cfg.fusion]
-    except KeyError:
-        raise ValueError(f"unknown fusion {cfg.fusion!r}; known: {', '.join(_REGISTRY)}") from None
-    return cls(cfg)
+    family = families.find(cfg.fusion)
+    if family is None or not family.bundled:
+        raise ValueError(f"unknown fusion {cfg.fusion!r}; known: {', '.join(families.bundled_names())}")
+    return family.network_class()(cfg)
