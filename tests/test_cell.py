@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from conftest import FUSIONS, tiny_model
+from mmexplorer.engine.model_api import BundledModel
 from mmexplorer.attention.capture import capture
 from mmexplorer.data.sample import make_sample
 from mmexplorer.engine.cell import CellError, explain_cell, explain_row
@@ -70,13 +71,14 @@ def _check_cell(model, sample, record, kind, layer, head, query, hook):
 
 @pytest.mark.parametrize("fusion", FUSIONS)
 def test_bundled_cells_equal_the_probe_and_the_forward_pass(fusion):
-    model = tiny_model(fusion)
+    net = tiny_model(fusion)
+    model = BundledModel(net)
     sample = make_sample(_photo(), TEXT, model.tokenizer)
-    modules = {(m.kind, m.layer): m for m in model.attention_modules()}
+    modules = {(m.kind, m.layer): m for m in net.attention_modules()}
     kinds = sorted({k for k, _ in modules})
     hooks = {key: OutputHook(m.proj, m.heads) for key, m in modules.items()}
     try:
-        record = capture(model, sample, relevancy=False)  # the probe's pass feeds the reference hooks
+        record = capture(net, sample, relevancy=False)  # the probe's pass feeds the reference hooks
     finally:
         for h in hooks.values():
             h.handle.remove()
@@ -89,7 +91,7 @@ def test_bundled_cells_equal_the_probe_and_the_forward_pass(fusion):
 
 
 def test_cross_attention_cell_names_its_places_and_modalities():
-    model = tiny_model("cross")
+    model = BundledModel(tiny_model("cross"))
     sample = make_sample(_photo(), TEXT, model.tokenizer)
     e = explain_cell(model, sample, "text_to_image", 0, 0, 3, 6)  # "circle" -> patch 5 (row 1, col 1 of 4 x 4)
     assert (e.query.label, e.query.modality) == ("circle", "text")
@@ -107,11 +109,11 @@ def test_cross_attention_cell_names_its_places_and_modalities():
 @pytest.mark.parametrize("fusion,pos_embed", [("early", "learned"), ("cross", "sincos")])
 def test_position_share_equals_a_model_without_position_embeddings(fusion, pos_embed):
     """The score without positions equals the score of a copy whose position tables are all zero."""
-    model = tiny_model(fusion, pos_embed=pos_embed)
+    model = BundledModel(tiny_model(fusion, pos_embed=pos_embed))
     sample = make_sample(_photo(), TEXT, model.tokenizer)
-    bare = copy.deepcopy(model)
+    bare = BundledModel(copy.deepcopy(model.net))
     with torch.no_grad():
-        for table in (bare.text.pos, bare.patch.pos, bare.patch.cls_pos):
+        for table in (bare.net.text.pos, bare.net.patch.pos, bare.net.patch.cls_pos):
             table.zero_()
     kind = "joint" if fusion == "early" else "text_to_image"
     for layer in (0, 1):
@@ -124,7 +126,7 @@ def test_position_share_equals_a_model_without_position_embeddings(fusion, pos_e
 
 
 def test_bad_indices_are_the_users_error():
-    model = tiny_model("early")
+    model = BundledModel(tiny_model("early"))
     sample = make_sample(_photo(), "a red circle", model.tokenizer)  # joint: 1 + 3 + 16 positions
     for args, message in ((("text", 0, 0, 0, 0), "no 'text' attention.*joint"), (("joint", 2, 0, 0, 0), "layer 2"),
                           (("joint", 0, 2, 0, 0), "head 2"), (("joint", 0, 0, 20, 0), "query 20 out of range 0..19"),

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-from mmexplorer.attention.capture import with_default_maps
+from mmexplorer.engine.external.record_builder import Captured, build_record, ignored_size_note, split_by_kind
 from mmexplorer.attention.record import AttentionRecord
 from mmexplorer.engine.external.base import ATTENTION_NOTE, ExternalConfig, ExternalModel, parameter_count
 from mmexplorer.engine.external.crop import hf_image_box
@@ -34,7 +34,6 @@ from mmexplorer.engine.external.record_parts import (
     grads_for,
     grid_of,
     image_layout,
-    image_meta,
     per_layer,
     text_layout,
     to_pil,
@@ -121,41 +120,23 @@ class HFBlipITM(ExternalModel):
         # execution order: the vision tower, then per text layer its self-attention and its cross-attention
         order = tuple(("image", i) for i in range(nv)) + tuple(
             step for i in range(nt) for step in (("text", i), ("text_to_image", i)))
-        record = AttentionRecord(
-            model=self.name,
-            fusion=FUSION,
-            tokens=tuple(t.surface for t in encoding.tokens),
-            token_unk=tuple(t.is_unk for t in encoding.tokens),
-            truncated=encoding.truncated,
+        return build_record(self, sample, Captured(
+            encoding=encoding,
             grid=grid,
             image_box=pre.image_box,
-            image_size=sample.image.size,
             attention={"image": per_layer(vision), "text": per_layer(self_attn), "text_to_image": per_layer(cross)},
             layouts={"image": (image_layout(n_patches),) * 2, "text": (text_layout(n_tokens),) * 2,
                      "text_to_image": (text_layout(n_tokens), image_layout(n_patches))},
             order=order,
-            cross_kind=SPEC.cross_kind,
-            token_to_image=torch.zeros(n_tokens, *grid).numpy(),
-            map_label="",
-            grads={"image": grads[:nv], "text": grads[nv:nv + nt], "text_to_image": grads[nv + nt:]}
-            if grads is not None else None,
-            patch_positions=self._patch_positions(n_patches),
             outputs={"match_logit": float(logit.detach()), "match_prob": float(torch.softmax(itm.detach(), -1)[1]),
                      "itm_logits": [float(v) for v in itm.detach()]},
-            meta={
-                "model": self.name,
-                "fusion": FUSION,
-                "device": str(device),
-                "config": self.cfg.to_dict(),
-                "attention": "eager",
-                "preprocess": processor_settings(self.image_processor),
-                "relevancy_target": "match_logit (ITM log-odds)",
-                "notes": [*pre.notes, *([f"input_size {input_size} ignored"] if input_size else [])],
-                "timings": {"preprocess_s": t1 - t0, "forward_s": t2 - t1},
-                **image_meta(sample),
-            },
-        )
-        return with_default_maps(record)
+            timings={"preprocess_s": t1 - t0, "forward_s": t2 - t1},
+            grads=split_by_kind(grads, (("image", nv), ("text", nt), ("text_to_image", nt))),
+            patch_positions=self._patch_positions(n_patches),
+            family_meta={"preprocess": processor_settings(self.image_processor),
+                         "relevancy_target": "match_logit (ITM log-odds)"},
+            notes=[*pre.notes, *ignored_size_note(input_size)],
+        ))
 
     def _patch_positions(self, n_patches: int):
         table = self.net.vision_model.embeddings.position_embedding[0]  # [1+N, D]

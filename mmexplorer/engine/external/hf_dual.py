@@ -10,16 +10,16 @@ says how to call its network and where its token and patch embeddings are.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
-from mmexplorer.attention.capture import with_default_maps
+from mmexplorer.engine.external.record_builder import Captured, build_record, ignored_size_note, split_by_kind
 from mmexplorer.attention.record import AttentionRecord
 from mmexplorer.engine.external.base import ExternalModel
 from mmexplorer.engine.external.hf_common import processor_settings, require_attentions
-from mmexplorer.engine.external.record_parts import grads_for, image_meta, per_layer
+from mmexplorer.engine.external.record_parts import grads_for, per_layer
 
 
 @dataclass
@@ -36,6 +36,7 @@ class DualForward:
     image_layout: tuple  # segments of the vision sequence
     text_layout: tuple  # segments of the text sequence
     outputs: dict  # extra JSON-able outputs (logit_scale, logit_bias, match_prob)
+    meta: dict = field(default_factory=dict)  # the family's own facts for the record's meta (e.g. where it pools)
 
 
 class DualEncoder(ExternalModel):
@@ -63,40 +64,23 @@ class DualEncoder(ExternalModel):
             patches = torch.nn.functional.normalize(f.patches.detach().float(), dim=-1)
             similarity = (tokens @ patches.T).cpu().numpy().reshape(n_tokens, *f.grid)  # [T, rows, cols]
         t2 = time.perf_counter()
-        width, height = sample.image.size
-        record = AttentionRecord(
-            model=self.name,
-            fusion=self.spec.fusion,
-            tokens=tuple(t.surface for t in encoding.tokens),
-            token_unk=tuple(t.is_unk for t in encoding.tokens),
-            truncated=encoding.truncated,
+        nv, nt = len(f.vision), len(f.text)
+        return build_record(self, sample, Captured(
+            encoding=encoding,
             grid=f.grid,
             image_box=pre.image_box,
-            image_size=(width, height),
             attention={"image": per_layer(f.vision), "text": per_layer(f.text)},
             layouts={"image": (f.image_layout,) * 2, "text": (f.text_layout,) * 2},
-            order=tuple(("image", i) for i in range(len(f.vision))) + tuple(("text", i) for i in range(len(f.text))),
-            cross_kind=None,
-            token_to_image=similarity,
-            map_label="",
-            grads={"image": grads[: len(f.vision)], "text": grads[len(f.vision):]} if grads is not None else None,
+            order=tuple(("image", i) for i in range(nv)) + tuple(("text", i) for i in range(nt)),
+            outputs={"match_logit": float(f.logit.detach()), "cosine": float(f.cosine.detach()), **f.outputs},
+            timings={"preprocess_s": t1 - t0, "forward_s": t2 - t1},
+            grads=split_by_kind(grads, (("image", nv), ("text", nt))),
             similarity=similarity,
             patch_positions=self.patch_positions(f.grid),
-            outputs={"match_logit": float(f.logit.detach()), "cosine": float(f.cosine.detach()), **f.outputs},
-            meta={
-                "model": self.name,
-                "fusion": self.spec.fusion,
-                "device": str(self.device),
-                "config": self.cfg.to_dict(),
-                "attention": "eager",
-                "preprocess": self.image_processor_settings(),
-                "relevancy_target": "match_logit",
-                "notes": [*pre.notes, *([f"input_size {input_size} ignored"] if input_size else [])],
-                "timings": {"preprocess_s": t1 - t0, "forward_s": t2 - t1},
-                **image_meta(sample),
-            },
-        )
-        return with_default_maps(record)
+            family_meta={"preprocess": self.image_processor_settings(), "relevancy_target": "match_logit",
+                         **f.meta},
+            notes=[*pre.notes, *ignored_size_note(input_size)],
+        ))
 
     def patch_positions(self, grid: tuple[int, int]) -> np.ndarray | None:
         return None

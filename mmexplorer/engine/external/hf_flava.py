@@ -12,10 +12,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
-from mmexplorer.attention.capture import with_default_maps
+from mmexplorer.engine.external.record_builder import Captured, build_record, ignored_size_note, split_by_kind
 from mmexplorer.attention.record import AttentionRecord
 from mmexplorer.engine.external.base import ATTENTION_NOTE, ExternalConfig, ExternalModel, parameter_count
 from mmexplorer.engine.external.crop import hf_image_box
@@ -30,7 +29,7 @@ from mmexplorer.engine.external.hf_common import (
     text_tower,
 )
 from mmexplorer.engine.external.hf_tokens import HFTextTokenizer
-from mmexplorer.engine.external.record_parts import grads_for, grid_of, image_layout, image_meta, per_layer, text_layout, to_pil
+from mmexplorer.engine.external.record_parts import grads_for, grid_of, image_layout, per_layer, text_layout, to_pil
 from mmexplorer.engine.model_api import Preprocessed
 from mmexplorer.families.hf_flava import FAMILY
 
@@ -143,40 +142,23 @@ class HFFlava(ExternalModel):
         n_tokens, n_patches = len(encoding.tokens), grid[0] * grid[1]
         nv, nt = len(vision), len(text)
         joint_axes = joint_layout(n_patches, n_tokens)
-        record = AttentionRecord(
-            model=self.name,
-            fusion=FUSION,
-            tokens=tuple(t.surface for t in encoding.tokens),
-            token_unk=tuple(t.is_unk for t in encoding.tokens),
-            truncated=encoding.truncated,
+        return build_record(self, sample, Captured(
+            encoding=encoding,
             grid=grid,
             image_box=pre.image_box,
-            image_size=sample.image.size,
             attention={"image": per_layer(vision), "text": per_layer(text), "joint": per_layer(joint)},
             layouts={"image": (image_layout(n_patches),) * 2, "text": (text_layout(n_tokens),) * 2,
                      "joint": (joint_axes, joint_axes)},
             order=tuple(("image", i) for i in range(nv)) + tuple(("text", i) for i in range(nt))
             + tuple(("joint", i) for i in range(len(joint))),
-            cross_kind=SPEC.cross_kind,
-            token_to_image=np.zeros((n_tokens, *grid), np.float32),
-            map_label="",
-            grads={"image": grads[:nv], "text": grads[nv:nv + nt], "joint": grads[nv + nt:]} if grads is not None else None,
-            patch_positions=self._patch_positions(n_patches),
             outputs={"match_logit": float(logit.detach()), **outputs},
-            meta={
-                "model": self.name,
-                "fusion": FUSION,
-                "device": str(device),
-                "config": self.cfg.to_dict(),
-                "attention": "eager; the multimodal encoder's weights through a forward pre-hook",
-                "preprocess": processor_settings(self.image_processor),
-                "relevancy_target": "match_logit",
-                "notes": [*pre.notes, *([f"input_size {input_size} ignored"] if input_size else [])],
-                "timings": {"preprocess_s": t1 - t0, "forward_s": t2 - t1},
-                **image_meta(sample),
-            },
-        )
-        return with_default_maps(record)
+            timings={"preprocess_s": t1 - t0, "forward_s": t2 - t1},
+            grads=split_by_kind(grads, (("image", nv), ("text", nt), ("joint", len(joint)))),
+            patch_positions=self._patch_positions(n_patches),
+            family_meta={"attention": "eager; the multimodal encoder's weights through a forward pre-hook",
+                         "preprocess": processor_settings(self.image_processor), "relevancy_target": "match_logit"},
+            notes=[*pre.notes, *ignored_size_note(input_size)],
+        ))
 
     def _patch_positions(self, n_patches: int):
         table = self.flava.image_model.embeddings.position_embeddings[0]  # [1+N, D]

@@ -15,10 +15,9 @@ import contextlib
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
-from mmexplorer.attention.capture import with_default_maps
+from mmexplorer.engine.external.record_builder import Captured, build_record, ignored_size_note
 from mmexplorer.attention.record import AttentionRecord
 from mmexplorer.engine.external.base import ATTENTION_NOTE, ExternalConfig, ExternalModel, parameter_count
 from mmexplorer.engine.external.detect import display_name
@@ -31,7 +30,7 @@ from mmexplorer.engine.external.hf_common import (
     require_attentions,
 )
 from mmexplorer.engine.external.hf_tokens import HFTextTokenizer
-from mmexplorer.engine.external.record_parts import grads_for, image_meta, per_layer, to_pil
+from mmexplorer.engine.external.record_parts import grads_for, per_layer, to_pil
 from mmexplorer.engine.model_api import Preprocessed
 from mmexplorer.families.hf_vilt import FAMILY
 
@@ -152,39 +151,22 @@ class HFVilt(ExternalModel):
         perm = raster_permutation(patch_index, n_text, grid).numpy()
         attention = tuple(a[:, perm][:, :, perm] for a in per_layer(out.attentions))  # [H, S, S] raster order
         layout = joint_layout(n_tokens, grid[0] * grid[1])
-        record = AttentionRecord(
-            model=self.name,
-            fusion=self.spec.fusion,
-            tokens=tuple(t.surface for t in encoding.tokens),
-            token_unk=tuple(t.is_unk for t in encoding.tokens),
-            truncated=encoding.truncated,
+        return build_record(self, sample, Captured(
+            encoding=encoding,
             grid=grid,
             image_box=pre.image_box,
-            image_size=sample.image.size,
             attention={"joint": attention},
             layouts={"joint": (layout, layout)},
             order=tuple(("joint", i) for i in range(len(attention))),
-            cross_kind=SPEC.cross_kind,
-            token_to_image=np.zeros((n_tokens, *grid), np.float32),
-            map_label="",
+            outputs={"match_logit": float(logit.detach()), **outputs},
+            timings={"preprocess_s": t1 - t0, "forward_s": t2 - t1},
             grads={"joint": tuple(g[:, perm][:, :, perm] for g in grads)} if grads is not None else None,
             patch_positions=self._patch_positions(grid),
-            outputs={"match_logit": float(logit.detach()), **outputs},
-            meta={
-                "model": self.name,
-                "fusion": self.spec.fusion,
-                "device": str(device),
-                "config": self.cfg.to_dict(),
-                "attention": "eager",
-                "preprocess": processor_settings(self.image_processor),
-                "relevancy_target": self.relevancy_target,
-                "patch_order": "restored to raster order from ViLT's drawn patch index",
-                "notes": [*([f"input_size {input_size} ignored"] if input_size else [])],
-                "timings": {"preprocess_s": t1 - t0, "forward_s": t2 - t1},
-                **image_meta(sample),
-            },
-        )
-        return with_default_maps(record)
+            family_meta={"preprocess": processor_settings(self.image_processor),
+                         "relevancy_target": self.relevancy_target,
+                         "patch_order": "restored to raster order from ViLT's drawn patch index"},
+            notes=ignored_size_note(input_size),
+        ))
 
     def score(self, out) -> tuple[torch.Tensor, dict]:
         """The scalar relevancy follows (on the graph) and the record's extra outputs: the retrieval score."""

@@ -10,6 +10,7 @@ import torch
 from mmexplorer.families.hf_vit import FAMILY
 from mmexplorer.engine.external.base import ATTENTION_NOTE, ExternalConfig, ExternalModel, NoTextTokenizer, parameter_count
 from mmexplorer.engine.external.classifier_record import classifier_record
+from mmexplorer.engine.external.record_builder import ignored_size_note
 from mmexplorer.engine.external.crop import hf_image_box
 from mmexplorer.engine.external.detect import display_name
 from mmexplorer.engine.external.hf_common import (
@@ -19,7 +20,7 @@ from mmexplorer.engine.external.hf_common import (
     pixel_values,
     processor_settings,
 )
-from mmexplorer.engine.external.record_parts import grads_for, grid_of, image_meta, per_layer, to_pil, top_classes
+from mmexplorer.engine.external.record_parts import grads_for, grid_of, per_layer, to_pil, top_classes
 from mmexplorer.engine.model_api import Preprocessed
 
 FUSION = FAMILY.name
@@ -80,22 +81,15 @@ class HFViT(ExternalModel):
         grid = grid_of(pixels, self.patch_size)
         table = self.net.vit.embeddings.position_embeddings[0]  # [1+N, D]
         return classifier_record(
-            name=self.name,
-            fusion=FUSION,
-            sample=sample,
+            self,
+            sample,
             attention=per_layer(out.attentions),
             grads=grads,
             grid=grid,
             image_box=pre.image_box,
             patch_positions=table[1:].detach().float().cpu().numpy() if table.shape[0] == 1 + grid[0] * grid[1] else None,
             classes=top_classes(logits, self.label),
-            meta={
-                "device": str(device),
-                "config": self.cfg.to_dict(),
-                "attention": "eager",
-                "preprocess": processor_settings(self.image_processor),
-                "notes": list(pre.notes) + ([] if input_size is None else [f"input_size {input_size} ignored"]),
-                "timings": {"preprocess_s": t1 - t0, "forward_s": t2 - t1},
-                **image_meta(sample),
-            },
+            timings={"preprocess_s": t1 - t0, "forward_s": t2 - t1},
+            family_meta={"preprocess": processor_settings(self.image_processor)},
+            notes=[*pre.notes, *ignored_size_note(input_size)],
         )

@@ -11,10 +11,11 @@ import torch
 from mmexplorer.families.torchvision_vit import FAMILY
 from mmexplorer.engine.external.base import ExternalConfig, ExternalModel, NoTextTokenizer, parameter_count
 from mmexplorer.engine.external.classifier_record import classifier_record
+from mmexplorer.engine.external.record_builder import ignored_size_note
 from mmexplorer.engine.external.crop import torchvision_image_box
 from mmexplorer.engine.external.errors import ExternalModelError
 from mmexplorer.engine.external.detect import display_name
-from mmexplorer.engine.external.record_parts import grads_for, image_meta, to_pil, top_classes
+from mmexplorer.engine.external.record_parts import grads_for, to_pil, top_classes
 from mmexplorer.engine.external.tv_arch import ViTArch, infer_arch, read_state_dict, sidecar_heads
 from mmexplorer.engine.external.tv_attention import wrap_attention
 from mmexplorer.engine.external.tv_preprocess import Preprocess, imagenet_categories, preprocess_for
@@ -105,22 +106,16 @@ class TorchvisionViT(ExternalModel):
         t2 = time.perf_counter()
         side = self.arch.image_size // self.arch.patch_size
         return classifier_record(
-            name=self.name,
-            fusion=FUSION,
-            sample=sample,
+            self,
+            sample,
             attention=tuple(w[0].detach().float().cpu().numpy() for w in events),
             grads=grads,
             grid=(side, side),
             image_box=pre.image_box,
             patch_positions=self.net.encoder.pos_embedding[0, 1:].detach().float().cpu().numpy(),  # [N, D]
             classes=top_classes(logits, self.label),
-            meta={
-                "device": str(device),
-                "config": self.cfg.to_dict(),
-                "attention": "need_weights=True, average_attn_weights=False",
-                "preprocess": self.preprocess_recipe.settings(),
-                "notes": [] if input_size is None else [f"input_size {input_size} ignored"],
-                "timings": {"preprocess_s": t1 - t0, "forward_s": t2 - t1},
-                **image_meta(sample),
-            },
+            timings={"preprocess_s": t1 - t0, "forward_s": t2 - t1},
+            family_meta={"attention": "need_weights=True, average_attn_weights=False",
+                         "preprocess": self.preprocess_recipe.settings()},
+            notes=ignored_size_note(input_size),
         )
