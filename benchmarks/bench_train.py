@@ -37,7 +37,7 @@ def _plain_loop(settings, steps: int) -> float:
     for step in range(steps):
         batch = make_batch(cfg, encode, settings.seed, step * settings.batch_scenes, settings.batch_scenes, 0.5)
         out = model(batch.images, batch.ids, batch.mask)
-        loss = F.binary_cross_entropy_with_logits(out["itm_logit"], batch.labels)
+        loss = F.binary_cross_entropy_with_logits(out.itm_logit, batch.labels)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

@@ -27,7 +27,7 @@ def test_fused_and_explicit_paths_agree(fusion, photo):
         model.set_fused(False)
         explicit = model(image, ids, mask)
     for key in ("itm_logit", "text_states", "patch_states"):
-        torch.testing.assert_close(fused[key], explicit[key], atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(getattr(fused, key), getattr(explicit, key), atol=1e-5, rtol=1e-5)
 
 
 @pytest.mark.parametrize("fusion", FUSIONS)
@@ -35,9 +35,9 @@ def test_recording_does_not_change_outputs(fusion, photo):
     model = tiny_model(fusion)
     image, ids, mask = _inputs(model, photo)
     with torch.no_grad():
-        plain = model(image, ids, mask)["itm_logit"]
+        plain = model(image, ids, mask).itm_logit
         with recording(model) as events:
-            recorded = model(image, ids, mask)["itm_logit"]
+            recorded = model(image, ids, mask).itm_logit
     assert events, "no attention was recorded"
     torch.testing.assert_close(plain, recorded, atol=1e-5, rtol=1e-5)
 
@@ -75,12 +75,12 @@ def test_fused_flag_is_per_instance(photo, monkeypatch):
     image, ids, mask = _inputs(model, photo)
     with torch.no_grad():
         model.set_fused(True)
-        reference = model(image, ids, mask)["itm_logit"]
+        reference = model(image, ids, mask).itm_logit
         mods = model.attention_modules()
         mods[0].fused = False
         kernel_calls = []
         real_kernel = F.scaled_dot_product_attention
         monkeypatch.setattr(F, "scaled_dot_product_attention", lambda *a, **k: kernel_calls.append(1) or real_kernel(*a, **k))
-        mixed = model(image, ids, mask)["itm_logit"]
+        mixed = model(image, ids, mask).itm_logit
     assert len(kernel_calls) == len(mods) - 1  # every module but the first ran the fused kernel
     torch.testing.assert_close(mixed, reference, atol=1e-5, rtol=1e-5)

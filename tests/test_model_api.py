@@ -73,7 +73,7 @@ def test_loaded_bundled_model_is_a_wrapper_carrying_its_name_and_path(tmp_path):
     # the same weights through the network directly give the same attention
     with torch.no_grad():
         out = net(pre.pixels, *_text(model))
-    assert record.outputs["match_logit"] == pytest.approx(float(out["itm_logit"][0]), abs=1e-5)
+    assert record.outputs["match_logit"] == pytest.approx(float(out.itm_logit[0]), abs=1e-5)
 
 
 def _text(model):

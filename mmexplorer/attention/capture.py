@@ -17,6 +17,7 @@ import torch
 from mmexplorer.attention.maps import image_branch_map
 from mmexplorer.attention.record import AttentionRecord
 from mmexplorer.data.sample import Sample
+from mmexplorer.models.fusion.base import FusionOutput
 from mmexplorer.models.preprocess import image_tensor, input_geometry, text_tensor
 
 
@@ -50,18 +51,17 @@ def _layouts_to_plain(layouts) -> dict:
     }
 
 
-def _outputs_to_json(model, out: dict, row: int = 0) -> dict:
-    logit = float(out["itm_logit"][row].detach())
-    result = {"match_logit": logit, "match_prob": float(torch.sigmoid(out["itm_logit"][row].detach()))}
-    branches = out.get("branches")
-    if branches:
-        result["branches"] = {k: v[row].detach().cpu().tolist() for k, v in branches.items()}
-    if "vqa_logits" in out:
-        probs = torch.softmax(out["vqa_logits"][row], -1)
+def _outputs_to_json(model, out: FusionOutput, row: int = 0) -> dict:
+    logit = float(out.itm_logit[row].detach())
+    result = {"match_logit": logit, "match_prob": float(torch.sigmoid(out.itm_logit[row].detach()))}
+    if out.branches:
+        result["branches"] = {k: v[row].detach().cpu().tolist() for k, v in out.branches.items()}
+    if out.vqa_logits is not None:
+        probs = torch.softmax(out.vqa_logits[row], -1)
         top = torch.topk(probs, k=min(3, probs.numel()))
         result["answers"] = [[model.cfg.answers[i], float(p)] for p, i in zip(top.values, top.indices)]
-    if "logit_scale" in out:
-        result["logit_scale"] = float(out["logit_scale"].detach())
+    if out.logit_scale is not None:
+        result["logit_scale"] = float(out.logit_scale.detach())
     return result
 
 
@@ -93,7 +93,7 @@ def forward_and_grads(
         # (for separate encoders, the image maps alone need no backward pass through the text encoder).
         wanted = [grad_kinds is None or kind in grad_kinds for kind, _, _ in events]
         inputs = [w for (_, _, w), want in zip(events, wanted) if want]
-        found = iter(torch.autograd.grad(out["itm_logit"].sum(), inputs, allow_unused=True) if inputs else ())
+        found = iter(torch.autograd.grad(out.itm_logit.sum(), inputs, allow_unused=True) if inputs else ())
         return out, events, [next(found) if want else None for want in wanted]
 
 
@@ -163,12 +163,12 @@ def build_record(
     sample's own (unpadded) positions.
     """
     cfg = model.cfg
-    grid = tuple(int(v) for v in out["grid"])
+    grid = tuple(int(v) for v in out.grid)
     n_tokens = len(sample.encoding.tokens)
     similarity = None
-    if "token_embed" in out:
-        tok = out["token_embed"][row, 1 : 1 + n_tokens].detach().float().cpu()  # [T, E] unit vectors
-        patches = out["patch_embed"][row].detach().float().cpu()  # [N, E]
+    if out.token_embed is not None:
+        tok = out.token_embed[row, 1 : 1 + n_tokens].detach().float().cpu()  # [T, E] unit vectors
+        patches = out.patch_embed[row].detach().float().cpu()  # [N, E]
         similarity = (tok @ patches.T).numpy().reshape(n_tokens, *grid)
     width, height = sample.image.size
     image_box, valid = input_geometry(cfg, width, height, grid)  # valid: None unless letterbox padding exists

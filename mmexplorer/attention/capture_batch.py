@@ -101,7 +101,7 @@ def capture_batch(
     gradients = None
     if grads is not None:
         gradients = [np.zeros_like(w) if g is None else g.detach().float().cpu().numpy() for w, g in zip(weights, grads)]
-    grid = tuple(int(v) for v in out["grid"])
+    grid = tuple(int(v) for v in out.grid)
     n_patches = grid[0] * grid[1]
     padded = model.layouts(ids.shape[1] - 1, n_patches)
     share = {"preprocess_s": (t1 - t0) / len(samples), "forward_s": (t2 - t1) / len(samples), "batch": len(samples)}

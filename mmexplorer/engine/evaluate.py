@@ -70,7 +70,7 @@ def _match_logits(model, pixels: list[np.ndarray], texts: list[str], batch: int 
     for i in range(0, len(texts), batch):
         images = image_tensor(pixels[i : i + batch], model.cfg).to(device)
         ids, mask = text_tensor([model.tokenizer.encode(t) for t in texts[i : i + batch]], model.tokenizer)
-        out.append(model(images, ids.to(device), mask.to(device))["itm_logit"].float().cpu())
+        out.append(model(images, ids.to(device), mask.to(device)).itm_logit.float().cpu())
     return torch.cat(out).numpy()
 
 

@@ -83,8 +83,8 @@ def similarity_grounding_loss(
     out: dict, rows: torch.Tensor, tokens: torch.Tensor, targets: torch.Tensor, scale: float = 10.0
 ) -> torch.Tensor:
     """Dual encoders: the cosine similarity of a word and each patch should be high inside its box, low outside."""
-    tok = out["token_embed"][rows, tokens]  # [G, E] unit vectors
-    patches = out["patch_embed"][rows]  # [G, N, E]
+    tok = out.token_embed[rows, tokens]  # [G, E] unit vectors
+    patches = out.patch_embed[rows]  # [G, N, E]
     sim = torch.einsum("ge,gne->gn", tok, patches)  # [G, N] cosine
     target = targets / targets.sum(-1, keepdim=True)
     pointing = -(target * F.log_softmax(scale * sim, -1)).sum(-1).mean()

@@ -16,14 +16,14 @@ from mmexplorer.engine.grounding import capture_supervised, grounding_loss, supp
 
 def matching_loss(out: dict, labels: torch.Tensor) -> torch.Tensor:
     """Binary cross-entropy of the match logit [2B] against 1 (true caption) / 0 (negative)."""
-    return F.binary_cross_entropy_with_logits(out["itm_logit"], labels)
+    return F.binary_cross_entropy_with_logits(out.itm_logit, labels)
 
 
 def contrastive_loss(out: dict, scenes: int) -> torch.Tensor:
     """InfoNCE over the true pairs (rows < scenes), both directions (CLIP)."""
-    t = out["text_embed"][:scenes]  # [B, E] unit vectors
-    i = out["image_embed"][:scenes]
-    logits = out["logit_scale"] * t @ i.T  # [B, B]
+    t = out.text_embed[:scenes]  # [B, E] unit vectors
+    i = out.image_embed[:scenes]
+    logits = out.logit_scale * t @ i.T  # [B, B]
     target = torch.arange(scenes, device=logits.device)
     return 0.5 * (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target))
 
@@ -63,18 +63,18 @@ def compute_losses(trainee, batch, settings, generator: torch.Generator) -> dict
     if settings.mlm and model.mlm_head is not None:
         ids, chosen = masked_words(batch.ids[:scenes], batch.mask[:scenes], model.tokenizer.mask_id, settings.mlm_prob, generator)
         mlm_out = model(batch.images[:scenes], ids, batch.mask[:scenes])
-        losses["mlm"] = F.cross_entropy(mlm_out["mlm_logits"][chosen], batch.ids[:scenes][chosen])
+        losses["mlm"] = F.cross_entropy(mlm_out.mlm_logits[chosen], batch.ids[:scenes][chosen])
         total = total + settings.mlm_weight * losses["mlm"]
     if batch.q_ids is not None:
         vqa_model = trainee.vqa_model
         q_out = vqa_model(batch.images[:scenes], batch.q_ids, batch.q_mask)
-        losses["vqa"] = F.cross_entropy(q_out["vqa_logits"], batch.q_answers)
+        losses["vqa"] = F.cross_entropy(q_out.vqa_logits, batch.q_answers)
         total = total + settings.vqa_weight * losses["vqa"]
     tie = trainee.tie_penalty()
     if tie is not None:
         losses["tie"] = tie
         total = total + settings.soft_tie * tie
     losses["loss"] = total
-    losses["logits"] = out["itm_logit"].detach()
+    losses["logits"] = out.itm_logit.detach()
     return losses
 

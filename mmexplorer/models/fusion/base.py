@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 import torch
 import torch.nn.functional as F
@@ -18,6 +19,28 @@ from mmexplorer.spec import FusionSpec
 # Per-channel normalisation applied to [0, 1] RGB before the patch embedding.
 PIXEL_MEAN = (0.5, 0.5, 0.5)
 PIXEL_STD = (0.25, 0.25, 0.25)
+
+
+@dataclass
+class FusionOutput:
+    """What a bundled strategy's forward returns for B pairs (on the graph)."""
+
+    itm_logit: torch.Tensor  # [B] image-text match logit (sigmoid: the match probability)
+    pooled: torch.Tensor  # [B, D] what the auxiliary task heads read
+    text_states: torch.Tensor  # [B, L, D] the text positions' final states ([CLS] at 0)
+    patch_states: torch.Tensor  # [B, N, D] the patches' final states, raster order
+    grid: tuple[int, int]  # (rows, cols) of the patch grid
+    # late and hybrid fusion: the parts of the logit and the unimodal decisions, each [B] (contributions [B, 2])
+    branches: Optional[dict] = None
+    # a dual encoder (contrastive): unit vectors in the shared space and the temperature
+    text_embed: Optional[torch.Tensor] = None  # [B, E] the text's [CLS]
+    image_embed: Optional[torch.Tensor] = None  # [B, E] the image's [CLS]
+    token_embed: Optional[torch.Tensor] = None  # [B, L, E] every text position ([CLS] at 0)
+    patch_embed: Optional[torch.Tensor] = None  # [B, N, E] every patch
+    logit_scale: Optional[torch.Tensor] = None  # scalar
+    # the optional task heads (forward fills them when the model has them)
+    vqa_logits: Optional[torch.Tensor] = None  # [B, answers]
+    mlm_logits: Optional[torch.Tensor] = None  # [B, L, vocabulary]
 
 
 @dataclass(frozen=True)
@@ -79,8 +102,7 @@ class FusionModel(nn.Module):
         return self.text_proj(self.text(ids))
 
     # -- what subclasses provide ----------------------------------------
-    def fuse(self, image: torch.Tensor, ids: torch.Tensor, mask: torch.Tensor) -> dict:
-        """Returns at least itm_logit [B], pooled [B, D], text_states [B, L, D], patch_states [B, N, D], grid."""
+    def fuse(self, image: torch.Tensor, ids: torch.Tensor, mask: torch.Tensor) -> FusionOutput:
         raise NotImplementedError
 
     def layouts(self, n_text: int, n_patches: int) -> dict[str, tuple[tuple[Segment, ...], tuple[Segment, ...]]]:
@@ -88,13 +110,13 @@ class FusionModel(nn.Module):
         raise NotImplementedError
 
     # -- public API -----------------------------------------------------
-    def forward(self, image: torch.Tensor, ids: torch.Tensor, mask: torch.Tensor) -> dict:
+    def forward(self, image: torch.Tensor, ids: torch.Tensor, mask: torch.Tensor) -> FusionOutput:
         """image [B, 3, H, W] normalised, ids [B, L] ([CLS] first), mask [B, L] True for real tokens."""
         out = self.fuse(image, ids, mask)
         if self.vqa_head is not None:
-            out["vqa_logits"] = self.vqa_head(out["pooled"])  # [B, answers]
+            out.vqa_logits = self.vqa_head(out.pooled)  # [B, answers]
         if self.mlm_head is not None:
-            out["mlm_logits"] = self.mlm_head(out["text_states"])  # [B, L, V]
+            out.mlm_logits = self.mlm_head(out.text_states)  # [B, L, V]
         return out
 
     def attention_modules(self) -> list[Attention]:

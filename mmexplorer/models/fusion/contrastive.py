@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from mmexplorer.models.fusion.base import FusionModel, image_layout, text_layout
+from mmexplorer.models.fusion.base import FusionModel, FusionOutput, image_layout, text_layout
 from mmexplorer.models.fusion.unimodal import UnimodalEncoders
 
 
@@ -32,18 +32,18 @@ class ContrastiveDualEncoder(FusionModel):
         image_embed = F.normalize(self.image_out(i), dim=-1)  # [B, 1 + N, E]
         scale = self.logit_scale.exp().clamp(max=100.0)
         cosine = (text_embed[:, 0] * image_embed[:, 0]).sum(-1)  # [B]
-        return {
-            "itm_logit": scale * cosine + self.logit_bias,
-            "pooled": self.pool(torch.cat([t[:, 0], i[:, 0]], dim=-1)),
-            "text_states": t,
-            "patch_states": i[:, 1:],
-            "grid": grid,
-            "text_embed": text_embed[:, 0],
-            "image_embed": image_embed[:, 0],
-            "token_embed": text_embed,
-            "patch_embed": image_embed[:, 1:],
-            "logit_scale": scale,
-        }
+        return FusionOutput(
+            itm_logit=scale * cosine + self.logit_bias,
+            pooled=self.pool(torch.cat([t[:, 0], i[:, 0]], dim=-1)),
+            text_states=t,
+            patch_states=i[:, 1:],
+            grid=grid,
+            text_embed=text_embed[:, 0],
+            image_embed=image_embed[:, 0],
+            token_embed=text_embed,
+            patch_embed=image_embed[:, 1:],
+            logit_scale=scale,
+        )
 
     def layouts(self, n_text, n_patches):
         t, i = text_layout(n_text), image_layout(n_patches)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from mmexplorer.models.fusion.base import FusionModel, image_layout, text_layout
+from mmexplorer.models.fusion.base import FusionModel, FusionOutput, image_layout, text_layout
 from mmexplorer.models.fusion.unimodal import UnimodalEncoders, with_cls
 from mmexplorer.models.layers import CrossBlock
 
@@ -32,13 +32,13 @@ class CrossFusion(FusionModel):
             t, i = t2i(t, i, image_keys), i2t(i, t, mask)
         t, i = self.norm_t(t), self.norm_i(i)
         pooled = self.pool(torch.cat([t[:, 0], i[:, 0]], dim=-1))
-        return {
-            "itm_logit": self.itm_head(pooled).squeeze(-1),
-            "pooled": pooled,
-            "text_states": t,
-            "patch_states": i[:, 1:],
-            "grid": grid,
-        }
+        return FusionOutput(
+            itm_logit=self.itm_head(pooled).squeeze(-1),
+            pooled=pooled,
+            text_states=t,
+            patch_states=i[:, 1:],
+            grid=grid,
+        )
 
     def layouts(self, n_text, n_patches):
         t, i = text_layout(n_text), image_layout(n_patches)

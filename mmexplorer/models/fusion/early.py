@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from mmexplorer.models.fusion.base import FusionModel, Segment
+from mmexplorer.models.fusion.base import FusionModel, FusionOutput, Segment
 from mmexplorer.models.layers import Encoder
 
 
@@ -28,13 +28,13 @@ class EarlyFusion(FusionModel):
         key_mask = torch.cat([mask, mask.new_ones(patches.shape[:2]) if valid is None else valid], dim=1)
         x = self.joint(x, key_mask)
         pooled = x[:, 0]
-        return {
-            "itm_logit": self.itm_head(pooled).squeeze(-1),
-            "pooled": pooled,
-            "text_states": x[:, :n_text],
-            "patch_states": x[:, n_text:],
-            "grid": grid,
-        }
+        return FusionOutput(
+            itm_logit=self.itm_head(pooled).squeeze(-1),
+            pooled=pooled,
+            text_states=x[:, :n_text],
+            patch_states=x[:, n_text:],
+            grid=grid,
+        )
 
     def layouts(self, n_text, n_patches):
         seg = (Segment("cls", 0, 1), Segment("text", 1, 1 + n_text), Segment("image", 1 + n_text, 1 + n_text + n_patches))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from mmexplorer.models.fusion.base import FusionModel, Segment, image_layout, text_layout
+from mmexplorer.models.fusion.base import FusionModel, FusionOutput, Segment, image_layout, text_layout
 from mmexplorer.models.fusion.decisions import DecisionCombiner
 from mmexplorer.models.fusion.unimodal import UnimodalEncoders
 from mmexplorer.models.layers import Encoder
@@ -35,18 +35,18 @@ class HybridFusion(FusionModel):
         x = self.joint(x, key_mask)
         pooled = x[:, 0]
         early_logit = self.itm_head(pooled).squeeze(-1)
-        return {
-            "itm_logit": self.mix[0] * early_logit + self.mix[1] * late["logit"],
-            "pooled": pooled,
-            "text_states": x[:, :n_text],
-            "patch_states": x[:, n_text:],
-            "grid": grid,
-            "branches": {
+        return FusionOutput(
+            itm_logit=self.mix[0] * early_logit + self.mix[1] * late["logit"],
+            pooled=pooled,
+            text_states=x[:, :n_text],
+            patch_states=x[:, n_text:],
+            grid=grid,
+            branches={
                 "feature_level": self.mix[0] * early_logit,
                 "decision_level": self.mix[1] * late["logit"],
                 **{k: v for k, v in late.items() if k != "logit"},
             },
-        }
+        )
 
     def layouts(self, n_text, n_patches):
         t, i = text_layout(n_text), image_layout(n_patches)

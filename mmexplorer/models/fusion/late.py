@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from mmexplorer.models.fusion.base import FusionModel, image_layout, text_layout
+from mmexplorer.models.fusion.base import FusionModel, FusionOutput, image_layout, text_layout
 from mmexplorer.models.fusion.decisions import DecisionCombiner
 from mmexplorer.models.fusion.unimodal import UnimodalEncoders
 
@@ -23,14 +23,14 @@ class LateFusion(FusionModel):
     def fuse(self, image, ids, mask):
         t, i, grid = self.unimodal(self, image, ids, mask, self.patch_mask(image))  # padding never attended
         late = self.decisions(i[:, 0], t[:, 0])
-        return {
-            "itm_logit": late["logit"],
-            "pooled": self.pool(torch.cat([t[:, 0], i[:, 0]], dim=-1)),
-            "text_states": t,
-            "patch_states": i[:, 1:],
-            "grid": grid,
-            "branches": {k: v for k, v in late.items() if k != "logit"},
-        }
+        return FusionOutput(
+            itm_logit=late["logit"],
+            pooled=self.pool(torch.cat([t[:, 0], i[:, 0]], dim=-1)),
+            text_states=t,
+            patch_states=i[:, 1:],
+            grid=grid,
+            branches={k: v for k, v in late.items() if k != "logit"},
+        )
 
     def layouts(self, n_text, n_patches):
         t, i = text_layout(n_text), image_layout(n_patches)
