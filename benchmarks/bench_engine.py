@@ -96,7 +96,7 @@ def _round_trip(repeats: int, photo: bool = False) -> Row:
         with torch_threads(threads):
             record = probe(model, make_sample(state.image, state.text, model.tokenizer), relevancy=False)
         shown = state.result
-        state.set_result(ProbeResult(shown.request_id, record, shown.image, shown.text, 0.0, "cpu"))
+        state.set_result(ProbeResult(shown.request_id + 1, record, shown.image, shown.text, 0.0, "cpu"))  # a new id
         app.processEvents()
         return time.perf_counter() - t0
 

@@ -120,7 +120,7 @@ def full_size_result(previous):
         model = vilt(Path(tmp)).model
     image = LoadedImage(picture(), "random 640x480")
     record = probe(model, Sample(image, model.tokenizer.encode(TEXT)), relevancy=True)
-    return ProbeResult(previous.request_id, record, image, TEXT, 0.0, "cpu")
+    return ProbeResult(previous.request_id + 1, record, image, TEXT, 0.0, "cpu")  # a new record: a new id
 
 
 def run(full_size: bool = True) -> list[Row]:

@@ -9,6 +9,7 @@ the model ran them).
 
 from __future__ import annotations
 
+import weakref
 from typing import Optional
 
 import numpy as np
@@ -105,11 +106,18 @@ def propagated(record: AttentionRecord, method: str, head: Head = "mean") -> np.
     return cache[key]
 
 
+# id(record) -> arrays derived from it (the universe index, propagated relevance), kept beside the frozen
+# record rather than on it, and dropped the moment the record is freed (so a later record that reuses the id
+# never sees them). Whoever holds the record (the explorer's state, an export) holds its derived arrays.
+_DERIVED: dict[int, dict] = {}
+
+
 def _cache(record: AttentionRecord) -> dict:
-    cache = record.__dict__.get("_derived")
+    key = id(record)
+    cache = _DERIVED.get(key)
     if cache is None:
-        cache = {}
-        object.__setattr__(record, "_derived", cache)
+        cache = _DERIVED[key] = {}
+        weakref.finalize(record, _DERIVED.pop, key, None)
     return cache
 
 

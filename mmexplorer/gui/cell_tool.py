@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QDockWidget
 
 from mmexplorer.gui.cell_client import CellClient
 from mmexplorer.gui.cell_panel import CellPanel
+from mmexplorer.gui.views.table import VIEWS
 
 
 class CellTool(QObject):
@@ -25,7 +26,7 @@ class CellTool(QObject):
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.dock.hide()  # until a cell is clicked
         self.shown = None  # (kind, query, key) of the cell the panel is about
-        for name in ("self", "cross"):
+        for name in (v.name for v in VIEWS if v.picks_cells):
             window.views[name].cell_picked.connect(self.pick)
         self.client.requested.connect(self._requested)
         self.client.explained.connect(self._explained)

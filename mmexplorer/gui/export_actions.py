@@ -25,10 +25,9 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, QRunnab
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from mmexplorer.gui.state import AppState
+from mmexplorer.gui.views.table import figure_of
 
 FIGURE_FILTER = QT_TRANSLATE_NOOP("ExportActions", "PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)")
-# explorer tab -> exported view
-TAB_TO_VIEW = {"cross": "overlay", "self": "matrix", "patches": "positions", "heads": "heads", "compare": "compare"}
 
 
 class _Signals(QObject):
@@ -81,7 +80,7 @@ class ExportActions(QObject):
         from mmexplorer.export import FigureSettings
 
         s, record = self.state, self.state.record
-        view = TAB_TO_VIEW.get(self.current_tab(), "overlay")
+        view = (figure_of(self.current_tab()) or "overlay")
         if view == "compare":
             view = "overlay"  # a single record's figure (the comparison itself is drawn by compare_figure)
         look = dict(dpi=dpi, colormap=s.colormap, opacity=float(s.opacity), picture=self.picture)
@@ -210,7 +209,7 @@ class ExportActions(QObject):
     def _ask_figure_path(self) -> Optional[str]:
         from mmexplorer.gui.widgets.export_dialogs import FigureDialog
 
-        view = TAB_TO_VIEW.get(self.current_tab(), "overlay")
+        view = (figure_of(self.current_tab()) or "overlay")
         dialog = FigureDialog(self.window, self.tr("Export figure"), view, self.tr(FIGURE_FILTER))
         dialog.exec()
         path, self._dialog_dpi = dialog.chosen()

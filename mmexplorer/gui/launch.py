@@ -8,7 +8,6 @@ import sys
 from mmexplorer.gui.clock import Stopwatch
 from mmexplorer.gui.display import display_problem
 
-VIEWS = ("cross", "self", "patches", "heads", "model")
 TOOL_VIEWS = ("train", "compare")  # tabs added by gui.tools
 SCREENSHOT_TIMEOUT_S = 300  # a screenshot run never hangs: it gives up and says so
 PAINT_MS = 400  # after the first probe, time for every view to finish painting before the grab
@@ -22,7 +21,9 @@ def add_arguments(p) -> None:
     p.add_argument("--text", help="the sentence")
     p.add_argument("--device", help="auto, cpu, cuda, cuda:N, mps (default: auto, or the last one used)")
     p.add_argument("--token", help="the word (or its index) to focus first (default: the first word that is not a, the, and, ...)")
-    p.add_argument("--view", choices=VIEWS + TOOL_VIEWS, default="cross", help="the view to show first (default: cross)")
+    from mmexplorer.gui.views.table import NAMES  # Qt's core only, no pyqtgraph
+
+    p.add_argument("--view", choices=NAMES + TOOL_VIEWS, default="cross", help="the view to show first (default: cross)")
     p.add_argument("--screenshot", metavar="PNG", help="save the window to PNG once the first probe is drawn, then exit")
     p.add_argument("--force", action="store_true", help="overwrite the --screenshot file if it exists")
     p.add_argument("--size", default="1400x860", help="window size WxH for --screenshot (default: 1400x860)")

@@ -14,11 +14,11 @@ from PySide6.QtWidgets import QMainWindow, QScrollArea, QSplitter, QTabWidget, Q
 
 from mmexplorer.gui.actions import InputActions
 from mmexplorer.gui.i18n.terms import fusion_phrase
-from mmexplorer.gui.launch import VIEWS
 from mmexplorer.gui.probe_client import ProbeClient
 from mmexplorer.gui.settings import Settings
 from mmexplorer.gui.state import AppState
-from mmexplorer.gui.views.titles import VIEW_TITLES
+from mmexplorer.gui.views import table
+from mmexplorer.gui.views.table import VIEW_TITLES
 from mmexplorer.gui.widgets.input_panel import InputPanel
 from mmexplorer.gui.widgets.message_bar import MessageBar
 from mmexplorer.gui.widgets.model_bar import ModelBar
@@ -26,7 +26,7 @@ from mmexplorer.gui.widgets.status import StatusBar
 from mmexplorer.gui.widgets.tab_page import TabPage
 from mmexplorer.gui.widgets.view_controls import ViewControls
 
-VIEW_NAMES = VIEWS  # the names `--view` takes, in tab order
+VIEW_NAMES = table.NAMES  # the names `--view` takes, in tab order
 
 
 class MainWindow(QMainWindow):
@@ -103,15 +103,8 @@ class MainWindow(QMainWindow):
         if self._views_built:
             return
         self._views_built = True
-        from mmexplorer.gui.views.cross_modal import CrossModalView
-        from mmexplorer.gui.views.heads import HeadsView
-        from mmexplorer.gui.views.patches import PatchesView
-        from mmexplorer.gui.views.self_attention import SelfAttentionView
-        from mmexplorer.gui.views.summary import SummaryView
-
-        built = {"cross": CrossModalView, "self": SelfAttentionView, "patches": PatchesView, "heads": HeadsView, "model": SummaryView}
         for name in VIEW_NAMES:
-            self._views[name] = view = built[name](self.state)
+            self._views[name] = view = table.BY_NAME[name].widget_class()(self.state)
             self._pages[name].set_view(view)
 
     def _title(self) -> None:

@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, Signal
 
 from mmexplorer.data.tokenizer import Encoding, Tokenizer
 from mmexplorer.gui.qtfix import protect
+from mmexplorer.gui.selection import METHODS, REDUCTIONS, Selection, SelectionChange
 
 if TYPE_CHECKING:  # numpy behind them: the window is on screen before it is imported
     from mmexplorer.data.image import LoadedImage
@@ -19,8 +20,7 @@ if TYPE_CHECKING:  # numpy behind them: the window is on screen before it is imp
 
 protect()  # before the first emit: see qtfix for the PySide6 fault it guards against
 
-METHODS = ("raw", "rollout", "relevancy")
-REDUCTIONS = ("head", "mean", "max", "min")  # "head": the one head selected
+__all__ = ["AppState", "METHODS", "REDUCTIONS", "Selection", "SelectionChange"]
 
 
 class AppState(QObject):
@@ -30,7 +30,7 @@ class AppState(QObject):
     catalog_changed = Signal()
     model_info_changed = Signal()
     result_changed = Signal()
-    selection_changed = Signal()  # token, layer, head, reduction, method, patch, kind, query
+    selection_changed = Signal(object)  # a SelectionChange: the new Selection and the keys that moved
     display_changed = Signal()  # colormap, opacity
     busy_changed = Signal(bool)
     message = Signal(str, str)  # text, level ("info" | "warning" | "error")
@@ -51,15 +51,8 @@ class AppState(QObject):
         self.tokenizer: Optional[Tokenizer] = None
         self.result: Optional[ProbeResult] = None
         self.busy = False
-        # focus
-        self.token = 0
-        self.layer = -1  # -1: the last layer
-        self.head = 0
-        self.reduction = "mean"
-        self.method = "raw"
-        self.patch: Optional[int] = None
-        self.kind: Optional[str] = None  # attention set shown by the self-attention view
-        self.query: Optional[int] = None  # matrix row picked in the self-attention view
+        # focus: one frozen value, replaced whole (selection.py)
+        self.selection = Selection()
         # display
         self.colormap = "inferno"
         self.opacity = 0.85  # low scores are transparent anyway (see pg.overlay_colormap)
@@ -107,21 +100,33 @@ class AppState(QObject):
         self.text_changed.emit()  # the chips depend on the tokenizer
 
     def set_result(self, result: ProbeResult) -> None:
+        """A new record: the selection is fitted to it quietly (result_changed redraws everything anyway)."""
         self.result = result
         record = result.record
-        self.token = min(self.token, max(0, len(record.tokens) - 1))
-        if self.kind not in record.kinds:
-            self.kind = record.cross_kind if record.cross_kind in record.kinds else (record.kinds[0] if record.kinds else None)
-        if self.patch is not None and self.patch >= record.n_patches:
-            self.patch = None
-        self.head = min(self.head, max(0, record.heads - 1))
-        if self.query is not None and self.kind is not None and self.query >= record.attention[self.kind][0].shape[1]:
-            self.query = None
+        s = self.selection
+        kind = s.kind
+        if kind not in record.kinds:
+            kind = record.cross_kind if record.cross_kind in record.kinds else (record.kinds[0] if record.kinds else None)
+        query = s.query
+        if query is not None and kind is not None and query >= record.attention[kind][0].shape[1]:
+            query = None
+        self.selection = s.replace(
+            token=min(s.token, max(0, len(record.tokens) - 1)),
+            kind=kind,
+            patch=None if s.patch is not None and s.patch >= record.n_patches else s.patch,
+            head=min(s.head, max(0, record.heads - 1)),
+            query=query,
+        )
         self.result_changed.emit()
 
     @property
     def record(self):
         return None if self.result is None else self.result.record
+
+    @property
+    def result_id(self) -> Optional[int]:
+        """The probe request the shown record answers: what the views' drawn-state memos are keyed on."""
+        return None if self.result is None else self.result.request_id
 
     def set_busy(self, busy: bool) -> None:
         if busy != self.busy:
@@ -134,20 +139,22 @@ class AppState(QObject):
 
     # -- focus -----------------------------------------------------------
     def select(self, **changes) -> None:
-        """Change token/layer/head/reduction/method/patch/kind/query; one signal for all of them."""
-        changed = False
-        for key, value in changes.items():
-            if key not in ("token", "layer", "head", "reduction", "method", "patch", "kind", "query"):
-                raise KeyError(key)
-            if key == "method" and value not in METHODS:
-                raise ValueError(f"unknown method {value!r}")
-            if key == "reduction" and value not in REDUCTIONS:
-                raise ValueError(f"unknown reduction {value!r}")
-            if getattr(self, key) != value:
-                setattr(self, key, value)
-                changed = True
-        if changed:
-            self.selection_changed.emit()
+        """Change token/layer/head/reduction/method/patch/kind/query; one signal naming the keys that moved."""
+        new = self.selection.replace(**changes)
+        keys = new.changed_from(self.selection)
+        if keys:
+            self.selection = new
+            self.selection_changed.emit(SelectionChange(new, keys))
+
+    # the selection's fields, read as the state's own (writes go through select)
+    token = property(lambda self: self.selection.token)
+    layer = property(lambda self: self.selection.layer)
+    head = property(lambda self: self.selection.head)
+    reduction = property(lambda self: self.selection.reduction)
+    method = property(lambda self: self.selection.method)
+    patch = property(lambda self: self.selection.patch)
+    kind = property(lambda self: self.selection.kind)
+    query = property(lambda self: self.selection.query)
 
     @property
     def map_method(self) -> str:

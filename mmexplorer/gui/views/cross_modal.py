@@ -19,13 +19,14 @@ from mmexplorer.gui.views.explain import fusion_note
 from mmexplorer.gui.views.image_panel import ImagePanel
 from mmexplorer.gui.views.matrix_axes import fit_labels
 from mmexplorer.gui.views.lazy import LazyRedraw
-from mmexplorer.gui.views.titles import VIEW_TITLES
+from mmexplorer.gui.views.table import VIEW_TITLES
 from mmexplorer.gui.views.zoom import zoom_hint
 from mmexplorer.gui.widgets.columns import column, side_by_side
 from mmexplorer.gui.widgets.labels import wrapped_label
 
 
 class CrossModalView(LazyRedraw, QWidget):
+    SELECTION_KEYS = frozenset({"token", "layer", "head", "reduction", "method", "patch"})  # what its picture depends on
     title = VIEW_TITLES["cross"]
     cell_picked = Signal(str, int, int, int)  # kind, layer, query, key: the selected word's cell for a clicked patch
 
@@ -127,7 +128,7 @@ class CrossModalView(LazyRedraw, QWidget):
             self.label.setText(self.tr("There is no model to run yet: see the message above."))
 
     def _levels_for(self, record, method, head):
-        key = (id(record), method, head if method != "raw" else None)
+        key = (self.state.result_id, method, head if method != "raw" else None)
         if key != self._levels_key:
             self._levels_key, self._levels = key, token_map_levels(record, method, head)
         return self._levels
@@ -240,7 +241,7 @@ class CrossModalView(LazyRedraw, QWidget):
     def _bar_range_for(self, record, patch, method, head):
         """The patch's bars keep one round y range across words, layers and heads, like the map's
         colour levels: heights stay comparable, and the axis is not redrawn on every change."""
-        key = (id(record), patch, method, head if method != "raw" else None)
+        key = (self.state.result_id, patch, method, head if method != "raw" else None)
         if key != self._bar_range_key:
             self._bar_range_key, self._bar_range = key, bar_range(*patch_token_extent(record, patch, method, head))
         return self._bar_range

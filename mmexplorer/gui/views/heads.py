@@ -21,7 +21,7 @@ from mmexplorer.gui.views.heads_mosaic import Mosaic, matrix_mosaic, picture_mos
 from mmexplorer.gui.views.self_attention import kind_name
 from mmexplorer.gui.views.lazy import LazyRedraw
 from mmexplorer.gui.views.matrix_axes import describe
-from mmexplorer.gui.views.titles import VIEW_TITLES
+from mmexplorer.gui.views.table import VIEW_TITLES
 from mmexplorer.gui.views.zoom import Zoom, zoom_hint
 from mmexplorer.gui.widgets.labels import wrapped_label
 
@@ -50,6 +50,7 @@ def segment_names(record, kind: str, axis: int) -> str:
 
 
 class HeadsView(LazyRedraw, QWidget):
+    SELECTION_KEYS = frozenset({"token", "layer", "head", "reduction", "kind"})  # what its picture depends on
     title = VIEW_TITLES["heads"]
 
     def __init__(self, state: AppState, parent=None) -> None:
@@ -138,7 +139,7 @@ class HeadsView(LazyRedraw, QWidget):
         over_picture = mode == WORD_MODE
         # Thumbnails show raw attention of every layer and head: a new layer, head or
         # method only moves the highlight, and only a new word or look redraws them.
-        content = (id(record), mode, s.token if over_picture else None, s.colormap, s.opacity if over_picture else None)
+        content = (self.state.result_id, mode, s.token if over_picture else None, s.colormap, s.opacity if over_picture else None)
         if content != self._content:
             if over_picture and not record.tokens:
                 self.label.setText(self.tr("Type some words to compare heads."))
@@ -169,7 +170,7 @@ class HeadsView(LazyRedraw, QWidget):
         # Where the thumbnails sit and what is under them changes with the picture, the
         # mode or the opacity, not with the word: a new word only swaps the colours above.
         shape = data[0].shape[1:]  # (rows, cols) of one thumbnail
-        placement = (id(s.result), over_picture, s.opacity if over_picture else None, layers, heads, shape)
+        placement = (s.result_id, over_picture, s.opacity if over_picture else None, layers, heads, shape)
         if placement != self._placement:
             self._place(record, over_picture, layers, heads, shape)
             self._placement = placement

@@ -16,7 +16,7 @@ from mmexplorer.gui.state import AppState
 from mmexplorer.gui.views.image_panel import ImagePanel
 from mmexplorer.gui.views.aspect import distortion_text, input_size
 from mmexplorer.gui.views.lazy import LazyRedraw
-from mmexplorer.gui.views.titles import VIEW_TITLES
+from mmexplorer.gui.views.table import VIEW_TITLES
 from mmexplorer.gui.views.zoom import Zoom, link_ranges, zoom_hint
 from mmexplorer.gui.widgets.columns import column, side_by_side
 from mmexplorer.gui.widgets.labels import wrapped_label
@@ -38,6 +38,7 @@ def _plain_plot(layout: pg.GraphicsLayoutWidget, title: str):
 
 
 class PatchesView(LazyRedraw, QWidget):
+    SELECTION_KEYS = frozenset({"patch"})  # what its picture depends on
     title = VIEW_TITLES["patches"]
 
     def __init__(self, state: AppState, parent=None) -> None:

@@ -15,7 +15,7 @@ from mmexplorer.gui.state import AppState
 from mmexplorer.gui.views.image_panel import ImagePanel
 from mmexplorer.gui.views.matrix_axes import axis_ticks, block_edges, describe, thin_ticks
 from mmexplorer.gui.views.lazy import LazyRedraw
-from mmexplorer.gui.views.titles import VIEW_TITLES
+from mmexplorer.gui.views.table import VIEW_TITLES
 from mmexplorer.gui.views.zoom import Zoom, zoom_hint
 from mmexplorer.gui.widgets.columns import column, side_by_side
 from mmexplorer.gui.widgets.labels import SteadyLabel, wrapped_label
@@ -38,6 +38,7 @@ def kind_name(kind: str) -> str:
 
 
 class SelfAttentionView(LazyRedraw, QWidget):
+    SELECTION_KEYS = frozenset({"kind", "layer", "head", "reduction", "query", "token"})  # what its picture depends on
     title = VIEW_TITLES["self"]
     cell_picked = Signal(str, int, int, int)  # kind, layer, query, key of a clicked cell (explained in the cell panel)
 
@@ -111,7 +112,7 @@ class SelfAttentionView(LazyRedraw, QWidget):
 
     def _refill_kinds(self) -> None:
         record = self.state.record
-        # The caches are keyed by id(record): a new record may reuse a freed one's id, so forget them here.
+        # A new record: the drawn-state memos below name the result they were drawn from; start them afresh.
         self._frame = self._levels_key = self._drawn = None
         self._axis_ticks = (None, ([], []))
         self.kind_combo.blockSignals(True)
@@ -133,7 +134,7 @@ class SelfAttentionView(LazyRedraw, QWidget):
             self.kind_combo.setCurrentIndex(index)
         layer = s.layer_of(kind)
         levels = self._levels_for(record, kind)
-        drawn = (id(record), kind, layer, s.head_arg, s.colormap, levels)
+        drawn = (self.state.result_id, kind, layer, s.head_arg, s.colormap, levels)
         if drawn != self._drawn:  # a new word or row keeps the matrix: only its marker moves
             self.weights = attention_matrix(record, kind, layer, s.head_arg)  # [Q, K]
             cmap = colormap(s.colormap)
@@ -141,8 +142,8 @@ class SelfAttentionView(LazyRedraw, QWidget):
             self.colorbar.show(cmap, levels)
             self._drawn = drawn
         q, k = self.weights.shape
-        if self._frame != (id(record), kind):  # a new layer or head keeps the frame: axes are slow to redraw
-            self._frame = (id(record), kind)
+        if self._frame != (self.state.result_id, kind):  # a new layer or head keeps the frame: axes are slow to redraw
+            self._frame = (self.state.result_id, kind)
             self.label.expect(self._title_texts(record, kind))
             self.matrix.setRect(QRectF(0, 0, k, q))
             self.zoom.home(QRectF(0, 0, k, q), padding=0.01)
@@ -181,16 +182,16 @@ class SelfAttentionView(LazyRedraw, QWidget):
 
     def _levels_for(self, record, kind):
         """matrix_levels, once per record and attention set (a percentile over every layer's weights)."""
-        if self._levels_key != (id(record), kind):
-            self._levels_key, self._levels = (id(record), kind), matrix_levels(record, kind)
+        if self._levels_key != (self.state.result_id, kind):
+            self._levels_key, self._levels = (self.state.result_id, kind), matrix_levels(record, kind)
         return self._levels
 
     def _update_ticks(self) -> None:
         record, kind = self.state.record, self.state.kind
         if record is None or self.weights is None or kind not in record.attention:
             return
-        if self._axis_ticks[0] != (id(record), kind):  # once per frame: resizing and zooming only thin them again
-            self._axis_ticks = ((id(record), kind), (axis_ticks(record, kind, 0), axis_ticks(record, kind, 1)))
+        if self._axis_ticks[0] != (self.state.result_id, kind):  # once per frame: resizing and zooming only thin them again
+            self._axis_ticks = ((self.state.result_id, kind), (axis_ticks(record, kind, 0), axis_ticks(record, kind, 1)))
         rows, cols = self._axis_ticks[1]
         rect = self.plot.vb.sceneBoundingRect()
         shown = self.plot.vb.viewRect()  # in cells: zoomed in, each cell gets more pixels

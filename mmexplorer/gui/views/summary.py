@@ -11,7 +11,7 @@ from mmexplorer.gui.i18n.terms import fusion_name, source_name
 from mmexplorer.gui.state import AppState
 from mmexplorer.gui.views.explain import prediction_text, spec_note
 from mmexplorer.gui.views.lazy import LazyRedraw
-from mmexplorer.gui.views.titles import VIEW_TITLES
+from mmexplorer.gui.views.table import VIEW_TITLES
 from mmexplorer.gui.views.vocabulary import known_words, vocabulary_summary
 
 translate = QCoreApplication.translate
