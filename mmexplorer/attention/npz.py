@@ -121,10 +121,48 @@ def load_record_and_picture(path: str | os.PathLike) -> tuple[AttentionRecord, n
         record = record_from_arrays(data)
     except (KeyError, ValueError, TypeError, AttributeError) as exc:
         raise ProbeFileError(f"{path} is missing or has malformed probe fields ({type(exc).__name__}: {exc})") from None
+    try:
+        check_record(record)
+    except ValueError as exc:
+        raise ProbeFileError(f"{path} has inconsistent probe arrays ({exc})") from None
     if picture is not None and not (picture.dtype == np.uint8 and picture.ndim == 3 and picture.shape[2] == 3
                                     and (picture.shape[1], picture.shape[0]) == tuple(record.image_size)):
         picture = None  # not the picture this record was probed on: shown without one
     return record, picture
+
+
+def check_record(record: AttentionRecord) -> None:
+    """ValueError unless every array fits the record's grid, tokens and layouts (a file may say anything)."""
+    rows, cols = record.grid
+    if rows < 1 or cols < 1 or min(record.image_size) < 1 or len(record.image_box) != 4:
+        raise ValueError(f"grid {record.grid}, image size {record.image_size} or box {record.image_box} is not a picture's")
+    if not np.all(np.isfinite(record.image_box)):
+        raise ValueError("the image box is not finite")
+    if record.token_to_image.shape != (len(record.tokens), rows, cols):
+        raise ValueError(f"token_to_image is {record.token_to_image.shape}, not [tokens, rows, cols] = "
+                         f"{(len(record.tokens), rows, cols)}")
+    if len(record.token_unk) != len(record.tokens):
+        raise ValueError("token_unk does not name every token")
+    heads = None
+    for sets in (record.attention, record.grads or {}):
+        for kind, layers in sets.items():
+            if kind not in record.layouts:
+                raise ValueError(f"{kind!r} attention has no layout")
+            lengths = tuple(max((stop for _, _, stop in axis), default=0) for axis in record.layouts[kind])
+            for layer, a in enumerate(layers):
+                if a.ndim != 3 or a.shape[1:] != lengths or (heads is not None and a.shape[0] != heads):
+                    raise ValueError(f"{kind} layer {layer} is {a.shape}, not [heads, queries, keys] with {lengths}")
+                heads = a.shape[0]
+        for kind, (queries, keys) in record.layouts.items():
+            for modality, start, stop in (*queries, *keys):
+                if not 0 <= start <= stop or (modality == "image" and stop - start > rows * cols) or \
+                        (modality == "text" and stop - start > len(record.tokens)):
+                    raise ValueError(f"the {kind} layout's {modality} run {start}..{stop} does not fit")
+    if record.cross_kind is not None and record.attention and record.cross_kind not in record.attention:
+        raise ValueError(f"the cross-modal kind {record.cross_kind!r} has no attention")
+    for kind, layer in record.order:
+        if kind in record.attention and not 0 <= layer < len(record.attention[kind]):
+            raise ValueError(f"the run order names {kind} layer {layer}, which is not there")
 
 
 def record_from_arrays(data) -> AttentionRecord:
