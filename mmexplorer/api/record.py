@@ -189,7 +189,7 @@ class Record:
 
         settings = FigureSettings(view=view, token=token, layer=layer, head=head, method=method, kind=kind, patch=patch,
                                   dpi=dpi, colormap=colormap, levels=parse_levels(levels), opacity=opacity, picture=picture)
-        return render_figure(self._record, self._image, settings)
+        return _shown_in_jupyter(render_figure(self._record, self._image, settings))
 
     def _repr_png_(self) -> Optional[bytes]:
         """Jupyter shows a record as its default view (the first word's map over the picture)."""
@@ -217,6 +217,14 @@ class Record:
         from mmexplorer.attention.maps import word_spans_of
 
         return word_spans_of(self._record)
+
+
+def _shown_in_jupyter(fig):
+    """Jupyter shows the figure as a PNG by itself (pyplot's inline backend is never involved: figures are plain objects)."""
+    from mmexplorer.export.save import figure_bytes
+
+    fig._repr_png_ = lambda: figure_bytes(fig, "png", NOTEBOOK_DPI)
+    return fig
 
 
 def _join(pieces) -> str:
