@@ -264,3 +264,13 @@ def test_explore_opens_the_explorer_on_a_record_or_a_model(record, model, monkey
         explorer_command(record, text="other")
     with pytest.raises(TypeError):
         explorer_command("hybrid")
+
+
+@pytest.mark.parametrize("name", ["early", "late", "cross", "contrastive"])
+def test_every_bundled_strategys_record_survives_the_round_trip(name, tmp_path):
+    record = mmexplorer.probe(mmexplorer.load(name, device="cpu"), RESOURCES / "samples" / "wide-scene.png", TEXT,
+                              relevancy=False)
+    again = mmexplorer.open_record(record.save(tmp_path / "r.npz"))
+    assert again.fusion == name and again.cross_kind == record.cross_kind
+    np.testing.assert_array_equal(again.token_to_image, record.token_to_image)
+    assert again._repr_png_()[:4] == b"\x89PNG"

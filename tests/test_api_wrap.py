@@ -72,3 +72,18 @@ def test_wrap_refuses_what_it_cannot_explore(tmp_path):
                                       vocab_size=10))
     with pytest.raises(ValueError, match="not a supported model class"):
         mmexplorer.wrap(bert, tf.AutoProcessor.from_pretrained(str(folder)))
+
+
+def test_every_familys_record_passes_the_consistency_check_of_opened_files(tmp_path_factory, tmp_path):
+    """open_record refuses arrays that do not fit their layout: never a genuine record of any family."""
+    from tests.hf_tiny import build_every_family
+
+    def folder(name):
+        path = tmp_path_factory.mktemp(name.replace("-", "_"))
+        return path
+
+    photo = write_photo(tmp_path / "photo.png")
+    for family, path in build_every_family(folder).items():
+        record = mmexplorer.probe(mmexplorer.load(path, device="cpu"), photo, TEXT)
+        again = mmexplorer.open_record(record.save(tmp_path / f"{family}.npz"))
+        assert again.tokens == record.tokens and again.fusion == family
