@@ -117,9 +117,9 @@ def test_saved_and_reopened_record_gives_identical_arrays(record, tmp_path):
     assert again.source == str(first) and again.tokens == record.tokens and again.grid == record.grid
     np.testing.assert_array_equal(again.image, record.image)
     for kind, layers in record.attention.items():
-        for a, b in zip(layers, again.attention[kind]):
+        for a, b in zip(layers, again.attention[kind], strict=True):
             np.testing.assert_array_equal(a, b)
-        for a, b in zip(record.gradients[kind], again.gradients[kind]):
+        for a, b in zip(record.gradients[kind], again.gradients[kind], strict=True):
             np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(again.token_to_image, record.token_to_image)
     assert dict(again.outputs) == json.loads(json.dumps(dict(record.outputs)))
@@ -182,7 +182,7 @@ def test_a_corrupt_or_hostile_npz_is_refused_with_a_clear_message(record, tmp_pa
     }
     (tmp_path / "garbage.npz").write_bytes(b"\x00not a zip at all" * 10)
     (tmp_path / "truncated.npz").write_bytes((tmp_path / "pickle.npz").read_bytes()[:40])
-    for name, (path, said) in cases.items():
+    for path, said in cases.values():
         with pytest.raises(ValueError, match=said):
             mmexplorer.open_record(path)
     # a picture of the wrong size is dropped, the record still opens
@@ -240,6 +240,13 @@ def test_open_results_refuses_what_is_not_a_store(tmp_path):
     (tmp_path / "store.rank0.h5").write_bytes(b"not hdf5 at all")
     with pytest.raises(ValueError, match="not a readable results store"):
         mmexplorer.open_results(tmp_path)
+
+
+def test_explore_opens_the_explorer_on_results(results_folder):
+    from mmexplorer.api.explore import explorer_command
+
+    with mmexplorer.open_results(results_folder) as results:
+        assert explorer_command(results)[4:] == ["--results", str(results_folder.resolve())]
 
 
 def test_explore_opens_the_explorer_on_a_record_or_a_model(record, model, monkeypatch):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 import subprocess
 import sys
 
@@ -100,7 +99,7 @@ def test_a_corrupt_or_hostile_npz_is_refused_and_the_app_keeps_its_record(make_e
         assert explorer.state.record is before and explorer.state.saved is None
 
 
-def _store(folder, record, tmp_path):
+def _store(folder, record):
     """PAIRS pairs of `record` (texts and scores varied) kept with their attention; FAILED pairs failed."""
     from mmexplorer.attention.npz import record_to_arrays
     from mmexplorer.attention.store import StoreWriter
@@ -134,7 +133,7 @@ def _store(folder, record, tmp_path):
 def test_a_results_store_opens_beside_the_views_and_the_arrow_keys_step_through_60_pairs(make_explorer, saved, tmp_path, qtbot):
     record, _ = saved
     folder = tmp_path / "out"
-    summary = _store(folder, record, tmp_path)
+    summary = _store(folder, record)
     explorer = make_explorer()
     browser = explorer.window.open_results_store(str(folder))
     assert explorer.window.results_dock.isVisible() and browser.sorted.rowCount() == PAIRS
@@ -205,4 +204,4 @@ def test_gui_probe_flag_draws_the_saved_record_and_a_bad_one_exits_2(private_mod
                            str(tmp_path / "no.png")], env=env, capture_output=True, text=True, timeout=180)
     errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
     assert proc.returncode == 2 and len(errors) == 1 and "not a probe npz" in errors[0], proc.stderr
-    assert "Traceback" not in proc.stderr and json  # noqa: B015
+    assert "Traceback" not in proc.stderr
