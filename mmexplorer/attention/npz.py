@@ -2,7 +2,10 @@
 
 Keys: tokens, grid, token_to_image [tokens, rows, cols], attn/<kind>/<layer>
 [heads, queries, keys], meta (JSON string); optional grad/<kind>/<layer>,
-similarity, patch_positions. Loading never unpickles (allow_pickle=False).
+similarity, patch_positions, and `image` (uint8 [H, W, 3], the picture probed,
+which the Python API's Record.save writes). Loading never unpickles
+(allow_pickle=False), and refuses anything that is not a regular file or
+would decompress to more than MAX_UNPACKED_BYTES.
 """
 
 from __future__ import annotations
@@ -10,12 +13,16 @@ from __future__ import annotations
 import io
 import json
 import os
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from mmexplorer.attention.record import AttentionRecord
-from mmexplorer.data.files import atomic_write_bytes
+from mmexplorer.data.files import atomic_write_bytes, regular_file_problem
+
+PICTURE_KEY = "image"  # optional: the picture the record was probed on, uint8 [H, W, 3]
+MAX_UNPACKED_BYTES = 8 << 30  # a probe of the largest supported models is well under 1 GiB unpacked
 
 
 class ProbeFileError(ValueError):
@@ -69,23 +76,93 @@ def _json_default(obj):
     return str(obj)
 
 
-def save_record(record: AttentionRecord, path: str | os.PathLike) -> Path:
-    """Write the probe npz atomically."""
+def save_record(record: AttentionRecord, path: str | os.PathLike, picture: np.ndarray | None = None) -> Path:
+    """Write the probe npz atomically (with `picture`, uint8 [H, W, 3], under `image` when given)."""
+    arrays = record_to_arrays(record)
+    if picture is not None:
+        arrays[PICTURE_KEY] = np.asarray(picture, dtype=np.uint8)
     buf = io.BytesIO()
-    np.savez_compressed(buf, **record_to_arrays(record))
+    np.savez_compressed(buf, **arrays)
     return atomic_write_bytes(path, buf.getvalue())
 
 
-def load_record(path: str | os.PathLike) -> AttentionRecord:
+def read_probe_arrays(path: str | os.PathLike) -> dict[str, np.ndarray]:
+    """Every array of a probe npz, read without pickle; ProbeFileError says why a file is not one."""
+    problem = regular_file_problem(path)  # a FIFO would block, a device never end
+    if problem:
+        raise ProbeFileError(f"{path} {problem}")
+    try:
+        with zipfile.ZipFile(path) as z:
+            unpacked = sum(info.file_size for info in z.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ProbeFileError(f"{path} is not a probe npz (not an npz archive: {type(exc).__name__})") from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ProbeFileError(f"{path} would unpack to {unpacked / 2**30:.1f} GiB, more than any probe holds; not opened")
     try:
         with np.load(path, allow_pickle=False) as z:
-            data = {k: z[k] for k in z.files}
+            return {k: z[k] for k in z.files}
+    except ValueError as exc:
+        if "pickle" in str(exc):
+            raise ProbeFileError(f"{path} holds Python objects (pickled data), which are never loaded") from None
+        raise ProbeFileError(f"{path} is not a probe npz ({type(exc).__name__}: {exc})") from None
     except Exception as exc:
         raise ProbeFileError(f"{path} is not a probe npz ({type(exc).__name__})") from None
+
+
+def load_record(path: str | os.PathLike) -> AttentionRecord:
+    return load_record_and_picture(path)[0]
+
+
+def load_record_and_picture(path: str | os.PathLike) -> tuple[AttentionRecord, np.ndarray | None]:
+    """(the record, the picture it was probed on or None when the file has none that fits)."""
+    data = read_probe_arrays(path)
+    picture = data.pop(PICTURE_KEY, None)
     try:
-        return record_from_arrays(data)
-    except (KeyError, ValueError, TypeError) as exc:
-        raise ProbeFileError(f"{path} is missing or has malformed probe fields ({exc})") from None
+        record = record_from_arrays(data)
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
+        raise ProbeFileError(f"{path} is missing or has malformed probe fields ({type(exc).__name__}: {exc})") from None
+    try:
+        check_record(record)
+    except ValueError as exc:
+        raise ProbeFileError(f"{path} has inconsistent probe arrays ({exc})") from None
+    if picture is not None and not (picture.dtype == np.uint8 and picture.ndim == 3 and picture.shape[2] == 3
+                                    and (picture.shape[1], picture.shape[0]) == tuple(record.image_size)):
+        picture = None  # not the picture this record was probed on: shown without one
+    return record, picture
+
+
+def check_record(record: AttentionRecord) -> None:
+    """ValueError unless every array fits the record's grid, tokens and layouts (a file may say anything)."""
+    rows, cols = record.grid
+    if rows < 1 or cols < 1 or min(record.image_size) < 1 or len(record.image_box) != 4:
+        raise ValueError(f"grid {record.grid}, image size {record.image_size} or box {record.image_box} is not a picture's")
+    if not np.all(np.isfinite(record.image_box)):
+        raise ValueError("the image box is not finite")
+    if record.token_to_image.shape != (len(record.tokens), rows, cols):
+        raise ValueError(f"token_to_image is {record.token_to_image.shape}, not [tokens, rows, cols] = "
+                         f"{(len(record.tokens), rows, cols)}")
+    if len(record.token_unk) != len(record.tokens):
+        raise ValueError("token_unk does not name every token")
+    heads = None
+    for sets in (record.attention, record.grads or {}):
+        for kind, layers in sets.items():
+            if kind not in record.layouts:
+                raise ValueError(f"{kind!r} attention has no layout")
+            lengths = tuple(max((stop for _, _, stop in axis), default=0) for axis in record.layouts[kind])
+            for layer, a in enumerate(layers):
+                if a.ndim != 3 or a.shape[1:] != lengths or (heads is not None and a.shape[0] != heads):
+                    raise ValueError(f"{kind} layer {layer} is {a.shape}, not [heads, queries, keys] with {lengths}")
+                heads = a.shape[0]
+        for kind, (queries, keys) in record.layouts.items():
+            for modality, start, stop in (*queries, *keys):
+                if not 0 <= start <= stop or (modality == "image" and stop - start > rows * cols) or \
+                        (modality == "text" and stop - start > len(record.tokens)):
+                    raise ValueError(f"the {kind} layout's {modality} run {start}..{stop} does not fit")
+    if record.cross_kind is not None and record.attention and record.cross_kind not in record.attention:
+        raise ValueError(f"the cross-modal kind {record.cross_kind!r} has no attention")
+    for kind, layer in record.order:
+        if kind in record.attention and not 0 <= layer < len(record.attention[kind]):
+            raise ValueError(f"the run order names {kind} layer {layer}, which is not there")
 
 
 def record_from_arrays(data) -> AttentionRecord:

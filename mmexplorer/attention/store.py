@@ -50,6 +50,11 @@ class StoreDamaged(StoreError):
     """A part that exists but cannot be opened (not HDF5, or damaged), as opposed to one that is in use."""
 
 
+def _locked(exc: OSError) -> bool:
+    """HDF5 could not lock the file: another process has it open (not "bad superblock", which merely contains "lock")."""
+    return "unable to lock" in str(exc).lower()
+
+
 def part_name(rank: int) -> str:
     return f"store.rank{rank}.h5"
 
@@ -184,7 +189,7 @@ class StoreWriter:
         except BlockingIOError:
             raise StoreError(f"{self.path} is in use by another process (is a run into this folder still going?)") from None
         except OSError as exc:
-            if "lock" in str(exc):
+            if _locked(exc):
                 raise StoreError(f"{self.path} is in use by another process (is a run into this folder still going?)") from None
             raise StoreDamaged(f"{self.path} cannot be opened as a results store ({exc})") from None
         if new:
@@ -299,7 +304,7 @@ class StorePart:
         try:
             self.file = h5py.File(self.path, "r")
         except OSError as exc:
-            if isinstance(exc, BlockingIOError) or "lock" in str(exc):
+            if isinstance(exc, BlockingIOError) or _locked(exc):
                 raise StoreError(f"{self.path} is in use by another process (is a run into this folder still going?)") from None
             raise StoreDamaged(f"{self.path} is not a readable results store ({exc})") from None
         if self.file.attrs.get("format") != FORMAT or "index" not in self.file:

@@ -35,6 +35,7 @@ class InputActions(QObject):
         self.downloads.finished.connect(self._downloaded)
 
     def set_image(self, image: LoadedImage, text: str | None = None) -> None:
+        self.state.leave_saved(probe=False)  # a new picture: back to the live model, which probes it below
         changes = {"image": image}
         if text is not None:
             changes["text"] = text

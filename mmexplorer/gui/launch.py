@@ -21,7 +21,11 @@ def add_arguments(p) -> None:
     p.add_argument("--text", help="the sentence")
     p.add_argument("--device", help="auto, cpu, cuda, cuda:N, mps (default: auto, or the last one used)")
     p.add_argument("--token", help="the word (or its index) to focus first (default: the first word that is not a, the, and, ...)")
-    from mmexplorer.gui.views.table import NAMES  # Qt's core only, no pyqtgraph
+    p.add_argument("--probe", metavar="NPZ", help="show a saved probe (mmexplorer probe --out, or a script's record.save) "
+                   "in every view; the model controls stay off until you go back to the live model")
+    p.add_argument("--results", metavar="DIR", help="open a batch run's output folder (mmexplorer probe --pairs --out-dir) "
+                   "as a table of its pairs beside the views")
+    from mmexplorer.gui.views.table import NAMES  # no Qt, no pyqtgraph
 
     p.add_argument("--view", choices=NAMES + TOOL_VIEWS, default="cross", help="the view to show first (default: cross)")
     p.add_argument("--screenshot", metavar="PNG", help="save the window to PNG once the first probe is drawn, then exit")
@@ -126,6 +130,10 @@ def run(args) -> int:
             f"No installed font has Chinese characters, so the interface stays in English; "
             f"install one (Debian/Ubuntu: {i18n.CJK_FONT_PACKAGE}) and start again.", "warning")
     explorer.window.show_view(args.view)
+    if not _open_saved_work(explorer, args) and args.screenshot:  # a picture of the error is no screenshot
+        print(f"error: {explorer.state.last_message[0]}", file=sys.stderr)
+        explorer.client.shutdown()
+        return 2
     explorer.views_ready.connect(lambda: clock.mark("views_ready"))
     explorer.state.model_info_changed.connect(lambda: clock.mark("model_ready"))
     explorer.first_probe_drawn.connect(lambda: QTimer.singleShot(0, lambda: clock.mark("first_probe_drawn")))
@@ -157,6 +165,17 @@ def run(args) -> int:
     if args.timings:
         print(json.dumps({k: clock.marks.get(k) for k in ("window_shown", "views_ready", "model_ready", "first_probe_drawn")}))
     return (shot.exit_code if shot else 0) or code
+
+
+def _open_saved_work(explorer, args) -> bool:
+    """--probe and --results: saved work shown before the engine's first probe (which it then never runs)."""
+    ok = True
+    if getattr(args, "probe", None):
+        ok = explorer.window.open_probe(args.probe)
+    if getattr(args, "results", None):
+        browser = explorer.window.open_results_store(args.results)
+        ok = ok and browser is not None and browser.store is not None
+    return ok
 
 
 def _after_first_paint(explorer) -> None:

@@ -22,6 +22,7 @@ from mmexplorer.gui.views.table import VIEW_TITLES
 from mmexplorer.gui.widgets.input_panel import InputPanel
 from mmexplorer.gui.widgets.message_bar import MessageBar
 from mmexplorer.gui.widgets.model_bar import ModelBar
+from mmexplorer.gui.widgets.saved_banner import SavedBanner
 from mmexplorer.gui.widgets.status import StatusBar
 from mmexplorer.gui.widgets.tab_page import TabPage
 from mmexplorer.gui.widgets.view_controls import ViewControls
@@ -43,6 +44,7 @@ class MainWindow(QMainWindow):
         self.model_bar = ModelBar(state)
         self.controls = ViewControls(state)
         self.messages = MessageBar(state)
+        self.saved_banner = SavedBanner(state)
         self._views: dict[str, QWidget] = {}
         self._views_built = False
         self._pages: dict[str, TabPage] = {}  # every tab's page by view name, filled or still empty
@@ -75,6 +77,7 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 4, 6, 2)
         layout.addWidget(self.model_bar)
+        layout.addWidget(self.saved_banner)
         layout.addWidget(splitter, 1)
         self.setCentralWidget(central)
         self.messages.float_over(splitter)  # over the bottom of the work area, outside the layout
@@ -84,6 +87,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._wire()
         state.model_info_changed.connect(self._title)
+        # saved work on screen: its model may not be loadable, so the model controls wait until it is left
+        state.saved_changed.connect(lambda: self.model_bar.setEnabled(state.saved is None))
         if not views_later:
             self.build_views()
 
@@ -154,6 +159,8 @@ class MainWindow(QMainWindow):
                              "SigLIP, SigLIP 2, Chinese-CLIP; needs mmexplorer[hf])"))
         self._action(file, self.tr("Re&load model list"), self.client.refresh_catalog, None,
                      self.tr("Look for new models in the models folders"))
+        self._action(file, self.tr("Open pro&be…"), lambda: self.open_probe(), None,
+                     self.tr("Show a saved probe (.npz from mmexplorer probe or a script's record.save) in every view"))
         self._action(file, self.tr("Open results &store…"), lambda: self.open_results_store(), None,
                      self.tr("Step through the pairs of a batch probe's output folder (mmexplorer probe --pairs)"))
         file.addSeparator()
@@ -175,9 +182,27 @@ class MainWindow(QMainWindow):
         for key, step in ((Qt.Key.Key_Up, 1), (Qt.Key.Key_Down, -1)):
             QShortcut(QKeySequence(key), self.tabs, activated=lambda s=step: self.step_layer(s))
 
+    def open_probe(self, path: str | None = None) -> bool:
+        """Show a saved probe npz in every view (asks for it when not given); False, with the reason said, if it cannot."""
+        from mmexplorer.gui.saved_files import PROBE_FILTER, read_saved_probe
+
+        if path is None:
+            from PySide6.QtWidgets import QFileDialog
+
+            path, _ = QFileDialog.getOpenFileName(self, self.tr("Open a saved probe"), "", self.tr(PROBE_FILTER))
+            if not path:
+                return False
+        try:
+            work, result, info = read_saved_probe(path)
+        except ValueError as exc:
+            self.state.post_message(str(exc), "error")
+            return False
+        self.state.show_saved(work, result, info)
+        return True
+
     def open_results_store(self, folder: str | None = None):
-        """Open a batch probe's output folder in the results browser (asks for it when not given)."""
-        from PySide6.QtWidgets import QFileDialog
+        """Open a batch probe's output folder as a table of pairs beside the views (asks for it when not given)."""
+        from PySide6.QtWidgets import QDockWidget, QFileDialog
 
         from mmexplorer.gui.store_browser import StoreBrowser  # h5py loads only when asked for
 
@@ -188,11 +213,23 @@ class MainWindow(QMainWindow):
         browser = getattr(self, "store_browser", None)
         if browser is None:
             browser = self.store_browser = StoreBrowser(self)
+            browser.pair_shown.connect(self._show_stored_pair)
+            self.results_dock = QDockWidget(self.tr("Results"), self)
+            self.results_dock.setObjectName("resultsDock")
+            self.results_dock.setWidget(browser)
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.results_dock)
         if not browser.open_folder(folder):
             self.state.post_message(browser.notice.text(), "error")
             return browser
-        browser.show()
+        self.results_dock.setWindowTitle(self.tr("Results — {0}").format(folder))
+        self.results_dock.show()
+        browser.table.setFocus()  # the arrow keys step through the pairs at once
         return browser
+
+    def _show_stored_pair(self, record, picture, source: str) -> None:
+        from mmexplorer.gui.saved_files import saved_result
+
+        self.state.show_saved(*saved_result(record, picture, source))
 
     def _fill_recent(self, paths: list) -> None:
         self.recent_menu.clear()
@@ -263,7 +300,12 @@ class MainWindow(QMainWindow):
     def dropEvent(self, event) -> None:
         event.acceptProposedAction()
         self.inputs.highlight_drop(False)
-        self.actions_.from_mime(event.mimeData(), "dropped")
+        mime = event.mimeData()
+        urls = mime.urls() if mime.hasUrls() else []
+        if urls and urls[0].isLocalFile() and urls[0].toLocalFile().lower().endswith(".npz"):
+            self.open_probe(urls[0].toLocalFile())  # a saved probe, not a picture
+            return
+        self.actions_.from_mime(mime, "dropped")
 
     # -- closing ----------------------------------------------------------
     def closeEvent(self, event) -> None:

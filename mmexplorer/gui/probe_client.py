@@ -119,7 +119,7 @@ class ProbeClient(QObject):
     @Slot()
     def schedule(self) -> None:
         """Probe after the inputs have been still for DEBOUNCE_MS."""
-        if self.state.model is not None and self.state.image is not None:
+        if self.state.model is not None and self.state.image is not None and self.state.saved is None:
             self._timer.start()
 
     @Slot()
@@ -127,7 +127,7 @@ class ProbeClient(QObject):
         """Send a request for the current inputs; identical repeats are merged unless forced."""
         self._timer.stop()
         s = self.state
-        if s.model is None or s.image is None:
+        if s.model is None or s.image is None or s.saved is not None:  # saved work on screen: nothing to run
             return False
         from mmexplorer.gui.messages import ProbeRequest
 

@@ -32,6 +32,7 @@ class AppState(QObject):
     result_changed = Signal()
     selection_changed = Signal(object)  # a SelectionChange: the new Selection and the keys that moved
     display_changed = Signal()  # colormap, opacity
+    saved_changed = Signal()  # saved work (a probe file or a stored pair) shown, or left
     busy_changed = Signal(bool)
     message = Signal(str, str)  # text, level ("info" | "warning" | "error")
 
@@ -50,6 +51,9 @@ class AppState(QObject):
         self.model_info: Optional[ModelInfo] = None
         self.tokenizer: Optional[Tokenizer] = None
         self.result: Optional[ProbeResult] = None
+        # saved work on screen (gui.saved_work.SavedWork): no probe runs until it is left
+        self.saved = None
+        self._live_info: Optional[ModelInfo] = None  # the engine's model, kept aside while saved work is shown
         self.busy = False
         # focus: one frozen value, replaced whole (selection.py)
         self.selection = Selection()
@@ -88,6 +92,12 @@ class AppState(QObject):
         self.catalog_changed.emit()
 
     def set_model_info(self, info: ModelInfo) -> None:
+        if self.saved is not None:  # the engine's model: shown again when the saved work is left
+            self._live_info = info
+            return
+        self._apply_model_info(info)
+
+    def _apply_model_info(self, info: ModelInfo) -> None:
         cfg = info.config
         self.model_info = info
         if self.model:
@@ -118,6 +128,28 @@ class AppState(QObject):
             query=query,
         )
         self.result_changed.emit()
+
+    def show_saved(self, work, result: ProbeResult, info: ModelInfo) -> None:
+        """Show saved work (`result` built from its record) in every view; probing stops until leave_saved()."""
+        if self.saved is None:
+            self._live_info = self.model_info
+        self.saved = work
+        self.set_inputs(image=result.image, text=result.text, quiet=True)
+        self._apply_model_info(info)
+        self.saved_changed.emit()
+        self.set_result(result)
+
+    def leave_saved(self, probe: bool = True) -> None:
+        """Back to the live model (probing the inputs now on screen when `probe`)."""
+        if self.saved is None:
+            return
+        self.saved = None
+        if self._live_info is not None:
+            self._apply_model_info(self._live_info)
+        self._live_info = None
+        self.saved_changed.emit()
+        if probe:
+            self.inputs_changed.emit()
 
     @property
     def record(self):

@@ -49,7 +49,15 @@ def load(folder: str | Path, device, name: str | None = None) -> "HFBlipITM":
     tf = import_transformers()
     processor = load_image_text_processor(tf, folder)
     net = load_eager(tf.BlipForImageTextRetrieval, folder, device)
-    return HFBlipITM(net, processor, name or display_name(Path(folder)), str(folder))
+    return from_objects(net, processor, name or display_name(Path(folder)), str(folder))
+
+
+def from_objects(net, processor, name: str, source: str = "") -> "HFBlipITM":
+    """The adapter around a network and processor already in memory (`load` reads them from a folder first).
+
+    `net` must already run eager attention in float32 eval mode (engine.external.in_memory sees to it).
+    """
+    return HFBlipITM(net, processor, name, source)
 
 
 class HFBlipITM(ExternalModel):

@@ -43,7 +43,15 @@ def load(folder: str | Path, device, name: str | None = None) -> "HFFlava":
     architectures = read_hf_config(Path(folder)).get("architectures") or []
     cls = tf.FlavaForPreTraining if "FlavaForPreTraining" in architectures else tf.FlavaModel
     net = load_eager(cls, folder, device)
-    return HFFlava(net, processor, name or display_name(Path(folder)), str(folder))
+    return from_objects(net, processor, name or display_name(Path(folder)), str(folder))
+
+
+def from_objects(net, processor, name: str, source: str = "") -> "HFFlava":
+    """The adapter around a network and processor already in memory (`load` reads them from a folder first).
+
+    `net` must already run eager attention in float32 eval mode (engine.external.in_memory sees to it).
+    """
+    return HFFlava(net, processor, name, source)
 
 
 def joint_layout(n_patches: int, n_tokens: int) -> tuple:

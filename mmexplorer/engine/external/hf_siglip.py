@@ -44,6 +44,14 @@ def load(folder: str | Path, device, name: str | None = None) -> "HFSiglip":
     return HFSiglip(net, images, tokenizer, name or display_name(Path(folder)), str(folder))
 
 
+def from_objects(net, processor, name: str, source: str = "") -> "HFSiglip":
+    """The adapter around a network and processor already in memory (`load` reads them from a folder first).
+
+    `net` must already run eager attention in float32 eval mode (engine.external.in_memory sees to it).
+    """
+    return HFSiglip(net, processor.image_processor, processor.tokenizer, name, source)
+
+
 class HFSiglip(DualEncoder):
     spec = SPEC
     family = "Hugging Face SigLIP (SiglipModel)"

@@ -30,6 +30,14 @@ def load(folder: str | Path, device, name: str | None = None) -> "HFSiglip2":
     return HFSiglip2(net, images, tokenizer, name or display_name(Path(folder)), str(folder))
 
 
+def from_objects(net, processor, name: str, source: str = "") -> "HFSiglip2":
+    """The adapter around a network and processor already in memory (`load` reads them from a folder first).
+
+    `net` must already run eager attention in float32 eval mode (engine.external.in_memory sees to it).
+    """
+    return HFSiglip2(net, processor.image_processor, processor.tokenizer, name, source)
+
+
 class HFSiglip2(HFSiglip):
     spec = SPEC
     family = "Hugging Face SigLIP 2 (Siglip2Model, NaFlex)"

@@ -43,7 +43,15 @@ def load(folder: str | Path, device, name: str | None = None) -> "HFVilt":
     tf = import_transformers()
     processor = load_image_text_processor(tf, folder)
     net = load_eager(tf.ViltForImageAndTextRetrieval, folder, device)
-    return HFVilt(net, processor, name or display_name(Path(folder)), str(folder))
+    return from_objects(net, processor, name or display_name(Path(folder)), str(folder))
+
+
+def from_objects(net, processor, name: str, source: str = "") -> "HFVilt":
+    """The adapter around a network and processor already in memory (`load` reads them from a folder first).
+
+    `net` must already run eager attention in float32 eval mode (engine.external.in_memory sees to it).
+    """
+    return HFVilt(net, processor, name, source)
 
 
 def joint_layout(n_tokens: int, n_patches: int) -> tuple:

@@ -27,7 +27,15 @@ def load(folder: str | Path, device, name: str | None = None) -> "HFViltVQA":
     tf = import_transformers()
     processor = load_image_text_processor(tf, folder)
     net = load_eager(tf.ViltForQuestionAnswering, folder, device)
-    return HFViltVQA(net, processor, name or display_name(Path(folder)), str(folder))
+    return from_objects(net, processor, name or display_name(Path(folder)), str(folder))
+
+
+def from_objects(net, processor, name: str, source: str = "") -> "HFViltVQA":
+    """The adapter around a network and processor already in memory (`load` reads them from a folder first).
+
+    `net` must already run eager attention in float32 eval mode (engine.external.in_memory sees to it).
+    """
+    return HFViltVQA(net, processor, name, source)
 
 
 class HFViltVQA(HFVilt):

@@ -31,7 +31,15 @@ def load(folder: str | Path, device, name: str | None = None) -> "HFViT":
     tf = import_transformers()
     processor = from_folder(tf.AutoImageProcessor, folder, "image processor")
     net = load_eager(tf.ViTForImageClassification, folder, device)
-    return HFViT(net, processor, name or display_name(Path(folder)), str(folder))
+    return from_objects(net, processor, name or display_name(Path(folder)), str(folder))
+
+
+def from_objects(net, processor, name: str, source: str = "") -> "HFViT":
+    """The adapter around a network and processor already in memory (`load` reads them from a folder first).
+
+    `net` must already run eager attention in float32 eval mode (engine.external.in_memory sees to it).
+    """
+    return HFViT(net, getattr(processor, "image_processor", processor), name, source)
 
 
 class HFViT(ExternalModel):

@@ -951,6 +951,14 @@
         <translation>在模型文件夹中查找新模型</translation>
     </message>
     <message>
+        <source>Open pro&amp;be…</source>
+        <translation>打开探测结果(&amp;B)…</translation>
+    </message>
+    <message>
+        <source>Show a saved probe (.npz from mmexplorer probe or a script&apos;s record.save) in every view</source>
+        <translation>在所有视图中显示已保存的探测结果（mmexplorer probe 或脚本中 record.save 写出的 .npz）</translation>
+    </message>
+    <message>
         <source>Open results &amp;store…</source>
         <translation>打开结果库(&amp;S)…</translation>
     </message>
@@ -1015,8 +1023,24 @@
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
+        <source>Open a saved probe</source>
+        <translation>打开已保存的探测结果</translation>
+    </message>
+    <message>
         <source>Open a results store (the --out-dir of probe --pairs)</source>
         <translation>打开结果库（probe --pairs 的 --out-dir）</translation>
+    </message>
+    <message>
+        <source>Results</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>Results — {0}</source>
+        <translation>结果 — {0}</translation>
+    </message>
+    <message>
+        <source>Saved probes (*.npz);;All files (*)</source>
+        <translation>已保存的探测结果 (*.npz);;所有文件 (*)</translation>
     </message>
 </context>
 <context>
@@ -1106,6 +1130,45 @@
     <message>
         <source>Deleted the model &apos;{name}&apos;.</source>
         <translation>已删除模型“{name}”。</translation>
+    </message>
+</context>
+<context>
+    <name>PairsModel</name>
+    <message>
+        <source>pair</source>
+        <translation>样本对</translation>
+    </message>
+    <message>
+        <source>score</source>
+        <translation>得分</translation>
+    </message>
+    <message>
+        <source>pointing</source>
+        <translation>指向</translation>
+    </message>
+    <message>
+        <source>energy</source>
+        <translation>能量</translation>
+    </message>
+    <message>
+        <source>status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>text</source>
+        <translation>文本</translation>
+    </message>
+    <message>
+        <source>error</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <source>ok</source>
+        <translation>成功</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失败</translation>
     </message>
 </context>
 <context>
@@ -1206,6 +1269,40 @@
     <message>
         <source>Bundled sample pictures: click one to load it with its caption</source>
         <translation>内置示例图片：点击一张即可连同其描述一起加载</translation>
+    </message>
+</context>
+<context>
+    <name>SavedBanner</name>
+    <message>
+        <source>Back to the live model</source>
+        <translation>回到实时模型</translation>
+    </message>
+    <message>
+        <source>Leave the saved work and run the model in the model bar on this picture and text</source>
+        <translation>离开已保存的结果，用模型栏中的模型在这张图片和文本上运行</translation>
+    </message>
+    <message>
+        <source>Saved work: {source}, made by the model {model} ({fusion}). The model controls are off while it is shown. {hint}</source>
+        <translation>已保存的结果：{source}，由模型 {model}（{fusion}）生成。显示期间模型控件不可用。{hint}</translation>
+    </message>
+</context>
+<context>
+    <name>SavedWork</name>
+    <message>
+        <source>Its model was held in memory by a script, so it cannot run here; save it with save_pretrained and open that folder to explore it live.</source>
+        <translation>它的模型只存在于某个脚本的内存中，因此无法在这里运行；请用 save_pretrained 保存模型，再打开该文件夹进行实时探索。</translation>
+    </message>
+    <message>
+        <source>To run the model again, open it: mmexplorer gui --model {model}</source>
+        <translation>要再次运行该模型，请打开它：mmexplorer gui --model {model}</translation>
+    </message>
+    <message>
+        <source>the saved picture</source>
+        <translation>保存的图片</translation>
+    </message>
+    <message>
+        <source>no picture saved (grey)</source>
+        <translation>未保存图片（灰色）</translation>
     </message>
 </context>
 <context>
@@ -1321,6 +1418,14 @@
         <translation>结果库</translation>
     </message>
     <message>
+        <source>Failures only</source>
+        <translation>仅显示失败</translation>
+    </message>
+    <message>
+        <source>Show only the pairs that failed, with their errors</source>
+        <translation>只显示失败的样本对及其错误</translation>
+    </message>
+    <message>
         <source>The word whose stored map is shown</source>
         <translation>显示其已存储热力图的词</translation>
     </message>
@@ -1341,12 +1446,20 @@
         <translation>无法打开 {0}：{1}</translation>
     </message>
     <message>
+        <source>{0} pairs, {1} failed</source>
+        <translation>{0} 个样本对，{1} 个失败</translation>
+    </message>
+    <message>
         <source>Results store — {0}</source>
         <translation>结果库 — {0}</translation>
     </message>
     <message>
-        <source>The store holds no finished pairs.</source>
-        <translation>结果库中没有已完成的样本对。</translation>
+        <source>Pair {0} cannot be shown in the views: {1}</source>
+        <translation>样本对 {0} 无法在视图中显示：{1}</translation>
+    </message>
+    <message>
+        <source>{0}, pair {1}</source>
+        <translation>{0}，样本对 {1}</translation>
     </message>
     <message>
         <source>Pair {0} cannot be read: {1}</source>
@@ -1359,6 +1472,26 @@
     <message>
         <source>{0} of {1}</source>
         <translation>第 {0} 个，共 {1} 个</translation>
+    </message>
+    <message>
+        <source>The store holds no pairs.</source>
+        <translation>结果库中没有样本对。</translation>
+    </message>
+    <message>
+        <source>No pair matches.</source>
+        <translation>没有匹配的样本对。</translation>
+    </message>
+    <message>
+        <source>Pair {0}: “{1}”</source>
+        <translation>样本对 {0}：“{1}”</translation>
+    </message>
+    <message>
+        <source>Pair {0} failed: {1}</source>
+        <translation>样本对 {0} 失败：{1}</translation>
+    </message>
+    <message>
+        <source>Pair {0} is not in the store.</source>
+        <translation>样本对 {0} 不在结果库中。</translation>
     </message>
     <message>
         <source>The picture is not available ({0}); the map is shown on its own.</source>
