@@ -36,12 +36,12 @@ def model_home(tmp_path_factory):
 @pytest.fixture(autouse=True)
 def private_models(monkeypatch, model_home, tmp_path):
     """Only the tiny models are listed: the bundled folder is swapped for an empty one."""
-    import mmexplorer.engine.catalog as catalog
+    import mmexplorer.paths as paths
 
     empty = tmp_path / "no-bundled-models"
     empty.mkdir()
     monkeypatch.setenv("MMEXPLORER_HOME", str(model_home))
-    monkeypatch.setattr(catalog, "BUNDLED_MODELS", empty)  # the engine process is told this folder at start
+    monkeypatch.setattr(paths, "BUNDLED_MODELS", empty)  # the engine process is told this folder at start
     # Lets tests make the engine process slow, failing or out of memory (engine/service.py hooks).
     monkeypatch.setenv("MMEXPLORER_ENGINE_TEST_HOOKS", "1")
     return model_home

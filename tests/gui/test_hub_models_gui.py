@@ -64,7 +64,7 @@ def test_open_from_hugging_face_explains_an_id_that_is_not_cached(make_explorer,
 
 def test_an_id_not_cached_downloads_with_progress_then_opens(make_explorer, qtbot, hub_cache, tmp_path, monkeypatch):
     from fake_hub import FakeHub
-    from mmexplorer.engine.external import hub
+    from mmexplorer import hub
 
     fake = FakeHub(tmp_path / "hub", tmp_path / "built", chunks=5, pause=0.05)  # no network: files copied in chunks
     monkeypatch.setattr(hub, "hub_library", lambda: fake)
@@ -83,7 +83,7 @@ def test_an_id_not_cached_downloads_with_progress_then_opens(make_explorer, qtbo
 
 def test_cancel_stops_a_download_and_keeps_the_current_model(make_explorer, qtbot, hub_cache, tmp_path, monkeypatch):
     from fake_hub import FakeHub
-    from mmexplorer.engine.external import hub
+    from mmexplorer import hub
 
     fake = FakeHub(tmp_path / "hub", tmp_path / "built", chunks=2000, pause=0.01)
     monkeypatch.setattr(hub, "hub_library", lambda: fake)
