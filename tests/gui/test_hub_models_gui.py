@@ -7,22 +7,15 @@ import pytest
 pytest.importorskip("transformers")
 pytest.importorskip("huggingface_hub")
 
-import hf_tiny  # noqa: E402  (tests/ is on the path)
 
 
 @pytest.fixture
-def hub_cache(tmp_path, monkeypatch):
+def hub_cache(tmp_path, monkeypatch, hf_folders):
     """A cache holding tiny-org/tiny-blip in the standard layout, used by huggingface_hub (here and in the engine)."""
     import huggingface_hub.constants as hub
-    from transformers.utils import logging
 
     repo = tmp_path / "hub" / "models--tiny-org--tiny-blip"
-    (tmp_path / "built").mkdir()
-    logging.disable_progress_bar()  # a save_pretrained bar would leave tqdm's monitor thread behind
-    try:
-        hf_tiny.build_blip(tmp_path / "built")
-    finally:
-        logging.enable_progress_bar()
+    shutil.copytree(hf_folders["hf-blip-itm"], tmp_path / "built")  # the session's tiny BLIP, copied: the tests move files
     shutil.copytree(tmp_path / "built", repo / "snapshots" / "f00d")
     (repo / "refs").mkdir()
     (repo / "refs" / "main").write_text("f00d")
