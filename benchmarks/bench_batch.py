@@ -27,7 +27,7 @@ def _pairs_file(folder: Path, n: int) -> Path:
     from PIL import Image
 
     from mmexplorer.data.image import load_image
-    from mmexplorer.engine.paths import SAMPLES
+    from mmexplorer.paths import SAMPLES
 
     samples = json.loads((SAMPLES / "index.json").read_text())["samples"]
     pictures = [load_image(SAMPLES / s["file"]).pixels for s in samples]

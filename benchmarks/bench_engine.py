@@ -54,7 +54,7 @@ PHOTO_SHAPE = (3000, 4000, 3)  # a 12-megapixel camera photo, as a user drops on
 
 def _round_trip(repeats: int, photo: bool = False) -> Row:
     """With `photo`, the picture is a 12-megapixel photo instead of the bundled sample: the window
-    sends it to the engine once (engine/sent_images.py), the single process resized it in place."""
+    sends it to the engine once (protocol/sent_images.py), the single process resized it in place."""
     from PySide6.QtCore import QEventLoop, QTimer
 
     from mmexplorer.data.sample import make_sample

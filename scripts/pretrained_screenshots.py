@@ -28,7 +28,7 @@ VIEWS = {"cross": ["--token", "yellow"], "self": ["--token", "yellow"], "heads":
 
 def cached_checkpoint() -> str | None:
     sys.path.insert(0, str(ROOT))
-    from mmexplorer.engine.external.hub import find_in_hf_cache
+    from mmexplorer.hub import find_in_hf_cache
 
     return next((repo for repo in REAL if find_in_hf_cache(repo) is not None), None)
 

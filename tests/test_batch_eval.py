@@ -6,16 +6,16 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import tiny_model
+from conftest import put_tiny_models
 from mmexplorer.attention.store import ResultsStore
 from mmexplorer.cli import main
 from mmexplorer.engine.bulk.summary import read_rows
-from mmexplorer.models.checkpoint import save_checkpoint
 
 
 @pytest.fixture
-def home(tmp_path, monkeypatch):
-    save_checkpoint(tiny_model("hybrid"), tmp_path / "models" / "tiny-hybrid.safetensors")
+def home(tmp_path, monkeypatch, tiny_checkpoint):
+    """Each test's own home (the tests write COCO files and list its pictures), with the session's tiny-hybrid."""
+    put_tiny_models(tmp_path, tiny_checkpoint, "hybrid")
     rng = np.random.default_rng(4)
     Image.fromarray(rng.integers(0, 255, (60, 100, 3), dtype=np.uint8)).save(tmp_path / "a.png")
     Image.fromarray(rng.integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(tmp_path / "b.png")

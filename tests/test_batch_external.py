@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 
-from test_external_models import clip_folder, photo  # noqa: F401 (fixtures)
+from test_external_models import clip_folder  # noqa: F401 (fixtures)
 from mmexplorer.attention.npz import record_to_arrays
 from mmexplorer.attention.store import ResultsStore
 from mmexplorer.cli import main
@@ -14,10 +14,10 @@ from mmexplorer.engine.bulk.summary import read_rows
 from mmexplorer.engine.probe import load_model, probe
 
 
-def test_clip_folder_through_the_batch_probe(clip_folder, photo, tmp_path, capsys):  # noqa: F811
+def test_clip_folder_through_the_batch_probe(clip_folder, hf_photo, tmp_path, capsys):  # noqa: F811
     texts = ["a photo of a cat", "dog", "a red square next to a blue circle"]
     pairs = tmp_path / "pairs.jsonl"
-    pairs.write_text("".join(json.dumps({"image": str(photo), "text": t}) + "\n" for t in texts))
+    pairs.write_text("".join(json.dumps({"image": str(hf_photo), "text": t}) + "\n" for t in texts))
     code = main(["probe", "--model", str(clip_folder), "--pairs", str(pairs), "--out-dir", str(tmp_path / "out"),
                  "--device", "cpu", "--workers", "1", "--batch-size", "2", "--keep", "attention"])
     assert code == 0, capsys.readouterr().err
@@ -25,7 +25,7 @@ def test_clip_folder_through_the_batch_probe(clip_folder, photo, tmp_path, capsy
     model, _ = load_model(str(clip_folder), "cpu")
     with ResultsStore(tmp_path / "out") as store:
         for k, text in enumerate(texts):
-            want = record_to_arrays(probe(model, Sample(load_image(photo), model.tokenizer.encode(text))))
+            want = record_to_arrays(probe(model, Sample(load_image(hf_photo), model.tokenizer.encode(text))))
             got = store.arrays(k)
             assert sorted(got) == sorted(key for key in want if key in ("tokens", "grid", "token_to_image", "meta") or key.startswith("attn/"))
             for key in got:

@@ -5,7 +5,6 @@ import os
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from conftest import tiny_model
 from mmexplorer.attention.capture import capture
@@ -15,21 +14,8 @@ from mmexplorer.cli import main
 from mmexplorer.data.image import load_image
 from mmexplorer.data.sample import make_sample
 from mmexplorer.engine.bulk.summary import read_rows
-from mmexplorer.models.checkpoint import save_checkpoint
 
 TEXTS = ["a red circle", "a blue square above a green triangle", "red", ""]
-
-
-@pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    home = tmp_path_factory.mktemp("home")
-    save_checkpoint(tiny_model("hybrid"), home / "models" / "tiny-hybrid.safetensors")
-    save_checkpoint(tiny_model("late"), home / "models" / "tiny-late.safetensors")
-    rng = np.random.default_rng(1)
-    for i, shape in enumerate([(50, 80, 3), (64, 64, 3), (90, 40, 3)]):
-        Image.fromarray(rng.integers(0, 255, shape, dtype=np.uint8)).save(home / f"img{i}.png")
-    (home / "broken.png").write_bytes(b"\x89PNG not really")
-    return home
 
 
 @pytest.fixture

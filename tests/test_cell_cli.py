@@ -5,21 +5,10 @@ import math
 
 import numpy as np
 import pytest
-from PIL import Image
 
-from conftest import tiny_model
 from mmexplorer.cli import main
-from mmexplorer.models.checkpoint import save_checkpoint
 
 TEXT = "a red circle"
-
-
-@pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    home = tmp_path_factory.mktemp("home")
-    save_checkpoint(tiny_model("cross"), home / "models" / "tiny-cross.safetensors")
-    Image.fromarray(np.random.default_rng(0).integers(0, 255, (50, 80, 3), dtype=np.uint8)).save(home / "photo.png")
-    return home
 
 
 @pytest.fixture

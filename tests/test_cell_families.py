@@ -29,23 +29,13 @@ from mmexplorer.engine.cell import CellError, explain_cell  # noqa: E402
 TEXT = "a cat sitting on the couch"
 
 
-@pytest.fixture(scope="module")
-def photo(tmp_path_factory):
-    return hf_tiny.write_photo(tmp_path_factory.mktemp("photo") / "photo.png")
-
-
-@pytest.fixture(scope="module")
-def folders(tmp_path_factory):
-    return hf_tiny.build_every_family(tmp_path_factory.mktemp)
-
-
-def _load(folder, photo):
+def _load(folder, hf_photo):
     from mmexplorer.data.image import load_image
     from mmexplorer.data.sample import Sample
     from mmexplorer.engine.probe import load_model
 
     model, _ = load_model(str(folder), "cpu")
-    return model, Sample(load_image(photo), model.tokenizer.encode(TEXT))
+    return model, Sample(load_image(hf_photo), model.tokenizer.encode(TEXT))
 
 
 def _output_projections(model, fusion: str, layer: int) -> dict:
@@ -79,8 +69,8 @@ CASES = [
 
 
 @pytest.mark.parametrize("family,kind,query", CASES)
-def test_family_cells_equal_the_probe_and_the_modules_output(family, kind, query, folders, photo):
-    model, sample = _load(folders[family], photo)
+def test_family_cells_equal_the_probe_and_the_modules_output(family, kind, query, hf_folders, hf_photo):
+    model, sample = _load(hf_folders[family], hf_photo)
     layer, head = 1, 1
     projection = _output_projections(model, family, layer)[kind]
     hook = OutputHook(projection, hf_tiny.HEADS)
@@ -95,19 +85,19 @@ def test_family_cells_equal_the_probe_and_the_modules_output(family, kind, query
     assert explain_cell(model, sample, kind, layer, head, query, 0).query.label == record.labels(kind, 0)[query]
 
 
-def test_every_kind_of_every_family_is_covered(folders, photo):
+def test_every_kind_of_every_family_is_covered(hf_folders, hf_photo):
     """The cases above name every attention kind each family's record has (ViLT's joint has its own test)."""
     for family in {f for f, _, _ in CASES}:
-        model, sample = _load(folders[family], photo)
+        model, sample = _load(hf_folders[family], hf_photo)
         assert set(model.capture(sample, relevancy=False).attention) == {k for f, k, _ in CASES if f == family}
 
 
-def test_vilt_cells_are_in_the_probes_raster_order(folders, photo):
+def test_vilt_cells_are_in_the_probes_raster_order(hf_folders, hf_photo):
     """ViLT sees its patches in a drawn order; the cell's indices are the record's raster positions. The
     module's own output is read in the drawn order of the model's own forward and mapped back by its patch index."""
     from mmexplorer.engine.external.hf_vilt import raster_permutation
 
-    model, sample = _load(folders["hf-vilt"], photo)
+    model, sample = _load(hf_folders["hf-vilt"], hf_photo)
     layer, head = 1, 0
     record = model.capture(sample, relevancy=False)
     text_ids = model.tokenizer.text_ids(sample.text)
@@ -138,8 +128,8 @@ def test_vilt_cells_are_in_the_probes_raster_order(folders, photo):
         explain_cell(model, sample, "image", 0, 0, 0, 0)
 
 
-def test_blip_cross_attention_says_where_queries_and_keys_come_from(folders, photo):
-    model, sample = _load(folders["hf-blip-itm"], photo)
+def test_blip_cross_attention_says_where_queries_and_keys_come_from(hf_folders, hf_photo):
+    model, sample = _load(hf_folders["hf-blip-itm"], hf_photo)
     e = explain_cell(model, sample, "text_to_image", 0, 1, 2, 6)  # "cat" -> patch p5 (row 1, col 1 of 4 x 4)
     assert (e.query.label, e.query.modality) == ("cat", "text")
     assert (e.key.label, e.key.modality, e.key.patch, e.key.row, e.key.col) == ("p5", "image", 5, 1, 1)
@@ -151,10 +141,10 @@ def test_blip_cross_attention_says_where_queries_and_keys_come_from(folders, pho
         explain_cell(model, sample, "joint", 0, 0, 0, 0)
 
 
-def test_siglip2_padding_is_masked_and_named(folders, photo):
+def test_siglip2_padding_is_masked_and_named(hf_folders, hf_photo):
     """NaFlex pads the patches and the tokenizer pads the text (on the left): the module's own mask keeps
     every query from those keys, so their weight is 0 and their scaled score -inf."""
-    model, sample = _load(folders["hf-siglip2"], photo)
+    model, sample = _load(hf_folders["hf-siglip2"], hf_photo)
     record = model.capture(sample, relevancy=False)
     (_, _, n_patches), (_, pad_start, total) = record.layouts["image"][1]
     assert total > pad_start == n_patches
@@ -167,12 +157,12 @@ def test_siglip2_padding_is_masked_and_named(folders, photo):
     assert e.key.modality == "pad" and e.weight == 0.0 and not e.mask[: text[0][2]].any()
 
 
-def test_dual_encoder_position_share_equals_a_network_without_position_tables(folders, photo):
+def test_dual_encoder_position_share_equals_a_network_without_position_tables(hf_folders, hf_photo):
     from mmexplorer.engine.probe import load_model
 
     for family in ("hf-chinese-clip", "hf-siglip"):
-        model, sample = _load(folders[family], photo)
-        bare, _ = load_model(str(folders[family]), "cpu")  # a second copy of the same weights
+        model, sample = _load(hf_folders[family], hf_photo)
+        bare, _ = load_model(str(hf_folders[family]), "cpu")  # a second copy of the same weights
         net = bare.net
         with torch.no_grad():
             net.vision_model.embeddings.position_embedding.weight.zero_()
@@ -186,16 +176,16 @@ def test_dual_encoder_position_share_equals_a_network_without_position_tables(fo
 
 
 @pytest.mark.parametrize("family,kind,query,key", [("hf-vilt", "joint", 2, 14), ("hf-blip-itm", "text_to_image", 2, 6)])
-def test_cli_cell_json_matches_the_probe_npz(family, kind, query, key, folders, photo, tmp_path, capsys):
+def test_cli_cell_json_matches_the_probe_npz(family, kind, query, key, hf_folders, hf_photo, tmp_path, capsys):
     from mmexplorer.cli import main
 
-    folder, out = str(folders[family]), tmp_path / "probe.npz"
-    assert main(["probe", "--model", folder, "--image", str(photo), "--text", TEXT, "--out", str(out),
+    folder, out = str(hf_folders[family]), tmp_path / "probe.npz"
+    assert main(["probe", "--model", folder, "--image", str(hf_photo), "--text", TEXT, "--out", str(out),
                  "--device", "cpu", "--no-relevancy"]) == 0
     with np.load(out, allow_pickle=False) as z:
         weights = z["attn/" + kind + "/1"]  # [heads, queries, keys]
     capsys.readouterr()
-    assert main(["cell", "--model", folder, "--image", str(photo), "--text", TEXT, "--kind", kind, "--layer", "1",
+    assert main(["cell", "--model", folder, "--image", str(hf_photo), "--text", TEXT, "--kind", kind, "--layer", "1",
                  "--head", "1", "--query", str(query), "--key", str(key), "--device", "cpu", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["weight"] == pytest.approx(float(weights[1, query, key]), abs=1e-5)
@@ -205,7 +195,7 @@ def test_cli_cell_json_matches_the_probe_npz(family, kind, query, key, folders, 
     assert data["query"]["label"] == "cat" and data["key"]["modality"] == "image"
     if kind == "text_to_image":  # cross-attention: the queries are the text's, the keys the image's
         assert data["query_modalities"] == ["cls", "text"] and data["key_modalities"] == ["cls", "image"]
-    code = main(["cell", "--model", folder, "--image", str(photo), "--text", TEXT, "--kind", "nope", "--layer", "0",
+    code = main(["cell", "--model", folder, "--image", str(hf_photo), "--text", TEXT, "--kind", "nope", "--layer", "0",
                  "--head", "0", "--query", "0", "--key", "0", "--device", "cpu"])
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("error: ") and err.count("\n") == 1 and "no 'nope' attention" in err

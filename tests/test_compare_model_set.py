@@ -1,6 +1,6 @@
 """The Compare tab's models: each fusion strategy's current model, as the fusion buttons switch between them."""
 
-from mmexplorer.engine.calls import Catalog
+from mmexplorer.protocol.calls import Catalog
 from mmexplorer.engine.catalog import ModelEntry
 from mmexplorer.gui.compare.model_set import fusion_model_set
 

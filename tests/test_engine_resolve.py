@@ -2,7 +2,8 @@
 
 import os
 
-from mmexplorer.engine import calls, catalog
+from mmexplorer.engine import catalog
+from mmexplorer.protocol import calls
 from mmexplorer.engine.catalog import ModelEntry
 from mmexplorer.engine.service import Engine
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from mmexplorer.engine import calls
+from mmexplorer.protocol import calls
 from mmexplorer.engine.service import serve
-from mmexplorer.engine.wire import encode
+from mmexplorer.protocol.wire import encode
 
 
 class _Gone:

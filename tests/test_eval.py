@@ -15,7 +15,7 @@ from mmexplorer.engine.batches import object_patch_masks, spec_for
 from mmexplorer.engine.catalog import default_model_name, resolve
 from mmexplorer.engine import evaluate_binding as binding
 from mmexplorer.engine.evaluate import evaluate
-from mmexplorer.engine.paths import BUNDLED_MODELS
+from mmexplorer.paths import BUNDLED_MODELS
 from mmexplorer.engine.recipes import TrainSettings
 from mmexplorer.engine.train import train
 from mmexplorer.models.checkpoint import load_checkpoint

@@ -39,11 +39,6 @@ def _write_clip_vocab(folder) -> dict:
 
 
 @pytest.fixture(scope="module")
-def photo(tmp_path_factory):
-    return hf_tiny.write_photo(tmp_path_factory.mktemp("photo") / "photo.png")
-
-
-@pytest.fixture(scope="module")
 def clip_folder(tmp_path_factory):
     tf = pytest.importorskip("transformers")
     folder = tmp_path_factory.mktemp("tiny-clip")
@@ -96,11 +91,11 @@ def tv_weights(tmp_path_factory):
     return path
 
 
-def _sample(model, photo, text=TEXT):
+def _sample(model, hf_photo, text=TEXT):
     from mmexplorer.data.image import load_image
     from mmexplorer.data.sample import Sample
 
-    return Sample(load_image(photo), model.tokenizer.encode(text))
+    return Sample(load_image(hf_photo), model.tokenizer.encode(text))
 
 
 def _hf_box() -> tuple[float, float, float, float]:
@@ -174,7 +169,7 @@ def test_hf_cache_repo_id_resolves_to_the_snapshot(clip_folder, tmp_path, monkey
 
 # -- parity with each library's own attention ------------------------------------------
 
-def test_clip_capture_equals_transformers_output_attentions(clip_folder, photo):
+def test_clip_capture_equals_transformers_output_attentions(clip_folder, hf_photo):
     import transformers as tf
     from PIL import Image
 
@@ -183,11 +178,11 @@ def test_clip_capture_equals_transformers_output_attentions(clip_folder, photo):
 
     model, entry = load_model(str(clip_folder), "cpu")
     assert entry.fusion == "hf-clip" and model.cfg.summary()["attention"].startswith("eager")
-    record = probe(model, _sample(model, photo))
+    record = probe(model, _sample(model, hf_photo))
 
     ref = tf.CLIPModel.from_pretrained(str(clip_folder), local_files_only=True, attn_implementation="eager").eval()
     processor = tf.CLIPProcessor.from_pretrained(str(clip_folder), local_files_only=True)
-    inputs = processor(images=Image.open(photo).convert("RGB"), text=TEXT, return_tensors="pt")
+    inputs = processor(images=Image.open(hf_photo).convert("RGB"), text=TEXT, return_tensors="pt")
     with torch.no_grad():
         out = ref(**inputs, output_attentions=True)
     for kind, theirs in (("image", out.vision_model_output.attentions), ("text", out.text_model_output.attentions)):
@@ -221,7 +216,7 @@ def test_clip_capture_equals_transformers_output_attentions(clip_folder, photo):
     assert scores.shape == (len(record.tokens),) and "similarity" in label
 
 
-def test_clip_text_is_labelled_as_pooled_at_the_end_of_text_token(clip_folder, photo):
+def test_clip_text_is_labelled_as_pooled_at_the_end_of_text_token(clip_folder, hf_photo):
     """CLIP pools the text at its end-of-text token: position 0 is a start token, not a [CLS]."""
     import transformers as tf
     from PIL import Image
@@ -229,7 +224,7 @@ def test_clip_text_is_labelled_as_pooled_at_the_end_of_text_token(clip_folder, p
     from mmexplorer.engine.probe import load_model, probe
 
     model, _ = load_model(str(clip_folder), "cpu")
-    record = probe(model, _sample(model, photo), relevancy=False)
+    record = probe(model, _sample(model, hf_photo), relevancy=False)
     labels = record.labels("text", 0)
     assert "[CLS]" not in labels and labels[0] == "[start]" and labels[-1] == "<|endoftext|>"
     assert record.labels("image", 0)[0] == "[CLS]"  # the vision tower does pool at its class token
@@ -239,14 +234,14 @@ def test_clip_text_is_labelled_as_pooled_at_the_end_of_text_token(clip_folder, p
     # the library's own pooled text output is the hidden state at that position
     ref = tf.CLIPModel.from_pretrained(str(clip_folder), local_files_only=True, attn_implementation="eager").eval()
     processor = tf.CLIPProcessor.from_pretrained(str(clip_folder), local_files_only=True)
-    inputs = processor(images=Image.open(photo).convert("RGB"), text=TEXT, return_tensors="pt")
+    inputs = processor(images=Image.open(hf_photo).convert("RGB"), text=TEXT, return_tensors="pt")
     with torch.no_grad():
         text_out = ref.text_model(input_ids=inputs["input_ids"])
     np.testing.assert_allclose(text_out.pooler_output[0], text_out.last_hidden_state[0, pooled["position"]], atol=1e-6)
     assert "end-of-text" in model.cfg.summary()["text_pooling"]
 
 
-def test_clip_tokens_truncate_at_the_text_encoders_length(clip_folder, photo):
+def test_clip_tokens_truncate_at_the_text_encoders_length(clip_folder, hf_photo):
     from mmexplorer.engine.probe import load_model
 
     model, _ = load_model(str(clip_folder), "cpu")
@@ -256,7 +251,7 @@ def test_clip_tokens_truncate_at_the_text_encoders_length(clip_folder, photo):
     assert enc.tokens[-1].surface == "<|endoftext|>" and not enc.tokens[-1].is_unk
 
 
-def test_vit_capture_equals_transformers_output_attentions(vit_folder, photo):
+def test_vit_capture_equals_transformers_output_attentions(vit_folder, hf_photo):
     import transformers as tf
     from PIL import Image
 
@@ -265,11 +260,11 @@ def test_vit_capture_equals_transformers_output_attentions(vit_folder, photo):
 
     model, entry = load_model(str(vit_folder), "cpu")
     assert entry.fusion == "hf-vit"
-    record = probe(model, _sample(model, photo, "ignored words"))
+    record = probe(model, _sample(model, hf_photo, "ignored words"))
 
     ref = tf.ViTForImageClassification.from_pretrained(str(vit_folder), local_files_only=True, attn_implementation="eager").eval()
     pixels = tf.AutoImageProcessor.from_pretrained(str(vit_folder), local_files_only=True)(
-        images=Image.open(photo).convert("RGB"), return_tensors="pt")["pixel_values"]
+        images=Image.open(hf_photo).convert("RGB"), return_tensors="pt")["pixel_values"]
     with torch.no_grad():
         out = ref(pixel_values=pixels, output_attentions=True)
     assert record.layers("image") == len(out.attentions) == 2 and "text" not in record.attention
@@ -285,7 +280,7 @@ def test_vit_capture_equals_transformers_output_attentions(vit_folder, photo):
     assert m.shape == (4, 4) and m.max() > 0
 
 
-def test_torchvision_capture_equals_explicit_softmax_and_keeps_the_output(tv_weights, photo):
+def test_torchvision_capture_equals_explicit_softmax_and_keeps_the_output(tv_weights, hf_photo):
     from mmexplorer.engine.external.tv_arch import infer_arch, read_state_dict
     from mmexplorer.engine.probe import load_model, probe
 
@@ -294,7 +289,7 @@ def test_torchvision_capture_equals_explicit_softmax_and_keeps_the_output(tv_wei
         32, 8, 2, 32, 64, 1000)
     model, entry = load_model(str(tv_weights), "cpu")
     assert entry.fusion == "torchvision-vit"
-    sample = _sample(model, photo, "")
+    sample = _sample(model, hf_photo, "")
     record = probe(model, sample)
 
     # reference: softmax(QK^T / sqrt(d)) per head from each block's ln_1 output, on an unwrapped copy
@@ -302,7 +297,7 @@ def test_torchvision_capture_equals_explicit_softmax_and_keeps_the_output(tv_wei
     ref.load_state_dict(torch.load(tv_weights, weights_only=True))
     from PIL import Image
 
-    pixels = model.preprocess_recipe(Image.open(photo).convert("RGB")).unsqueeze(0)  # [1, 3, 32, 32]
+    pixels = model.preprocess_recipe(Image.open(hf_photo).convert("RGB")).unsqueeze(0)  # [1, 3, 32, 32]
     inputs = []
     hooks = [blk.ln_1.register_forward_hook(lambda m, i, o: inputs.append(o)) for blk in ref.encoder.layers]
     with torch.no_grad():
@@ -354,7 +349,7 @@ class _Opaque:
 # -- the command line ----------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def cli_runs(clip_folder, vit_folder, tv_weights, photo, tmp_path_factory):
+def cli_runs(clip_folder, vit_folder, tv_weights, hf_photo, tmp_path_factory):
     """`mmexplorer probe --model M ...` for the three models, run side by side (each pays torch's import)."""
     tmp = tmp_path_factory.mktemp("cli")
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", HF_HOME=str(tmp / "hf-home"),
@@ -362,7 +357,7 @@ def cli_runs(clip_folder, vit_folder, tv_weights, photo, tmp_path_factory):
     procs = {}
     for which, model in (("clip", clip_folder), ("vit", vit_folder), ("torchvision", tv_weights)):
         out = tmp / f"{which}.npz"
-        cmd = [sys.executable, "-m", "mmexplorer", "probe", "--model", str(model), "--image", str(photo),
+        cmd = [sys.executable, "-m", "mmexplorer", "probe", "--model", str(model), "--image", str(hf_photo),
                "--text", TEXT, "--out", str(out), "--json"]
         procs[which] = (subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True), out)
     results = {}
@@ -400,17 +395,17 @@ def _cli_error(capsys, *args) -> str:
     return lines[0]
 
 
-def test_cli_without_transformers_says_how_to_enable_it(clip_folder, photo, tmp_path, capsys, monkeypatch):
+def test_cli_without_transformers_says_how_to_enable_it(clip_folder, hf_photo, tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "transformers", None)  # as if the [hf] extra were not installed
-    line = _cli_error(capsys, "probe", "--model", str(clip_folder), "--image", str(photo), "--text", "a cat",
+    line = _cli_error(capsys, "probe", "--model", str(clip_folder), "--image", str(hf_photo), "--text", "a cat",
                       "--out", str(tmp_path / "x.npz"))
     assert "pip install 'mmexplorer[hf]'" in line
 
 
-def test_cli_refuses_an_unsupported_folder(tmp_path, photo, capsys):
+def test_cli_refuses_an_unsupported_folder(tmp_path, hf_photo, capsys):
     folder = tmp_path / "bert"
     folder.mkdir()
     (folder / "config.json").write_text(json.dumps({"architectures": ["BertModel"]}))
-    line = _cli_error(capsys, "probe", "--model", str(folder), "--image", str(photo), "--text", "a cat",
+    line = _cli_error(capsys, "probe", "--model", str(folder), "--image", str(hf_photo), "--text", "a cat",
                       "--out", str(tmp_path / "x.npz"))
     assert "not a supported model folder" in line and "CLIPModel" in line

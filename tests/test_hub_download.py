@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from fake_hub import FakeHub
-from mmexplorer.engine.external import hub
+from mmexplorer import hub
 from mmexplorer.engine.external.errors import ExternalModelError
 
 

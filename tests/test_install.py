@@ -86,7 +86,7 @@ def test_the_installed_program_lists_probes_and_draws_from_another_folder(instal
     version = _run([python, "-m", "mmexplorer", "--version"], elsewhere, env)
     assert version.returncode == 0 and version.stdout.startswith("mmexplorer "), version.stderr
 
-    sample = Path(_run([python, "-c", "from mmexplorer.engine.paths import SAMPLES; print(SAMPLES / 'three-shapes.png')"],
+    sample = Path(_run([python, "-c", "from mmexplorer.paths import SAMPLES; print(SAMPLES / 'three-shapes.png')"],
                        elsewhere, env).stdout.strip())
     assert sample.is_file() and "site-packages" in str(sample)
     out = tmp_path / "probe.npz"

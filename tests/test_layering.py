@@ -28,3 +28,14 @@ def test_importing_the_cli_does_not_import_torch_or_qt():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_the_engine_entry_point_named_by_the_protocol_is_the_engines_main():
+    """protocol/spawn.py names the engine by a string (the window never imports it); the name must stay true."""
+    import importlib
+    import inspect
+
+    from mmexplorer.protocol.spawn import ENGINE_SERVICE
+
+    main = importlib.import_module(ENGINE_SERVICE).main
+    assert list(inspect.signature(main).parameters) == ["conn", "bundled_models", "niceness", "leave_a_core"]

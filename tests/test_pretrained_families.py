@@ -26,30 +26,19 @@ PHOTO_W, PHOTO_H = hf_tiny.PHOTO_W, hf_tiny.PHOTO_H
 TEXT = "a cat sitting on the couch"
 
 
-@pytest.fixture(scope="module")
-def photo(tmp_path_factory):
-    return hf_tiny.write_photo(tmp_path_factory.mktemp("photo") / "photo.png")
-
-
-@pytest.fixture(scope="module")
-def folders(tmp_path_factory):
-    """family -> a saved tiny model folder (built once for the module)."""
-    return hf_tiny.build_every_family(tmp_path_factory.mktemp)
-
-
-def _probe(folder, photo, text=TEXT, relevancy=True):
+def _probe(folder, hf_photo, text=TEXT, relevancy=True):
     from mmexplorer.data.image import load_image
     from mmexplorer.data.sample import Sample
     from mmexplorer.engine.probe import load_model, probe
 
     model, entry = load_model(str(folder), "cpu")
-    return model, entry, probe(model, Sample(load_image(photo), model.tokenizer.encode(text)), relevancy=relevancy)
+    return model, entry, probe(model, Sample(load_image(hf_photo), model.tokenizer.encode(text)), relevancy=relevancy)
 
 
-def _pil(photo):
+def _pil(hf_photo):
     from PIL import Image
 
-    return Image.open(photo).convert("RGB")
+    return Image.open(hf_photo).convert("RGB")
 
 
 def _close(ours, theirs):
@@ -73,22 +62,22 @@ def _expected_default_map(record, kind):
 
 # -- detection ------------------------------------------------------------------------------
 
-def test_every_family_folder_is_detected_from_its_config(folders):
+def test_every_family_folder_is_detected_from_its_config(hf_folders):
     from mmexplorer.engine.external import detect_model
 
-    for family, folder in folders.items():
+    for family, folder in hf_folders.items():
         assert detect_model(folder) == family
 
 
 # -- BLIP: cross-attention ------------------------------------------------------------------
 
-def test_blip_itm_equals_the_models_own_tensors_and_score(folders, photo):
-    folder = folders["hf-blip-itm"]
-    model, entry, record = _probe(folder, photo)
+def test_blip_itm_equals_the_models_own_tensors_and_score(hf_folders, hf_photo):
+    folder = hf_folders["hf-blip-itm"]
+    model, entry, record = _probe(folder, hf_photo)
     assert entry.fusion == "hf-blip-itm" and model.spec.category == "cross"
 
     ref = tf.BlipForImageTextRetrieval.from_pretrained(str(folder), attn_implementation="eager").eval()
-    inputs = tf.BlipProcessor.from_pretrained(str(folder))(images=_pil(photo), text=TEXT, return_tensors="pt")
+    inputs = tf.BlipProcessor.from_pretrained(str(folder))(images=_pil(hf_photo), text=TEXT, return_tensors="pt")
     with torch.no_grad():
         own = ref(**inputs)  # the model's own ITM score
         vision = ref.vision_model(pixel_values=inputs["pixel_values"], output_attentions=True)
@@ -126,8 +115,8 @@ def ref_tokens(folder, ids):
     return tok.convert_ids_to_tokens(ids)
 
 
-def test_blip_shows_wordpiece_subwords(folders, photo):
-    model, _, record = _probe(folders["hf-blip-itm"], photo, "a cat sits")
+def test_blip_shows_wordpiece_subwords(hf_folders, hf_photo):
+    model, _, record = _probe(hf_folders["hf-blip-itm"], hf_photo, "a cat sits")
     assert record.tokens == ("a", "cat", "sit", "##s", "[SEP]")
 
 
@@ -150,13 +139,13 @@ def _vilt_reference(ref, inputs, cols: int, seed: int):
     return out, np.concatenate([np.arange(n_text + 1), n_text + 1 + np.argsort(raster)])
 
 
-def test_vilt_joint_attention_equals_the_models_own_in_raster_order(folders, photo):
-    folder = folders["hf-vilt"]
-    model, entry, record = _probe(folder, photo)
+def test_vilt_joint_attention_equals_the_models_own_in_raster_order(hf_folders, hf_photo):
+    folder = hf_folders["hf-vilt"]
+    model, entry, record = _probe(folder, hf_photo)
     assert model.spec.category == "early" and record.cross_kind == "joint"
 
     ref = tf.ViltForImageAndTextRetrieval.from_pretrained(str(folder), attn_implementation="eager").eval()
-    inputs = tf.ViltProcessor.from_pretrained(str(folder))(images=_pil(photo), text=TEXT, return_tensors="pt")
+    inputs = tf.ViltProcessor.from_pretrained(str(folder))(images=_pil(hf_photo), text=TEXT, return_tensors="pt")
     rows, cols = inputs["pixel_values"].shape[-2] // hf_tiny.PATCH, inputs["pixel_values"].shape[-1] // hf_tiny.PATCH
     assert record.grid == (rows, cols) == (4, 6)  # ViLT keeps the photo's aspect ratio
     out, perm = _vilt_reference(ref, inputs, cols, seed=123)
@@ -168,13 +157,13 @@ def test_vilt_joint_attention_equals_the_models_own_in_raster_order(folders, pho
     _rows_sum_to_one(record)
 
 
-def test_vilt_vqa_joint_attention_and_top_answers_are_the_models_own(folders, photo):
-    folder = folders["hf-vilt-vqa"]
+def test_vilt_vqa_joint_attention_and_top_answers_are_the_models_own(hf_folders, hf_photo):
+    folder = hf_folders["hf-vilt-vqa"]
     question = "what is sitting on the couch"
-    model, entry, record = _probe(folder, photo, question)
+    model, entry, record = _probe(folder, hf_photo, question)
     assert entry.fusion == "hf-vilt-vqa" and model.spec.category == "early" and record.cross_kind == "joint"
     ref = tf.ViltForQuestionAnswering.from_pretrained(str(folder), attn_implementation="eager").eval()
-    inputs = tf.ViltProcessor.from_pretrained(str(folder))(images=_pil(photo), text=question, return_tensors="pt")
+    inputs = tf.ViltProcessor.from_pretrained(str(folder))(images=_pil(hf_photo), text=question, return_tensors="pt")
     cols = inputs["pixel_values"].shape[-1] // hf_tiny.PATCH
     out, perm = _vilt_reference(ref, inputs, cols, seed=7)
     for ours, theirs in zip(record.attention["joint"], out.attentions, strict=True):
@@ -190,10 +179,10 @@ def test_vilt_vqa_joint_attention_and_top_answers_are_the_models_own(folders, ph
     assert record.meta["relevancy_target"] == "the top answer's logit"
 
 
-def test_vilt_gives_identical_maps_twice_and_leaves_the_random_state_alone(folders, photo):
+def test_vilt_gives_identical_maps_twice_and_leaves_the_random_state_alone(hf_folders, hf_photo):
     state = torch.get_rng_state()
-    _, _, first = _probe(folders["hf-vilt"], photo, relevancy=False)
-    _, _, second = _probe(folders["hf-vilt"], photo, relevancy=False)
+    _, _, first = _probe(hf_folders["hf-vilt"], hf_photo, relevancy=False)
+    _, _, second = _probe(hf_folders["hf-vilt"], hf_photo, relevancy=False)
     assert torch.equal(state, torch.get_rng_state())
     np.testing.assert_array_equal(first.token_to_image, second.token_to_image)
     for a, b in zip(first.attention["joint"], second.attention["joint"]):
@@ -202,13 +191,13 @@ def test_vilt_gives_identical_maps_twice_and_leaves_the_random_state_alone(folde
 
 # -- FLAVA: hybrid --------------------------------------------------------------------------------
 
-def test_flava_multimodal_attention_and_itm_equal_the_models_own(folders, photo):
-    folder = folders["hf-flava"]
-    model, _, record = _probe(folder, photo)
+def test_flava_multimodal_attention_and_itm_equal_the_models_own(hf_folders, hf_photo):
+    folder = hf_folders["hf-flava"]
+    model, _, record = _probe(folder, hf_photo)
     assert model.spec.category == "hybrid"
 
     ref = tf.FlavaForPreTraining.from_pretrained(str(folder), attn_implementation="eager").eval()
-    inputs = tf.FlavaProcessor.from_pretrained(str(folder))(images=_pil(photo), text=TEXT, return_tensors="pt")
+    inputs = tf.FlavaProcessor.from_pretrained(str(folder))(images=_pil(hf_photo), text=TEXT, return_tensors="pt")
     with torch.no_grad():
         own = ref(input_ids=inputs["input_ids"], input_ids_masked=inputs["input_ids"], pixel_values=inputs["pixel_values"],
                   attention_mask=inputs["attention_mask"], return_loss=False, output_attentions=True)
@@ -237,11 +226,11 @@ def test_flava_multimodal_attention_and_itm_equal_the_models_own(folders, photo)
 
 # -- dual encoders -------------------------------------------------------------------------------
 
-def test_chinese_clip_equals_the_models_own_tensors(folders, photo):
-    folder = folders["hf-chinese-clip"]
-    model, _, record = _probe(folder, photo)
+def test_chinese_clip_equals_the_models_own_tensors(hf_folders, hf_photo):
+    folder = hf_folders["hf-chinese-clip"]
+    model, _, record = _probe(folder, hf_photo)
     ref = tf.ChineseCLIPModel.from_pretrained(str(folder), attn_implementation="eager").eval()
-    inputs = tf.ChineseCLIPProcessor.from_pretrained(str(folder))(images=_pil(photo), text=TEXT, return_tensors="pt")
+    inputs = tf.ChineseCLIPProcessor.from_pretrained(str(folder))(images=_pil(hf_photo), text=TEXT, return_tensors="pt")
     with torch.no_grad():
         out = ref(**inputs, output_attentions=True)
     _dual_parity(record, out)
@@ -259,11 +248,11 @@ def _dual_parity(record, out):
     assert all(np.abs(g).sum() > 0 for g in record.grads["image"])  # relevancy of the similarity logit
 
 
-def test_siglip_pads_as_trained_and_equals_the_models_own_tensors(folders, photo):
-    folder = folders["hf-siglip"]
-    model, _, record = _probe(folder, photo, "a cat")
+def test_siglip_pads_as_trained_and_equals_the_models_own_tensors(hf_folders, hf_photo):
+    folder = hf_folders["hf-siglip"]
+    model, _, record = _probe(folder, hf_photo, "a cat")
     ref = tf.SiglipModel.from_pretrained(str(folder), attn_implementation="eager").eval()
-    inputs = tf.SiglipProcessor.from_pretrained(str(folder))(images=_pil(photo), text="a cat", padding="max_length",
+    inputs = tf.SiglipProcessor.from_pretrained(str(folder))(images=_pil(hf_photo), text="a cat", padding="max_length",
                                                             return_tensors="pt")
     with torch.no_grad():
         out = ref(**inputs, output_attentions=True)
@@ -276,7 +265,7 @@ def test_siglip_pads_as_trained_and_equals_the_models_own_tensors(folders, photo
     assert record.labels("text", 0)[n:] == ["[PAD]"] * (16 - n)
 
 
-def test_siglip_without_sentencepiece_names_the_package(folders, monkeypatch):
+def test_siglip_without_sentencepiece_names_the_package(hf_folders, monkeypatch):
     import importlib.util
 
     from mmexplorer.engine.external import ExternalModelError
@@ -285,14 +274,14 @@ def test_siglip_without_sentencepiece_names_the_package(folders, monkeypatch):
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "sentencepiece" else real(name, *a))
     with pytest.raises(ExternalModelError, match="needs the 'sentencepiece' package: pip install sentencepiece"):
-        load(folders["hf-siglip"], "cpu")
+        load(hf_folders["hf-siglip"], "cpu")
 
 
-def test_siglip2_naflex_keeps_the_aspect_ratio_with_its_saved_patch_budget(folders, photo):
-    folder = folders["hf-siglip2"]
-    model, _, record = _probe(folder, photo)
+def test_siglip2_naflex_keeps_the_aspect_ratio_with_its_saved_patch_budget(hf_folders, hf_photo):
+    folder = hf_folders["hf-siglip2"]
+    model, _, record = _probe(folder, hf_photo)
     images = tf.Siglip2ImageProcessor.from_pretrained(str(folder))
-    pixel = images(images=_pil(photo), return_tensors="pt")  # the saved max_num_patches, not the processor's 256
+    pixel = images(images=_pil(hf_photo), return_tensors="pt")  # the saved max_num_patches, not the processor's 256
     tok = tf.AutoTokenizer.from_pretrained(str(folder))
     text = tok(TEXT, padding="max_length", max_length=16, return_tensors="pt")
     ref = tf.Siglip2Model.from_pretrained(str(folder), attn_implementation="eager").eval()
@@ -330,19 +319,19 @@ def _hub_cache(home, repo_id, folder):
 
 
 @pytest.fixture(scope="module")
-def cli_runs(folders, photo, tmp_path_factory):
+def cli_runs(hf_folders, hf_photo, tmp_path_factory):
     """`mmexplorer probe` for ViLT by folder, BLIP by hub id from a cache, and an id that is not cached."""
     tmp = tmp_path_factory.mktemp("cli")
     home = tmp / "hf-home"
-    _hub_cache(home, "tiny-org/tiny-blip", folders["hf-blip-itm"])
+    _hub_cache(home, "tiny-org/tiny-blip", hf_folders["hf-blip-itm"])
     env = dict(os.environ, HF_HUB_OFFLINE="1", HF_HOME=str(home), MMEXPLORER_HOME=str(tmp / "home"))
     env.pop("HF_HUB_CACHE", None)
     env.pop("HUGGINGFACE_HUB_CACHE", None)
-    runs = {"vilt": str(folders["hf-vilt"]), "blip-by-id": "tiny-org/tiny-blip", "missing": "tiny-org/not-here"}
+    runs = {"vilt": str(hf_folders["hf-vilt"]), "blip-by-id": "tiny-org/tiny-blip", "missing": "tiny-org/not-here"}
     procs = {}
     for which, model in runs.items():
         out = tmp / f"{which}.npz"
-        cmd = [sys.executable, "-m", "mmexplorer", "probe", "--model", model, "--image", str(photo), "--text", TEXT,
+        cmd = [sys.executable, "-m", "mmexplorer", "probe", "--model", model, "--image", str(hf_photo), "--text", TEXT,
                "--out", str(out), "--json"]
         procs[which] = (subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True), out)
     results = {}
@@ -388,11 +377,11 @@ KINDS = {"hf-blip-itm": {"image", "text", "text_to_image"}, "hf-vilt": {"joint"}
 
 
 @pytest.mark.parametrize("family", sorted(KINDS))
-def test_cli_probe_works_for_every_family(family, folders, photo, tmp_path, capsys):
+def test_cli_probe_works_for_every_family(family, hf_folders, hf_photo, tmp_path, capsys):
     from mmexplorer.cli import main
 
     out = tmp_path / "probe.npz"
-    assert main(["probe", "--model", str(folders[family]), "--image", str(photo), "--text", TEXT, "--out", str(out)]) == 0
+    assert main(["probe", "--model", str(hf_folders[family]), "--image", str(hf_photo), "--text", TEXT, "--out", str(out)]) == 0
     with np.load(out, allow_pickle=False) as z:
         meta = json.loads(str(z["meta"]))
         kinds = {k.split("/")[1] for k in z.files if k.startswith("attn/")}
@@ -413,10 +402,10 @@ def _rollout(layers):
     return r
 
 
-def test_vilt_rollout_is_the_single_stream_rollout_of_its_joint_attention(folders, photo):
+def test_vilt_rollout_is_the_single_stream_rollout_of_its_joint_attention(hf_folders, hf_photo):
     from mmexplorer.attention.maps import token_image_map
 
-    _, _, record = _probe(folders["hf-vilt"], photo)
+    _, _, record = _probe(hf_folders["hf-vilt"], hf_photo)
     r = _rollout(record.attention["joint"])
     rows, cols = record.positions("joint", 0, "text"), record.positions("joint", 1, "image")
     for t in range(len(record.tokens)):
@@ -426,10 +415,10 @@ def test_vilt_rollout_is_the_single_stream_rollout_of_its_joint_attention(folder
     assert m.shape == record.grid and np.isfinite(m).all() and m.max() > 0
 
 
-def test_flava_rollout_reaches_the_words_through_the_multimodal_encoder(folders, photo):
+def test_flava_rollout_reaches_the_words_through_the_multimodal_encoder(hf_folders, hf_photo):
     from mmexplorer.attention.maps import patch_token_scores, token_image_map
 
-    _, _, record = _probe(folders["hf-flava"], photo)
+    _, _, record = _probe(hf_folders["hf-flava"], hf_photo)
     for method in ("rollout", "relevancy"):
         m, _ = token_image_map(record, 1, method=method)
         scores, _ = patch_token_scores(record, 3, method=method)
@@ -437,10 +426,10 @@ def test_flava_rollout_reaches_the_words_through_the_multimodal_encoder(folders,
         assert scores.shape == (len(record.tokens),) and np.isfinite(scores).all()
 
 
-def test_siglip_image_branch_is_the_mean_of_its_patch_rows(folders, photo):
+def test_siglip_image_branch_is_the_mean_of_its_patch_rows(hf_folders, hf_photo):
     from mmexplorer.attention.maps import image_branch_map
 
-    _, _, record = _probe(folders["hf-siglip2"], photo)
+    _, _, record = _probe(hf_folders["hf-siglip2"], hf_photo)
     n = record.n_patches
     m, label = image_branch_map(record, "rollout")
     expected = _rollout(record.attention["image"])[:n, :n].mean(0)  # patches first, then padding
@@ -449,21 +438,21 @@ def test_siglip_image_branch_is_the_mean_of_its_patch_rows(folders, photo):
 
 
 @pytest.mark.parametrize("family", sorted(KINDS))
-def test_cli_export_draws_every_view_for_every_family(family, folders, photo, tmp_path):
+def test_cli_export_draws_every_view_for_every_family(family, hf_folders, hf_photo, tmp_path):
     from mmexplorer.cli import main
 
     for view, method in (("overlay", "relevancy"), ("matrix", "raw"), ("heads", "raw"), ("positions", "raw")):
         out = tmp_path / f"{view}.png"
-        args = ["export", "--model", str(folders[family]), "--image", str(photo), "--text", TEXT, "--view", view,
+        args = ["export", "--model", str(hf_folders[family]), "--image", str(hf_photo), "--text", TEXT, "--view", view,
                 "--method", method, "--out", str(out)]
         assert main(args) == 0, (view, method)
         assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_a_whole_words_map_is_the_mean_of_its_pieces(folders, photo):
+def test_a_whole_words_map_is_the_mean_of_its_pieces(hf_folders, hf_photo):
     from mmexplorer.attention.maps import token_image_map, word_image_map
 
-    _, _, record = _probe(folders["hf-blip-itm"], photo, "a cat sits")
+    _, _, record = _probe(hf_folders["hf-blip-itm"], hf_photo, "a cat sits")
     assert record.tokens == ("a", "cat", "sit", "##s", "[SEP]")
     assert record.meta["word_spans"] == [[0, 1], [1, 2], [2, 4], [4, 5]]
     m, label = word_image_map(record, 2)
@@ -476,12 +465,12 @@ def test_a_whole_words_map_is_the_mean_of_its_pieces(folders, photo):
     np.testing.assert_array_equal(word_image_map(record, 1)[0], token_image_map(record, 1)[0])  # one piece
 
 
-def test_word_spans_follow_each_tokenizers_markers(folders):
+def test_word_spans_follow_each_tokenizers_markers(hf_folders):
     from mmexplorer.data.words import word_spans
     from mmexplorer.engine.probe import load_model
 
     expected = {"hf-siglip2": [(0, 1), (1, 2), (2, 4), (4, 5), (5, 6), (6, 7)],  # "▁sit" + "s"
                 "hf-vilt": [(0, 1), (1, 2), (2, 4), (4, 5), (5, 6), (6, 7), (7, 8)]}  # "sit" + "##s", then [SEP]
     for family, spans in expected.items():
-        model, _ = load_model(str(folders[family]), "cpu")
+        model, _ = load_model(str(hf_folders[family]), "cpu")
         assert word_spans(model.tokenizer.encode("a cat sits on the couch").tokens) == spans

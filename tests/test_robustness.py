@@ -14,21 +14,12 @@ from hypothesis import strategies as st
 from PIL import Image
 
 import corpus
-from conftest import tiny_model
 from mmexplorer.data.image import ImageError, decode_image, load_image
-from mmexplorer.models.checkpoint import save_checkpoint
 
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     return corpus.write(tmp_path_factory.mktemp("corpus"))
-
-
-@pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    home = tmp_path_factory.mktemp("home")
-    save_checkpoint(tiny_model("early"), home / "models" / "tiny-early.safetensors")
-    return home
 
 
 def test_loader_over_the_corpus(files):

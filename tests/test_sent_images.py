@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from mmexplorer.data.image import LoadedImage
-from mmexplorer.engine import calls
-from mmexplorer.engine.sent_images import ImageKeeper, ImageSender, SentImage
-from mmexplorer.engine.wire import WireError, decode, encode
+from mmexplorer.protocol import calls
+from mmexplorer.protocol.sent_images import ImageKeeper, ImageSender, SentImage
+from mmexplorer.protocol.wire import WireError, decode, encode
 
 
 def _photo(seed: int) -> LoadedImage:

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from mmexplorer.data.image import LoadedImage
-from mmexplorer.engine import calls
-from mmexplorer.engine.wire import WireError, decode, encode
+from mmexplorer.protocol import calls
+from mmexplorer.protocol.wire import WireError, decode, encode
 
 from conftest import tiny_model
 
@@ -53,8 +53,8 @@ def test_a_call_keeps_the_picture_and_the_text():
 
 
 def _frame(header: dict, payload: bytes = b"") -> bytes:
-    """A frame written by hand, as a hostile or broken peer could (engine/wire.py's layout)."""
-    from mmexplorer.engine.wire import _PREAMBLE, MAGIC, VERSION, _aligned
+    """A frame written by hand, as a hostile or broken peer could (protocol/wire.py's layout)."""
+    from mmexplorer.protocol.wire import _PREAMBLE, MAGIC, VERSION, _aligned
 
     text = json.dumps(header).encode()
     head = _PREAMBLE.pack(MAGIC, VERSION, len(text)) + text
@@ -97,7 +97,7 @@ def test_the_engine_loop_answers_over_a_pipe(tmp_path, monkeypatch):
     """The service loop in a thread of this process, on the engine's real pipes."""
     import threading
 
-    from mmexplorer.engine.pipes import pipe_pair
+    from mmexplorer.protocol.pipes import pipe_pair
     from mmexplorer.engine.service import serve
 
     ours, theirs = pipe_pair(multiprocessing.get_context("spawn"))
@@ -125,7 +125,7 @@ def test_empty_and_zero_dimensional_arrays_keep_their_shapes():
 def test_the_pipe_pair_carries_calls_one_way_and_replies_the_other():
     import threading
 
-    from mmexplorer.engine.pipes import pipe_pair
+    from mmexplorer.protocol.pipes import pipe_pair
 
     window, engine = pipe_pair(multiprocessing.get_context("spawn"))
     big = LoadedImage(np.random.default_rng(0).integers(0, 255, (900, 1200, 3), dtype=np.uint8), "big")  # 3 MB
@@ -144,8 +144,8 @@ def test_a_frame_written_in_parts_arrives_whole_and_read_only():
     """send_parts/recv_frame: more buffers than one writev takes, more bytes than the pipe holds, any framing mix."""
     import threading
 
-    from mmexplorer.engine.pipes import _IOV_MAX, pipe_pair
-    from mmexplorer.engine.wire import frame_parts
+    from mmexplorer.protocol.pipes import _IOV_MAX, pipe_pair
+    from mmexplorer.protocol.wire import frame_parts
 
     window, engine = pipe_pair(multiprocessing.get_context("spawn"))
     rng = np.random.default_rng(1)

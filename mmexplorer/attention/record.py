@@ -1,6 +1,6 @@
 """AttentionRecord: everything one probe captured, immutable, on the CPU, numpy only.
 
-This is what crosses from the engine process back to the views and exporters (engine/wire.py).
+This is what crosses from the engine process back to the views and exporters (protocol/wire.py).
 """
 
 from __future__ import annotations

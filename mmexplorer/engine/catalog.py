@@ -4,28 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from mmexplorer.data.files import regular_file_problem
-from mmexplorer.engine.paths import BUNDLED_MODELS, user_models_dir
+from mmexplorer.paths import BUNDLED_MODELS, user_models_dir
+from mmexplorer.protocol.entries import ModelEntry
 
 CHECKPOINT_SUFFIXES = (".safetensors",)
 
 
 class ModelNotFound(ValueError):
     pass
-
-
-@dataclass(frozen=True)
-class ModelEntry:
-    name: str
-    fusion: str
-    path: str
-    source: str  # "bundled" | "user" | "file"
-
-    def to_dict(self) -> dict:
-        return {"name": self.name, "fusion": self.fusion, "path": self.path, "source": self.source}
 
 
 def _fusion_of(path: Path) -> str | None:
@@ -94,7 +83,7 @@ def resolve(name_or_path: str | None, download: bool = False) -> ModelEntry:
     if os.path.lexists(path):  # also a symlink loop or a broken link: the loader says which
         external = _external_entry(path)
         return external or ModelEntry(path.stem, _fusion_of(path) or "?", str(path), "file")
-    from mmexplorer.engine.external.hub import hub_snapshot, looks_like_repo_id
+    from mmexplorer.hub import hub_snapshot, looks_like_repo_id
 
     if looks_like_repo_id(name_or_path):
         folder = hub_snapshot(name_or_path, download)  # raises, naming the id and how to get it

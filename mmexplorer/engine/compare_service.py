@@ -12,7 +12,7 @@ import traceback
 from pathlib import Path
 from typing import Callable, Optional
 
-from mmexplorer.engine import calls
+from mmexplorer.protocol import calls
 
 
 def _cache_key(path: str) -> str:

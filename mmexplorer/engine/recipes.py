@@ -1,4 +1,4 @@
-"""Training settings and the named recipes (presets) the CLI and the training panel offer."""
+"""Training settings, and a named recipe (protocol/recipes.py) expanded into them."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from mmexplorer import families
 from mmexplorer.data.vocab import LANGUAGES
+from mmexplorer.protocol.recipes import DEFAULT_LR, DEFAULT_STEPS, RECIPES, recipe_names  # noqa: F401  (re-exported)
 
 
 # field -> (lowest, highest): beyond these a run would hang, exhaust memory or overflow the seed
@@ -25,9 +26,9 @@ MAX_LR = 10.0  # the default is 1e-3; anything above 10 only diverges
 @dataclass(frozen=True)
 class TrainSettings:
     fusion: str = "early"
-    steps: int = 1500
+    steps: int = DEFAULT_STEPS
     batch_scenes: int = 32  # scenes per step; each gives a true and a negative caption, so 2x pairs
-    lr: float = 1e-3  # peak AdamW learning rate
+    lr: float = DEFAULT_LR  # peak AdamW learning rate
     min_lr_ratio: float = 0.05  # cosine decay ends at lr * min_lr_ratio
     warmup: float = 0.05  # fraction of steps with a linear warm-up
     weight_decay: float = 0.05
@@ -90,24 +91,6 @@ class TrainSettings:
         d["languages"] = list(self.languages)
         d["model"] = dict(self.model)
         return d
-
-
-# name -> (what it is for, the settings it changes from the defaults)
-RECIPES: dict[str, tuple[str, dict]] = {
-    "default": ("the bundled models: matching + grounding, about 10 minutes on 2 CPU cores", {}),
-    "quick": ("in-app preset: visibly localised maps in under 5 minutes on 2 CPU cores", {"steps": 500, "batch_scenes": 16}),
-    "no-grounding": ("matching loss alone, to compare attention with and without grounding", {"grounding": False}),
-    "multitask": ("matching + grounding + question answering, hard parameter sharing", {"tasks": ("itm", "vqa")}),
-    "binding": (
-        "bilingual captions, more three-object scenes sharing words, textures, swap negatives, pictures of other shapes letterboxed (second generation)",
-        {"languages": ("en", "zh"), "binding_prob": 0.4, "texture_prob": 0.3, "swap_share": 0.3, "repeat_prob": 0.8,
-         "aspect_prob": 0.3, "model": {"preprocess": "letterbox"}},
-    ),
-}
-
-
-def recipe_names() -> list[str]:
-    return list(RECIPES)
 
 
 def recipe(name: str, fusion: str, **overrides) -> TrainSettings:

@@ -1,4 +1,4 @@
-"""The engine process: owns the model, answers calls read from a pipe (engine/calls.py, engine/wire.py).
+"""The engine process: owns the model, answers calls read from a pipe (protocol/calls.py, protocol/wire.py).
 
 The window's process starts `main` with multiprocessing's spawn context and
 never imports torch itself. Calls are answered one at a time in the order they
@@ -18,7 +18,7 @@ from collections import deque
 from pathlib import Path
 from typing import Callable, Optional
 
-from mmexplorer.engine import calls
+from mmexplorer.protocol import calls
 
 # Test hooks (a Probe's `hooks` JSON) are honoured only when the window's tests set this variable:
 # they stand in for the custom in-thread workers tests used to inject (a slow, a failing and an
@@ -267,9 +267,9 @@ def describe(exc: Exception) -> tuple[str, str]:
 
 
 def serve(conn) -> None:
-    """Answer calls from `conn` (an engine/pipes.PipePair) until Stop or the window goes away."""
-    from mmexplorer.engine.sent_images import ImageKeeper
-    from mmexplorer.engine.wire import decode, frame_parts
+    """Answer calls from `conn` (a protocol/pipes.PipePair) until Stop or the window goes away."""
+    from mmexplorer.protocol.sent_images import ImageKeeper
+    from mmexplorer.protocol.wire import decode, frame_parts
 
     inbox: deque = deque()  # calls read early, while a long call looked for a stop or a newer input
     pictures = ImageKeeper()  # every call is read through it, in the order it came

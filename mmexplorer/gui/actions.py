@@ -99,7 +99,7 @@ class InputActions(QObject):
         name = (self.ask_hub_model() or "").strip()
         if not name:
             return
-        from mmexplorer.engine.external.hub import find_in_hf_cache, looks_like_repo_id  # no torch behind it
+        from mmexplorer.hub import find_in_hf_cache, looks_like_repo_id  # no torch behind it
 
         if looks_like_repo_id(name) and find_in_hf_cache(name) is None:
             self.downloads.start(name)

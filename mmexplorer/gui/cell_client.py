@@ -61,7 +61,7 @@ class CellClient(QObject):
 
     @Slot(object)
     def _on_finished(self, reply) -> None:
-        """`reply` is the engine's Explained (engine/calls.py) for request `reply.id`."""
+        """`reply` is the engine's Explained (protocol/calls.py) for request `reply.id`."""
         if self._current(reply.id):
             self.explained.emit(CellResult(self.latest, reply.explanation))
 

@@ -3,7 +3,7 @@
 The engine (mmexplorer/engine/service.py) runs in a child process started with
 multiprocessing's spawn context, so torch never loads in the window's process
 and a model that crashes takes only the engine with it. A reader thread waits
-on the pipe and decodes each reply (engine/wire.py: raw frames, no pickle); the
+on the pipe and decodes each reply (protocol/wire.py: raw frames, no pickle); the
 `received` signal carries it to the GUI thread. When the pipe closes without
 being asked to, `died` says so with the exit code; `restart()` starts a fresh
 engine (also the way to cancel a forward pass that is running).
@@ -18,10 +18,10 @@ from typing import Optional
 
 from PySide6.QtCore import QObject, Signal
 
-from mmexplorer.engine import catalog as _catalog
-from mmexplorer.engine.pipes import pipe_pair
+from mmexplorer import paths as _paths
+from mmexplorer.protocol.pipes import pipe_pair
 
-# engine/calls.py and engine/wire.py (numpy behind them) are imported on first use: the engine
+# protocol/calls.py and protocol/wire.py (numpy behind them) are imported on first use: the engine
 # process can be started before the window's process has loaded numpy.
 
 STOP_TIMEOUT_S = 5.0  # a polite Stop, then the process is killed
@@ -29,7 +29,7 @@ ENGINE_NICENESS = 10  # the engine yields the CPU to the window (see engine/serv
 
 
 class EngineLink(QObject):
-    received = Signal(object)  # a reply from engine/calls.py, on the GUI thread
+    received = Signal(object)  # a reply from protocol/calls.py, on the GUI thread
     died = Signal(object)  # the exit code (None if unknown) of an engine that stopped unasked
 
     # Emitted from the reader thread; the queued connection brings it to this GUI-thread object.
@@ -45,7 +45,7 @@ class EngineLink(QObject):
         self._reader: Optional[threading.Thread] = None
         self._generation = 0  # replies and deaths of an engine that was replaced are ignored
         self._send_lock = threading.Lock()
-        self._pictures = None  # the running engine's engine/sent_images.ImageSender: each picture is sent once
+        self._pictures = None  # the running engine's protocol/sent_images.ImageSender: each picture is sent once
         self._arrived.connect(self._on_arrived)
         self._lost.connect(self._on_lost)
 
@@ -61,7 +61,7 @@ class EngineLink(QObject):
     def start(self) -> None:
         if self.process is not None:
             return
-        from mmexplorer.engine.entry import main  # imports nothing here: the child loads the engine
+        from mmexplorer.protocol.spawn import run_engine  # imports nothing here: the child loads the engine
 
         self._generation += 1
         self._pictures = None  # a fresh engine has no picture yet (the sender is made with the first call)
@@ -70,7 +70,7 @@ class EngineLink(QObject):
         # imports then yield to the window too); otherwise the child lowers its own.
         renice_here = hasattr(os, "setpriority")
         niceness = 0 if renice_here else ENGINE_NICENESS
-        self.process = self._context.Process(target=main, args=(theirs, str(_catalog.BUNDLED_MODELS), niceness, self.leave_a_core),
+        self.process = self._context.Process(target=run_engine, args=(theirs, str(_paths.BUNDLED_MODELS), niceness, self.leave_a_core),
                                              name="mmexplorer-engine", daemon=True)
         self.process.start()
         if renice_here:
@@ -89,8 +89,8 @@ class EngineLink(QObject):
         if self.process is None:
             return
         self._generation += 1  # from here on its replies and its death are expected, not news
-        from mmexplorer.engine.calls import Stop
-        from mmexplorer.engine.wire import frame_parts
+        from mmexplorer.protocol.calls import Stop
+        from mmexplorer.protocol.wire import frame_parts
 
         process, conn, reader = self.process, self._conn, self._reader
         self.process = self._conn = self._reader = None
@@ -119,9 +119,9 @@ class EngineLink(QObject):
 
     # -- calls ------------------------------------------------------------------------
     def send(self, call) -> bool:
-        """Send one call (engine/calls.py); False when there is no engine to take it."""
-        from mmexplorer.engine.sent_images import ImageSender
-        from mmexplorer.engine.wire import frame_parts
+        """Send one call (protocol/calls.py); False when there is no engine to take it."""
+        from mmexplorer.protocol.sent_images import ImageSender
+        from mmexplorer.protocol.wire import frame_parts
 
         if self._conn is None:
             return False
@@ -136,7 +136,7 @@ class EngineLink(QObject):
 
     # -- the reader thread ----------------------------------------------------------------
     def _read(self, conn, generation: int) -> None:
-        from mmexplorer.engine.wire import WireError, decode
+        from mmexplorer.protocol.wire import WireError, decode
 
         while True:
             try:

@@ -59,7 +59,7 @@ def versions() -> dict[str, str]:
 
 def file_locations(settings_file: str) -> list[tuple[str, str]]:
     from mmexplorer.config import RESOURCES
-    from mmexplorer.engine.paths import user_data_dir, user_models_dir  # plain paths, no torch behind them
+    from mmexplorer.paths import user_data_dir, user_models_dir  # plain paths, no torch behind them
 
     return [
         (QCoreApplication.translate("HelpMenu", "Your models"), str(user_models_dir())),

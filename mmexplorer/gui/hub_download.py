@@ -26,7 +26,7 @@ class HubDownload(QObject):
     def __init__(self, parent: QWidget, download: Optional[Callable] = None) -> None:
         super().__init__(parent)
         self.parent_widget = parent
-        self.download = download  # hub_snapshot-like; None: engine.external.hub.hub_snapshot
+        self.download = download  # hub_snapshot-like; None: mmexplorer.hub.hub_snapshot
         self.dialog: Optional[QProgressDialog] = None
         self.thread: Optional[threading.Thread] = None
         self._cancel = threading.Event()
@@ -67,7 +67,7 @@ class HubDownload(QObject):
             self.thread.join(timeout)
 
     def _run(self, repo_id: str) -> None:
-        from mmexplorer.engine.external.hub import DownloadCancelled, hub_snapshot
+        from mmexplorer.hub import DownloadCancelled, hub_snapshot
 
         download = self.download or hub_snapshot
         try:

@@ -1,4 +1,4 @@
-"""What the window keeps of a probe: small frozen values, CPU only (the engine's replies are in engine/calls.py)."""
+"""What the window keeps of a probe: small frozen values, CPU only (the engine's replies are in protocol/calls.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Optional
 
 from mmexplorer.attention.record import AttentionRecord
 from mmexplorer.data.image import LoadedImage
-from mmexplorer.engine.calls import Catalog, ModelInfo  # noqa: F401  (plain values the engine sends)
+from mmexplorer.protocol.calls import Catalog, ModelInfo  # noqa: F401  (plain values the engine sends)
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,10 @@ from mmexplorer.gui.engine_client import EngineLink
 from mmexplorer.gui.state import AppState
 
 if TYPE_CHECKING:
-    from mmexplorer.engine import calls
+    from mmexplorer.protocol import calls
     from mmexplorer.gui.messages import ProbeRequest
 
-# engine/calls.py and gui/messages.py (numpy behind them) are imported where first used: the
+# protocol/calls.py and gui/messages.py (numpy behind them) are imported where first used: the
 # window is on screen before numpy is imported.
 
 DEBOUNCE_MS = 250  # typing or dragging a control settles before the model runs
@@ -90,7 +90,7 @@ class ProbeClient(QObject):
             return  # the window is closing: no engine is started again
         if self.engine.process is None:
             self.engine.start()  # after the engine was given up on (see _on_died)
-        from mmexplorer.engine import calls
+        from mmexplorer.protocol import calls
 
         self._catalog_id += 1
         self.engine.send(calls.ListModels(self._catalog_id))
@@ -145,7 +145,7 @@ class ProbeClient(QObject):
 
     def _pump(self) -> None:
         """Send the newest waiting request when the engine is free for it."""
-        from mmexplorer.engine import calls
+        from mmexplorer.protocol import calls
 
         if self._in_flight is None and self._pending is not None:
             r, self._pending = self._pending, None
@@ -180,7 +180,7 @@ class ProbeClient(QObject):
     # -- replies ------------------------------------------------------------
     @Slot(object)
     def _on_reply(self, reply) -> None:
-        from mmexplorer.engine import calls
+        from mmexplorer.protocol import calls
 
         if isinstance(reply, calls.Probed):
             self._probe_answered(reply.id)
@@ -215,7 +215,7 @@ class ProbeClient(QObject):
 
     def _on_catalog(self, catalog: calls.Catalog) -> None:
         if catalog.error:
-            from mmexplorer.engine import calls
+            from mmexplorer.protocol import calls
 
             message = QCoreApplication.translate("ProbeWorker", "the engine could not start: {error}").format(error=catalog.error)
             catalog = calls.Catalog(catalog.models, catalog.devices, catalog.default, error=message)

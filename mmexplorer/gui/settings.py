@@ -10,7 +10,7 @@ MAX_RECENT = 8
 class Settings:
     def __init__(self, settings: QSettings | None = None) -> None:
         if settings is None:
-            from mmexplorer.engine.paths import user_data_dir  # plain paths; no torch behind it
+            from mmexplorer.paths import user_data_dir  # plain paths; no torch behind it
 
             path = user_data_dir() / "explorer.ini"
             settings = QSettings(str(path), QSettings.Format.IniFormat)

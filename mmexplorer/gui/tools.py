@@ -22,7 +22,7 @@ from mmexplorer.gui.model_files import ModelFiles
 
 
 def _user_models_dir() -> Path:
-    from mmexplorer.engine.paths import user_models_dir  # plain paths; no torch behind it
+    from mmexplorer.paths import user_models_dir  # plain paths; no torch behind it
 
     return user_models_dir()
 

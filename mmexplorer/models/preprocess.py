@@ -43,7 +43,7 @@ class _LastPicture:
     gradients when relevancy is picked, a weight explained per click), and
     shrinking a 12-megapixel photo takes about 60 ms where a bundled model's
     whole probe takes 5. Only a picture that cannot be written is remembered
-    (the explorer's are made read-only, engine/wire.py decodes read-only), so
+    (the explorer's are made read-only, protocol/wire.py decodes read-only), so
     what was resized is still what is there; it is held by a weak reference, so
     remembering it never keeps a photo in memory.
     """

@@ -34,15 +34,21 @@ def model_home(tmp_path_factory):
     return home
 
 
-@pytest.fixture(autouse=True)
-def private_models(monkeypatch, model_home, tmp_path):
-    """Only the tiny models are listed: the bundled folder is swapped for an empty one."""
-    import mmexplorer.engine.catalog as catalog
+@pytest.fixture(scope="session")
+def no_bundled_models(tmp_path_factory):
+    """An empty folder in place of the bundled models (one for the session, as the shared engine is told it)."""
+    return tmp_path_factory.mktemp("no-bundled-models")
 
-    empty = tmp_path / "no-bundled-models"
-    empty.mkdir()
+
+@pytest.fixture(autouse=True)
+def private_models(monkeypatch, model_home, no_bundled_models):
+    """Only the tiny models are listed: the bundled folder is swapped for an empty one."""
+    import mmexplorer.paths as paths
+
+    empty = no_bundled_models
+    assert not any(empty.iterdir()), "a test put something in the empty bundled-models folder"
     monkeypatch.setenv("MMEXPLORER_HOME", str(model_home))
-    monkeypatch.setattr(catalog, "BUNDLED_MODELS", empty)  # the engine process is told this folder at start
+    monkeypatch.setattr(paths, "BUNDLED_MODELS", empty)  # the engine process is told this folder at start
     # Lets tests make the engine process slow, failing or out of memory (engine/service.py hooks).
     monkeypatch.setenv("MMEXPLORER_ENGINE_TEST_HOOKS", "1")
     return model_home
@@ -57,14 +63,45 @@ def settings(tmp_path):
     return Settings(QSettings(str(tmp_path / "explorer.ini"), QSettings.Format.IniFormat))
 
 
+@pytest.fixture(scope="session")
+def session_engine(qapp):
+    """The engine process the explorers of this session share (tests/gui/shared_engine.py)."""
+    from .shared_engine import SessionEngine, SharedLink
+
+    engine = SessionEngine()
+    SharedLink.session = engine
+    yield engine
+    SharedLink.session = None
+    engine.stop()
+
+
 @pytest.fixture
-def make_explorer(qtbot, settings, no_leaks):
-    """Build an explorer (optionally with engine test hooks, see engine/service.py), start it and wait for its first probe."""
+def shared_engine(session_engine, private_models):
+    """The session's engine, running and started with this test's environment (a fresh one if not)."""
+    if not session_engine.lendable(leave_a_core=True):
+        session_engine.stop()
+        session_engine.start()
+    return session_engine
+
+
+@pytest.fixture
+def make_explorer(qtbot, settings, shared_engine, no_leaks, monkeypatch):
+    """Build an explorer (optionally with engine test hooks, see engine/service.py), start it and wait for its first probe.
+
+    Explorers borrow the session's engine process (tests/gui/shared_engine.py); `own_engine=True`
+    stops it and gives the explorer an engine of its own, as in the app, for tests about the
+    process itself.
+    """
     from mmexplorer.gui.app import Explorer, Options
 
+    from .shared_engine import SharedLink
+
+    monkeypatch.setattr("mmexplorer.gui.probe_client.EngineLink", SharedLink)
     made = []
 
-    def make(model="test-early", hooks=None, wait=True, persist=False, **options):
+    def make(model="test-early", hooks=None, wait=True, persist=False, own_engine=False, **options):
+        if own_engine:
+            shared_engine.stop()  # not lendable now; the next test's shared_engine starts it again
         explorer = Explorer(Options(model=model, persist=persist, **options), settings=settings)
         explorer.client.test_hooks.update(hooks or {})
         qtbot.addWidget(explorer.window)

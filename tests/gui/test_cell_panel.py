@@ -98,11 +98,9 @@ def test_a_clip_text_cell_marks_the_causal_mask(make_explorer, qtbot, clip_folde
     assert panel.scaled_strip.text_at(5).endswith("masked")
 
 
-@pytest.fixture(scope="module")
-def blip_folder(tmp_path_factory):
-    import hf_tiny  # the tiny random BLIP ITM the family tests build
-
-    return hf_tiny.build_blip(tmp_path_factory.mktemp("blip"))
+@pytest.fixture
+def blip_folder(hf_folders):
+    return hf_folders["hf-blip-itm"]  # the tiny random BLIP ITM the family tests build
 
 
 def test_a_blip_cross_attention_cell_says_where_queries_and_keys_come_from(make_explorer, qtbot, blip_folder):

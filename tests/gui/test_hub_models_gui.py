@@ -7,22 +7,15 @@ import pytest
 pytest.importorskip("transformers")
 pytest.importorskip("huggingface_hub")
 
-import hf_tiny  # noqa: E402  (tests/ is on the path)
 
 
 @pytest.fixture
-def hub_cache(tmp_path, monkeypatch):
+def hub_cache(tmp_path, monkeypatch, hf_folders):
     """A cache holding tiny-org/tiny-blip in the standard layout, used by huggingface_hub (here and in the engine)."""
     import huggingface_hub.constants as hub
-    from transformers.utils import logging
 
     repo = tmp_path / "hub" / "models--tiny-org--tiny-blip"
-    (tmp_path / "built").mkdir()
-    logging.disable_progress_bar()  # a save_pretrained bar would leave tqdm's monitor thread behind
-    try:
-        hf_tiny.build_blip(tmp_path / "built")
-    finally:
-        logging.enable_progress_bar()
+    shutil.copytree(hf_folders["hf-blip-itm"], tmp_path / "built")  # the session's tiny BLIP, copied: the tests move files
     shutil.copytree(tmp_path / "built", repo / "snapshots" / "f00d")
     (repo / "refs").mkdir()
     (repo / "refs" / "main").write_text("f00d")
@@ -64,7 +57,7 @@ def test_open_from_hugging_face_explains_an_id_that_is_not_cached(make_explorer,
 
 def test_an_id_not_cached_downloads_with_progress_then_opens(make_explorer, qtbot, hub_cache, tmp_path, monkeypatch):
     from fake_hub import FakeHub
-    from mmexplorer.engine.external import hub
+    from mmexplorer import hub
 
     fake = FakeHub(tmp_path / "hub", tmp_path / "built", chunks=5, pause=0.05)  # no network: files copied in chunks
     monkeypatch.setattr(hub, "hub_library", lambda: fake)
@@ -83,7 +76,7 @@ def test_an_id_not_cached_downloads_with_progress_then_opens(make_explorer, qtbo
 
 def test_cancel_stops_a_download_and_keeps_the_current_model(make_explorer, qtbot, hub_cache, tmp_path, monkeypatch):
     from fake_hub import FakeHub
-    from mmexplorer.engine.external import hub
+    from mmexplorer import hub
 
     fake = FakeHub(tmp_path / "hub", tmp_path / "built", chunks=2000, pause=0.01)
     monkeypatch.setattr(hub, "hub_library", lambda: fake)

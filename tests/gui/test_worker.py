@@ -127,7 +127,7 @@ def test_an_engine_killed_mid_probe_is_restarted_and_the_input_rerun(make_explor
 
 
 def test_closing_during_a_probe_stops_the_engine_process(make_explorer, qtbot, tmp_path):
-    explorer = make_explorer()
+    explorer = make_explorer(own_engine=True)  # the app's own engine process, not the tests' shared one
     gate = tmp_path / "gate"
     with engine_held(explorer, gate):
         with qtbot.waitSignal(explorer.client.started, timeout=10_000):

@@ -13,7 +13,7 @@ from pathlib import Path
 from mmexplorer import families
 from mmexplorer.data.files import read_regular_file
 from mmexplorer.engine.external.errors import ExternalModelError
-from mmexplorer.engine.external.hub import find_in_hf_cache  # noqa: F401  (re-exported)
+from mmexplorer.hub import find_in_hf_cache  # noqa: F401  (re-exported)
 from mmexplorer.engine.external.hf_config_check import check_hf_config
 
 

@@ -1,9 +1,8 @@
-"""The one error type for pretrained models the user points at (bad folder, missing extra, odd weights)."""
+"""The one error type for pretrained models the user points at (bad folder, missing extra, odd weights).
+
+Defined in mmexplorer/errors.py, which the window's process imports too (hub ids, downloads).
+"""
 
 from __future__ import annotations
 
-HF_MISSING = "transformers is not installed: pip install 'mmexplorer[hf]' to open Hugging Face model folders"
-
-
-class ExternalModelError(ValueError):
-    """The folder or file cannot be used as a pretrained model; the message says why and what to do."""
+from mmexplorer.errors import HF_MISSING, ExternalModelError  # noqa: F401  (re-exported for the adapters)

@@ -16,7 +16,7 @@ from typing import Optional
 from PySide6.QtCore import QObject, Signal
 
 from mmexplorer.data.image import LoadedImage
-from mmexplorer.engine import calls
+from mmexplorer.protocol import calls
 from mmexplorer.gui.engine_client import EngineLink
 
 

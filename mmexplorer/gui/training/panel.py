@@ -29,19 +29,13 @@ from PySide6.QtWidgets import (
 )
 
 from mmexplorer import families
-from mmexplorer.engine.recipes import RECIPES, TrainSettings  # plain settings; no torch behind them
+from mmexplorer.protocol.recipes import RECIPES, recipe_defaults
 from mmexplorer.gui.i18n.terms import device_name, fusion_name
 from mmexplorer.gui.training.curves import SMOOTHING, Curves
 from mmexplorer.gui.training.eta import Countdown
 from mmexplorer.gui.training.worker import TrainOutcome, TrainRequest, TrainRunner
 
 FIRST_RECIPE = "quick"  # the preset the panel opens with: localised maps within minutes
-
-
-def recipe_defaults(name: str) -> tuple[int, float]:
-    """(steps, learning rate) of a named recipe, read from the engine's own table."""
-    changes = RECIPES[name][1]
-    return int(changes.get("steps", TrainSettings.steps)), float(changes.get("lr", TrainSettings.lr))
 
 
 SHARING = {QT_TRANSLATE_NOOP("TrainingPanel", "single task"): (("itm",), "hard"),

@@ -16,7 +16,7 @@ from typing import Optional
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
-from mmexplorer.engine import calls
+from mmexplorer.protocol import calls
 from mmexplorer.gui.engine_client import EngineLink
 
 CANCEL_GRACE_MS = 3000  # a step that takes longer than this is cut short by stopping the process
@@ -24,7 +24,7 @@ CANCEL_GRACE_MS = 3000  # a step that takes longer than this is cut short by sto
 
 @dataclass(frozen=True)
 class TrainRequest:
-    recipe: str  # a name from engine.recipes
+    recipe: str  # a name from protocol/recipes.py
     fusion: str
     steps: int
     lr: float

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from mmexplorer.engine.external.errors import ExternalModelError
+from mmexplorer.errors import ExternalModelError
 
 REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 # What a model folder needs besides its weights; other frameworks' files (TF, Flax, ONNX) are skipped.

@@ -3,9 +3,9 @@
 Calls go to the engine, replies come back; every call and reply carries the
 `id` of the call it answers so the window can drop stale answers. Pictures
 travel as LoadedImage (uint8 pixels; a call's `image` crosses as a SentImage
-when the engine has that picture already: engine/sent_images.py), records as
+when the engine has that picture already: protocol/sent_images.py), records as
 AttentionRecord (numpy arrays), explanations as CellExplanation;
-engine/wire.py writes them without pickle. No torch here: the window's
+protocol/wire.py writes them without pickle. No torch here: the window's
 process imports this module.
 """
 
@@ -17,8 +17,8 @@ from typing import Optional
 
 from mmexplorer.attention.cell_record import CellExplanation, Place
 from mmexplorer.data.image import LoadedImage
-from mmexplorer.engine.catalog import ModelEntry  # no torch behind it
-from mmexplorer.engine.wire import allow, message_type
+from mmexplorer.protocol.entries import ModelEntry
+from mmexplorer.protocol.wire import allow, message_type
 
 allow(LoadedImage, ModelEntry, CellExplanation, Place)
 
@@ -163,7 +163,7 @@ class Failed:
 @dataclass(frozen=True)
 class Train:
     id: int
-    recipe: str  # a name from engine.recipes
+    recipe: str  # a name from protocol/recipes.py
     fusion: str
     steps: int
     lr: float

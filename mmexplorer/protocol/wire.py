@@ -1,6 +1,6 @@
 """How messages cross between the window's process and the engine process, without pickle.
 
-A message is one frozen dataclass from a fixed list of types (engine/calls.py).
+A message is one frozen dataclass from a fixed list of types (protocol/calls.py).
 It is written as one frame: a fixed preamble, a JSON header describing the
 fields (primitives, tuples, nested dataclasses of the list) and where each
 numpy field's raw bytes lie, then those bytes, each array aligned to 64 bytes.
@@ -57,7 +57,7 @@ def encode(message: Any) -> bytes:
 def frame_parts(message: Any) -> list:
     """The frame of `message` as the buffers that make it up, in order: each array's own memory, not copied.
 
-    engine/pipes.py writes them to the pipe with one gathering write; `encode`
+    protocol/pipes.py writes them to the pipe with one gathering write; `encode`
     joins them where one bytes object is wanted.
     """
     arrays: list[np.ndarray] = []

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from mmexplorer.data.image import LoadedImage
-from mmexplorer.engine.wire import WireError, message_type
+from mmexplorer.protocol.wire import WireError, message_type
 
 
 @message_type
