@@ -38,10 +38,15 @@ def test_every_model_answers_with_a_map_on_one_scale(qtbot, panel, picture_file)
     assert fusions == set(FUSIONS)
     boxes = [panel.cells[f"test-{f}"].image.plot.getViewBox() for f in FUSIONS]
     before = boxes[0].viewRange()[0][1] - boxes[0].viewRange()[0][0]
-    boxes[2].scaleBy((0.5, 0.5))  # zoom one model's map in: every model shows the same region
+    boxes[2].scaleBy((0.5, 0.5))  # zoom one model's map in as the wheel does: every model shows the same region
+    boxes[2].sigRangeChangedManually.emit(boxes[2].state["mouseEnabled"])
     for b in boxes:
         np.testing.assert_allclose(b.viewRange(), boxes[2].viewRange(), rtol=1e-9)
     assert boxes[0].viewRange()[0][1] - boxes[0].viewRange()[0][0] < 0.6 * before  # zoomed in
+    for cell in panel.cells.values():
+        cell.image.resize(cell.image.width() + 10, cell.image.height())  # a resize keeps the user's zoom
+    qtbot.wait(10)
+    assert boxes[0].viewRange()[0][1] - boxes[0].viewRange()[0][0] < 0.6 * before
 
 
 def test_nothing_to_compare_says_so(panel):

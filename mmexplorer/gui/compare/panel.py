@@ -33,6 +33,7 @@ from mmexplorer.gui.compare.worker import CompareItem, CompareRequest, CompareRu
 from mmexplorer.gui.i18n.terms import fusion_name, map_label
 from mmexplorer.gui.pg import ColorBar, overlay_colormap, pg
 from mmexplorer.gui.views.image_panel import ImagePanel
+from mmexplorer.gui.views.zoom import link_group
 
 EVAL_SCENES = 100  # held-out scenes (seed 1000), as in the README's table: the same numbers
 
@@ -215,12 +216,9 @@ class ComparePanel(QWidget):
             cell = ModelCell(name)
             cell.setToolTip(path)
             cell.image.set_picture(self.image.pixels)
-            if self.cells:  # the same picture in every cell: zoom one, all follow
-                first = next(iter(self.cells.values())).image.plot.getViewBox()
-                cell.image.plot.getViewBox().setXLink(first)
-                cell.image.plot.getViewBox().setYLink(first)
             self.grid.addWidget(cell, i // cols, i % cols)
             self.cells[name] = cell
+        link_group(cell.image.zoom for cell in self.cells.values())  # the same picture in every cell: zoom one, all follow
 
     def _on_item(self, item: CompareItem) -> None:
         if item.request_id != self._id:
