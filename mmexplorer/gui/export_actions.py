@@ -107,10 +107,11 @@ class ExportActions(QObject):
         if self.current_tab() != "compare":
             return None
         panel = self.window.views["compare"]
-        items = [(item.record, panel.image.pixels) for item in panel.items.values() if item.record is not None]
+        tokens = panel.word_token_indices()  # the same word in each model, found by its characters
+        items = [(item.record, panel.image.pixels) for name, item in panel.items.items() if name in tokens]
         if not items:
             return None
-        look = dict(token=max(0, panel.token.currentIndex()), share=True, colormap=panel.COLORMAP,
+        look = dict(token=[list(tokens[name]) for name in panel.items if name in tokens], share=True, colormap=panel.COLORMAP,
                     opacity=panel.OPACITY, levels=panel.levels, picture=self.picture)  # as the tab draws them
         return items, look
 

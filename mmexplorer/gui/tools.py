@@ -132,7 +132,7 @@ class Tools(QObject):
     def _feed_compare(self) -> None:
         result = self.state.result
         if result is not None:
-            self.compare.set_input(result.image, result.text, self.state.device, self.state.token)
+            self.compare.set_input(result.image, result.text, self.state.device, self.state.token, result.record)
             if self.window.current_view() is self.compare:
                 self.compare.run()  # the comparison is on screen: keep it current
 
