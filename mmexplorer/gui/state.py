@@ -34,6 +34,7 @@ class AppState(QObject):
     display_changed = Signal()  # colormap, opacity
     busy_changed = Signal(bool)
     message = Signal(str, str)  # text, level ("info" | "warning" | "error")
+    message_withdrawn = Signal(str)  # a message that no longer holds: hidden if it is still shown
 
     def __init__(self) -> None:
         super().__init__()
@@ -131,6 +132,11 @@ class AppState(QObject):
     def post_message(self, text: str, level: str = "info") -> None:
         self.last_message = (text, level)
         self.message.emit(text, level)
+
+    def withdraw_message(self, text: str) -> None:
+        if self.last_message[0] == text:
+            self.last_message = ("", "info")
+        self.message_withdrawn.emit(text)
 
     # -- focus -----------------------------------------------------------
     def select(self, **changes) -> None:
