@@ -166,6 +166,7 @@ class MainWindow(QMainWindow):
         file.addSeparator()
         self._action(file, self.tr("&Quit"), self.close, QKeySequence("Ctrl+Q"), self.tr("Quit mmexplorer"))
         probe = bar.addMenu(self.tr("&Probe"))
+        probe.setObjectName("probeMenu")
         self._action(probe, self.tr("&Run again"), lambda: self.client.run_now(force=True), QKeySequence("Ctrl+R"), self.tr("Run the model now"))
         self._action(probe, self.tr("&Next word"), lambda: self.step_token(1), QKeySequence(Qt.Key.Key_Right), self.tr("Focus the next word"))
         self._action(probe, self.tr("&Previous word"), lambda: self.step_token(-1), QKeySequence(Qt.Key.Key_Left),

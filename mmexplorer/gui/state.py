@@ -29,6 +29,7 @@ class AppState(QObject):
     text_changed = Signal()
     catalog_changed = Signal()
     model_info_changed = Signal()
+    fusion_models_changed = Signal()  # the user's pick of a model for a fusion button
     result_changed = Signal()
     selection_changed = Signal()  # token, layer, head, reduction, method, patch, kind, query
     display_changed = Signal()  # colormap, opacity
@@ -42,8 +43,8 @@ class AppState(QObject):
         self.image: Optional[LoadedImage] = None
         self.text: str = ""
         self.model: Optional[str] = None  # catalog name or checkpoint path
-        # fusion category -> the model last used for it (a bundled one, or a real family the user opened):
-        # the fusion buttons switch between these
+        # fusion category -> the model the user picked for its fusion button (gui/strategy_models.py); a category
+        # not here uses its bundled model. Only an explicit pick changes it, never opening a model.
         self.fusion_models: dict[str, str] = {}
         self.device: str = "auto"
         # what the worker told us
@@ -98,14 +99,19 @@ class AppState(QObject):
     def set_model_info(self, info: ModelInfo) -> None:
         cfg = info.config
         self.model_info = info
-        if self.model:
-            self.fusion_models[info.spec.get("category", info.fusion)] = self.model
         # Models opened from other libraries tokenise with their own tokenizer: their chips
         # come from the probe's record instead of a vocabulary-less stand-in.
         vocab = tuple(cfg.get("vocab", ()))
         self.tokenizer = Tokenizer(vocab, int(cfg.get("max_text_len", 24))) if vocab else None
         self.model_info_changed.emit()
         self.text_changed.emit()  # the chips depend on the tokenizer
+
+    def set_fusion_models(self, picks: dict) -> None:
+        """Replace the user's picks per fusion category ({}: every button back to its bundled model)."""
+        picks = {k: v for k, v in picks.items() if v}
+        if picks != self.fusion_models:
+            self.fusion_models = picks
+            self.fusion_models_changed.emit()
 
     def set_result(self, result: ProbeResult) -> None:
         self.result = result

@@ -45,7 +45,9 @@ def test_open_from_hugging_face_loads_a_cached_id_and_names_its_fusion(make_expl
     window.show_view("cross")
     assert window.views["cross"].note.text() == state.record.meta["spec"]["note"]
 
-    # the fusion buttons switch between the models last used per strategy: BLIP is now the cross model
+    # opening BLIP explores it; the user's explicit pick puts it on the cross button
+    assert state.fusion_models == {}
+    explorer.tools.strategy_models.use_current()
     assert state.fusion_models["cross"] == "tiny-org/tiny-blip"
     window.model_bar.fusion_buttons["early"].click()
     qtbot.waitUntil(lambda: state.record is not None and state.record.fusion == "early", timeout=120_000)

@@ -65,6 +65,7 @@ class ModelCell(QWidget):
 
 class ComparePanel(QWidget):
     compared = Signal()  # every model of the current request has answered
+    choose_models = Signal()  # the user asks to change which model stands for each strategy
     COLORMAP, OPACITY = "inferno", 0.65  # how every model's map is drawn here (and exported)
 
     def __init__(self, parent=None, runner: Optional[CompareRunner] = None) -> None:
@@ -94,6 +95,9 @@ class ComparePanel(QWidget):
         self.words: list[Word] = []  # the picker's entries, as the explorer's model reads the caption
         self.reference = None  # the explorer's record the words come from (None: the first model that answers)
         self.token.currentIndexChanged.connect(self._redraw)
+        self.models_button = QPushButton(self.tr("Models per strategy…"))
+        self.models_button.setToolTip(self.tr("Which model each strategy is compared with (bundled unless you picked another)"))
+        self.models_button.clicked.connect(self.choose_models)
         self.eval_button = QPushButton(self.tr("Evaluation table"))
         self.eval_button.setToolTip(self.tr("Held-out shapes-world scenes: matching accuracy and pointing game (computed once, then cached)"))
         self.eval_button.clicked.connect(self.evaluate)
@@ -104,6 +108,7 @@ class ComparePanel(QWidget):
         bar.addWidget(QLabel(self.tr("word")))
         bar.addWidget(self.token)
         bar.addStretch(1)
+        bar.addWidget(self.models_button)
         bar.addWidget(self.eval_button)
         self.grid = QGridLayout()
         # the one colour scale every map is drawn on
