@@ -51,7 +51,7 @@ class MainWindow(QMainWindow):
             self._pages[name] = page = TabPage()
             self.tabs.addTab(page, self.view_title(name))
         # the toolbar enables what the view on screen uses, and numbers its layers
-        self.tabs.currentChanged.connect(lambda _: self.controls.set_view(self.current_view_name()))
+        self.tabs.currentChanged.connect(lambda _: self.controls.set_view(self.current_view_name(), self.current_view()))
 
         right = QWidget()
         right_layout = QVBoxLayout(right)

@@ -385,3 +385,24 @@ def test_sample_highlight_clears_when_another_picture_opens(make_explorer, tmp_p
     Image.fromarray(np.zeros((20, 20, 3), np.uint8)).save(path)
     explorer.window.actions_.open_path(str(path))
     assert gallery.currentRow() == -1 and not gallery.selectedItems()
+
+
+def test_each_attention_set_keeps_its_own_layer(make_explorer, qtbot):
+    """A layer picked among image self-attention's layers in Heads is not joint attention's layer in Cross-modal."""
+    explorer = make_explorer(model="test-hybrid", text="a red circle")
+    window, state = explorer.window, explorer.state
+    record = state.record
+    assert {"image", "joint"} <= set(record.kinds)
+    window.show_view("heads")
+    heads = window.views["heads"]
+    heads.mode.setCurrentIndex(heads.mode.findData("image"))
+    heads.mode.activated.emit(heads.mode.currentIndex())  # as a user's pick
+    state.select(layer=0, head=1, reduction="head")  # a thumbnail of image self-attention, layer 0
+    assert window.controls.layer.value() == 0
+    window.show_view("cross")
+    last = record.layers(record.cross_kind) - 1
+    assert state.layer_of(record.cross_kind) == last  # the cross-modal set's own layer (the last: none picked there)
+    assert window.controls.layer.value() == last
+    assert "joint" in window.controls.layer.toolTip() or record.cross_kind in window.controls.layer.toolTip()
+    window.show_view("heads")  # back to image self-attention: its layer 0 again
+    assert state.layer == 0 and window.controls.layer.value() == 0

@@ -7,7 +7,7 @@ look repaints one image instead of a grid of small plots.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QRectF, Signal
 from PySide6.QtGui import QPainterPath
 from PySide6.QtWidgets import (QComboBox, QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem, QHBoxLayout, QLabel,
                                QVBoxLayout, QWidget)
@@ -50,6 +50,7 @@ def segment_names(record, kind: str, axis: int) -> str:
 
 
 class HeadsView(LazyRedraw, QWidget):
+    layer_kind_changed = Signal()  # the mode picker moved the thumbnails to another attention set
     title = VIEW_TITLES["heads"]
 
     def __init__(self, state: AppState, parent=None) -> None:
@@ -59,6 +60,7 @@ class HeadsView(LazyRedraw, QWidget):
         self.mode.setToolTip(self.tr("What each thumbnail shows"))
         self.mode.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.mode.activated.connect(lambda _: self.redraw())  # the content key includes the mode
+        self.mode.activated.connect(lambda _: self.layer_kind_changed.emit())
         self.label = QLabel()
         self.label.setWordWrap(True)
         self.graphics = pg.GraphicsLayoutWidget()
@@ -127,6 +129,14 @@ class HeadsView(LazyRedraw, QWidget):
             self.mode.addItem(self.tr("matrix: {kind}").format(kind=kind_name(kind)), kind)
         index = self.mode.findData(current)
         self.mode.setCurrentIndex(max(0, index))
+
+    def layer_kind(self):
+        """The attention set whose layers the thumbnails' rows are (the Layer box steps through it)."""
+        record = self.state.record
+        if record is None or self.mode.count() == 0:
+            return record.cross_kind if record is not None else None
+        mode = self.mode.currentData()
+        return record.cross_kind if mode == WORD_MODE else mode
 
     def redraw(self) -> None:
         s = self.state

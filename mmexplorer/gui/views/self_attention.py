@@ -13,6 +13,7 @@ from mmexplorer.gui.levels import MATRIX_PERCENTILE, matrix_levels
 from mmexplorer.gui.pg import ColorBar, colorize, colormap, pg
 from mmexplorer.gui.state import AppState
 from mmexplorer.gui.views.image_panel import ImagePanel
+from mmexplorer.gui.views.kinds import KIND_NAMES, kind_name  # noqa: F401  (KIND_NAMES: also the cell panel's)
 from mmexplorer.gui.views.matrix_axes import axis_ticks, block_edges, describe, thin_ticks
 from mmexplorer.gui.views.lazy import LazyRedraw
 from mmexplorer.gui.views.titles import VIEW_TITLES
@@ -23,18 +24,6 @@ from mmexplorer.gui.widgets.labels import SteadyLabel, wrapped_label
 BLOCKS_NOTE = QT_TRANSLATE_NOOP("SelfAttentionView", " Dashed lines split [CLS] | words | patches on both axes, so the four "
                                 "blocks are words→words (top left), words→patches (top right), patches→words (bottom left) "
                                 "and patches→patches (bottom right).")
-KIND_NAMES = {
-    "joint": QT_TRANSLATE_NOOP("Kinds", "joint (text + image, one stream)"),
-    "text": QT_TRANSLATE_NOOP("Kinds", "text self-attention"),
-    "image": QT_TRANSLATE_NOOP("Kinds", "image self-attention"),
-    "text_to_image": QT_TRANSLATE_NOOP("Kinds", "cross: text → image"),
-    "image_to_text": QT_TRANSLATE_NOOP("Kinds", "cross: image → text"),
-}
-
-
-def kind_name(kind: str) -> str:
-    """An attention set's name in the interface's language."""
-    return QCoreApplication.translate("Kinds", KIND_NAMES[kind]) if kind in KIND_NAMES else kind
 
 
 class SelfAttentionView(LazyRedraw, QWidget):
