@@ -45,12 +45,7 @@ def blank_image() -> "LoadedImage":
     return LoadedImage(np.full((128, 128, 3), 235, np.uint8), QCoreApplication.translate("Explorer", "blank picture"))
 
 
-# Words whose maps say little; the first screen focuses the first word not among them.
-FUNCTION_WORDS = {"a", "an", "the", "and", "of", "with", "is", "to", "there", "what", "which", ",", ".", "?"}
-
-
-def first_content_word(tokens) -> int:
-    return next((i for i, t in enumerate(tokens) if t.casefold() not in FUNCTION_WORDS), 0)
+from mmexplorer.data.words import FUNCTION_WORDS, first_content_word  # noqa: E402,F401  (the first screen's word)
 
 
 class Explorer(QObject):
