@@ -43,6 +43,7 @@ class MainWindow(QMainWindow):
         self.model_bar = ModelBar(state)
         self.controls = ViewControls(state)
         self.messages = MessageBar(state)
+        self.close_guards: list = []  # () -> bool: each may keep the window open (the user said no)
         self._views: dict[str, QWidget] = {}
         self._views_built = False
         self._pages: dict[str, TabPage] = {}  # every tab's page by view name, filled or still empty
@@ -275,6 +276,10 @@ class MainWindow(QMainWindow):
 
     # -- closing ----------------------------------------------------------
     def closeEvent(self, event) -> None:
+        for may_close in self.close_guards:  # e.g. a training run: quitting loses it, so the user is asked
+            if not may_close():
+                event.ignore()
+                return
         self.closing.emit()
         self.client.shutdown()
         super().closeEvent(event)

@@ -58,6 +58,7 @@ class Tools(QObject):
         strategies = getattr(self, "strategy_models", None)
         if strategies is not None:
             self.compare.choose_models.connect(strategies.open_dialog)
+        window.close_guards.append(self.training.may_quit)  # quitting during a run asks first
         self.training.model_trained.connect(self._model_trained)
         self.training.model_saved.connect(lambda _path: self.client.refresh_catalog())
         state.model_info_changed.connect(self._follow_fusion)

@@ -1,5 +1,7 @@
 """Training from the panel: a run finishes and announces its model; a cancel keeps a whole checkpoint or nothing."""
 
+from pathlib import Path
+
 import pytest
 
 TINY = {"model": {"image_size": 64, "width": 32, "depth": 1, "unimodal_depth": 1, "heads": 2}, "batch_scenes": 4}
@@ -114,3 +116,25 @@ def test_a_step_that_does_not_end_is_cut_short_and_keeps_the_last_checkpoint(qtb
     folder = tmp_path / "models"
     assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
     assert load_checkpoint(outcome.path).cfg.fusion == "early"
+
+
+def test_quitting_during_a_run_asks_and_no_keeps_the_window_open(make_explorer, qtbot):
+    explorer = make_explorer()
+    window, training = explorer.window, explorer.tools.training
+    window.show()
+    asked = []
+    training.confirm_quit = lambda what: asked.append(what) or False  # the user answers No
+    training.overrides = dict(TINY, checkpoint_every=100_000)  # nothing written into the shared models folder
+    training.steps.setValue(10_000)
+    training.name.setText("long-run")
+    training.confirm_overwrite = lambda path: True
+    assert training.start()
+    qtbot.waitUntil(lambda: training.curves.point_count() >= 1, timeout=120_000)
+    assert not window.close()  # refused: the run goes on
+    assert window.isVisible() and training.runner.busy
+    assert len(asked) == 1 and "long-run" in asked[0] and "10000 steps" in asked[0]
+    training.confirm_quit = lambda what: True  # Yes: the window closes and the run stops
+    assert window.close()
+    qtbot.waitUntil(lambda: not training.runner.busy, timeout=120_000)
+    folder = Path(training.request().out).parent
+    assert not list(folder.glob("long-run*")) and not list(folder.glob(".long-run*"))  # no model, no lock left
