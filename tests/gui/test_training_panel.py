@@ -115,6 +115,7 @@ def test_a_step_that_does_not_end_is_cut_short_and_keeps_the_last_checkpoint(qtb
     assert outcome.cancelled and outcome.path is not None
     folder = tmp_path / "models"
     assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
+    assert not (folder / ".cut-short.safetensors.lock").exists()  # the stopped process's lock file is gone too
     assert load_checkpoint(outcome.path).cfg.fusion == "early"
 
 
