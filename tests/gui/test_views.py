@@ -201,7 +201,7 @@ def test_joint_matrix_marks_the_modality_blocks(make_explorer):
     assert segments == {((1, 0), (1, q)), ((4, 0), (4, q)), ((0, 1), (k, 1)), ((0, 4), (k, 4))}
 
 
-def test_patches_view_and_heads_overview(make_explorer):
+def test_patches_view_and_heads_overview(make_explorer, qtbot):
     explorer = make_explorer(model="test-early")
     state = explorer.state
     explorer.window.show_view("patches")
@@ -218,15 +218,40 @@ def test_patches_view_and_heads_overview(make_explorer):
     state.select(token=1)  # a new word redraws every thumbnail, each its own layer's and head's map
     for (layer, h), shown in heads.thumbs.items():
         np.testing.assert_array_equal(shown, token_image_map(state.record, 1, layer, h, "raw")[0])
-    where = heads.tile_scene_rect(1, 0).center()
-    class Click:  # the scene click the view listens to, at the centre of one thumbnail
-        def scenePos(self):
-            return where
+    heads.clicks.clicked(Click(heads.tile_scene_rect(1, 0).center()))  # at the centre of one thumbnail
+    qtbot.waitUntil(lambda: (state.layer, state.head, state.reduction) == (1, 0, "head"), timeout=5_000)
 
-        def double(self):  # a single click (a double-click resets the zoom)
-            return False
-    heads._clicked(Click())
-    assert (state.layer, state.head, state.reduction) == (1, 0, "head")
+
+class Click:
+    """The scene click the views listen to: a single click, or the second click of a double-click."""
+
+    def __init__(self, where, double=False):
+        self.where, self._double = where, double
+
+    def scenePos(self):
+        return self.where
+
+    def double(self):
+        return self._double
+
+    def accept(self):
+        pass
+
+
+def test_a_double_click_resets_the_zoom_without_picking_a_patch(make_explorer, qtbot):
+    explorer = make_explorer(model="test-early")
+    state, view = explorer.state, explorer.window.views["cross"]
+    panel = view.image
+    picked = []
+    panel.patch_clicked.connect(picked.append)
+    centre = panel.plot.vb.mapViewToScene(panel.picture.boundingRect().center())
+    panel.clicks.clicked(Click(centre))  # the first click of a double-click, as Qt reports it
+    panel.clicks.clicked(Click(centre, double=True))
+    qtbot.wait(2 * panel.clicks.timer.interval())
+    assert picked == [] and state.patch is None  # no patch picked, no cell panel
+    panel.clicks.clicked(Click(centre))  # a click on its own picks
+    qtbot.waitUntil(lambda: picked != [], timeout=5_000)
+    assert state.patch == picked[0]
 
 
 def test_arrow_keys_step_words_but_not_in_the_text_box(make_explorer, qtbot):

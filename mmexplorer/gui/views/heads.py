@@ -17,6 +17,7 @@ from mmexplorer.attention.maps import token_image_maps_every_head
 from mmexplorer.gui.levels import matrix_levels, token_map_levels
 from mmexplorer.gui.pg import ColorBar, colorize, colormap, overlay_colormap, pg
 from mmexplorer.gui.state import AppState
+from mmexplorer.gui.views.clicks import SingleClicks
 from mmexplorer.gui.views.heads_mosaic import Mosaic, matrix_mosaic, picture_mosaic, picture_tiles
 from mmexplorer.gui.views.self_attention import kind_name
 from mmexplorer.gui.views.lazy import LazyRedraw
@@ -112,7 +113,8 @@ class HeadsView(LazyRedraw, QWidget):
         self._placement = None  # what the mosaic's geometry and picture were set for
         self._content = None  # what the thumbnails show: (record, mode, word, colormap, opacity)
         self._selected = None  # the outlined (layer, head)
-        self.graphics.scene().sigMouseClicked.connect(self._clicked)
+        self.clicks = SingleClicks(self._under, self._picked, self)  # a double-click resets the zoom without picking
+        self.graphics.scene().sigMouseClicked.connect(self.clicks.clicked)
         self.graphics.scene().sigMouseMoved.connect(self._moved)
         state.result_changed.connect(self._refill_modes)
         if state.record is not None:  # a record that came before this view was built
@@ -275,9 +277,6 @@ class HeadsView(LazyRedraw, QWidget):
                 return
         self.hover.setText(" ")
 
-    def _clicked(self, event) -> None:
-        if event.double():
-            return
-        hit = self._under(event.scenePos())
+    def _picked(self, hit) -> None:
         if hit is not None:
             self.state.select(layer=hit[0], head=hit[1], reduction="head", method="raw")

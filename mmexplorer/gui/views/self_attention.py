@@ -12,6 +12,7 @@ from mmexplorer.attention.maps import attention_matrix, patch_row
 from mmexplorer.gui.levels import MATRIX_PERCENTILE, matrix_levels
 from mmexplorer.gui.pg import ColorBar, colorize, colormap, pg
 from mmexplorer.gui.state import AppState
+from mmexplorer.gui.views.clicks import SingleClicks
 from mmexplorer.gui.views.image_panel import ImagePanel
 from mmexplorer.gui.views.kinds import KIND_NAMES, kind_name  # noqa: F401  (KIND_NAMES: also the cell panel's)
 from mmexplorer.gui.views.matrix_axes import axis_ticks, block_edges, describe, thin_ticks
@@ -91,7 +92,8 @@ class SelfAttentionView(LazyRedraw, QWidget):
         self._levels_key, self._levels = None, (0.0, 1.0)
         self._drawn = None  # what the matrix image shows: (record, kind, layer, head, colormap, levels)
         self._axis_ticks = (None, ([], []))  # (record, kind) -> every tick of both axes, before thinning
-        self.graphics.scene().sigMouseClicked.connect(self._clicked)
+        self.clicks = SingleClicks(self._cell, self._picked, self)  # a double-click resets the zoom without picking
+        self.graphics.scene().sigMouseClicked.connect(self.clicks.clicked)
         self.graphics.scene().sigMouseMoved.connect(self._moved)
         state.result_changed.connect(self._refill_kinds)
         if state.record is not None:  # a record that came before this view was built
@@ -237,10 +239,7 @@ class SelfAttentionView(LazyRedraw, QWidget):
         q, k = self.weights.shape
         return (row, col) if 0 <= row < q and 0 <= col < k else None
 
-    def _clicked(self, event) -> None:
-        if event.double():  # resets the zoom (see Zoom)
-            return
-        cell = self._cell(event.scenePos())
+    def _picked(self, cell) -> None:
         if cell is not None:
             self.state.select(query=cell[0])
             kind = self.state.kind
