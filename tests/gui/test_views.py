@@ -431,3 +431,22 @@ def test_each_attention_set_keeps_its_own_layer(make_explorer, qtbot):
     assert "joint" in window.controls.layer.toolTip() or record.cross_kind in window.controls.layer.toolTip()
     window.show_view("heads")  # back to image self-attention: its layer 0 again
     assert state.layer == 0 and window.controls.layer.value() == 0
+
+
+def test_min_over_heads_is_drawn_on_a_scale_its_maps_reach(make_explorer, qtbot):
+    from mmexplorer.attention.maps import token_image_map
+
+    explorer = make_explorer(model="test-cross", text="a red circle")
+    state, view = explorer.state, explorer.window.views["cross"]
+    explorer.window.show_view("cross")
+    state.select(reduction="max")
+    qtbot.waitUntil(lambda: view.image.map is not None, timeout=10_000)
+    heads_top = view.image.levels[1]
+    state.select(reduction="min")
+    record = state.record
+    kind = record.cross_kind
+    maps = [token_image_map(record, t, layer, "min", "raw")[0] for t in range(len(record.tokens))
+            for layer in range(record.layers(kind))]
+    top = max(float(m.max()) for m in maps)
+    qtbot.waitUntil(lambda: view.image.levels[1] < heads_top, timeout=10_000)
+    assert view.image.levels == pytest.approx((0.0, top), rel=1e-5)  # the largest value a min map reaches: not empty-looking
