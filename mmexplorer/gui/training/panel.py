@@ -50,7 +50,7 @@ SHARING = {QT_TRANSLATE_NOOP("TrainingPanel", "single task"): (("itm",), "hard")
 # recipe name -> what it is, shown in the interface's language (the engine's own descriptions are English)
 RECIPE_NOTES = {
     "default": QT_TRANSLATE_NOOP("TrainingPanel", "the bundled models: matching + grounding, about 10 minutes on 2 CPU cores"),
-    "quick": QT_TRANSLATE_NOOP("TrainingPanel", "in-app preset: visibly localised maps in under 5 minutes on 2 CPU cores"),
+    "quick": QT_TRANSLATE_NOOP("TrainingPanel", "in-app preset: visibly localised maps in about 5 minutes on 2 idle CPU cores (longer on a busy machine)"),
     "no-grounding": QT_TRANSLATE_NOOP("TrainingPanel", "matching loss alone, to compare attention with and without grounding"),
     "multitask": QT_TRANSLATE_NOOP("TrainingPanel", "matching + grounding + question answering, hard parameter sharing"),
     "binding": QT_TRANSLATE_NOOP("TrainingPanel", "English and Chinese captions, more scenes that share words, swapped-colour negatives, pictures of other shapes"),
