@@ -11,18 +11,45 @@ only through `hub_library()`: the one seam tests replace with a fake.
 from __future__ import annotations
 
 import re
+import socket
 from pathlib import Path
+from urllib.parse import urlparse
 
 from mmexplorer.errors import ExternalModelError
 
 REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 # What a model folder needs besides its weights; other frameworks' files (TF, Flax, ONNX) are skipped.
 MODEL_FILES = ["*.json", "*.txt", "*.model", "tokenizer*"]
+DEFAULT_ENDPOINT = "https://huggingface.co"
+# One connection attempt before a download: without a network huggingface_hub retries for 20-40 s (five retry lines)
+# before its own error; this says so at once. A few seconds cover a slow but working connection.
+REACH_TIMEOUT_S = 4.0
 HUB_MISSING = "huggingface_hub is not installed: pip install 'mmexplorer[hf]' to open Hugging Face models by id"
 
 
 class DownloadCancelled(ExternalModelError):
     """The user stopped a download; what arrived stays in the cache's incomplete files and resumes next time."""
+
+
+class HubUnreachable(ExternalModelError):
+    """An id to download, and the hub cannot be reached (no network): said at once, without retries."""
+
+    def __init__(self, repo_id: str, host: str, reason: str) -> None:
+        self.repo_id, self.host, self.reason = repo_id, host, reason
+        super().__init__(f"{repo_id} is not in the local Hugging Face cache and {host} cannot be reached ({reason}); "
+                         f"connect to the network and try again, or get it with `huggingface-cli download {repo_id}` "
+                         f"where there is one")
+
+
+def unreachable_reason(endpoint: str, timeout: float = REACH_TIMEOUT_S) -> str | None:
+    """Why `endpoint` cannot be reached (one TCP connection attempt, no retries), or None when it can."""
+    url = urlparse(endpoint)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        socket.create_connection((url.hostname or "", port), timeout=timeout).close()
+    except OSError as exc:
+        return (getattr(exc, "strerror", None) or str(exc) or type(exc).__name__).strip()
+    return None
 
 
 def hub_library():
@@ -68,6 +95,10 @@ def hub_snapshot(repo_id: str, download: bool = False, progress=None, cancelled=
                                  f"{how}, or run once online")
     if not download:
         raise ExternalModelError(f"{repo_id} is not in the local Hugging Face cache; {how}")
+    endpoint = getattr(constants, "ENDPOINT", None) or DEFAULT_ENDPOINT
+    reason = unreachable_reason(endpoint)
+    if reason is not None:
+        raise HubUnreachable(repo_id, urlparse(endpoint).hostname or endpoint, reason)
     try:
         files = huggingface_hub.list_repo_files(repo_id)
         # safetensors when the repository has them; else PyTorch's .bin (transformers reads it weights-only)

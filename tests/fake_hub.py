@@ -8,6 +8,7 @@ class hub.py hands over, as huggingface_hub does; `offline` mimics HF_HUB_OFFLIN
 from __future__ import annotations
 
 import shutil
+import socket
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -23,10 +24,24 @@ class _Bar:
         self.n += n
 
 
+def _endpoint(reachable: bool) -> tuple[str, socket.socket]:
+    """A local endpoint that accepts connections (a listening socket), or one that refuses them (closed again)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    url = f"http://127.0.0.1:{server.getsockname()[1]}"
+    if not reachable:
+        server.close()  # the port is free again: connecting is refused at once, as with no network
+    return url, server
+
+
 class FakeHub:
-    def __init__(self, cache: Path, source: Path | None, chunks: int = 10, pause: float = 0.0, offline: bool = False):
+    def __init__(self, cache: Path, source: Path | None, chunks: int = 10, pause: float = 0.0, offline: bool = False,
+                 network: bool = True):
         self.cache, self.source, self.chunks, self.pause = Path(cache), source, chunks, pause
-        self.constants = SimpleNamespace(HF_HUB_OFFLINE=offline)
+        endpoint, self._server = _endpoint(network)  # what hub.py checks before a download
+        self.constants = SimpleNamespace(HF_HUB_OFFLINE=offline, ENDPOINT=endpoint)
+        self.listed = 0  # list_repo_files calls (a download that gives up at once makes none)
         self.utils = SimpleNamespace(tqdm=_Bar)
         self.reported = 0  # chunks reported before the download ended or was stopped
 
@@ -34,6 +49,7 @@ class FakeHub:
         return self.cache / ("models--" + repo_id.replace("/", "--")) / "snapshots" / "f00d"
 
     def list_repo_files(self, repo_id: str) -> list[str]:
+        self.listed += 1
         if self.source is None:
             raise OSError(f"404 Client Error: Repository Not Found for url: https://huggingface.co/api/models/{repo_id}")
         return sorted(p.name for p in self.source.iterdir())

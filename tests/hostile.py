@@ -179,7 +179,7 @@ def _image_limit(limit: int):
 def _held_lock(out: Path):
     @contextlib.contextmanager
     def patch():
-        from mmexplorer.engine.output_lock import output_lock
+        from mmexplorer.output_lock import output_lock
 
         with output_lock(out):  # as another training writing the same --out would
             yield

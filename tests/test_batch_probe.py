@@ -88,12 +88,13 @@ def test_keep_maps_stores_only_the_maps(home, run, tmp_path):
 
 def test_csv_input(home, run, tmp_path):
     path = tmp_path / "pairs.csv"
-    path.write_text(f'image,text\n{home / "img1.png"},"a red circle, left"\n{home / "img2.png"}\n')
+    path.write_text(f'image,text\n{home / "img1.png"},"a red circle, left of a zebra"\n{home / "img2.png"}\n')
     code, _, err = run("--model", "tiny-hybrid", "--pairs", path, "--out-dir", tmp_path / "out")
     assert code == 2 and err.strip().splitlines()[-1].startswith("error: 1 of 2")
     rows = read_rows(tmp_path / "out" / "summary.csv")
-    assert rows[0]["status"] == "ok" and rows[0]["text"] == "a red circle, left"
-    assert rows[0]["tokens"] == str(len(tiny_model("hybrid").tokenizer.encode("a red circle, left").tokens))
+    assert rows[0]["status"] == "ok" and rows[0]["text"] == "a red circle, left of a zebra"
+    assert rows[0]["tokens"] == str(len(tiny_model("hybrid").tokenizer.encode("a red circle, left of a zebra").tokens))
+    assert rows[0]["unknown"] == "zebra"  # the words read as [UNK] have a column of their own
     assert rows[1]["status"] == "error" and "fields" in rows[1]["error"]
 
 

@@ -142,3 +142,28 @@ def test_bad_paths_exit_2(inputs, tmp_path, capsys):
     ]:
         code, err = run_main(capsys, *common, *extra)
         assert code == 2 and err.startswith("error: ") and message in err, err
+
+
+def test_export_starts_on_the_first_content_word_and_names_unknown_words(inputs, tmp_path, capsys):
+    folder, image, models = inputs
+    bundle = tmp_path / "b"
+    code, err = run_main(capsys, "--model", models["early"], "--image", image, "--text", "a zebra next to a red square",
+                         "--out", tmp_path / "a.png", "--dpi", "60", "--bundle", bundle)
+    assert code == 0, err
+    settings = json.loads((bundle / "settings.json").read_text())
+    assert (settings["token"], settings["token_text"]) == (1, "zebra")  # not word 0, "a"
+    assert "read as [UNK]: zebra" in err and err.count("\n") == 1
+
+
+def test_probe_names_the_words_read_as_unknown(inputs, tmp_path, capsys):
+    folder, image, models = inputs
+    out = tmp_path / "p.npz"
+    code = main(["probe", "--model", str(models["early"]), "--image", str(image), "--text", "a cat sitting on a red couch",
+                 "--out", str(out), "--no-relevancy"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "cat, sitting, on, couch" in captured.err and "[UNK]" in captured.err
+    code = main(["probe", "--model", str(models["early"]), "--image", str(image), "--text", "a cat on a red couch",
+                 "--out", str(out), "--no-relevancy", "--force", "--json"])
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["unknown_words"] == ["cat", "on", "couch"]

@@ -51,3 +51,14 @@ def test_a_repository_that_is_not_there_names_the_hubs_reason(tmp_path, monkeypa
     monkeypatch.setattr(hub, "hub_library", lambda: FakeHub(tmp_path / "hub", None))
     with pytest.raises(ExternalModelError, match=r"cannot download org/absent \(404 Client Error"):
         hub.hub_snapshot("org/absent", download=True)
+
+
+def test_no_network_fails_at_once_with_one_check_and_no_retries(tmp_path, source, monkeypatch):
+    fake = FakeHub(tmp_path / "hub", source, network=False)  # HF_HUB_OFFLINE unset, the hub unreachable
+    monkeypatch.setattr(hub, "hub_library", lambda: fake)
+    with pytest.raises(hub.HubUnreachable) as err:
+        hub.hub_snapshot("org/model", download=True)
+    assert fake.listed == 0 and fake.reported == 0  # the hub's retrying calls were never made
+    message = str(err.value)
+    assert "org/model" in message and "cannot be reached" in message and "\n" not in message
+    assert err.value.host == "127.0.0.1"

@@ -474,3 +474,13 @@ def test_word_spans_follow_each_tokenizers_markers(hf_folders):
     for family, spans in expected.items():
         model, _ = load_model(str(hf_folders[family]), "cpu")
         assert word_spans(model.tokenizer.encode("a cat sits on the couch").tokens) == spans
+
+
+def test_an_unknown_wordpiece_shows_the_characters_it_stands_for(tmp_path):
+    """A [UNK] token reads "[UNK] 色" on its chip, not "[UNK] [UNK]"."""
+    from mmexplorer.engine.external.hf_tokens import HFTextTokenizer
+
+    tok = HFTextTokenizer(hf_tiny.write_bert_tokenizer(tmp_path), 32)
+    enc = tok.encode("a 色 cat")
+    unknown = [t for t in enc.tokens if t.is_unk]
+    assert [t.surface for t in unknown] == ["色"] and unknown[0].display == "[UNK] 色"

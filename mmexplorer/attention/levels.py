@@ -30,10 +30,13 @@ def token_map_levels(record: AttentionRecord, method: str, head) -> tuple[float,
     if method == "raw" and record.cross_kind is not None:
         kind = record.cross_kind
         rows, cols = record.positions(kind, 0, "text"), record.positions(kind, 1, "image")
-        # the largest weight any single head gives any word->patch pair, in any layer
+        # the largest weight any single head gives any word->patch pair, in any layer; for "min over heads", the
+        # largest minimum (the weakest head's weights are far smaller: on the heads' scale its maps looked empty)
         if len(rows) == 0:
             return 0.0, 1.0
-        return 0.0, top_level([a[:, rows][:, :, cols].max() for a in record.attention[kind]])
+        weakest = isinstance(head, str) and head == "min"
+        return 0.0, top_level([(a[:, rows][:, :, cols].min(0) if weakest else a[:, rows][:, :, cols]).max()
+                               for a in record.attention[kind]])
     maps = [token_image_map(record, t, None, head, method)[0] for t in range(len(record.tokens))]
     return 0.0, (top_level(maps) if maps else 1.0)
 

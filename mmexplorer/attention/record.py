@@ -75,6 +75,11 @@ class AttentionRecord:
         return int(first[0].shape[0]) if first else 0
 
     @property
+    def unknown_words(self) -> tuple[str, ...]:
+        """The words the model could not read ([UNK]), as written in the text."""
+        return tuple(t for t, u in zip(self.tokens, self.token_unk) if u)
+
+    @property
     def n_patches(self) -> int:
         return self.grid[0] * self.grid[1]
 

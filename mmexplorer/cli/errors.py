@@ -20,7 +20,7 @@ USER_ERRORS = (
     ("mmexplorer.engine.catalog", "ModelNotFound"),
     ("mmexplorer.engine.external.errors", "ExternalModelError"),
     ("mmexplorer.engine.train", "TrainingDiverged"),
-    ("mmexplorer.engine.output_lock", "OutputLocked"),
+    ("mmexplorer.output_lock", "OutputLocked"),
     ("mmexplorer.models.checkpoint", "CheckpointError"),
     ("mmexplorer.attention.store", "StoreError"),
     ("mmexplorer.engine.bulk.coco", "CocoFileError"),

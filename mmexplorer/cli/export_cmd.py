@@ -17,12 +17,14 @@ model again instead.
 from __future__ import annotations
 
 import dataclasses
+import sys
 from pathlib import Path
 
 from mmexplorer.cli.errors import UserInputError
 
 VIEW_NAMES = ("overlay", "matrix", "heads", "positions", "patches")  # mmexplorer.export.VIEWS, kept light to import
 KIND_NAMES = ("joint", "text", "image", "text_to_image", "image_to_text")
+WORD_VIEWS = ("overlay", "heads")  # the views that map one word onto the picture
 COLORMAP_NAMES = ("inferno", "viridis", "plasma", "cividis", "turbo", "grey")  # mmexplorer.colours.COLORMAPS
 
 
@@ -43,7 +45,7 @@ def add_parser(sub) -> None:
     p.add_argument("--text", help="the sentence")
     p.add_argument("--view", choices=VIEW_NAMES, help="which view to draw (default: overlay)")
     p.add_argument("--out", required=True, help="figure file: .png, .svg or .pdf")
-    p.add_argument("--token", help="the word to show: its index (0 = first word) or the word itself (default: the first word)")
+    p.add_argument("--token", help="the word to show: its index (0 = first word) or the word itself (default: the first content word, as the explorer starts: 'red' in 'a red circle')")
     p.add_argument("--layer", type=int, help="layer of the attention shown (default: the last)")
     p.add_argument("--head", help="head index, 'mean', 'max' or 'min' (default: mean)")
     p.add_argument("--method", choices=("raw", "rollout", "relevancy"), help="overlay map: raw attention, rollout or relevancy (default: raw)")
@@ -140,6 +142,7 @@ def _run(args) -> int:
     # the slow part, only after every cheap check has passed
     from mmexplorer.data.image import load_image
     from mmexplorer.data.sample import Sample
+    from mmexplorer.data.words import first_content_word
     from mmexplorer.engine.probe import load_model, probe
 
     try:
@@ -148,6 +151,8 @@ def _run(args) -> int:
         raise UserInputError(str(exc)) from None
     loaded = load_image(inputs.image)
     record = probe(model, Sample(loaded, model.tokenizer.encode(inputs.text)), relevancy=inputs.relevancy)
+    if settings.token is None and settings.view in WORD_VIEWS:  # as the explorer starts: on the first content word
+        settings = dataclasses.replace(settings, token=first_content_word(record.tokens))
     fig, drawn, resolved = render_view(record, loaded.pixels, settings)
     data = figure_bytes(fig, fmt, resolved.dpi)
     write_atomic(out, data)
@@ -166,6 +171,10 @@ def _run(args) -> int:
         write_bundle(bundle, data, record, resolved, inputs, fmt=fmt, force=args.force, drawn=drawn)
         message += f" and bundle {bundle}"
     print(message)
+    if record.unknown_words:
+        from mmexplorer.cli.probe_cmd import unknown_words_note
+
+        print(unknown_words_note(record), file=sys.stderr)
     return 0
 
 

@@ -43,6 +43,7 @@ def _summary(record, out_path: Path) -> dict:
         "model": record.model,
         "fusion": record.fusion,
         "tokens": list(record.tokens),
+        "unknown_words": list(record.unknown_words),  # read as [UNK]: the maps say little about them
         "truncated": record.truncated,
         "grid": list(record.grid),
         "kinds": {k: record.layers(k) for k in record.kinds},
@@ -51,6 +52,13 @@ def _summary(record, out_path: Path) -> dict:
         "device": record.meta.get("device"),
         "timings": record.meta.get("timings"),
     }
+
+
+def unknown_words_note(record) -> str:
+    """The CLI's counterpart of the explorer's unknown-words banner (one line, on stderr)."""
+    unknown = record.unknown_words
+    return (f"note: {len(unknown)} of {len(record.tokens)} word(s) unknown to {record.model}, read as [UNK]: "
+            f"{', '.join(unknown)} (their maps say little)")
 
 
 def _headline(outputs) -> str:
@@ -106,6 +114,8 @@ def run(args) -> int:
         save_record(record, out)
         summary = _summary(record, out)
         print(json.dumps(summary) if args.json else f"wrote {out} ({record.fusion}, {len(record.tokens)} tokens, grid {record.grid[0]}x{record.grid[1]}, {_headline(record.outputs)})")
+        if record.unknown_words and not args.json:
+            print(unknown_words_note(record), file=sys.stderr)
         return 0
 
 

@@ -35,3 +35,12 @@ def _continues(prev, tok, spm: bool) -> bool:
         return not norm.startswith(SPM_SPACE)
     start, end, prev_end = getattr(tok, "start", 0), getattr(tok, "end", 0), getattr(prev, "end", 0)
     return end > start and prev_end > 0 and start == prev_end  # nothing between the two pieces
+
+
+# Words whose maps say little; the explorer's first screen and `export` start on the first word not among them.
+FUNCTION_WORDS = frozenset({"a", "an", "the", "and", "of", "with", "is", "to", "there", "what", "which", ",", ".", "?"})
+
+
+def first_content_word(tokens: Sequence[str]) -> int:
+    """Index of the first token that is not a function word (0 when all are)."""
+    return next((i for i, t in enumerate(tokens) if t.casefold() not in FUNCTION_WORDS), 0)

@@ -55,4 +55,7 @@ def probe(model: ExplorableModel, sample: Sample, relevancy: bool = True, input_
     meta.setdefault("spec", model.spec.to_dict())
     # which tokens form one word, so a whole word's map can be read from its pieces (attention.maps.word_image_map)
     meta.setdefault("word_spans", [list(span) for span in word_spans(sample.encoding.tokens)])
+    # where each token lies in the text, [start, end) in characters ([0, 0]: a special token), so the same
+    # word can be found in models that split the text differently (gui/compare/words.py)
+    meta.setdefault("char_spans", [[int(getattr(t, "start", 0)), int(getattr(t, "end", 0))] for t in sample.encoding.tokens])
     return dataclasses.replace(record, meta=meta)

@@ -27,7 +27,7 @@ from mmexplorer.engine.multitask import Trainee
 from mmexplorer.engine.objectives import compute_losses
 from mmexplorer.engine.recipes import TrainSettings
 from mmexplorer.data.files import check_output_folder
-from mmexplorer.engine.output_lock import output_lock
+from mmexplorer.output_lock import output_lock
 from mmexplorer.engine.scoped import PrivateRandom, torch_threads
 from mmexplorer.engine.train_state import ResumeError, load_train_state, save_train_state
 from mmexplorer.models import fusion_spec

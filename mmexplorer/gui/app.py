@@ -15,7 +15,7 @@ from mmexplorer.gui.samples import FALLBACK_TEXT, list_samples
 from mmexplorer.gui.settings import Settings
 from mmexplorer.gui.state import AppState
 from mmexplorer.gui.tools import Tools
-from mmexplorer.spec import CATEGORIES
+from mmexplorer.gui import strategy_models
 
 if TYPE_CHECKING:
     from mmexplorer.data.image import LoadedImage
@@ -45,12 +45,7 @@ def blank_image() -> "LoadedImage":
     return LoadedImage(np.full((128, 128, 3), 235, np.uint8), QCoreApplication.translate("Explorer", "blank picture"))
 
 
-# Words whose maps say little; the first screen focuses the first word not among them.
-FUNCTION_WORDS = {"a", "an", "the", "and", "of", "with", "is", "to", "there", "what", "which", ",", ".", "?"}
-
-
-def first_content_word(tokens) -> int:
-    return next((i for i, t in enumerate(tokens) if t.casefold() not in FUNCTION_WORDS), 0)
+from mmexplorer.data.words import FUNCTION_WORDS, first_content_word  # noqa: E402,F401  (the first screen's word)
 
 
 class Explorer(QObject):
@@ -117,10 +112,7 @@ class Explorer(QObject):
             if s.geometry is not None:
                 self.window.restoreGeometry(s.geometry)
             self.state.set_display(colormap=s.get("view/colormap", self.state.colormap))
-            for category in CATEGORIES:  # the model set the fusion buttons switch between
-                model = s.get(f"fusion/{category}")
-                if model:
-                    self.state.fusion_models[category] = model
+            strategy_models.restore(self.state, s)  # the user's picks for the fusion buttons
         self.state.set_inputs(device=self.options.device or (s.get("engine/device", "auto") if self.options.persist else "auto"), quiet=True)
 
     def _default_size(self) -> None:
@@ -206,7 +198,6 @@ class Explorer(QObject):
         if self.state.model:
             s.set("engine/model", self.state.model)
         s.set("engine/device", self.state.device)
-        for category, model in self.state.fusion_models.items():
-            s.set(f"fusion/{category}", model)
+        strategy_models.save(self.state, s)
         s.set("view/colormap", self.state.colormap)
         s.sync()

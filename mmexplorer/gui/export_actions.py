@@ -30,6 +30,15 @@ from mmexplorer.gui.views.table import figure_of
 FIGURE_FILTER = QT_TRANSLATE_NOOP("ExportActions", "PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)")
 
 
+def bundle_target(folder: Path, name: str) -> Path:
+    """Where a bundle goes: into the folder itself when it is new or empty (the name the user typed), else into a
+    new stamped folder inside it, so an existing folder's files are never mixed with the bundle's."""
+    if not folder.exists() or (folder.is_dir() and not any(folder.iterdir())):
+        return folder
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return folder / f"{name}-{stamp}"
+
+
 class _Signals(QObject):
     done = Signal(str)  # path written
     failed = Signal(str)
@@ -61,7 +70,7 @@ class ExportActions(QObject):
         self.pool.setMaxThreadCount(1)
         self.signals = _Signals()
         self.signals.done.connect(self._done)
-        self.signals.failed.connect(lambda m: self.state.post_message(m, "error"))
+        self.signals.failed.connect(self._failed)
         self.ask_figure_path = ask_figure_path or self._ask_figure_path
         self.ask_folder = ask_folder or self._ask_folder
         self.ask_dpi = ask_dpi or self._ask_dpi
@@ -106,10 +115,11 @@ class ExportActions(QObject):
         if self.current_tab() != "compare":
             return None
         panel = self.window.views["compare"]
-        items = [(item.record, panel.image.pixels) for item in panel.items.values() if item.record is not None]
+        tokens = panel.word_token_indices()  # the same word in each model, found by its characters
+        items = [(item.record, panel.image.pixels) for name, item in panel.items.items() if name in tokens]
         if not items:
             return None
-        look = dict(token=max(0, panel.token.currentIndex()), share=True, colormap=panel.COLORMAP,
+        look = dict(token=[list(tokens[name]) for name in panel.items if name in tokens], share=True, colormap=panel.COLORMAP,
                     opacity=panel.OPACITY, levels=panel.levels, picture=self.picture)  # as the tab draws them
         return items, look
 
@@ -150,8 +160,15 @@ class ExportActions(QObject):
             fig, _, resolved = self._render(record, pixels, settings)
             return save_figure(fig, path, dpi=resolved.dpi, force=True)  # the dialog already asked before replacing
 
+        self._started(Path(path))
         self.pool.start(_Job(work, self.signals))
         return True
+
+    def _started(self, target: Path) -> None:
+        """Said at once: the first export of a session loads the figure library (several seconds) before drawing."""
+        text = self.tr("Exporting {name}…").format(name=target.name)
+        self.state.post_message(text, "info")
+        self.window.statusBar().showMessage(text)
 
     def export_bundle(self) -> bool:
         if not self._has_result():
@@ -161,8 +178,7 @@ class ExportActions(QObject):
             return False
         result, info = self.state.result, self.state.model_info
         settings = self.figure_settings()
-        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-        target = Path(folder) / f"{result.record.model}-{settings.view}-{stamp}"
+        target = bundle_target(Path(folder), f"{result.record.model}-{settings.view}")
 
         def work() -> Path:
             import numpy as np
@@ -187,6 +203,7 @@ class ExportActions(QObject):
             return write_bundle(target, figure_bytes(fig, "png", resolved.dpi), result.record, resolved, inputs, fmt="png",
                                 drawn=drawn)
 
+        self._started(target)
         self.pool.start(_Job(work, self.signals))
         return True
 
@@ -201,7 +218,12 @@ class ExportActions(QObject):
     def wait(self, ms: int = 60_000) -> bool:
         return self.pool.waitForDone(ms)
 
+    def _failed(self, message: str) -> None:
+        self.window.statusBar().clearMessage()
+        self.state.post_message(message, "error")
+
     def _done(self, path: str) -> None:
+        self.window.statusBar().clearMessage()
         self.state.post_message(self.tr("Exported {path}").format(path=path), "info")
         self.exported.emit(path)
 

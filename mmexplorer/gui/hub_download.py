@@ -13,10 +13,17 @@ from __future__ import annotations
 import threading
 from typing import Callable, Optional
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 MB = 1 << 20
+
+
+def unreachable_text(repo_id: str, host: str) -> str:
+    return QCoreApplication.translate(
+        "HubDownload", "{id} is not in the local Hugging Face cache and {host} cannot be reached: connect to the network "
+                       "and try again, or copy the model there with `huggingface-cli download {id}` where there is one."
+    ).format(id=repo_id, host=host)
 
 
 class HubDownload(QObject):
@@ -67,7 +74,7 @@ class HubDownload(QObject):
             self.thread.join(timeout)
 
     def _run(self, repo_id: str) -> None:
-        from mmexplorer.hub import DownloadCancelled, hub_snapshot
+        from mmexplorer.hub import DownloadCancelled, HubUnreachable, hub_snapshot
 
         download = self.download or hub_snapshot
         try:
@@ -75,6 +82,8 @@ class HubDownload(QObject):
                      cancelled=self._cancel.is_set)
         except DownloadCancelled as exc:
             self.finished.emit(repo_id, str(exc), True)
+        except HubUnreachable as exc:  # no network: said at once, in the interface's language
+            self.finished.emit(repo_id, unreachable_text(exc.repo_id, exc.host), False)
         except Exception as exc:  # offline, not found, gated: one message naming the id and how to get it
             self.finished.emit(repo_id, str(exc) or type(exc).__name__, False)
         else:

@@ -45,6 +45,7 @@ class MainWindow(QMainWindow):
         self.controls = ViewControls(state)
         self.messages = MessageBar(state)
         self.saved_banner = SavedBanner(state)
+        self.close_guards: list = []  # () -> bool: each may keep the window open (the user said no)
         self._views: dict[str, QWidget] = {}
         self._views_built = False
         self._pages: dict[str, TabPage] = {}  # every tab's page by view name, filled or still empty
@@ -53,7 +54,7 @@ class MainWindow(QMainWindow):
             self._pages[name] = page = TabPage()
             self.tabs.addTab(page, self.view_title(name))
         # the toolbar enables what the view on screen uses, and numbers its layers
-        self.tabs.currentChanged.connect(lambda _: self.controls.set_view(self.current_view_name()))
+        self.tabs.currentChanged.connect(lambda _: self.controls.set_view(self.current_view_name(), self.current_view()))
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -166,6 +167,7 @@ class MainWindow(QMainWindow):
         file.addSeparator()
         self._action(file, self.tr("&Quit"), self.close, QKeySequence("Ctrl+Q"), self.tr("Quit mmexplorer"))
         probe = bar.addMenu(self.tr("&Probe"))
+        probe.setObjectName("probeMenu")
         self._action(probe, self.tr("&Run again"), lambda: self.client.run_now(force=True), QKeySequence("Ctrl+R"), self.tr("Run the model now"))
         self._action(probe, self.tr("&Next word"), lambda: self.step_token(1), QKeySequence(Qt.Key.Key_Right), self.tr("Focus the next word"))
         self._action(probe, self.tr("&Previous word"), lambda: self.step_token(-1), QKeySequence(Qt.Key.Key_Left),
@@ -309,6 +311,10 @@ class MainWindow(QMainWindow):
 
     # -- closing ----------------------------------------------------------
     def closeEvent(self, event) -> None:
+        for may_close in self.close_guards:  # e.g. a training run: quitting loses it, so the user is asked
+            if not may_close():
+                event.ignore()
+                return
         self.closing.emit()
         self.client.shutdown()
         super().closeEvent(event)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
+
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 
 from mmexplorer.gui.saved_work import SavedWork, model_info_of, picture_of, saved_work_of
 
 PROBE_FILTER = QT_TRANSLATE_NOOP("MainWindow", "Saved probes (*.npz);;All files (*)")
+# Saved records are numbered below zero (probes count up from one): each shown record has its own id, which the
+# views' drawn-state memos are keyed on, so stepping through stored pairs always redraws.
+_SAVED_IDS = itertools.count(-1, -1)
 
 
 def saved_result(record, picture, source: str):
@@ -14,7 +19,7 @@ def saved_result(record, picture, source: str):
     from mmexplorer.gui.messages import ProbeResult
 
     image = picture_of(record, picture)
-    result = ProbeResult(request_id=-1, record=record, image=image, text=str(record.meta.get("text", "")), seconds=0.0,
+    result = ProbeResult(request_id=next(_SAVED_IDS), record=record, image=image, text=str(record.meta.get("text", "")), seconds=0.0,
                          device=str(record.meta.get("device", "?")))
     return saved_work_of(record, source), result, model_info_of(record)
 

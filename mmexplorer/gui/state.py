@@ -29,12 +29,14 @@ class AppState(QObject):
     text_changed = Signal()
     catalog_changed = Signal()
     model_info_changed = Signal()
+    fusion_models_changed = Signal()  # the user's pick of a model for a fusion button
     result_changed = Signal()
     selection_changed = Signal(object)  # a SelectionChange: the new Selection and the keys that moved
     display_changed = Signal()  # colormap, opacity
     saved_changed = Signal()  # saved work (a probe file or a stored pair) shown, or left
     busy_changed = Signal(bool)
     message = Signal(str, str)  # text, level ("info" | "warning" | "error")
+    message_withdrawn = Signal(str)  # a message that no longer holds: hidden if it is still shown
 
     def __init__(self) -> None:
         super().__init__()
@@ -42,8 +44,8 @@ class AppState(QObject):
         self.image: Optional[LoadedImage] = None
         self.text: str = ""
         self.model: Optional[str] = None  # catalog name or checkpoint path
-        # fusion category -> the model last used for it (a bundled one, or a real family the user opened):
-        # the fusion buttons switch between these
+        # fusion category -> the model the user picked for its fusion button (gui/strategy_models.py); a category
+        # not here uses its bundled model. Only an explicit pick changes it, never opening a model.
         self.fusion_models: dict[str, str] = {}
         self.device: str = "auto"
         # what the worker told us
@@ -100,14 +102,19 @@ class AppState(QObject):
     def _apply_model_info(self, info: ModelInfo) -> None:
         cfg = info.config
         self.model_info = info
-        if self.model:
-            self.fusion_models[info.spec.get("category", info.fusion)] = self.model
         # Models opened from other libraries tokenise with their own tokenizer: their chips
         # come from the probe's record instead of a vocabulary-less stand-in.
         vocab = tuple(cfg.get("vocab", ()))
         self.tokenizer = Tokenizer(vocab, int(cfg.get("max_text_len", 24))) if vocab else None
         self.model_info_changed.emit()
         self.text_changed.emit()  # the chips depend on the tokenizer
+
+    def set_fusion_models(self, picks: dict) -> None:
+        """Replace the user's picks per fusion category ({}: every button back to its bundled model)."""
+        picks = {k: v for k, v in picks.items() if v}
+        if picks != self.fusion_models:
+            self.fusion_models = picks
+            self.fusion_models_changed.emit()
 
     def set_result(self, result: ProbeResult) -> None:
         """A new record: the selection is fitted to it quietly (result_changed redraws everything anyway)."""
@@ -168,6 +175,11 @@ class AppState(QObject):
     def post_message(self, text: str, level: str = "info") -> None:
         self.last_message = (text, level)
         self.message.emit(text, level)
+
+    def withdraw_message(self, text: str) -> None:
+        if self.last_message[0] == text:
+            self.last_message = ("", "info")
+        self.message_withdrawn.emit(text)
 
     # -- focus -----------------------------------------------------------
     def select(self, **changes) -> None:

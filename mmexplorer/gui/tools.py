@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QMenu
 from mmexplorer.gui.compare.model_set import fusion_model_set
 from mmexplorer.gui.export_actions import ExportActions
 from mmexplorer.gui.model_files import ModelFiles
+from mmexplorer.gui.strategy_models import StrategyModelsMenu
 
 
 def _user_models_dir() -> Path:
@@ -54,11 +55,15 @@ class Tools(QObject):
         self.compare = ComparePanel()
         window.add_view("train", self.training, self.tr("Train"))
         window.add_view("compare", self.compare, self.tr("Compare"))
+        strategies = getattr(self, "strategy_models", None)
+        if strategies is not None:
+            self.compare.choose_models.connect(strategies.open_dialog)
+        window.close_guards.append(self.training.may_quit)  # quitting during a run asks first
         self.training.model_trained.connect(self._model_trained)
         self.training.model_saved.connect(lambda _path: self.client.refresh_catalog())
         state.model_info_changed.connect(self._follow_fusion)
         state.catalog_changed.connect(self._catalog_changed)
-        state.model_info_changed.connect(self._compare_set_changed)  # a model opened becomes its strategy's
+        state.fusion_models_changed.connect(self._compare_set_changed)  # the user picked a model for a strategy
         state.result_changed.connect(self._feed_compare)
         state.selection_changed.connect(lambda: self.compare.select_token(self.state.token))
         window.tabs.currentChanged.connect(self._tab_changed)
@@ -102,6 +107,9 @@ class Tools(QObject):
         self.delete_action.setEnabled(False)
         for signal in (self.state.catalog_changed, self.state.model_info_changed):
             signal.connect(lambda: self.delete_action.setEnabled(self.model_files.current_user_model() is not None))
+        probe = bar.findChild(QMenu, "probeMenu")
+        if probe is not None:
+            self.strategy_models = StrategyModelsMenu(self.state, self.window, probe, self)
         edit = bar.addMenu(self.tr("&Edit"))
         copy = QAction(self.tr("&Copy view as image"), self.window)
         copy.setShortcut(QKeySequence("Ctrl+Shift+C"))
@@ -132,7 +140,7 @@ class Tools(QObject):
     def _feed_compare(self) -> None:
         result = self.state.result
         if result is not None:
-            self.compare.set_input(result.image, result.text, self.state.device, self.state.token)
+            self.compare.set_input(result.image, result.text, self.state.device, self.state.token, result.record)
             if self.window.current_view() is self.compare:
                 self.compare.run()  # the comparison is on screen: keep it current
 

@@ -12,7 +12,8 @@ DEFAULT_LR = 1e-3  # TrainSettings.lr (the peak AdamW learning rate) when a reci
 # name -> (what it is for, the settings it changes from the defaults)
 RECIPES: dict[str, tuple[str, dict]] = {
     "default": ("the bundled models: matching + grounding, about 10 minutes on 2 CPU cores", {}),
-    "quick": ("in-app preset: visibly localised maps in under 5 minutes on 2 CPU cores", {"steps": 500, "batch_scenes": 16}),
+    "quick": ("in-app preset: visibly localised maps in about 5 minutes on 2 idle CPU cores (longer on a busy machine)",
+              {"steps": 500, "batch_scenes": 16}),
     "no-grounding": ("matching loss alone, to compare attention with and without grounding", {"grounding": False}),
     "multitask": ("matching + grounding + question answering, hard parameter sharing", {"tasks": ("itm", "vqa")}),
     "binding": (

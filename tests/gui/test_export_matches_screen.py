@@ -172,7 +172,7 @@ def test_gui_bundle_figure_data_are_the_maps_of_its_record(make_explorer, qtbot,
     actions.ask_folder = lambda: str(tmp_path / "bundles")
     with qtbot.waitSignal(actions.exported, timeout=120_000):
         assert actions.export_bundle()
-    bundle = next((tmp_path / "bundles").iterdir())
+    bundle = tmp_path / "bundles"  # a new folder: the bundle itself
     settings = json.loads((bundle / "settings.json").read_text())
     view = explorer.window.views["cross"]
     assert (settings["colormap"], settings["opacity"], settings["picture"]) == ("cividis", 0.6, "colour")
@@ -195,7 +195,7 @@ def test_gui_matrix_bundle_figure_data_is_the_matrix(make_explorer, qtbot, tmp_p
     actions.ask_folder = lambda: str(tmp_path / "bundles")
     with qtbot.waitSignal(actions.exported, timeout=120_000):
         assert actions.export_bundle()
-    bundle = next((tmp_path / "bundles").iterdir())
+    bundle = tmp_path / "bundles"  # a new folder: the bundle itself
     settings = json.loads((bundle / "settings.json").read_text())
     record = load_record(bundle / "record.npz")
     data = load_figure_data(bundle / "figure_data.npz")
@@ -215,5 +215,5 @@ def test_publication_style_is_an_explicit_choice_recorded_in_the_bundle(make_exp
     actions.ask_folder = lambda: str(tmp_path / "bundles")
     with qtbot.waitSignal(actions.exported, timeout=120_000):
         assert actions.export_bundle()
-    bundle = next((tmp_path / "bundles").iterdir())
+    bundle = tmp_path / "bundles"  # a new folder: the bundle itself
     assert json.loads((bundle / "settings.json").read_text())["picture"] == "grey"

@@ -38,7 +38,9 @@ def test_open_from_hugging_face_loads_a_cached_id_and_names_its_fusion(make_expl
     window.show_view("cross")
     assert window.views["cross"].note.text() == state.record.meta["spec"]["note"]
 
-    # the fusion buttons switch between the models last used per strategy: BLIP is now the cross model
+    # opening BLIP explores it; the user's explicit pick puts it on the cross button
+    assert state.fusion_models == {}
+    explorer.tools.strategy_models.use_current()
     assert state.fusion_models["cross"] == "tiny-org/tiny-blip"
     window.model_bar.fusion_buttons["early"].click()
     qtbot.waitUntil(lambda: state.record is not None and state.record.fusion == "early", timeout=120_000)
@@ -94,3 +96,20 @@ def test_cancel_stops_a_download_and_keeps_the_current_model(make_explorer, qtbo
     downloads.wait()
     assert fake.reported < 2000 and not downloads.running and downloads.dialog is None
     assert state.model == before and not fake._snapshot("tiny-org/fresh-blip").exists()
+
+
+def test_an_id_with_no_network_fails_at_once_in_the_interfaces_words(make_explorer, qtbot, hub_cache, tmp_path, monkeypatch):
+    from fake_hub import FakeHub
+    from mmexplorer.engine.external import hub
+
+    fake = FakeHub(tmp_path / "hub", tmp_path / "built", network=False)  # HF_HUB_OFFLINE unset, no network
+    monkeypatch.setattr(hub, "hub_library", lambda: fake)
+    monkeypatch.setattr("mmexplorer.gui.hub_download.QCoreApplication.translate",
+                        lambda context, text: "（中文）" + text if context == "HubDownload" else text)
+    explorer = make_explorer()
+    window = explorer.window
+    window.actions_.ask_hub_model = lambda: "tiny-org/far-away"
+    window.actions_.open_from_hub()
+    qtbot.waitUntil(lambda: "cannot be reached" in window.messages.text, timeout=30_000)
+    assert window.messages.text.startswith("（中文）tiny-org/far-away")  # the interface's translation, not the engine's English
+    assert fake.listed == 0 and window.actions_.downloads.dialog is None

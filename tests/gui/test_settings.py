@@ -18,10 +18,11 @@ def test_preferences_are_restored(make_explorer, qtbot, settings, picture_file):
 
 def test_the_model_set_per_fusion_strategy_is_remembered(make_explorer, qtbot, settings):
     explorer = make_explorer(model="test-cross", persist=True)
-    assert explorer.state.fusion_models["cross"] == "test-cross"
-    explorer.state.fusion_models["contrastive"] = "some-org/some-dual-encoder"  # as if the user had opened one
+    assert explorer.state.fusion_models == {}  # opening a model picks nothing
+    explorer.state.set_fusion_models({"contrastive": "some-org/some-dual-encoder"})  # as the user's pick
     explorer.window.close()
-    assert settings.get("fusion/cross") == "test-cross"
+    assert settings.get("strategy/contrastive") == "some-org/some-dual-encoder"
+    assert not settings.get("strategy/cross")
 
     again = make_explorer(model="test-early", persist=True)
     assert again.state.fusion_models["contrastive"] == "some-org/some-dual-encoder"

@@ -1,6 +1,7 @@
 """The explorer's tools: figure and bundle export, copy to clipboard, training and compare tabs."""
 
 import json
+from pathlib import Path
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -44,9 +45,12 @@ def test_export_bundle_holds_figure_data_and_settings(make_explorer, qtbot, tmp_
     actions = _wire_paths(explorer, tmp_path, "unused.png")
     with qtbot.waitSignal(actions.exported, timeout=120_000) as blocker:
         assert actions.export_bundle()
-    folder = tmp_path / "bundles"
-    bundle = next(folder.iterdir())
-    assert str(bundle) == blocker.args[0]
+        assert "Exporting bundles…" in explorer.window.messages.text  # said at once, before the figure is drawn
+    bundle = tmp_path / "bundles"  # the new folder typed is the bundle itself, not a folder inside it
+    assert str(bundle) == blocker.args[0] and (bundle / "settings.json").is_file()
+    with qtbot.waitSignal(actions.exported, timeout=120_000) as again:
+        assert actions.export_bundle()  # into a folder that has files: a new stamped folder inside, nothing mixed
+    assert Path(again.args[0]).parent == bundle and (Path(again.args[0]) / "settings.json").is_file()
     settings = json.loads((bundle / "settings.json").read_text())
     assert settings["view"] == "overlay" and settings["token"] == 1 and settings["model"] == "test-early"
     assert settings["token_text"] == explorer.state.record.tokens[1]

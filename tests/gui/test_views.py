@@ -201,7 +201,7 @@ def test_joint_matrix_marks_the_modality_blocks(make_explorer):
     assert segments == {((1, 0), (1, q)), ((4, 0), (4, q)), ((0, 1), (k, 1)), ((0, 4), (k, 4))}
 
 
-def test_patches_view_and_heads_overview(make_explorer):
+def test_patches_view_and_heads_overview(make_explorer, qtbot):
     explorer = make_explorer(model="test-early")
     state = explorer.state
     explorer.window.show_view("patches")
@@ -218,15 +218,40 @@ def test_patches_view_and_heads_overview(make_explorer):
     state.select(token=1)  # a new word redraws every thumbnail, each its own layer's and head's map
     for (layer, h), shown in heads.thumbs.items():
         np.testing.assert_array_equal(shown, token_image_map(state.record, 1, layer, h, "raw")[0])
-    where = heads.tile_scene_rect(1, 0).center()
-    class Click:  # the scene click the view listens to, at the centre of one thumbnail
-        def scenePos(self):
-            return where
+    heads.clicks.clicked(Click(heads.tile_scene_rect(1, 0).center()))  # at the centre of one thumbnail
+    qtbot.waitUntil(lambda: (state.layer, state.head, state.reduction) == (1, 0, "head"), timeout=5_000)
 
-        def double(self):  # a single click (a double-click resets the zoom)
-            return False
-    heads._clicked(Click())
-    assert (state.layer, state.head, state.reduction) == (1, 0, "head")
+
+class Click:
+    """The scene click the views listen to: a single click, or the second click of a double-click."""
+
+    def __init__(self, where, double=False):
+        self.where, self._double = where, double
+
+    def scenePos(self):
+        return self.where
+
+    def double(self):
+        return self._double
+
+    def accept(self):
+        pass
+
+
+def test_a_double_click_resets_the_zoom_without_picking_a_patch(make_explorer, qtbot):
+    explorer = make_explorer(model="test-early")
+    state, view = explorer.state, explorer.window.views["cross"]
+    panel = view.image
+    picked = []
+    panel.patch_clicked.connect(picked.append)
+    centre = panel.plot.vb.mapViewToScene(panel.picture.boundingRect().center())
+    panel.clicks.clicked(Click(centre))  # the first click of a double-click, as Qt reports it
+    panel.clicks.clicked(Click(centre, double=True))
+    qtbot.wait(2 * panel.clicks.timer.interval())
+    assert picked == [] and state.patch is None  # no patch picked, no cell panel
+    panel.clicks.clicked(Click(centre))  # a click on its own picks
+    qtbot.waitUntil(lambda: picked != [], timeout=5_000)
+    assert state.patch == picked[0]
 
 
 def test_arrow_keys_step_words_but_not_in_the_text_box(make_explorer, qtbot):
@@ -385,3 +410,43 @@ def test_sample_highlight_clears_when_another_picture_opens(make_explorer, tmp_p
     Image.fromarray(np.zeros((20, 20, 3), np.uint8)).save(path)
     explorer.window.actions_.open_path(str(path))
     assert gallery.currentRow() == -1 and not gallery.selectedItems()
+
+
+def test_each_attention_set_keeps_its_own_layer(make_explorer, qtbot):
+    """A layer picked among image self-attention's layers in Heads is not joint attention's layer in Cross-modal."""
+    explorer = make_explorer(model="test-hybrid", text="a red circle")
+    window, state = explorer.window, explorer.state
+    record = state.record
+    assert {"image", "joint"} <= set(record.kinds)
+    window.show_view("heads")
+    heads = window.views["heads"]
+    heads.mode.setCurrentIndex(heads.mode.findData("image"))
+    heads.mode.activated.emit(heads.mode.currentIndex())  # as a user's pick
+    state.select(layer=0, head=1, reduction="head")  # a thumbnail of image self-attention, layer 0
+    assert window.controls.layer.value() == 0
+    window.show_view("cross")
+    last = record.layers(record.cross_kind) - 1
+    assert state.layer_of(record.cross_kind) == last  # the cross-modal set's own layer (the last: none picked there)
+    assert window.controls.layer.value() == last
+    assert "joint" in window.controls.layer.toolTip() or record.cross_kind in window.controls.layer.toolTip()
+    window.show_view("heads")  # back to image self-attention: its layer 0 again
+    assert state.layer == 0 and window.controls.layer.value() == 0
+
+
+def test_min_over_heads_is_drawn_on_a_scale_its_maps_reach(make_explorer, qtbot):
+    from mmexplorer.attention.maps import token_image_map
+
+    explorer = make_explorer(model="test-cross", text="a red circle")
+    state, view = explorer.state, explorer.window.views["cross"]
+    explorer.window.show_view("cross")
+    state.select(reduction="max")
+    qtbot.waitUntil(lambda: view.image.map is not None, timeout=10_000)
+    heads_top = view.image.levels[1]
+    state.select(reduction="min")
+    record = state.record
+    kind = record.cross_kind
+    maps = [token_image_map(record, t, layer, "min", "raw")[0] for t in range(len(record.tokens))
+            for layer in range(record.layers(kind))]
+    top = max(float(m.max()) for m in maps)
+    qtbot.waitUntil(lambda: view.image.levels[1] < heads_top, timeout=10_000)
+    assert view.image.levels == pytest.approx((0.0, top), rel=1e-5)  # the largest value a min map reaches: not empty-looking

@@ -48,7 +48,7 @@ def test_wheel_zooms_the_map_and_double_click_resets(make_explorer, qtbot):
     assert view.image.zoom.zoomed()
     patch = explorer.state.patch
     view.image.zoom._clicked(DoubleClick(box.sceneBoundingRect().center()))
-    view.image._clicked(DoubleClick(box.sceneBoundingRect().center()))
+    view.image.clicks.clicked(DoubleClick(box.sceneBoundingRect().center()))
     assert width_shown(box) == pytest.approx(before, rel=0.01)  # back home
     assert explorer.state.patch == patch  # a double-click resets; it does not pick a patch
 

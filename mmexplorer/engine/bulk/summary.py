@@ -18,7 +18,9 @@ from pathlib import Path
 
 from mmexplorer.data.files import atomic_write_bytes, atomic_write_text
 
-COLUMNS = ("index", "line", "image", "text", "status", "error", "match", "match_logit", "tokens", "boxes", "pointing", "energy")
+COLUMNS = ("index", "line", "image", "text", "status", "error", "match", "match_logit", "tokens", "boxes", "pointing", "energy",
+           "unknown")  # unknown: the words the model read as [UNK], space-separated
+OLDER_COLUMNS = len(COLUMNS) - 1  # a run resumed from a summary written before the unknown column keeps its rows
 PART_PATTERN = re.compile(r"summary\.rank(\d+)\.csv$")
 SUMMARY = "summary.csv"
 PARQUET = "summary.parquet"
@@ -70,7 +72,7 @@ def read_rows(path: str | os.PathLike) -> list[dict]:
         text = text[: text.rfind("\n") + 1]
     rows = []
     for r in csv.DictReader(io.StringIO(text)):
-        if len(r) == len(COLUMNS) and r.get("index", "").isdigit() and r.get("status") in ("ok", "error"):
+        if len(r) in (len(COLUMNS), OLDER_COLUMNS) and r.get("index", "").isdigit() and r.get("status") in ("ok", "error"):
             rows.append(r)
     return rows
 

@@ -102,16 +102,18 @@ class HFTextTokenizer:
         # a leading special token that is not the end token opens the sequence ([CLS], <|startoftext|>)
         start = int(real > 1 and bool(special[first]) and ids[first] != self.hf.eos_token_id)
         tokens = tuple(
-            ModelToken(self._surface(text, tok, off, bool(sp)), tok, int(i), int(off[0]), int(off[1]),
+            ModelToken(self._surface(text, tok, off, bool(sp), i == unk), tok, int(i), int(off[0]), int(off[1]),
                        bool(i == unk and not sp), bool(sp))
             for i, tok, off, sp in list(zip(ids, raw, offsets, special))[first + start:first + real]
         )
         dropped = max(0, full - real)
         return TextIds(ids, Encoding(text, tokens, dropped > 0, dropped), start, real, first)
 
-    def _surface(self, text: str, token: str, offset, special: bool) -> str:
+    def _surface(self, text: str, token: str, offset, special: bool, unknown: bool = False) -> str:
         if special:
             return token
+        if unknown and offset[1] > offset[0]:
+            return text[offset[0]:offset[1]]  # shown as "[UNK] 色", not "[UNK] [UNK]"
         shown = self.hf.convert_tokens_to_string([token]).replace("</w>", "").strip()
         if (not shown or REPLACEMENT in shown) and offset[1] > offset[0]:
             return text[offset[0]:offset[1]]  # part of a multi-byte character: show the character

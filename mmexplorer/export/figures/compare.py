@@ -46,16 +46,29 @@ def _record_map(record: AttentionRecord, token, layer, head, method) -> TokenMap
 
 
 def _share_map(record: AttentionRecord, token) -> TokenMap:
-    index = resolve_token(record, token)
-    values = mass_share(record.token_to_image[index]).astype(np.float64)
-    word = f"[UNK] {record.tokens[index]}" if record.token_unk[index] else record.tokens[index]
-    return TokenMap(values=values, word=word, token=index, description=f"share of the map's mass: {record.map_label}",
+    """`token`: one word (index or text), or a list of token indices whose maps are averaged first (one word
+    that this model split into pieces, as the explorer's Compare tab shows it)."""
+    indices = list(token) if isinstance(token, (list, tuple)) else [resolve_token(record, token)]
+    if not indices or not all(isinstance(i, int) and 0 <= i < len(record.tokens) for i in indices):
+        raise ExportError(f"tokens {indices} are not all in the text ({len(record.tokens)} word(s))")
+    values = mass_share(np.asarray(record.token_to_image[indices], np.float32).mean(0)).astype(np.float64)  # as the screen does
+    shown = [f"[UNK] {record.tokens[i]}" if record.token_unk[i] else record.tokens[i] for i in indices]
+    return TokenMap(values=values, word=" + ".join(shown), token=indices[0], description=f"share of the map's mass: {record.map_label}",
                     quantity="share of map mass", signed=False, layer_text="default map", head_text="", method_text="share")
+
+
+def _per_record(token, items) -> bool:
+    """Whether `token` gives each record its own token indices (a list of index lists, one per record)."""
+    return isinstance(token, (list, tuple)) and len(token) == len(items) and all(isinstance(t, (list, tuple)) for t in token)
 
 
 def _maps(items, token, layer, head, method, share) -> list[TokenMap]:
     if not items:
         raise ExportError("nothing to compare: give at least one record")
+    if _per_record(token, items):
+        if not share:
+            raise ExportError("token indices per model are for maps shown as share of map mass")
+        return [_share_map(r, t) for t, (r, _) in zip(token, items)]
     return [_share_map(r, token) if share else _record_map(r, token, layer, head, method) for r, _ in items]
 
 
@@ -106,7 +119,8 @@ def compare_figure(
     share: bool = False,
     picture: str = "colour",
 ) -> Figure:
-    """One panel per (record, image) pair; `token` is an index or a word, found in each record's text."""
+    """One panel per (record, image) pair; `token` is an index or a word, found in each record's text, or (with
+    `share`) one list of token indices per record: the tokens that make up the same word in each."""
     with figure_style():
         return _compare(items, token, layer, head, method, colormap, opacity, levels, share, picture)
 
@@ -136,5 +150,6 @@ def _compare(items, token, layer, head, method, colormap, opacity, levels, share
     fig.suptitle(f"“{' / '.join(words)}” → image", fontsize=9)
     shown = "default maps as share of map mass" if share else join_caption(
         f"layer {layer}" if layer is not None else "last layer", f"head {head}", f"method {method}")
-    add_caption(fig, join_caption(f"token {token if token is not None else 0}", shown, f"colormap {colormap}"))
+    said = f"word {' / '.join(words)}" if _per_record(token, items) else f"token {token if token is not None else 0}"
+    add_caption(fig, join_caption(said, shown, f"colormap {colormap}"))
     return fig

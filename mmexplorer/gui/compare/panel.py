@@ -30,9 +30,11 @@ from PySide6.QtWidgets import (
 from mmexplorer.attention.levels import mass_share
 from mmexplorer.data.image import LoadedImage
 from mmexplorer.gui.compare.worker import CompareItem, CompareRequest, CompareRunner, EvalRow
+from mmexplorer.gui.compare.words import Word, word_map, word_of_token, words_of
 from mmexplorer.gui.i18n.terms import fusion_name, map_label
 from mmexplorer.gui.pg import ColorBar, overlay_colormap, pg
 from mmexplorer.gui.views.image_panel import ImagePanel
+from mmexplorer.gui.views.zoom import link_group
 
 EVAL_SCENES = 100  # held-out scenes (seed 1000), as in the README's table: the same numbers
 
@@ -63,6 +65,7 @@ class ModelCell(QWidget):
 
 class ComparePanel(QWidget):
     compared = Signal()  # every model of the current request has answered
+    choose_models = Signal()  # the user asks to change which model stands for each strategy
     COLORMAP, OPACITY = "inferno", 0.65  # how every model's map is drawn here (and exported)
 
     def __init__(self, parent=None, runner: Optional[CompareRunner] = None) -> None:
@@ -87,8 +90,14 @@ class ComparePanel(QWidget):
                                            "(the models the fusion buttons switch between)"))
         self.run_button.clicked.connect(self.run)
         self.token = QComboBox()
-        self.token.setToolTip(self.tr("The word whose map is shown for every model"))
+        self.token.setToolTip(self.tr("The word whose map is shown for every model: each model shows its map of the "
+                                      "same characters of the caption, however it splits them"))
+        self.words: list[Word] = []  # the picker's entries, as the explorer's model reads the caption
+        self.reference = None  # the explorer's record the words come from (None: the first model that answers)
         self.token.currentIndexChanged.connect(self._redraw)
+        self.models_button = QPushButton(self.tr("Models per strategy…"))
+        self.models_button.setToolTip(self.tr("Which model each strategy is compared with (bundled unless you picked another)"))
+        self.models_button.clicked.connect(self.choose_models)
         self.eval_button = QPushButton(self.tr("Evaluation table"))
         self.eval_button.setToolTip(self.tr("Held-out shapes-world scenes: matching accuracy and pointing game (computed once, then cached)"))
         self.eval_button.clicked.connect(self.evaluate)
@@ -99,6 +108,7 @@ class ComparePanel(QWidget):
         bar.addWidget(QLabel(self.tr("word")))
         bar.addWidget(self.token)
         bar.addStretch(1)
+        bar.addWidget(self.models_button)
         bar.addWidget(self.eval_button)
         self.grid = QGridLayout()
         # the one colour scale every map is drawn on
@@ -147,15 +157,42 @@ class ComparePanel(QWidget):
         self.models = tuple(tuple(m) for m in models)
         self.scored = None if scored is None else frozenset(scored)
 
-    def set_input(self, image: LoadedImage, text: str, device: str = "cpu", token: int = 0) -> None:
+    def set_input(self, image: LoadedImage, text: str, device: str = "cpu", token: int = 0, record=None) -> None:
+        """`record`: the explorer's own record of this input; the word picker lists its words (as the chips
+        show them) and `token` indexes its tokens."""
         self.image, self.text, self.device = image, text, device
+        self.reference = record
         self._wanted_token = token
 
     def select_token(self, token: int) -> None:
-        """Follow the word focused in the explorer."""
+        """Follow the word focused in the explorer (`token` indexes the explorer's record's tokens)."""
         self._wanted_token = token
-        if 0 <= token < self.token.count():
-            self.token.setCurrentIndex(token)
+        word = self._wanted_word()
+        if word is not None and word in self.words:
+            self.token.setCurrentIndex(self.words.index(word))
+
+    def _wanted_word(self) -> Optional[Word]:
+        ref = self.reference
+        if ref is None:
+            return None
+        return word_of_token(ref, self.text, getattr(self, "_wanted_token", 0))
+
+    def current_word(self) -> Optional[Word]:
+        i = self.token.currentIndex()
+        return self.words[i] if 0 <= i < len(self.words) else None
+
+    def _fill_words(self, record) -> None:
+        """The picker's words: the explorer's record's when it is of this caption, else `record`'s."""
+        ref = self.reference if self.reference is not None and tuple(self.reference.tokens) else record
+        self.words = words_of(ref, self.text)
+        wanted = self._wanted_word()
+        if wanted is None:  # the explorer's token, read in the answering record
+            wanted = word_of_token(record, self.text, getattr(self, "_wanted_token", 0))
+        self.token.blockSignals(True)
+        self.token.clear()
+        self.token.addItems([w.text for w in self.words])
+        self.token.setCurrentIndex(self.words.index(wanted) if wanted in self.words else (0 if self.words else -1))
+        self.token.blockSignals(False)
 
     def run(self) -> bool:
         if self.image is None or not self.models:
@@ -166,6 +203,7 @@ class ComparePanel(QWidget):
         self.token.blockSignals(True)
         self.token.clear()  # refilled from the first answer: the text may have changed
         self.token.blockSignals(False)
+        self.words = []
         self._build_cells()
         self.runner.submit(CompareRequest(self._id, self.models, self.image, self.text, self.device))
         return True
@@ -215,22 +253,16 @@ class ComparePanel(QWidget):
             cell = ModelCell(name)
             cell.setToolTip(path)
             cell.image.set_picture(self.image.pixels)
-            if self.cells:  # the same picture in every cell: zoom one, all follow
-                first = next(iter(self.cells.values())).image.plot.getViewBox()
-                cell.image.plot.getViewBox().setXLink(first)
-                cell.image.plot.getViewBox().setYLink(first)
             self.grid.addWidget(cell, i // cols, i % cols)
             self.cells[name] = cell
+        link_group(cell.image.zoom for cell in self.cells.values())  # the same picture in every cell: zoom one, all follow
 
     def _on_item(self, item: CompareItem) -> None:
         if item.request_id != self._id:
             return  # an answer to an older input
         self.items[item.name] = item
-        if item.record is not None and self.token.count() == 0:
-            self.token.blockSignals(True)
-            self.token.addItems(list(item.record.tokens))
-            self.token.setCurrentIndex(min(getattr(self, "_wanted_token", 0), max(0, self.token.count() - 1)))
-            self.token.blockSignals(False)
+        if item.record is not None and not self.words:
+            self._fill_words(item.record)
         self._redraw()
 
     def _on_done(self, request_id: int) -> None:
@@ -238,17 +270,33 @@ class ComparePanel(QWidget):
             self.compared.emit()
 
     def shared_maps(self) -> dict[str, np.ndarray]:
-        """The mass-share map of the selected word for every model that answered."""
-        t = self.token.currentIndex()
+        """The mass-share map of the selected word for every model that answered (and has a token there)."""
+        return {name: mass_share(found[0]) for name, found in self._word_maps().items()}
+
+    def word_tokens(self) -> dict[str, tuple[str, ...]]:
+        """For every model that answered, its tokens the selected word's map is made of."""
+        return {name: tuple(self.items[name].record.tokens[t] for t in found[1]) for name, found in self._word_maps().items()}
+
+    def word_token_indices(self) -> dict[str, tuple[int, ...]]:
+        """For every model that answered and has the selected word, the indices of its tokens that make it up."""
+        return {name: tuple(found[1]) for name, found in self._word_maps().items()}
+
+    def _word_maps(self) -> dict:
+        word = self.current_word()
         out = {}
+        if word is None:
+            return out
         for name, item in self.items.items():
-            rec = item.record
-            if rec is not None and 0 <= t < len(rec.tokens):
-                out[name] = mass_share(rec.token_to_image[t])
+            if item.record is not None:
+                found = word_map(item.record, self.text, word)
+                if found is not None:
+                    out[name] = found
         return out
 
     def _redraw(self) -> None:
         maps = self.shared_maps()
+        pieces = self.word_tokens()
+        word = self.current_word()
         top = max((float(m.max()) for m in maps.values()), default=1.0) or 1.0
         self.levels = (0.0, top)  # the one colour scale every cell shows
         self.colorbar.show(overlay_colormap(self.COLORMAP), self.levels)
@@ -260,13 +308,23 @@ class ComparePanel(QWidget):
                 cell.score.setText(self.tr("failed: {error}").format(error=item.error))
                 continue
             rec = item.record
-            if name in maps:
-                cell.image.set_map(maps[name], rec.grid, rec.image_box, self.levels, self.COLORMAP, self.OPACITY)
+            cell.image.set_map(maps.get(name), rec.grid, rec.image_box, self.levels, self.COLORMAP, self.OPACITY)
             out = rec.outputs
             score = (self.tr("match {p}").format(p=f"{out['match_prob']:.2f}") if "match_prob" in out
                      else self.tr("score {s}").format(s=f"{out.get('match_logit', float('nan')):.2f}"))
-            cell.score.setText(f"{fusion_name(rec.fusion)} · {score}<br><small>{map_label(rec.map_label)}</small>")
-            cell.score.setToolTip(f"{fusion_name(rec.fusion)} · {score}\n{map_label(rec.map_label)}")  # in full, if cut
+            read = self._read_as(word, pieces.get(name))
+            cell.score.setText(f"{fusion_name(rec.fusion)} · {score}<br><small>{read}{map_label(rec.map_label)}</small>")
+            cell.score.setToolTip(f"{fusion_name(rec.fusion)} · {score}\n{read}{map_label(rec.map_label)}")  # in full, if cut
+
+    def _read_as(self, word: Optional[Word], tokens: Optional[tuple[str, ...]]) -> str:
+        """How this model reads the picked word, when not as one token of the same text: said before its map label."""
+        if word is None:
+            return ""
+        if not tokens:
+            return self.tr("no token for “{word}” (the text was cut before it); ").format(word=word.text)
+        if len(tokens) == 1 and tokens[0] == word.text:
+            return ""
+        return self.tr("“{word}” read as {tokens}; ").format(word=word.text, tokens=" + ".join(tokens))
 
     def _on_eval(self, row: EvalRow) -> None:
         rows = getattr(self, "_eval_rows", {})

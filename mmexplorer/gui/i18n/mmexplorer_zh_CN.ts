@@ -236,8 +236,16 @@
         <translation>用每种融合策略的当前模型（融合按钮之间切换的那些模型）处理当前的图片和句子</translation>
     </message>
     <message>
-        <source>The word whose map is shown for every model</source>
-        <translation>为每个模型显示哪个词的热力图</translation>
+        <source>The word whose map is shown for every model: each model shows its map of the same characters of the caption, however it splits them</source>
+        <translation>为每个模型显示哪个词的热力图：无论模型如何切分，每个模型都显示说明文字中同一组字符的热力图</translation>
+    </message>
+    <message>
+        <source>Models per strategy…</source>
+        <translation>各策略的模型…</translation>
+    </message>
+    <message>
+        <source>Which model each strategy is compared with (bundled unless you picked another)</source>
+        <translation>每种策略用哪个模型参与比较（除非你另选，否则为内置模型）</translation>
     </message>
     <message>
         <source>Evaluation table</source>
@@ -290,6 +298,14 @@
     <message>
         <source>score {s}</source>
         <translation>分数 {s}</translation>
+    </message>
+    <message>
+        <source>no token for “{word}” (the text was cut before it); </source>
+        <translation>没有对应“{word}”的词元（文本在它之前被截断）；</translation>
+    </message>
+    <message>
+        <source>“{word}” read as {tokens}; </source>
+        <translation>“{word}”被读作 {tokens}；</translation>
     </message>
     <message>
         <source>error</source>
@@ -543,6 +559,10 @@
         <translation>还没有可导出的内容：请等待第一次探测完成。</translation>
     </message>
     <message>
+        <source>Exporting {name}…</source>
+        <translation>正在导出 {name}…</translation>
+    </message>
+    <message>
         <source>The current view is on the clipboard.</source>
         <translation>当前视图已复制到剪贴板。</translation>
     </message>
@@ -686,6 +706,10 @@
 </context>
 <context>
     <name>HubDownload</name>
+    <message>
+        <source>{id} is not in the local Hugging Face cache and {host} cannot be reached: connect to the network and try again, or copy the model there with `huggingface-cli download {id}` where there is one.</source>
+        <translation>{id} 不在本地 Hugging Face 缓存中，且无法连接 {host}：请联网后重试，或在有网络的机器上用 `huggingface-cli download {id}` 下载该模型后复制过来。</translation>
+    </message>
     <message>
         <source>Downloading {id} from Hugging Face…</source>
         <translation>正在从 Hugging Face 下载 {id}…</translation>
@@ -1499,6 +1523,56 @@
     </message>
 </context>
 <context>
+    <name>StrategyModelsDialog</name>
+    <message>
+        <source>Models per strategy</source>
+        <translation>各策略的模型</translation>
+    </message>
+    <message>
+        <source>The model each fusion button switches to, and that Compare runs for that strategy. Opening a model only explores it; pick it here to keep it on its button.</source>
+        <translation>每个融合按钮切换到的模型，也是“比较”为该策略运行的模型。打开一个模型只是探索它；要让它留在按钮上，请在这里选择。</translation>
+    </message>
+    <message>
+        <source>bundled ({model})</source>
+        <translation>内置（{model}）</translation>
+    </message>
+    <message>
+        <source>none installed</source>
+        <translation>未安装</translation>
+    </message>
+    <message>
+        <source>Reset to bundled</source>
+        <translation>恢复为内置模型</translation>
+    </message>
+</context>
+<context>
+    <name>StrategyModelsMenu</name>
+    <message>
+        <source>&amp;Use this model for its fusion button</source>
+        <translation>将此模型用于其融合按钮(&amp;U)</translation>
+    </message>
+    <message>
+        <source>The fusion button of this model&apos;s strategy, and Compare, use it from now on</source>
+        <translation>从现在起，该模型所属策略的融合按钮和“比较”都使用它</translation>
+    </message>
+    <message>
+        <source>&amp;Models per strategy…</source>
+        <translation>各策略的模型(&amp;M)…</translation>
+    </message>
+    <message>
+        <source>Which model each fusion button and Compare use; reset to the bundled models</source>
+        <translation>每个融合按钮和“比较”使用哪个模型；可恢复为内置模型</translation>
+    </message>
+    <message>
+        <source>&amp;Use {model} for the {fusion} button</source>
+        <translation>将 {model} 用于“{fusion}”按钮(&amp;U)</translation>
+    </message>
+    <message>
+        <source>The {fusion} button and Compare now use {model} (Probe › Models per strategy… resets it).</source>
+        <translation>“{fusion}”按钮和“比较”现在使用 {model}（探测 › 各策略的模型… 可恢复）。</translation>
+    </message>
+</context>
+<context>
     <name>Summary</name>
     <message>
         <source>learned</source>
@@ -1882,8 +1956,8 @@
         <translation>内置模型的配方：匹配 + 定位监督，2 个 CPU 核心约 10 分钟</translation>
     </message>
     <message>
-        <source>in-app preset: visibly localised maps in under 5 minutes on 2 CPU cores</source>
-        <translation>应用内预设：2 个 CPU 核心不到 5 分钟即可得到明显定位的热力图</translation>
+        <source>in-app preset: visibly localised maps in about 5 minutes on 2 idle CPU cores (longer on a busy machine)</source>
+        <translation>应用内预设：在 2 个空闲 CPU 核心上约 5 分钟即可得到明显定位的热力图（机器繁忙时更久）</translation>
     </message>
     <message>
         <source>matching loss alone, to compare attention with and without grounding</source>
@@ -1960,6 +2034,18 @@
     <message>
         <source>A model named {name} exists. Replace it?</source>
         <translation>名为 {name} 的模型已存在。要替换它吗？</translation>
+    </message>
+    <message>
+        <source>Quit while training?</source>
+        <translation>训练中退出？</translation>
+    </message>
+    <message>
+        <source>{what} is still training. Quit anyway? The run stops and is lost (a checkpoint already written stays in your models folder).</source>
+        <translation>{what} 仍在训练。仍要退出吗？训练将停止并丢失（已写入的检查点会保留在你的模型文件夹中）。</translation>
+    </message>
+    <message>
+        <source>{file} ({step} of {total} steps)</source>
+        <translation>{file}（第 {step} 步，共 {total} 步）</translation>
     </message>
     <message>
         <source>Not started: choose another name.</source>
@@ -2120,6 +2206,10 @@
         <translation>（共 0–{last}）</translation>
     </message>
     <message>
+        <source>Layer of {set} (PgUp / PgDn); each attention set keeps its own</source>
+        <translation>{set} 的层（PgUp / PgDn）；每个注意力集合各自记住自己的层</translation>
+    </message>
+    <message>
         <source>Does nothing here: </source>
         <translation>在此处无效：</translation>
     </message>
@@ -2168,6 +2258,10 @@
     <message>
         <source>The model knows {n} words: {words} (all in the Model tab).</source>
         <translation>该模型认识 {n} 个词：{words}（完整列表见模型标签页）。</translation>
+    </message>
+    <message>
+        <source>Most of these words are unknown to this model&apos;s tokenizer ({words} became [UNK]): its maps say little about them.</source>
+        <translation>这些词大多不为该模型的分词器所知（{words} 变成了 [UNK]）：它的热力图对这些词说明不了什么。</translation>
     </message>
     <message>
         <source>Most of these words are unknown to this model ({words} became [UNK]): its maps say little about them. It knows only {n} words of the shapes world; try a sample picture and its caption, or open a real model (File › Open model folder…) for everyday pictures and words.</source>

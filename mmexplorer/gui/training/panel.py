@@ -44,7 +44,7 @@ SHARING = {QT_TRANSLATE_NOOP("TrainingPanel", "single task"): (("itm",), "hard")
 # recipe name -> what it is, shown in the interface's language (the engine's own descriptions are English)
 RECIPE_NOTES = {
     "default": QT_TRANSLATE_NOOP("TrainingPanel", "the bundled models: matching + grounding, about 10 minutes on 2 CPU cores"),
-    "quick": QT_TRANSLATE_NOOP("TrainingPanel", "in-app preset: visibly localised maps in under 5 minutes on 2 CPU cores"),
+    "quick": QT_TRANSLATE_NOOP("TrainingPanel", "in-app preset: visibly localised maps in about 5 minutes on 2 idle CPU cores (longer on a busy machine)"),
     "no-grounding": QT_TRANSLATE_NOOP("TrainingPanel", "matching loss alone, to compare attention with and without grounding"),
     "multitask": QT_TRANSLATE_NOOP("TrainingPanel", "matching + grounding + question answering, hard parameter sharing"),
     "binding": QT_TRANSLATE_NOOP("TrainingPanel", "English and Chinese captions, more scenes that share words, swapped-colour negatives, pictures of other shapes"),
@@ -63,10 +63,12 @@ class TrainingPanel(QWidget):
     model_saved = Signal(str)  # path of a cancelled run's last checkpoint: list it, do not open it
 
     def __init__(self, models_dir: Callable[[], Path], devices: tuple[str, ...] = ("auto", "cpu"), parent=None,
-                 confirm_overwrite: Optional[Callable[[Path], bool]] = None) -> None:
+                 confirm_overwrite: Optional[Callable[[Path], bool]] = None,
+                 confirm_quit: Optional[Callable[[str], bool]] = None) -> None:
         super().__init__(parent)
         self.models_dir = models_dir
         self.confirm_overwrite = confirm_overwrite or self._ask_overwrite
+        self.confirm_quit = confirm_quit or self._ask_quit  # (what is running) -> quit anyway?
         self.runner = TrainRunner(self)
         self.runner.worker.progress.connect(self._on_progress)
         self.runner.worker.finished.connect(self._on_finished)
@@ -199,6 +201,21 @@ class TrainingPanel(QWidget):
     def _ask_overwrite(self, path: Path) -> bool:
         answer = QMessageBox.question(self, self.tr("Replace model?"), self.tr("A model named {name} exists. Replace it?").format(name=path.stem))
         return answer == QMessageBox.StandardButton.Yes
+
+    def _ask_quit(self, what: str) -> bool:
+        answer = QMessageBox.question(self, self.tr("Quit while training?"),
+                                      self.tr("{what} is still training. Quit anyway? The run stops and is lost "
+                                              "(a checkpoint already written stays in your models folder).").format(what=what),
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def may_quit(self) -> bool:
+        """Whether the window may close now: always when idle, during a run only if the user agrees."""
+        if not self.runner.busy:
+            return True
+        return self.confirm_quit(self.tr("{file} ({step} of {total} steps)").format(
+            file=Path(self.request().out).name, step=self.progress.value(), total=self.progress.maximum()))
 
     def start(self) -> bool:
         if self.runner.busy:

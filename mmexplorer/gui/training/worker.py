@@ -16,6 +16,7 @@ from typing import Optional
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
+from mmexplorer.output_lock import remove_stale_lock
 from mmexplorer.protocol import calls
 from mmexplorer.gui.engine_client import EngineLink
 
@@ -107,17 +108,21 @@ class TrainRunner(QObject):
         """The current step did not end in time: stop the process; the last whole checkpoint stays."""
         if self.busy:
             self.engine.kill()
+            remove_stale_lock(self._request.out)  # a stopped process leaves its lock file behind
             self._finish(TrainOutcome(self._last_path, self._steps, self._request.steps, True))
 
     def _on_died(self, code) -> None:
         if self.busy:
             message = self.tr("training failed: the engine stopped unexpectedly (exit code {code})").format(code=code)
             self.worker.failed.emit(message)
+            remove_stale_lock(self._request.out)
             self._finish(TrainOutcome(self._last_path, self._steps, self._request.steps, True))
 
     def shutdown(self, timeout_ms: int = 120_000) -> bool:
         """Cancel a run (it stops after its current step, or is stopped) and end the process."""
         self._grace.stop()
         self.engine.stop(min(timeout_ms / 1000, 5.0))
+        if self.busy and not self.engine.running:
+            remove_stale_lock(self._request.out)
         self.busy = False  # nobody is told: the window is closing
         return not self.engine.running

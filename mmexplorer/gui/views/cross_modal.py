@@ -128,7 +128,7 @@ class CrossModalView(LazyRedraw, QWidget):
             self.label.setText(self.tr("There is no model to run yet: see the message above."))
 
     def _levels_for(self, record, method, head):
-        key = (self.state.result_id, method, head if method != "raw" else None)
+        key = (self.state.result_id, method, head if method != "raw" else head == "min")  # raw: one scale, but min's own
         if key != self._levels_key:
             self._levels_key, self._levels = key, token_map_levels(record, method, head)
         return self._levels

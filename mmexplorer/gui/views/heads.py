@@ -7,7 +7,7 @@ look repaints one image instead of a grid of small plots.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QRectF, Signal
 from PySide6.QtGui import QPainterPath
 from PySide6.QtWidgets import (QComboBox, QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem, QHBoxLayout, QLabel,
                                QVBoxLayout, QWidget)
@@ -17,6 +17,7 @@ from mmexplorer.attention.maps import token_image_maps_every_head
 from mmexplorer.gui.levels import matrix_levels, token_map_levels
 from mmexplorer.gui.pg import ColorBar, colorize, colormap, overlay_colormap, pg
 from mmexplorer.gui.state import AppState
+from mmexplorer.gui.views.clicks import SingleClicks
 from mmexplorer.gui.views.heads_mosaic import Mosaic, matrix_mosaic, picture_mosaic, picture_tiles
 from mmexplorer.gui.views.self_attention import kind_name
 from mmexplorer.gui.views.lazy import LazyRedraw
@@ -51,6 +52,7 @@ def segment_names(record, kind: str, axis: int) -> str:
 
 class HeadsView(LazyRedraw, QWidget):
     SELECTION_KEYS = frozenset({"token", "layer", "head", "reduction", "kind"})  # what its picture depends on
+    layer_kind_changed = Signal()  # the mode picker moved the thumbnails to another attention set
     title = VIEW_TITLES["heads"]
 
     def __init__(self, state: AppState, parent=None) -> None:
@@ -60,6 +62,7 @@ class HeadsView(LazyRedraw, QWidget):
         self.mode.setToolTip(self.tr("What each thumbnail shows"))
         self.mode.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.mode.activated.connect(lambda _: self.redraw())  # the content key includes the mode
+        self.mode.activated.connect(lambda _: self.layer_kind_changed.emit())
         self.label = QLabel()
         self.label.setWordWrap(True)
         self.graphics = pg.GraphicsLayoutWidget()
@@ -111,7 +114,8 @@ class HeadsView(LazyRedraw, QWidget):
         self._placement = None  # what the mosaic's geometry and picture were set for
         self._content = None  # what the thumbnails show: (record, mode, word, colormap, opacity)
         self._selected = None  # the outlined (layer, head)
-        self.graphics.scene().sigMouseClicked.connect(self._clicked)
+        self.clicks = SingleClicks(self._under, self._picked, self)  # a double-click resets the zoom without picking
+        self.graphics.scene().sigMouseClicked.connect(self.clicks.clicked)
         self.graphics.scene().sigMouseMoved.connect(self._moved)
         state.result_changed.connect(self._refill_modes)
         if state.record is not None:  # a record that came before this view was built
@@ -128,6 +132,14 @@ class HeadsView(LazyRedraw, QWidget):
             self.mode.addItem(self.tr("matrix: {kind}").format(kind=kind_name(kind)), kind)
         index = self.mode.findData(current)
         self.mode.setCurrentIndex(max(0, index))
+
+    def layer_kind(self):
+        """The attention set whose layers the thumbnails' rows are (the Layer box steps through it)."""
+        record = self.state.record
+        if record is None or self.mode.count() == 0:
+            return record.cross_kind if record is not None else None
+        mode = self.mode.currentData()
+        return record.cross_kind if mode == WORD_MODE else mode
 
     def redraw(self) -> None:
         s = self.state
@@ -266,9 +278,6 @@ class HeadsView(LazyRedraw, QWidget):
                 return
         self.hover.setText(" ")
 
-    def _clicked(self, event) -> None:
-        if event.double():
-            return
-        hit = self._under(event.scenePos())
+    def _picked(self, hit) -> None:
         if hit is not None:
             self.state.select(layer=hit[0], head=hit[1], reduction="head", method="raw")

@@ -11,6 +11,7 @@ from PySide6.QtGui import QColor
 from mmexplorer.attention.grid import patch_at
 from mmexplorer.gui.pg import ColorBar, colorize, overlay_colormap, pg
 from mmexplorer.gui.views.aspect import pixel_aspect
+from mmexplorer.gui.views.clicks import SingleClicks
 from mmexplorer.gui.views.zoom import Zoom
 
 
@@ -55,7 +56,8 @@ class ImagePanel(pg.GraphicsLayoutWidget):
         self._rect = None  # the overlay's rectangle last applied
         self.model_shape = False  # draw the picture as squashed as the model saw it (see show_model_shape)
         self._aspect = 1.0  # the ViewBox aspect ratio applied
-        self.scene().sigMouseClicked.connect(self._clicked)
+        self.clicks = SingleClicks(self.patch_under, self.patch_clicked.emit, self)  # a double-click resets the zoom without picking
+        self.scene().sigMouseClicked.connect(self.clicks.clicked)
         self.scene().sigMouseMoved.connect(self._moved)
 
     # -- content -------------------------------------------------------
@@ -131,13 +133,6 @@ class ImagePanel(pg.GraphicsLayoutWidget):
             return None
         r, c = divmod(patch, self.grid[1])
         return float(self.map[r, c])
-
-    def _clicked(self, event) -> None:
-        if event.double():  # double-click resets the zoom (see Zoom); it is not a second pick
-            return
-        patch = self.patch_under(event.scenePos())
-        if patch is not None:
-            self.patch_clicked.emit(patch)
 
     def _moved(self, scene_pos) -> None:
         patch = self.patch_under(scene_pos)

@@ -5,14 +5,16 @@ from __future__ import annotations
 from typing import Optional
 
 import numpy as np
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QRectF, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QRectF, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from mmexplorer.attention.maps import attention_matrix, patch_row
 from mmexplorer.gui.levels import MATRIX_PERCENTILE, matrix_levels
 from mmexplorer.gui.pg import ColorBar, colorize, colormap, pg
 from mmexplorer.gui.state import AppState
+from mmexplorer.gui.views.clicks import SingleClicks
 from mmexplorer.gui.views.image_panel import ImagePanel
+from mmexplorer.gui.views.kinds import KIND_NAMES, kind_name  # noqa: F401  (KIND_NAMES: also the cell panel's)
 from mmexplorer.gui.views.matrix_axes import axis_ticks, block_edges, describe, thin_ticks
 from mmexplorer.gui.views.lazy import LazyRedraw
 from mmexplorer.gui.views.table import VIEW_TITLES
@@ -23,18 +25,6 @@ from mmexplorer.gui.widgets.labels import SteadyLabel, wrapped_label
 BLOCKS_NOTE = QT_TRANSLATE_NOOP("SelfAttentionView", " Dashed lines split [CLS] | words | patches on both axes, so the four "
                                 "blocks are words→words (top left), words→patches (top right), patches→words (bottom left) "
                                 "and patches→patches (bottom right).")
-KIND_NAMES = {
-    "joint": QT_TRANSLATE_NOOP("Kinds", "joint (text + image, one stream)"),
-    "text": QT_TRANSLATE_NOOP("Kinds", "text self-attention"),
-    "image": QT_TRANSLATE_NOOP("Kinds", "image self-attention"),
-    "text_to_image": QT_TRANSLATE_NOOP("Kinds", "cross: text → image"),
-    "image_to_text": QT_TRANSLATE_NOOP("Kinds", "cross: image → text"),
-}
-
-
-def kind_name(kind: str) -> str:
-    """An attention set's name in the interface's language."""
-    return QCoreApplication.translate("Kinds", KIND_NAMES[kind]) if kind in KIND_NAMES else kind
 
 
 class SelfAttentionView(LazyRedraw, QWidget):
@@ -103,7 +93,8 @@ class SelfAttentionView(LazyRedraw, QWidget):
         self._levels_key, self._levels = None, (0.0, 1.0)
         self._drawn = None  # what the matrix image shows: (record, kind, layer, head, colormap, levels)
         self._axis_ticks = (None, ([], []))  # (record, kind) -> every tick of both axes, before thinning
-        self.graphics.scene().sigMouseClicked.connect(self._clicked)
+        self.clicks = SingleClicks(self._cell, self._picked, self)  # a double-click resets the zoom without picking
+        self.graphics.scene().sigMouseClicked.connect(self.clicks.clicked)
         self.graphics.scene().sigMouseMoved.connect(self._moved)
         state.result_changed.connect(self._refill_kinds)
         if state.record is not None:  # a record that came before this view was built
@@ -249,10 +240,7 @@ class SelfAttentionView(LazyRedraw, QWidget):
         q, k = self.weights.shape
         return (row, col) if 0 <= row < q and 0 <= col < k else None
 
-    def _clicked(self, event) -> None:
-        if event.double():  # resets the zoom (see Zoom)
-            return
-        cell = self._cell(event.scenePos())
+    def _picked(self, cell) -> None:
         if cell is not None:
             self.state.select(query=cell[0])
             kind = self.state.kind

@@ -53,9 +53,14 @@ def mostly_unknown(unk: list[bool]) -> bool:
     return bool(unk) and sum(bool(u) for u in unk) > UNKNOWN_SHARE * len(unk)
 
 
-def unknown_words_warning(tokens: list[str], unk: list[bool], n_known: int) -> str:
-    words = ", ".join(t for t, u in zip(tokens, unk) if u)
+def unknown_words_warning(words: list[str], n_known: Optional[int]) -> str:
+    """The banner for a sentence that is mostly [UNK]; `n_known`: the size of a closed shapes-world vocabulary,
+    None for a model with a tokenizer of its own (then there is no smaller world to point to)."""
+    listed = ", ".join(words)
+    if n_known is None:
+        return translate("Vocabulary", "Most of these words are unknown to this model's tokenizer ({words} became "
+                                       "[UNK]): its maps say little about them.").format(words=listed)
     return translate("Vocabulary", "Most of these words are unknown to this model ({words} became [UNK]): its maps say "
                                    "little about them. It knows only {n} words of the shapes world; try a sample picture "
                                    "and its caption, or open a real model (File › Open model folder…) for everyday "
-                                   "pictures and words.").format(words=words, n=n_known)
+                                   "pictures and words.").format(words=listed, n=n_known)

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushBu
 
 from mmexplorer.gui.state import AppState
 from mmexplorer.gui.views.explain import match_explanation, prediction_text
-from mmexplorer.gui.views.vocabulary import known_words, mostly_unknown, unknown_words_warning
+from mmexplorer.gui.unknown_words import UnknownWordsNote
 from mmexplorer.gui.widgets.gallery import SampleGallery
 from mmexplorer.gui.widgets.paste_filter import PictureOnPaste
 from mmexplorer.gui.widgets.token_chips import TokenChips
@@ -76,6 +76,7 @@ class InputPanel(QWidget):
         state.image_changed.connect(self._show_image)
         state.text_changed.connect(self._show_text)
         state.result_changed.connect(self._show_prediction)
+        self.unknown_words = UnknownWordsNote(state, self)  # the banner when most words are [UNK]
 
     def highlight_drop(self, on: bool) -> None:
         """Show where a dragged picture will land."""
@@ -107,21 +108,6 @@ class InputPanel(QWidget):
         record = self.state.record
         self.prediction.setText(self.tr("Model: {prediction}").format(prediction=prediction_text(record)) if record is not None else "")
         self.prediction.setToolTip(match_explanation(record) if record is not None else "")
-        self._warn_unknown(record)
-
-    _warned = None  # (model, sentence) last warned about, so one sentence warns once
-
-    def _warn_unknown(self, record) -> None:
-        """A banner when most words are [UNK]: the maps would look meaningful and mean nothing."""
-        if record is None or not mostly_unknown(list(record.token_unk)):
-            return
-        key = (self.state.model, tuple(record.tokens))
-        if key == self._warned:
-            return
-        self._warned = key
-        info = self.state.model_info
-        known = len(known_words(info.config) or ()) if info is not None else 0
-        self.state.post_message(unknown_words_warning(list(record.tokens), list(record.token_unk), known), "warning")
 
 
 def _short(source: str, limit: int = 40) -> str:

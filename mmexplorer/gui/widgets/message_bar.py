@@ -36,6 +36,7 @@ class MessageBar(QFrame):
         self._timer.timeout.connect(self.hide)
         self.hide()
         state.message.connect(self.show_message)
+        state.message_withdrawn.connect(self.withdraw)
         state.result_changed.connect(self._clear_errors)
 
     def show_message(self, text: str, level: str = "info") -> None:
@@ -49,6 +50,11 @@ class MessageBar(QFrame):
             self._timer.start(INFO_MS)
         else:
             self._timer.stop()
+
+    def withdraw(self, text: str) -> None:
+        """Hide the bar if it still says `text` (a later message stays)."""
+        if self.label.text() == text:
+            self.hide()
 
     def _clear_errors(self) -> None:
         if self.level == "error":

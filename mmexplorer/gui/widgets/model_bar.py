@@ -55,6 +55,7 @@ class ModelBar(QWidget):
         state.inputs_changed.connect(self.sync)
         state.model_info_changed.connect(self.sync)
         state.result_changed.connect(self.sync)  # a CPU fallback changes the device without a new request
+        state.fusion_models_changed.connect(self._fusion_tooltips)
 
     def refill(self) -> None:
         catalog = self.state.catalog
@@ -77,7 +78,7 @@ class ModelBar(QWidget):
         self.sync()
 
     def _fusion_target(self, fusion: str) -> Optional[str]:
-        """The model a fusion button switches to: the one last used for that strategy, else the first listed."""
+        """The model a fusion button switches to: the user's pick for that strategy, else the first listed (bundled)."""
         remembered = self.state.fusion_models.get(fusion)
         if remembered:
             return remembered
@@ -112,7 +113,7 @@ class ModelBar(QWidget):
             fusion = entry.fusion if entry else None
         for name, button in self.fusion_buttons.items():
             button.setChecked(name == fusion)
-        self._fusion_tooltips()  # a newly opened model becomes its strategy's choice
+        self._fusion_tooltips()
 
     def _model_picked(self, index: int) -> None:
         data = self.model.itemData(index)

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QSlider, QSpinBox, QWidget
 
 from mmexplorer.colormap_names import COLORMAPS
 from mmexplorer.gui.state import AppState
+from mmexplorer.gui.views.kinds import kind_name
 from mmexplorer.gui.widgets.flow_layout import FlowLayout, keep_together
 
 # label -> (method, reduction)
@@ -57,6 +58,11 @@ class ViewControls(QWidget):
         self.opacity.valueChanged.connect(lambda v: state.set_display(opacity=v / 100))
 
         self.view = "cross"  # the view on screen (see set_view): what the controls act on
+        self.view_widget = None
+        # Each attention set keeps its own layer: a layer picked among image self-attention's (in Heads) is not
+        # joint attention's layer of the same number in Cross-modal. -1 (the last layer) until one is picked.
+        self.layers: dict[str, int] = {}
+        self._kind_shown = None  # the set the Layer box stepped through at the last sync
         self._tips = {w: w.toolTip() for w in (self.method, self.layer, self.head, self.colormap)}
 
         # label and control wrap together: a narrow window gets two lines, never a clipped slider
@@ -74,8 +80,24 @@ class ViewControls(QWidget):
         method, reduction = self.method.itemData(index).split(":")
         self.state.select(method=method, reduction=reduction)
 
-    def set_view(self, name: str) -> None:
-        self.view = name
+    def set_view(self, name: str, widget=None) -> None:
+        self.view, self.view_widget = name, widget
+        changed = getattr(widget, "layer_kind_changed", None)  # a view whose own picker changes the set (Heads)
+        if changed is not None and not getattr(widget, "_controls_follow", False):
+            changed.connect(self._set_switched)
+            widget._controls_follow = True
+        self._set_switched()
+
+    def _set_switched(self) -> None:
+        """The view shown now steps through another attention set (a tab, or Heads' picker): bring back that set's
+        own layer, the last one if none was picked."""
+        kind = self.layer_kind()
+        if kind is not None and kind != self._kind_shown:
+            self._kind_shown = kind
+            wanted = self.layers.get(kind, -1)
+            if wanted != self.state.layer:
+                self.state.select(layer=wanted)  # syncs
+                return
         self.sync()
 
     def layer_kind(self):
@@ -83,6 +105,9 @@ class ViewControls(QWidget):
         record = self.state.record
         if record is None:
             return None
+        own = getattr(self.view_widget, "layer_kind", None)  # a view that says which set it shows
+        if callable(own):
+            return own()
         if self.view == "self":
             return self.state.kind
         return record.cross_kind or self.state.kind
@@ -110,12 +135,14 @@ class ViewControls(QWidget):
         """Reflect the state without feeding the changes back."""
         s = self.state
         record = s.record
+        kind = self.layer_kind()
+        if kind is not None:  # the layer picked is this set's (a kind picked together with a layer keeps both)
+            self.layers[kind], self._kind_shown = s.layer, kind
         for widget in (self.method, self.layer, self.head, self.colormap, self.opacity):
             widget.blockSignals(True)
         index = self.method.findData(f"{s.method}:{s.reduction}")
         if index >= 0:
             self.method.setCurrentIndex(index)
-        kind = self.layer_kind()
         # the layers of the set the view shows, numbered as the view numbers them (0 = nearest the input)
         layers = record.layers(kind) if record is not None and kind in record.attention else 1
         self.layer.setRange(0, max(0, layers - 1))
@@ -128,7 +155,10 @@ class ViewControls(QWidget):
         for widget, on in enabled.items():
             why = idle.get(widget)
             widget.setEnabled(on and why is None)
-            widget.setToolTip(self._tips[widget] + ("\n" + self.tr("Does nothing here: ") + why if why else ""))
+            tip = self._tips[widget]
+            if widget is self.layer and kind is not None:  # each set has its own layer: say whose this is
+                tip = self.tr("Layer of {set} (PgUp / PgDn); each attention set keeps its own").format(set=kind_name(kind))
+            widget.setToolTip(tip + ("\n" + self.tr("Does nothing here: ") + why if why else ""))
         self.colormap.setCurrentText(s.colormap)
         self.opacity.setValue(round(s.opacity * 100))
         for widget in (self.method, self.layer, self.head, self.colormap, self.opacity):

@@ -74,3 +74,25 @@ def _take(lock: Path, path) -> int:
             return fd
         os.close(fd)  # the holder finished and removed it: lock the new file instead
     raise OutputLocked(f"{path}: could not take its lock file {lock}")
+
+
+def remove_stale_lock(path: str | os.PathLike) -> bool:
+    """Remove the lock file of `path` when no process holds it (a writer stopped by a signal leaves the file;
+    the OS has already released its lock). True when a file was removed."""
+    lock = lock_path(path)
+    if fcntl is None or not lock.exists():
+        return False
+    try:
+        fd = os.open(lock, os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False  # held: a run is writing it
+    else:
+        with contextlib.suppress(OSError):
+            lock.unlink()
+        return True
+    finally:
+        os.close(fd)
