@@ -15,7 +15,10 @@ from pathlib import Path
 import numpy as np
 
 from mmexplorer.attention.record import AttentionRecord
-from mmexplorer.data.files import atomic_write_bytes
+from mmexplorer.data.files import atomic_write_bytes, parse_json, read_npz
+
+
+MAX_GRID_SIDE = 4096  # patches per side; a 16-pixel patch grid of a 65,536-pixel picture
 
 
 class ProbeFileError(ValueError):
@@ -77,11 +80,7 @@ def save_record(record: AttentionRecord, path: str | os.PathLike) -> Path:
 
 
 def load_record(path: str | os.PathLike) -> AttentionRecord:
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            data = {k: z[k] for k in z.files}
-    except Exception as exc:
-        raise ProbeFileError(f"{path} is not a probe npz ({type(exc).__name__})") from None
+    data = read_npz(path, ProbeFileError)  # a regular file, each array's size checked before it is inflated
     try:
         return record_from_arrays(data)
     except (KeyError, ValueError, TypeError) as exc:
@@ -93,7 +92,9 @@ def record_from_arrays(data) -> AttentionRecord:
 
     Raises KeyError, ValueError or TypeError when fields are missing or malformed.
     """
-    meta = json.loads(str(data["meta"]))
+    meta = parse_json(str(data["meta"]), ValueError, "the record's meta")
+    if not isinstance(meta, dict):
+        raise ValueError("the record's meta is not an object")
     attention: dict[str, list] = {}
     grads: dict[str, list] = {}
     for key in sorted(k for k in data if k.startswith(("attn/", "grad/"))):
@@ -101,6 +102,12 @@ def record_from_arrays(data) -> AttentionRecord:
         (attention if prefix == "attn" else grads).setdefault(kind, []).append((int(layer), data[key]))
     attention_t = {k: tuple(a for _, a in sorted(v, key=lambda x: x[0])) for k, v in attention.items()}
     grads_t = {k: tuple(a for _, a in sorted(v, key=lambda x: x[0])) for k, v in grads.items()} or None
+    grid = tuple(int(v) for v in np.asarray(data["grid"]).reshape(-1))
+    if len(grid) != 2 or not all(1 <= v <= MAX_GRID_SIDE for v in grid):
+        raise ValueError(f"grid must be two sides from 1 to {MAX_GRID_SIDE}, not {list(grid)[:4]}")
+    t2i = np.asarray(data["token_to_image"])  # [tokens, rows, cols]
+    if t2i.ndim != 3 or t2i.shape[1:] != grid:
+        raise ValueError(f"grid {grid[0]} x {grid[1]} does not match token_to_image's shape {list(t2i.shape)}")
     layouts = {k: tuple(tuple(tuple(s) for s in axis) for axis in v) for k, v in meta.pop("layouts").items()}
     return AttentionRecord(
         model=meta.pop("model"),
@@ -108,7 +115,7 @@ def record_from_arrays(data) -> AttentionRecord:
         tokens=tuple(str(t) for t in data["tokens"]),
         token_unk=tuple(bool(u) for u in meta.pop("token_unk")),
         truncated=bool(meta.pop("truncated")),
-        grid=tuple(int(v) for v in data["grid"]),
+        grid=grid,
         image_box=tuple(float(v) for v in meta.pop("image_box")),
         image_size=tuple(int(v) for v in meta.pop("image_size")),
         attention=attention_t,

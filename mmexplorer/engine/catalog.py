@@ -7,7 +7,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from mmexplorer.data.files import regular_file_problem
 from mmexplorer.engine.paths import BUNDLED_MODELS, user_models_dir
 
 CHECKPOINT_SUFFIXES = (".safetensors",)
@@ -30,14 +29,13 @@ class ModelEntry:
 
 def _fusion_of(path: Path) -> str | None:
     """Read only the header metadata; None when the file is not a readable checkpoint."""
-    if regular_file_problem(path):  # a FIFO would block safe_open, a device never ends
-        return None
-    try:
-        from safetensors import safe_open
+    from mmexplorer.data.files import parse_json, read_safetensors_header
 
-        with safe_open(str(path), framework="pt") as f:
-            return json.loads((f.metadata() or {})["config"])["fusion"]
-    except Exception:
+    try:  # bounded in bytes and depth, never a FIFO or a device
+        config = parse_json(read_safetensors_header(path, ValueError)["__metadata__"]["config"], ValueError)
+        fusion = config["fusion"]
+        return fusion if isinstance(fusion, str) else None
+    except (ValueError, KeyError, TypeError):
         return None
 
 

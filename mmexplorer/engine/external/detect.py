@@ -6,11 +6,10 @@ torchvision ViT state dict (its tensors are checked when it is loaded).
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
-from mmexplorer.data.files import read_regular_file
+from mmexplorer.data.files import read_json_file
 from mmexplorer.engine.external.errors import ExternalModelError
 from mmexplorer.engine.external.families import FAMILIES, hf_family, supported_architectures
 from mmexplorer.engine.external.hub import find_in_hf_cache  # noqa: F401  (re-exported)
@@ -45,11 +44,8 @@ def read_hf_config(folder: Path) -> dict:
             f"{folder} is not a supported model folder: it has no config.json "
             "(expected a Hugging Face model saved with save_pretrained)"
         )
-    raw = read_regular_file(config, MAX_CONFIG_BYTES, ExternalModelError)  # not a FIFO, a device or a huge file
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except ValueError as exc:
-        raise ExternalModelError(f"{config} is not readable JSON ({type(exc).__name__})") from None
+    # not a FIFO, a device, a huge file or one nested 100,000 deep
+    data = read_json_file(config, ExternalModelError, limit=MAX_CONFIG_BYTES)
     if not isinstance(data, dict):
         raise ExternalModelError(f"{config} is not a model config")
     check_hf_config(folder, data)  # types, ranges and weight shapes, before transformers builds anything
