@@ -17,6 +17,7 @@ model again instead.
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 from mmexplorer.cli.errors import UserInputError
@@ -182,7 +183,7 @@ def _redraw_bundle(args, out: Path, bundle: Path | None) -> int:
     settings = _settings_from_args(args, base)
     fmt = _check_outputs(out, bundle, args.force)
     record_path = folder / stored.get("record", RECORD_FILE)
-    if not record_path.is_file():
+    if not os.path.lexists(record_path):  # a FIFO or a device there is refused by the reader, by name
         raise UserInputError(f"{folder} has no {record_path.name}; pass --rerun to run the model again")
     try:
         record = load_record(record_path)

@@ -139,6 +139,9 @@ def write_bundle(
         write_atomic(staging / SETTINGS_FILE, (text + "\n").encode("utf-8"))
         os.chmod(staging, _folder_mode())  # mkdtemp's 0o700 is too private for a folder the user asked for
         _swap_in(staging, folder)
+    except OutputError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise OutputError(str(exc).replace(str(staging), str(folder))) from None  # the user's folder, not the temp one
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -212,7 +215,7 @@ def read_bundle(folder: str | os.PathLike) -> tuple[BundleInputs, FigureSettings
     """
     folder = Path(folder)
     path = folder / SETTINGS_FILE
-    if not path.is_file():
+    if not os.path.lexists(path):  # anything else there (a FIFO, a device, 1 GiB) is for the reader to refuse
         raise ExportError(f"{folder} is not an export bundle (no {SETTINGS_FILE})")
     try:
         data = read_json_file(path, ExportError)
