@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 from pathlib import Path
 
 from mmexplorer.cli.errors import UserInputError
@@ -148,6 +149,10 @@ def _run(args) -> int:
     except ValueError as exc:
         raise UserInputError(str(exc)) from None
     loaded = load_image(inputs.image)
+    from mmexplorer.data.image import user_notes
+
+    for note in user_notes(loaded):
+        print(f"note: {inputs.image}: {note}", file=sys.stderr)
     record = probe(model, Sample(loaded, model.tokenizer.encode(inputs.text)), relevancy=inputs.relevancy)
     fig, drawn, resolved = render_view(record, loaded.pixels, settings)
     data = figure_bytes(fig, fmt, resolved.dpi)

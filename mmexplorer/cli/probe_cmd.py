@@ -102,7 +102,12 @@ def run(args) -> int:
         except ValueError as exc:
             raise UserInputError(str(exc)) from None
         _check_out(out, args.force)
-        sample = Sample(load_image(args.image), model.tokenizer.encode(args.text))
+        from mmexplorer.data.image import user_notes
+
+        loaded = load_image(args.image)
+        for note in user_notes(loaded):
+            print(f"note: {args.image}: {note}", file=sys.stderr)
+        sample = Sample(loaded, model.tokenizer.encode(args.text))
         record = probe(model, sample, relevancy=not args.no_relevancy)
         save_record(record, out)
     summary = _summary(record, out)
