@@ -95,21 +95,26 @@ def hub_snapshot(repo_id: str, download: bool = False, progress=None, cancelled=
                                  f"{how}, or run once online")
     if not download:
         raise ExternalModelError(f"{repo_id} is not in the local Hugging Face cache; {how}")
+    from mmexplorer.hub_timeouts import READ_TIMEOUT_S, hub_timeouts
+
     endpoint = getattr(constants, "ENDPOINT", None) or DEFAULT_ENDPOINT
     reason = unreachable_reason(endpoint)
     if reason is not None:
         raise HubUnreachable(repo_id, urlparse(endpoint).hostname or endpoint, reason)
     try:
-        files = huggingface_hub.list_repo_files(repo_id)
-        # safetensors when the repository has them; else PyTorch's .bin (transformers reads it weights-only)
-        weights = ["*.safetensors"] if any(f.endswith(".safetensors") for f in files) else ["pytorch_model*.bin"]
-        bars = {} if progress is None and cancelled is None else {"tqdm_class": _reporting_bar(huggingface_hub, progress, cancelled)}
-        folder = Path(huggingface_hub.snapshot_download(repo_id, allow_patterns=MODEL_FILES + weights, **bars))
+        with hub_timeouts(huggingface_hub):  # a server that never answers fails in seconds, not never
+            files = huggingface_hub.list_repo_files(repo_id)
+            # safetensors when the repository has them; else PyTorch's .bin (transformers reads it weights-only)
+            weights = ["*.safetensors"] if any(f.endswith(".safetensors") for f in files) else ["pytorch_model*.bin"]
+            bars = {} if progress is None and cancelled is None else {"tqdm_class": _reporting_bar(huggingface_hub, progress, cancelled)}
+            folder = Path(huggingface_hub.snapshot_download(repo_id, allow_patterns=MODEL_FILES + weights, **bars))
     except DownloadCancelled:
         raise DownloadCancelled(f"the download of {repo_id} was cancelled; what arrived is kept and resumes next time") from None
-    except Exception as exc:  # not found, gated, no network: the hub's own message says which
+    except Exception as exc:  # not found, gated, no network, no answer: the hub's own message says which
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ExternalModelError(f"cannot download {repo_id} ({first}); {how}") from None
+        if "timeout" in type(exc).__name__.lower() or "timed out" in first.lower():
+            first = f"no answer within {READ_TIMEOUT_S:.0f} s"
+        raise ExternalModelError(f"cannot download {repo_id} from {endpoint} ({first}); {how}") from None
     if not (folder / "config.json").is_file():
         raise ExternalModelError(f"{repo_id} has no config.json: not a Hugging Face model repository")
     return folder

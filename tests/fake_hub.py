@@ -71,3 +71,43 @@ class FakeHub:
         (folder.parent.parent / "refs").mkdir(exist_ok=True)
         (folder.parent.parent / "refs" / "main").write_text("f00d")
         return str(folder)
+
+
+class StalledServer:
+    """A server on 127.0.0.1 that accepts connections and never answers (a hub endpoint that hangs).
+
+        with StalledServer() as url:   # e.g. HF_ENDPOINT=url in a subprocess's environment
+            ...
+    """
+
+    def __init__(self):
+        import socket
+        import threading
+
+        self._socket = socket.socket()
+        self._socket.bind(("127.0.0.1", 0))
+        self._socket.listen(16)
+        self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}"
+        self._held: list = []  # accepted connections, kept open and silent
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+
+    def _accept(self):
+        self._socket.settimeout(0.2)
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._socket.accept()
+            except OSError:
+                continue
+            self._held.append(conn)
+
+    def __enter__(self) -> str:
+        self._thread.start()
+        return self.url
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        for conn in self._held:
+            conn.close()
+        self._socket.close()

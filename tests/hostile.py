@@ -293,7 +293,7 @@ SPECIAL_EXPECT = {
 }
 
 
-def build(folder: Path, home: Path, hf: bool = True) -> list[Case]:
+def build(folder: Path, home: Path, hf: bool = True, third: bool = True) -> list[Case]:
     """Every case, its files made under `folder`; `home` is MMEXPLORER_HOME (holding the tiny model)."""
     folder.mkdir(parents=True, exist_ok=True)
     photo = picture(folder / "photo.png")
@@ -386,6 +386,12 @@ def build(folder: Path, home: Path, hf: bool = True) -> list[Case]:
     cases.append(Case("unclear messages", "JPEG header claims 8000x8000 with a few hundred bytes", probe(jpeg), "truncated"))
     cases.append(Case("unclear messages", "symlink loop says so", probe(special["symlink loop"]), "symbolic link loop"))
     cases.append(Case("unclear messages", "size limit in MiB", probe(big), "1 MiB", patches=[_image_limit(1024 * 1024)]))
+
+    # 8. the third round: nesting, unbounded reads, special files, typed values, whole outputs (tests/hostile3.py)
+    if third:
+        import hostile3
+
+        cases.extend(hostile3.build(folder / "third", home, model, photo, hf=hf))
     return cases
 
 

@@ -172,7 +172,7 @@ def _write_npz(path: Path, **arrays) -> Path:
 def test_a_corrupt_or_hostile_npz_is_refused_with_a_clear_message(record, tmp_path):
     good = _arrays(record.save(tmp_path / "good.npz"))
     cases = {
-        "pickled": (_write_npz(tmp_path / "pickle.npz", meta=np.array([{"x": 1}], dtype=object)), "pickled"),
+        "pickled": (_write_npz(tmp_path / "pickle.npz", meta=np.array([{"x": 1}], dtype=object)), "Python objects"),
         "garbage": (tmp_path / "garbage.npz", "not an npz"),
         "truncated": (tmp_path / "truncated.npz", "not an npz"),
         "no meta": (_write_npz(tmp_path / "nometa.npz", **{k: v for k, v in good.items() if k != "meta"}), "malformed"),
@@ -197,7 +197,7 @@ def test_a_declared_huge_member_is_refused_before_reading(tmp_path, monkeypatch)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("meta.npy", b"\x00" * 200_000)
     monkeypatch.setattr(npz, "MAX_UNPACKED_BYTES", 100_000)
-    with pytest.raises(ValueError, match="would unpack"):
+    with pytest.raises(ValueError, match="would inflate"):
         mmexplorer.open_record(path)
 
 

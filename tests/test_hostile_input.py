@@ -1,4 +1,4 @@
-"""Hostile input, second round, through the command line (tests/hostile.py builds every case).
+"""Hostile input, second and third rounds, through the command line (tests/hostile.py builds every case).
 
 Each class is one test: every case of it must end with exit 2, exactly one
 `error:` line naming the problem, no traceback, nothing partial or overwritten.
@@ -17,7 +17,9 @@ import hostile
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 KINDS = ("special files", "checkpoint configs", "Hugging Face folders", "write errors", "training arguments",
-         "error path", "unclear messages")
+         "error path", "unclear messages",
+         # the third round (tests/hostile3.py)
+         "deep JSON", "unbounded reads", "special files 3", "typed values", "whole outputs")
 
 
 @pytest.fixture(scope="module")

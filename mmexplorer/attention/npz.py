@@ -13,16 +13,16 @@ from __future__ import annotations
 import io
 import json
 import os
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from mmexplorer.attention.record import AttentionRecord
-from mmexplorer.data.files import atomic_write_bytes, regular_file_problem
+from mmexplorer.data.files import MAX_NPZ_BYTES, atomic_write_bytes, parse_json, read_npz
 
 PICTURE_KEY = "image"  # optional: the picture the record was probed on, uint8 [H, W, 3]
-MAX_UNPACKED_BYTES = 8 << 30  # a probe of the largest supported models is well under 1 GiB unpacked
+MAX_UNPACKED_BYTES = MAX_NPZ_BYTES  # every array of a probe, inflated (a BLIP-base probe is under 200 MiB)
+MAX_GRID_SIDE = 4096  # patches per side; a 16-pixel patch grid of a 65,536-pixel picture
 
 
 class ProbeFileError(ValueError):
@@ -87,26 +87,9 @@ def save_record(record: AttentionRecord, path: str | os.PathLike, picture: np.nd
 
 
 def read_probe_arrays(path: str | os.PathLike) -> dict[str, np.ndarray]:
-    """Every array of a probe npz, read without pickle; ProbeFileError says why a file is not one."""
-    problem = regular_file_problem(path)  # a FIFO would block, a device never end
-    if problem:
-        raise ProbeFileError(f"{path} {problem}")
-    try:
-        with zipfile.ZipFile(path) as z:
-            unpacked = sum(info.file_size for info in z.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise ProbeFileError(f"{path} is not a probe npz (not an npz archive: {type(exc).__name__})") from None
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise ProbeFileError(f"{path} would unpack to {unpacked / 2**30:.1f} GiB, more than any probe holds; not opened")
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            return {k: z[k] for k in z.files}
-    except ValueError as exc:
-        if "pickle" in str(exc):
-            raise ProbeFileError(f"{path} holds Python objects (pickled data), which are never loaded") from None
-        raise ProbeFileError(f"{path} is not a probe npz ({type(exc).__name__}: {exc})") from None
-    except Exception as exc:
-        raise ProbeFileError(f"{path} is not a probe npz ({type(exc).__name__})") from None
+    """Every array of a probe npz, never unpickled, each array's size checked before it is inflated; ProbeFileError
+    says why a file is not one."""
+    return read_npz(path, ProbeFileError, budget=MAX_UNPACKED_BYTES)
 
 
 def load_record(path: str | os.PathLike) -> AttentionRecord:
@@ -170,7 +153,9 @@ def record_from_arrays(data) -> AttentionRecord:
 
     Raises KeyError, ValueError or TypeError when fields are missing or malformed.
     """
-    meta = json.loads(str(data["meta"]))
+    meta = parse_json(str(data["meta"]), ValueError, "the record's meta")
+    if not isinstance(meta, dict):
+        raise ValueError("the record's meta is not an object")
     attention: dict[str, list] = {}
     grads: dict[str, list] = {}
     for key in sorted(k for k in data if k.startswith(("attn/", "grad/"))):
@@ -178,6 +163,12 @@ def record_from_arrays(data) -> AttentionRecord:
         (attention if prefix == "attn" else grads).setdefault(kind, []).append((int(layer), data[key]))
     attention_t = {k: tuple(a for _, a in sorted(v, key=lambda x: x[0])) for k, v in attention.items()}
     grads_t = {k: tuple(a for _, a in sorted(v, key=lambda x: x[0])) for k, v in grads.items()} or None
+    grid = tuple(int(v) for v in np.asarray(data["grid"]).reshape(-1))
+    if len(grid) != 2 or not all(1 <= v <= MAX_GRID_SIDE for v in grid):
+        raise ValueError(f"grid must be two sides from 1 to {MAX_GRID_SIDE}, not {list(grid)[:4]}")
+    t2i = np.asarray(data["token_to_image"])  # [tokens, rows, cols]
+    if t2i.ndim != 3 or t2i.shape[1:] != grid:
+        raise ValueError(f"grid {grid[0]} x {grid[1]} does not match token_to_image's shape {list(t2i.shape)}")
     layouts = {k: tuple(tuple(tuple(s) for s in axis) for axis in v) for k, v in meta.pop("layouts").items()}
     return AttentionRecord(
         model=meta.pop("model"),
@@ -185,7 +176,7 @@ def record_from_arrays(data) -> AttentionRecord:
         tokens=tuple(str(t) for t in data["tokens"]),
         token_unk=tuple(bool(u) for u in meta.pop("token_unk")),
         truncated=bool(meta.pop("truncated")),
-        grid=tuple(int(v) for v in data["grid"]),
+        grid=grid,
         image_box=tuple(float(v) for v in meta.pop("image_box")),
         image_size=tuple(int(v) for v in meta.pop("image_size")),
         attention=attention_t,

@@ -22,6 +22,7 @@ first `committed` rows (a file attribute) count. Nothing is ever unpickled.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -78,13 +79,29 @@ def fsync_path(path: Path) -> None:
 
 def write_whole(path: str | os.PathLike, rows: list[tuple[int, dict[str, np.ndarray]]], keep: str) -> Path:
     """A new store file holding `rows`, written under a temporary name, synced, then renamed into place."""
+    from mmexplorer.data.files import OutputError, describe_os_error
+
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.unlink(missing_ok=True)
-    _write_new(tmp, [(index, pack(arrays, keep)) for index, arrays in rows], keep)
-    fsync_path(tmp)
-    os.replace(tmp, path)
-    fsync_path(path.parent)
+    # HDF5 writes into memory (a segment is one batch): a full disk then fails in a plain write with a clear
+    # error, never inside the library, which left half-written objects whose cleanup crashed the process.
+    buffer = io.BytesIO()
+    _write_new(buffer, [(index, pack(arrays, keep)) for index, arrays in rows], keep)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        try:
+            view = buffer.getbuffer()
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+        fsync_path(path.parent)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(describe_os_error(exc, path)) from None
     return path
 
 

@@ -41,8 +41,10 @@ def _table(r: dict) -> str:
 def run(args) -> int:
     scenes = args.scenes if args.scenes is not None else (100 if args.binding else 200)
     seed = args.seed if args.seed is not None else (2000 if args.binding else 1000)
-    if scenes <= 0:
-        raise UserInputError("--scenes must be positive")
+    from mmexplorer.engine.evaluate import MAX_SCENES
+
+    if not 1 <= scenes <= MAX_SCENES:
+        raise UserInputError(f"--scenes must be between 1 and {MAX_SCENES}, not {scenes}")
     from mmexplorer.engine.model_api import EvaluationUnavailable
     from mmexplorer.engine.probe import load_model
 

@@ -17,6 +17,7 @@ model again instead.
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 from pathlib import Path
 
@@ -150,6 +151,10 @@ def _run(args) -> int:
     except ValueError as exc:
         raise UserInputError(str(exc)) from None
     loaded = load_image(inputs.image)
+    from mmexplorer.data.image import user_notes
+
+    for note in user_notes(loaded):
+        print(f"note: {inputs.image}: {note}", file=sys.stderr)
     record = probe(model, Sample(loaded, model.tokenizer.encode(inputs.text)), relevancy=inputs.relevancy)
     if settings.token is None and settings.view in WORD_VIEWS:  # as the explorer starts: on the first content word
         settings = dataclasses.replace(settings, token=first_content_word(record.tokens))
@@ -191,7 +196,7 @@ def _redraw_bundle(args, out: Path, bundle: Path | None) -> int:
     settings = _settings_from_args(args, base)
     fmt = _check_outputs(out, bundle, args.force)
     record_path = folder / stored.get("record", RECORD_FILE)
-    if not record_path.is_file():
+    if not os.path.lexists(record_path):  # a FIFO or a device there is refused by the reader, by name
         raise UserInputError(f"{folder} has no {record_path.name}; pass --rerun to run the model again")
     try:
         record = load_record(record_path)

@@ -97,26 +97,32 @@ def run(args) -> int:
     from mmexplorer.engine.probe import load_model, probe
     from mmexplorer.attention.npz import save_record
 
-    if single:  # every cheap check of the output before the model loads
-        from mmexplorer.data.files import check_output_file
+    from mmexplorer.data.files import check_output_file
+    from mmexplorer.output_lock import output_lock
 
-        check_output_file(Path(args.out), args.force)
-        _check_out(Path(args.out), args.force)
-    try:
-        model, _ = load_model(args.model, args.device, download=True)  # a hub id not yet cached is fetched, with progress
-    except ValueError as exc:
-        raise UserInputError(str(exc)) from None
-    if single:
-        out = Path(args.out)
+    out = Path(args.out)
+    check_output_file(out, args.force)  # every cheap check of the output before the model loads
+    _check_out(out, args.force)
+    with output_lock(out):  # as training does: a second probe to the same --out is refused, not raced
+        _check_out(out, args.force)  # another probe may have written it while this one waited to start
+        try:
+            model, _ = load_model(args.model, args.device, download=True)  # a hub id not yet cached is fetched
+        except ValueError as exc:
+            raise UserInputError(str(exc)) from None
         _check_out(out, args.force)
-        sample = Sample(load_image(args.image), model.tokenizer.encode(args.text))
+        from mmexplorer.data.image import user_notes
+
+        loaded = load_image(args.image)
+        for note in user_notes(loaded):
+            print(f"note: {args.image}: {note}", file=sys.stderr)
+        sample = Sample(loaded, model.tokenizer.encode(args.text))
         record = probe(model, sample, relevancy=not args.no_relevancy)
         save_record(record, out)
-        summary = _summary(record, out)
-        print(json.dumps(summary) if args.json else f"wrote {out} ({record.fusion}, {len(record.tokens)} tokens, grid {record.grid[0]}x{record.grid[1]}, {_headline(record.outputs)})")
-        if record.unknown_words and not args.json:
-            print(unknown_words_note(record), file=sys.stderr)
-        return 0
+    summary = _summary(record, out)
+    print(json.dumps(summary) if args.json else f"wrote {out} ({record.fusion}, {len(record.tokens)} tokens, grid {record.grid[0]}x{record.grid[1]}, {_headline(record.outputs)})")
+    if record.unknown_words and not args.json:
+        print(unknown_words_note(record), file=sys.stderr)
+    return 0
 
 
 def _run_batch(args) -> int:

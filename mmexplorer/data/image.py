@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +43,14 @@ class LoadedImage:
         return int(self.pixels.shape[1]), int(self.pixels.shape[0])
 
 
+NONFINITE_NOTE = "replaced:"  # starts the one note that is the user's business (printed by the CLI)
+
+
+def user_notes(image: LoadedImage) -> list[str]:
+    """The notes of `image` worth a line on the terminal (the rest go into the record's meta only)."""
+    return [n.removeprefix(NONFINITE_NOTE).strip() for n in image.notes if n.startswith(NONFINITE_NOTE)]
+
+
 def load_image(source: str | os.PathLike | bytes, name: str | None = None) -> LoadedImage:
     """Read a path or encoded bytes into an upright RGB array."""
     if isinstance(source, (bytes, bytearray, memoryview)):
@@ -61,7 +70,10 @@ def load_image(source: str | os.PathLike | bytes, name: str | None = None) -> Lo
 def decode_image(data: bytes, label: str = "image data") -> LoadedImage:
     notes: list[str] = []
     try:
-        img = Image.open(io.BytesIO(data))
+        with warnings.catch_warnings():
+            # Pillow warns above its own pixel limit; MAX_PIXELS below refuses in one line, so no warning first
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            img = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
         raise ImageError(f"{label} is not an image Pillow can read") from None
     except Image.DecompressionBombError:
@@ -104,10 +116,16 @@ def _to_rgb(img: Image.Image, notes: list[str]) -> Image.Image:
     mode = img.mode
     if mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         arr = np.asarray(img, dtype=np.float64)
-        lo, hi = float(np.nanmin(arr)), float(np.nanmax(arr))
+        finite = np.isfinite(arr)
+        bad = int(arr.size - np.count_nonzero(finite))
+        lo, hi = (float(arr[finite].min()), float(arr[finite].max())) if bad < arr.size else (0.0, 0.0)
+        if bad:  # NaN and infinities take the lowest value: said once, in words, instead of numpy's warnings
+            arr = np.where(finite, arr, lo)
+            notes.append(f"{NONFINITE_NOTE} {bad} of {arr.size} pixels were not numbers (NaN or infinite); "
+                         "they are shown as the darkest value")
         scaled = np.zeros_like(arr) if hi <= lo else (arr - lo) / (hi - lo) * 255.0
         notes.append(f"{mode} values rescaled from [{lo:g}, {hi:g}] to 8 bit")
-        return Image.fromarray(np.nan_to_num(scaled).astype(np.uint8), "L").convert("RGB")
+        return Image.fromarray(scaled.astype(np.uint8), "L").convert("RGB")
     has_alpha = mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in img.info)
     if has_alpha:
         rgba = img.convert("RGBA")

@@ -6,7 +6,6 @@ import json
 import os
 from pathlib import Path
 
-from mmexplorer.data.files import regular_file_problem
 from mmexplorer.paths import BUNDLED_MODELS, user_models_dir
 from mmexplorer.protocol.entries import ModelEntry
 
@@ -19,14 +18,13 @@ class ModelNotFound(ValueError):
 
 def _fusion_of(path: Path) -> str | None:
     """Read only the header metadata; None when the file is not a readable checkpoint."""
-    if regular_file_problem(path):  # a FIFO would block safe_open, a device never ends
-        return None
-    try:
-        from safetensors import safe_open
+    from mmexplorer.data.files import parse_json, read_safetensors_header
 
-        with safe_open(str(path), framework="pt") as f:
-            return json.loads((f.metadata() or {})["config"])["fusion"]
-    except Exception:
+    try:  # bounded in bytes and depth, never a FIFO or a device
+        config = parse_json(read_safetensors_header(path, ValueError)["__metadata__"]["config"], ValueError)
+        fusion = config["fusion"]
+        return fusion if isinstance(fusion, str) else None
+    except (ValueError, KeyError, TypeError):
         return None
 
 

@@ -32,6 +32,8 @@ from mmexplorer.data.vocab import COLOUR_WORDS
 from mmexplorer.engine.batches import object_patch_masks, spec_for
 from mmexplorer.models.preprocess import image_tensor, text_tensor
 
+SCENE_CHUNK = 256  # scenes made, matched and probed together; the rest are not held
+MAX_SCENES = 100_000  # about a day on a CPU; a count past it is a typo, refused before anything is made
 DELETION_STEPS = 8  # the curve has DELETION_STEPS + 1 points, from nothing to every patch blanked
 
 
@@ -110,50 +112,50 @@ def evaluate(model, scenes: int = 200, seed: int = 1000, deletion: bool = True, 
     was_training = model.training
     model.eval()
     needs_grads = model.spec.default_map == "image-branch"  # the only default map built from gradients
-    items = []
-    pixels, pos, hard, easy = [], [], [], []
-    for index in range(scenes):
-        rng = scene_rng(seed, "eval", index)
-        scene = make_scene(rng, spec, language)
-        pixels.append(scene.pixels)
-        pos.append(scene.caption.text)
-        hard.append(hard_negative(scene, rng).caption.text)
-        easy.append(easy_negative(scene, rng, spec).text)
-        items.append((scene, rng))
-
-    logits = _match_logits(model, pixels * 3, pos + hard + easy)
-    lp, lh, le = logits[:scenes], logits[scenes : 2 * scenes], logits[2 * scenes :]
-    matching = {
-        "hard_accuracy": float(((lp > 0).mean() + (lh <= 0).mean()) / 2),  # balanced: true captions and hard negatives
-        "hard_pairwise": float((lp > lh).mean()),  # the true caption scores above its hard negative
-        "easy_accuracy": float(((lp > 0).mean() + (le <= 0).mean()) / 2),
-    }
-
     hits = {"colour": [], "shape": []}
     others = {"colour": [], "shape": []}
     energy = {"colour": [], "shape": []}
     deletion_auc, random_auc = [], []
     label, kind = "", ""
-    for scene, rng in items:
-        sample = Sample(LoadedImage(scene.pixels, "shapes world"), model.tokenizer.encode(scene.caption.text))
-        record = capture(model, sample, device, relevancy=needs_grads)
-        tokens_of = word_tokens(scene.caption, sample.encoding)
-        label, kind = record.map_label, _map_kind(record)
-        masks = [m.reshape(record.grid) for m in object_patch_masks(scene.objects, model.cfg, spec.size)]
-        word_maps = []
-        for word, obj in scene.caption.groundings:
-            group = "colour" if scene.caption.words[word] in COLOUR_WORDS else "shape"
-            m = word_map(record.token_to_image, tokens_of[word])  # [rows, cols]
-            hits[group].append(pointing_hit(m, masks[obj]))
-            others[group].append(any(pointing_hit(m, masks[o]) for o in range(len(masks)) if o != obj))
-            energy[group].append(energy_share(m, masks[obj]))
-            positive = np.clip(m, 0, None)
-            total = positive.sum()
-            word_maps.append(positive / total if total > 0 else positive)
-        if deletion:
-            a, b = _deletion_curves(model, scene, scene.caption.text, np.mean(word_maps, axis=0), rng)
-            deletion_auc.append(a)
-            random_auc.append(b)
+    chunks: list[np.ndarray] = []  # [3, n] logits of each chunk: true captions, hard and easy negatives
+    for first in range(0, scenes, SCENE_CHUNK):  # streamed: memory holds one chunk's scenes, whatever --scenes is
+        items = []
+        pixels, pos, hard, easy = [], [], [], []
+        for index in range(first, min(scenes, first + SCENE_CHUNK)):
+            rng = scene_rng(seed, "eval", index)
+            scene = make_scene(rng, spec, language)
+            pixels.append(scene.pixels)
+            pos.append(scene.caption.text)
+            hard.append(hard_negative(scene, rng).caption.text)
+            easy.append(easy_negative(scene, rng, spec).text)
+            items.append((scene, rng))
+        chunks.append(_match_logits(model, pixels * 3, pos + hard + easy).reshape(3, len(items)))
+        for scene, rng in items:
+            sample = Sample(LoadedImage(scene.pixels, "shapes world"), model.tokenizer.encode(scene.caption.text))
+            record = capture(model, sample, device, relevancy=needs_grads)
+            tokens_of = word_tokens(scene.caption, sample.encoding)
+            label, kind = record.map_label, _map_kind(record)
+            masks = [m.reshape(record.grid) for m in object_patch_masks(scene.objects, model.cfg, spec.size)]
+            word_maps = []
+            for word, obj in scene.caption.groundings:
+                group = "colour" if scene.caption.words[word] in COLOUR_WORDS else "shape"
+                m = word_map(record.token_to_image, tokens_of[word])  # [rows, cols]
+                hits[group].append(pointing_hit(m, masks[obj]))
+                others[group].append(any(pointing_hit(m, masks[o]) for o in range(len(masks)) if o != obj))
+                energy[group].append(energy_share(m, masks[obj]))
+                positive = np.clip(m, 0, None)
+                total = positive.sum()
+                word_maps.append(positive / total if total > 0 else positive)
+            if deletion:
+                a, b = _deletion_curves(model, scene, scene.caption.text, np.mean(word_maps, axis=0), rng)
+                deletion_auc.append(a)
+                random_auc.append(b)
+    lp, lh, le = np.concatenate(chunks, axis=1)
+    matching = {
+        "hard_accuracy": float(((lp > 0).mean() + (lh <= 0).mean()) / 2),  # balanced: true captions and hard negatives
+        "hard_pairwise": float((lp > lh).mean()),  # the true caption scores above its hard negative
+        "easy_accuracy": float(((lp > 0).mean() + (le <= 0).mean()) / 2),
+    }
     model.train(was_training)
 
     def mean(values) -> float:

@@ -50,8 +50,12 @@ def evaluate_condition(model, scenes: int, seed: int, width: int, height: int, t
     hits = {"colour": [], "shape": []}
     others = {"colour": [], "shape": []}
     pixels, pos, hard, swap = [], [], [], []
+    chunks: list[np.ndarray] = []  # [3, n] logits per chunk: true captions, hard and swap negatives
     kind = ""
     for index in range(scenes):
+        if len(pixels) == evaluation.SCENE_CHUNK:  # streamed: one chunk's pictures held, whatever the count
+            chunks.append(evaluation._match_logits(model, pixels * 3, pos + hard + swap).reshape(3, len(pixels)))
+            pixels, pos, hard, swap = [], [], [], []
         scene, rng = binding_scene(seed, index, width, height, textured, patch_px, language)
         pixels.append(scene.pixels)
         pos.append(scene.caption.text)
@@ -67,8 +71,9 @@ def evaluate_condition(model, scenes: int, seed: int, width: int, height: int, t
             m = evaluation.word_map(record.token_to_image, tokens_of[word])  # [rows, cols]
             hits[group].append(evaluation.pointing_hit(m, masks[obj]))
             others[group].append(any(evaluation.pointing_hit(m, masks[o]) for o in range(len(masks)) if o != obj))
-    logits = evaluation._match_logits(model, pixels * 3, pos + hard + swap)
-    lp, lh, ls = logits[:scenes], logits[scenes : 2 * scenes], logits[2 * scenes :]
+    if pixels:
+        chunks.append(evaluation._match_logits(model, pixels * 3, pos + hard + swap).reshape(3, len(pixels)))
+    lp, lh, ls = np.concatenate(chunks, axis=1)
 
     def mean(values) -> float:
         return float(np.mean(values)) if values else math.nan

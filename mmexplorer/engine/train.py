@@ -2,7 +2,7 @@
 
 No Qt here: the explorer runs this same function in an engine process. The run
 can be cancelled between steps (should_stop); checkpoints are written
-atomically with save_checkpoint, so a cancelled or crashed run leaves the last
+atomically (with the training state, as one unit), so a cancelled or crashed run leaves the last
 good checkpoint, or nothing, and never a partial file.
 
     for progress in training(settings, out):   # a generator, one Progress per step
@@ -26,13 +26,13 @@ from mmexplorer.engine.grounding import supports_grounding
 from mmexplorer.engine.multitask import Trainee
 from mmexplorer.engine.objectives import compute_losses
 from mmexplorer.engine.recipes import TrainSettings
-from mmexplorer.data.files import check_output_folder
+from mmexplorer.data.files import atomic_write_set, check_output_folder
 from mmexplorer.output_lock import output_lock
 from mmexplorer.engine.scoped import PrivateRandom, torch_threads
-from mmexplorer.engine.train_state import ResumeError, load_train_state, save_train_state
+from mmexplorer.engine.train_state import ResumeError, load_train_state, train_state_files
 from mmexplorer.models import fusion_spec
 from mmexplorer.models.budget import check_training_memory
-from mmexplorer.models.checkpoint import checkpoint_bytes, save_checkpoint
+from mmexplorer.models.checkpoint import checkpoint_bytes, checkpoint_data
 
 
 class TrainingDiverged(ValueError):
@@ -167,12 +167,15 @@ def _resume_weights(trainee: Trainee, out: Path) -> int:
     return next(iter(steps))
 
 
-def _save(trainee: Trainee, out: Path, settings: TrainSettings, step: int, metrics: dict) -> None:
+def _checkpoint_files(trainee: Trainee, out: Path, settings: TrainSettings, step: int, metrics: dict) -> list:
+    """[(path, bytes)] of the checkpoint (and its soft-sharing companion), written later with the training state."""
     extra = {"settings": settings.to_dict(), "steps_done": step, "metrics": metrics}
+    files = []
     companion = trainee.companion_path(out)
     if companion is not None:
-        save_checkpoint(trainee.vqa_member, companion, dict(extra, role="question-answering backbone (soft sharing)"))
-    save_checkpoint(trainee.itm_model, out, extra)
+        files.append((companion, checkpoint_data(trainee.vqa_member, dict(extra, role="question-answering backbone (soft sharing)"))))
+    files.append((out, checkpoint_data(trainee.itm_model, extra)))
+    return files
 
 
 def training(
@@ -260,10 +263,12 @@ def _steps(settings, out, trainee, cfg, optimiser, generator, random, every, sho
             if done % every == 0 or done == settings.steps:
                 if not _weights_finite(trainee):  # never overwrite a good checkpoint with NaN weights
                     raise _diverged(out, done, "the weights", last_saved)
-                _save(trainee, out, settings, done, {"loss": float(losses["loss"].detach()), **named})
-                saved, last_saved = str(out), done
+                checkpoint = _checkpoint_files(trainee, out, settings, done, {"loss": float(losses["loss"].detach()), **named})
+                saved = str(out)
         if saved is not None:  # outside the run's random scope: the stream's state between steps is what continues
-            save_train_state(out, optimiser, random, generator, _resume_settings(settings), done)
+            # weights and training state as one unit: a full disk leaves the previous pair, both of one step
+            atomic_write_set(checkpoint + train_state_files(out, optimiser, random, generator, _resume_settings(settings), done))
+            last_saved = done
         yield Progress(
             step=done,
             total=settings.steps,

@@ -23,6 +23,7 @@ import json
 import os
 import platform
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -31,7 +32,8 @@ import matplotlib
 from matplotlib.figure import Figure
 
 from mmexplorer.attention.npz import save_record
-from mmexplorer.data.files import read_regular_file, regular_file_problem
+from mmexplorer.data.files import (OutputError, default_file_mode, describe_os_error, read_json_file, read_regular_file,
+                                   regular_file_problem)
 from mmexplorer.data.image import MAX_FILE_BYTES
 from mmexplorer.attention.record import AttentionRecord
 from mmexplorer.export.errors import ExportError
@@ -116,25 +118,60 @@ def write_bundle(
         raise ExportError(f"{folder} exists and is not a folder")
     if folder.is_dir() and any(folder.iterdir()) and not force:
         raise ExportError(f"{folder} exists and is not empty; pass --force to overwrite")
-    created = not folder.exists()
-    before = set(folder.iterdir()) if folder.is_dir() else set()
+    # Written whole into a temp folder beside it, then swapped in: a full disk or a crash leaves the earlier
+    # bundle as it was (never a new figure beside an old record and settings) and no half bundle.
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        image_copy = _copy_image(inputs.image, folder)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
+    except OSError as exc:
+        raise OutputError(describe_os_error(exc, folder)) from None
+    try:
+        image_copy = _copy_image(inputs.image, staging)
         data = fig if isinstance(fig, bytes) else figure_bytes(fig, fmt, settings.dpi)
-        write_atomic(folder / f"figure.{fmt}", data)
-        save_record(record, folder / RECORD_FILE)
+        write_atomic(staging / f"figure.{fmt}", data)
+        save_record(record, staging / RECORD_FILE)
         if drawn is None:
             from mmexplorer.export.figures import figure_data
 
             drawn = figure_data(record, settings)
-        save_figure_data(drawn, folder / FIGURE_DATA_FILE)
+        save_figure_data(drawn, staging / FIGURE_DATA_FILE)
         text = json.dumps(bundle_settings(record, settings, inputs, fmt, image_copy), indent=2, ensure_ascii=False)
-        write_atomic(folder / SETTINGS_FILE, (text + "\n").encode("utf-8"))
+        write_atomic(staging / SETTINGS_FILE, (text + "\n").encode("utf-8"))
+        os.chmod(staging, _folder_mode())  # mkdtemp's 0o700 is too private for a folder the user asked for
+        _swap_in(staging, folder)
+    except OutputError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise OutputError(str(exc).replace(str(staging), str(folder))) from None  # the user's folder, not the temp one
     except BaseException:
-        _undo(folder, created, before)  # a failed bundle leaves no half bundle behind
+        shutil.rmtree(staging, ignore_errors=True)
         raise
     return folder
+
+
+def _folder_mode() -> int:
+    """What a plainly created folder would get: the file mode, searchable where readable (0o644 -> 0o755)."""
+    mode = default_file_mode()
+    return mode | (mode & 0o444) >> 2
+
+
+def _swap_in(staging: Path, folder: Path) -> None:
+    """Put the finished bundle in `folder`'s place: the old one moved aside, the new one renamed in, the old removed."""
+    aside = None
+    try:
+        if folder.exists():
+            aside = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".old", dir=folder.parent))
+            os.rename(folder, aside / "bundle")
+        try:
+            os.rename(staging, folder)
+        except OSError:
+            if aside is not None:
+                os.rename(aside / "bundle", folder)  # put the earlier bundle back
+            raise
+    except OSError as exc:
+        raise OutputError(describe_os_error(exc, folder)) from None
+    finally:
+        if aside is not None:
+            shutil.rmtree(aside, ignore_errors=True)
 
 
 def _copy_image(image: str, folder: Path) -> Optional[str]:
@@ -147,16 +184,28 @@ def _copy_image(image: str, folder: Path) -> Optional[str]:
     return name
 
 
-def _undo(folder: Path, created: bool, before: set) -> None:
-    """Remove what this write added: the whole folder when it made it, else only the new files."""
-    try:
-        if created:
-            shutil.rmtree(folder, ignore_errors=True)
-            return
-        for path in set(folder.iterdir()) - before:
-            path.unlink(missing_ok=True)
-    except OSError:
-        pass
+# the bundle's own fields: name -> (may be null, must be a plain file name inside the bundle)
+_TEXT_FIELDS = {"model": (False, False), "image": (False, False), "text": (False, False), "device": (True, False),
+                "model_path": (True, False), "image_copy": (True, True), "record": (True, True),
+                "figure_data": (True, True), "format": (True, False), "token_text": (True, False)}
+
+
+def _check_stored_inputs(path: Path, data: dict) -> None:
+    """Each stored input has its type; the files it names lie inside the bundle (ExportError naming the field)."""
+    for name, (nullable, inside) in _TEXT_FIELDS.items():
+        if name not in data and nullable:
+            continue
+        value = data.get(name)
+        if value is None and nullable:
+            continue
+        if not isinstance(value, str):
+            raise ExportError(f"{path}: field {name} must be text{' or null' if nullable else ''}, not {type(value).__name__}")
+        if "\0" in value:
+            raise ExportError(f"{path}: field {name} holds a NUL character")
+        if inside and (value in ("", ".", "..") or "/" in value or "\\" in value):
+            raise ExportError(f"{path}: field {name} must name a file inside the bundle, not {value!r}")
+    if "relevancy" in data and not isinstance(data["relevancy"], bool):
+        raise ExportError(f"{path}: field relevancy must be true or false")
 
 
 def read_bundle(folder: str | os.PathLike) -> tuple[BundleInputs, FigureSettings, dict]:
@@ -166,12 +215,13 @@ def read_bundle(folder: str | os.PathLike) -> tuple[BundleInputs, FigureSettings
     """
     folder = Path(folder)
     path = folder / SETTINGS_FILE
-    if not path.is_file():
+    if not os.path.lexists(path):  # anything else there (a FIFO, a device, 1 GiB) is for the reader to refuse
         raise ExportError(f"{folder} is not an export bundle (no {SETTINGS_FILE})")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = read_json_file(path, ExportError)
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
+        _check_stored_inputs(path, data)
         copy = data.get("image_copy")
         image = str(folder / copy) if copy and (folder / copy).is_file() else data["image"]
         inputs = BundleInputs(
@@ -183,6 +233,8 @@ def read_bundle(folder: str | os.PathLike) -> tuple[BundleInputs, FigureSettings
             relevancy=bool(data.get("relevancy", True)),
         )
         settings = FigureSettings.from_dict(data)
+    except ExportError:
+        raise
     except (ValueError, KeyError, TypeError) as exc:
         raise ExportError(f"{path} is malformed ({exc})") from None
     return inputs, settings, data

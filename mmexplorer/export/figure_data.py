@@ -18,7 +18,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from mmexplorer.data.files import atomic_write_bytes
+from mmexplorer.data.files import atomic_write_bytes, read_npz
 
 FIGURE_DATA_FILE = "figure_data.npz"
 
@@ -60,11 +60,11 @@ def save_figure_data(data: FigureData, path: str | os.PathLike) -> None:
 
 
 def load_figure_data(path: str | os.PathLike) -> FigureData:
-    with np.load(path, allow_pickle=False) as z:
-        levels = tuple(float(v) for v in z["levels"])
-        return FigureData(
-            maps=z["maps"].astype(np.float32),
-            labels=tuple(str(v) for v in z["labels"]),
-            tokens=tuple(str(v) for v in z["tokens"]),
-            levels=None if np.isnan(levels).any() else levels,
-        )
+    z = read_npz(path, ValueError)  # each array's size checked before it is inflated
+    levels = tuple(float(v) for v in z["levels"])
+    return FigureData(
+        maps=z["maps"].astype(np.float32),
+        labels=tuple(str(v) for v in z["labels"]),
+        tokens=tuple(str(v) for v in z["tokens"]),
+        levels=None if np.isnan(levels).any() else levels,
+    )

@@ -58,11 +58,56 @@ class FigureSettings:
 
     @classmethod
     def from_dict(cls, data: dict) -> "FigureSettings":
+        """Settings from a stored dict (a bundle's settings.json), each value's type checked: ExportError naming
+        the field otherwise (a list for view, "top" or 1e999 for layer, "lots" for dpi...)."""
         known = {f.name for f in dataclasses.fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
+        for name, value in values.items():
+            problem = _type_problem(name, value)
+            if problem:
+                raise ExportError(f"setting {name} must be {problem}, not {_shown(value)}")
         if values.get("levels") is not None:
-            values["levels"] = tuple(values["levels"])
+            values["levels"] = tuple(float(v) for v in values["levels"])
         return cls(**values)
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value) -> bool:
+    return (_is_int(value) or isinstance(value, float)) and np.isfinite(float(value))
+
+
+# name -> (a test of a stored value, what it must be, in words)
+_STORED_TYPES = {
+    "view": (lambda v: isinstance(v, str), "a view name"),
+    "token": (lambda v: v is None or _is_int(v) or isinstance(v, str), "a word index, a word or null"),
+    "layer": (lambda v: v is None or _is_int(v), "a whole number or null"),
+    "head": (lambda v: _is_int(v) or isinstance(v, str), "a head index or mean, max or min"),
+    "method": (lambda v: isinstance(v, str), "a method name"),
+    "kind": (lambda v: v is None or isinstance(v, str), "an attention set's name or null"),
+    "patch": (lambda v: v is None or _is_int(v), "a whole number or null"),
+    "dpi": (lambda v: _is_int(v), "a whole number"),
+    "colormap": (lambda v: isinstance(v, str), "a colormap name"),
+    "levels": (lambda v: v is None or (isinstance(v, list) and len(v) == 2 and all(map(_is_number, v))),
+               "two finite numbers [lo, hi] or null"),
+    "opacity": (_is_number, "a number between 0 and 1"),
+    "picture": (lambda v: isinstance(v, str), "colour or grey"),
+}
+
+
+def _type_problem(name: str, value) -> Optional[str]:
+    test, words = _STORED_TYPES[name]
+    return None if test(value) else words
+
+
+def _shown(value) -> str:
+    """A stored value in a message: short, whatever it holds."""
+    import json
+
+    text = json.dumps(value, ensure_ascii=True) if not isinstance(value, float) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def parse_head(text: Union[int, str]) -> Union[int, str]:

@@ -2,9 +2,36 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QByteArray, QSettings
 
 MAX_RECENT = 8
+MAX_SETTINGS_BYTES = 1 << 20  # a preferences file is a few KiB
+
+
+def usable_settings_path(path: Path) -> Path:
+    """`path`, or a fresh file in a private temp folder when `path` must not be opened.
+
+    QSettings reads its whole file, blocking on a FIFO (the window would never open) and
+    holding a 1 GiB file in memory: such a file is left alone, said once on stderr, and
+    this session's preferences are kept in the temp file instead.
+    """
+    import os
+    import sys
+    import tempfile
+
+    from mmexplorer.data.files import format_bytes, regular_file_problem
+
+    if not os.path.lexists(path):
+        return path
+    problem = regular_file_problem(path)
+    if problem is None and os.stat(path).st_size > MAX_SETTINGS_BYTES:
+        problem = f"is larger than the limit of {format_bytes(MAX_SETTINGS_BYTES)}"
+    if problem is None:
+        return path
+    print(f"note: {path} {problem}; preferences are not read from it or saved this session", file=sys.stderr)
+    return Path(tempfile.mkdtemp(prefix="mmexplorer-settings-")) / "explorer.ini"
 
 
 class Settings:
@@ -12,7 +39,7 @@ class Settings:
         if settings is None:
             from mmexplorer.paths import user_data_dir  # plain paths; no torch behind it
 
-            path = user_data_dir() / "explorer.ini"
+            path = usable_settings_path(user_data_dir() / "explorer.ini")
             settings = QSettings(str(path), QSettings.Format.IniFormat)
         self.q = settings
 

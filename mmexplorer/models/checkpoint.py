@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 
 from mmexplorer.config import ConfigError, ModelConfig
-from mmexplorer.data.files import atomic_write_bytes, regular_file_problem
+from mmexplorer.data.files import atomic_write_bytes, parse_json, read_safetensors_header, regular_file_problem
 from mmexplorer.models.budget import check_budget
 from mmexplorer.models.fusion import build_model
 
@@ -27,11 +27,16 @@ class CheckpointError(ValueError):
 
 def save_checkpoint(model, path: str | os.PathLike, extra: dict | None = None) -> Path:
     """Write weights + config atomically (temp file in the same folder, then rename); OutputError when it cannot."""
+    return atomic_write_bytes(path, checkpoint_data(model, extra))
+
+
+def checkpoint_data(model, extra: dict | None = None) -> bytes:
+    """The bytes save_checkpoint writes (for writing a checkpoint together with other files, as one unit)."""
     from safetensors.torch import save
 
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     meta = {"format": FORMAT, "config": model.cfg.to_json(), "extra": json.dumps(extra or {})}
-    return atomic_write_bytes(path, save(state, metadata=meta))
+    return save(state, metadata=meta)
 
 
 def checkpoint_bytes(model) -> int:
@@ -71,6 +76,10 @@ def read_checkpoint(path: str | os.PathLike) -> tuple[ModelConfig, dict, dict]:
 def _read_safetensors(path: Path) -> tuple[ModelConfig, dict, dict]:
     from safetensors import safe_open
 
+    header = read_safetensors_header(path, CheckpointError)  # bounded in bytes and depth before the library reads it
+    metadata = header.get("__metadata__")
+    if metadata is not None and not (isinstance(metadata, dict) and all(isinstance(v, str) for v in metadata.values())):
+        raise CheckpointError(f"{path} is not a valid safetensors checkpoint (its metadata must map names to text)")
     try:
         with safe_open(str(path), framework="pt") as f:
             meta = f.metadata() or {}
@@ -82,10 +91,7 @@ def _read_safetensors(path: Path) -> tuple[ModelConfig, dict, dict]:
         raise
     except Exception as exc:  # safetensors raises its own error types for bad headers and sizes
         raise CheckpointError(f"{path} is not a valid safetensors checkpoint ({str(exc).splitlines()[0][:200]})") from None
-    try:
-        extra = json.loads(meta.get("extra", "{}"))
-    except json.JSONDecodeError as exc:
-        raise CheckpointError(f"{path}: bad extra metadata: {exc}") from None
+    extra = parse_json(meta.get("extra", "{}"), CheckpointError, f"{path}: the extra metadata")
     return cfg, state, extra if isinstance(extra, dict) else {}
 
 

@@ -16,18 +16,18 @@ from pathlib import Path
 from typing import Iterator
 
 
+MAX_COCO_BYTES = 512 << 20  # COCO 2017's instances file is 448 MiB, its captions 87 MiB
+
+
 class CocoFileError(ValueError):
     """A captions or instances file that is not COCO-style JSON."""
 
 
 def _load(path: str | os.PathLike, what: str) -> dict:
+    from mmexplorer.data.files import read_json_file
+
     path = Path(path)
-    if not path.is_file():
-        raise CocoFileError(f"{what} {path} is not a file")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CocoFileError(f"{what} {path} is not JSON ({type(exc).__name__})") from None
+    data = read_json_file(path, CocoFileError, f"{what} {path}", limit=MAX_COCO_BYTES)
     if not isinstance(data, dict) or not isinstance(data.get("annotations"), list):
         raise CocoFileError(f'{what} {path} has no "annotations" list (is it COCO-style?)')
     return data

@@ -95,6 +95,32 @@ def pair_items(dataset: PairDataset, workers: int):
     if workers == 0:
         yield from dataset
         return
-    loader = DataLoader(dataset, batch_size=FETCH, num_workers=workers, collate_fn=_as_list, prefetch_factor=4)
-    for chunk in loader:
-        yield from chunk
+    loader = DataLoader(dataset, batch_size=FETCH, num_workers=workers, collate_fn=_as_list, prefetch_factor=4,
+                        worker_init_fn=end_with_parent)
+    chunks = iter(loader)
+    try:
+        for chunk in chunks:
+            yield from chunk
+    finally:
+        # a run stopped by an error ends its workers now, not when the traceback holding the iterator is freed
+        shutdown = getattr(chunks, "_shutdown_workers", None)
+        if shutdown is not None:
+            shutdown()
+
+
+def end_with_parent(_worker_id: int = 0) -> None:
+    """In a worker: be killed with the process that started it (Linux), even if that one is killed outright.
+
+    Without it a SIGKILLed run's workers notice only at their next poll, holding the caller's pipes until then.
+    """
+    import ctypes
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass

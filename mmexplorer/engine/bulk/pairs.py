@@ -8,14 +8,14 @@ file stops the run (PairsFileError). Nothing reads the whole file at once.
 from __future__ import annotations
 
 import csv
-import io
-import json
 import math
 import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
+
+from mmexplorer.data.files import parse_json
 
 MAX_LINE = 1 << 20  # bytes; a longer JSONL line is an error row, never read into memory whole
 
@@ -141,6 +141,10 @@ def spec_from(item, index: int, line: int, folder: str) -> PairSpec:
     return PairSpec(**shown, boxes=boxes)
 
 
+class _LineError(ValueError):
+    """One line of a pairs file that is not usable JSON: that pair's error, the others go on."""
+
+
 def _jsonl(path: Path, folder: str) -> Iterator[PairSpec]:
     index = 0
     with open(path, "rb") as f:
@@ -159,12 +163,11 @@ def _jsonl(path: Path, folder: str) -> Iterator[PairSpec]:
             if too_long:
                 yield PairSpec(index, number, folder=folder, error=f"line is longer than {MAX_LINE} bytes")
             else:
-                try:
-                    item = json.loads(raw.decode("utf-8"))
-                except UnicodeDecodeError:
-                    yield PairSpec(index, number, folder=folder, error="line is not UTF-8 text")
-                except json.JSONDecodeError as exc:
-                    yield PairSpec(index, number, folder=folder, error=f"not JSON ({exc.msg} at column {exc.colno})")
+                try:  # bounded in depth, strings that are text: a pair's error, never a worker's crash
+                    item = parse_json(raw, _LineError, "line")
+                except _LineError as exc:
+                    yield PairSpec(index, number, folder=folder, error=str(exc).removeprefix("line ").replace(
+                        "is not valid JSON (", "not JSON (").replace("is not UTF-8 text", "line is not UTF-8 text"))
                 else:
                     yield spec_from(item, index, number, folder)
             index += 1
@@ -200,9 +203,9 @@ def _csv(path: Path, folder: str) -> Iterator[PairSpec]:
                 item = dict(zip(header, row))
                 if item.get("boxes", "").strip():
                     try:
-                        item["boxes"] = json.loads(item["boxes"])
-                    except json.JSONDecodeError as exc:
-                        item["boxes"] = f"not JSON ({exc.msg})"
+                        item["boxes"] = parse_json(item["boxes"], _LineError, "boxes")
+                    except _LineError as exc:
+                        item["boxes"] = str(exc).removeprefix("boxes ").replace("is not valid JSON", "not JSON")
                 else:
                     item.pop("boxes", None)
                 yield spec_from(item, index, reader.line_num, folder)

@@ -84,7 +84,25 @@ def _merge(readers: list[StorePart], main: Path, keep: str, wanted: Optional[set
     The arrays are copied as stored (packed), COMPACT_ROWS pairs at a time, so a
     part of any size is merged in bounded memory and nothing is decoded.
     """
+    from mmexplorer.data.files import OutputError, check_output_folder, describe_os_error
+
     tmp = main.with_name(f".{main.name}.tmp")
+    # the merged part is at most the sum of its sources: refused before HDF5 writes a byte when that is not free
+    # (a write failing inside HDF5 leaves objects whose cleanup can crash the process)
+    check_output_folder(main.parent, sum(r.path.stat().st_size for r in readers))
+    try:
+        result = _merge_into(tmp, readers, keep, wanted, log)
+        fsync_path(tmp)
+        os.replace(tmp, main)
+        fsync_path(main.parent)
+    except (OSError, RuntimeError) as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(describe_os_error(exc, main) if isinstance(exc, OSError) and exc.errno
+                          else f"cannot write {main}: {str(exc).splitlines()[0][:200]}") from None
+    return result
+
+
+def _merge_into(tmp: Path, readers: list[StorePart], keep: str, wanted: Optional[set], log: Callable[[str], None]) -> set[int]:
     result: set[int] = set()
     with StoreWriter(tmp, keep) as w:
         rows: list = []
@@ -104,7 +122,4 @@ def _merge(readers: list[StorePart], main: Path, keep: str, wanted: Optional[set
                     w.append_packed(rows)
                     rows = []
         w.append_packed(rows)
-    fsync_path(tmp)
-    os.replace(tmp, main)
-    fsync_path(main.parent)
     return result

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,11 +99,15 @@ def _prepare_folder(out_dir: Path, opts: BatchOptions, identity: dict, ranks: Ra
     if entries and not (opts.resume or opts.force):
         raise OutputFolderError(f"--out-dir {out_dir} is not empty; pass --resume to continue its run or --force to start over")
     previous = None
-    if opts.resume and not opts.force and (out_dir / RUN_FILE).exists():
-        try:
-            previous = json.loads((out_dir / RUN_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            raise OutputFolderError(f"{out_dir / RUN_FILE} is unreadable; pass --force to start over") from None
+    if opts.resume and not opts.force and os.path.lexists(out_dir / RUN_FILE):
+        from mmexplorer.data.files import read_json_file
+
+        try:  # a regular file, bounded and not nested deep: a FIFO here must not hang the resume
+            previous = read_json_file(out_dir / RUN_FILE, ValueError)
+            if not isinstance(previous, dict):
+                raise ValueError(f"{out_dir / RUN_FILE} is not a JSON object")
+        except ValueError as exc:
+            raise OutputFolderError(f"{exc}; pass --force to start over") from None
         for key in ("model", "keep", "pairs"):
             if previous.get(key) != identity[key]:
                 raise OutputFolderError(f"--resume: {out_dir} holds a run with {key} {previous.get(key)!r}, not {identity[key]!r}; "

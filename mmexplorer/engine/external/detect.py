@@ -6,12 +6,11 @@ torchvision ViT state dict (its tensors are checked when it is loaded).
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 from mmexplorer import families
-from mmexplorer.data.files import read_regular_file
+from mmexplorer.data.files import read_json_file
 from mmexplorer.engine.external.errors import ExternalModelError
 from mmexplorer.hub import find_in_hf_cache  # noqa: F401  (re-exported)
 from mmexplorer.engine.external.hf_config_check import check_hf_config
@@ -42,11 +41,8 @@ def read_hf_config(folder: Path) -> dict:
             f"{folder} is not a supported model folder: it has no config.json "
             "(expected a Hugging Face model saved with save_pretrained)"
         )
-    raw = read_regular_file(config, MAX_CONFIG_BYTES, ExternalModelError)  # not a FIFO, a device or a huge file
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except ValueError as exc:
-        raise ExternalModelError(f"{config} is not readable JSON ({type(exc).__name__})") from None
+    # not a FIFO, a device, a huge file or one nested 100,000 deep
+    data = read_json_file(config, ExternalModelError, limit=MAX_CONFIG_BYTES)
     if not isinstance(data, dict):
         raise ExternalModelError(f"{config} is not a model config")
     check_hf_config(folder, data)  # types, ranges and weight shapes, before transformers builds anything

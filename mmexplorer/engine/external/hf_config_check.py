@@ -13,9 +13,7 @@ and refuses pickled weights, which this project never loads.
 
 from __future__ import annotations
 
-import json
 import re
-import struct
 from pathlib import Path
 
 from mmexplorer.data.files import regular_file_problem
@@ -144,19 +142,13 @@ def _check_weights(folder: Path, sections: dict[str, dict]) -> None:
 
 def _header_shapes(path: Path) -> dict[str, list[int]]:
     """tensor name -> shape, from the JSON header of a safetensors file (no tensor data is read)."""
+    from mmexplorer.data.files import read_safetensors_header
+
+    header = read_safetensors_header(path, ExternalModelError)  # bounded in bytes and depth, never a FIFO
     try:
-        with open(path, "rb") as f:
-            head = f.read(8)
-            if len(head) < 8:
-                raise ValueError("shorter than a header")
-            (length,) = struct.unpack("<Q", head)
-            if length > MAX_HEADER_BYTES:
-                raise ValueError(f"header of {length} bytes")
-            header = json.loads(f.read(length))
-        if not isinstance(header, dict):
-            raise ValueError("header is not an object")
-        return {k: list(v["shape"]) for k, v in header.items() if k != "__metadata__" and isinstance(v, dict) and "shape" in v}
-    except (OSError, ValueError, KeyError, TypeError, struct.error) as exc:
+        return {k: [int(n) for n in v["shape"]] for k, v in header.items()
+                if k != "__metadata__" and isinstance(v, dict) and "shape" in v}
+    except (ValueError, KeyError, TypeError) as exc:
         raise ExternalModelError(f"{path} is not a readable safetensors file ({exc})") from None
 
 

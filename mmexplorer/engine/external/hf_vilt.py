@@ -104,11 +104,30 @@ class HFVilt(ExternalModel):
         super().__init__(net, cfg, HFTextTokenizer(processor.tokenizer, max_len), source)
 
     def preprocess(self, image, input_size: int | None = None) -> Preprocessed:
-        out = self.image_processor(images=to_pil(image), return_tensors="pt")
         width, height = image.size
+        limit = self._aspect_limit()
+        refusal = (f"{self.name} cannot take a {width} x {height} picture: ViLT's processor shrinks the shorter side "
+                   f"to nothing beyond an aspect ratio of about {limit:.0f}:1; crop or pad the picture")
+        if max(width, height) > 2 * limit * min(width, height):  # far past it: not even handed to the processor
+            raise ExternalModelError(refusal)
+        try:
+            out = self.image_processor(images=to_pil(image), return_tensors="pt")
+        except ValueError as exc:  # near the limit the processor's own rounding decides; its refusal, said plainly
+            if "Size must contain" in str(exc) or "height=0" in str(exc) or "width=0" in str(exc):
+                raise ExternalModelError(refusal) from None
+            raise
         # ViLT resizes the whole photo (shorter edge, longer capped, sides rounded to the patch size): no crop
         return Preprocessed(out["pixel_values"].float(), (0.0, 0.0, float(width), float(height)), (),
                             {"pixel_mask": out["pixel_mask"]})
+
+    def _aspect_limit(self) -> float:
+        """The widest aspect ratio ViLT's processor can take: it scales the shorter side to `shortest_edge`, the
+        longer one at most to 1333/800 of that, then rounds each down to `size_divisor`, so past longest /
+        divisor the shorter side rounds to 0 and the processor fails."""
+        size = getattr(self.image_processor, "size", None) or {}
+        shortest = size.get("shortest_edge") if isinstance(size, dict) else getattr(size, "shortest_edge", None)
+        divisor = getattr(self.image_processor, "size_divisor", None) or 32
+        return int(1333 / 800 * (shortest or 384)) / divisor
 
     @contextlib.contextmanager
     def _recording_patch_index(self):

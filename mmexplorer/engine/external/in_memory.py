@@ -56,7 +56,7 @@ def _default_name(net) -> str:
     """The hub id or folder name transformers recorded when the model was loaded, else its class name."""
     from pathlib import Path
 
-    from mmexplorer.engine.external.hub import looks_like_repo_id
+    from mmexplorer.hub import looks_like_repo_id
 
     source = str(getattr(net.config, "_name_or_path", "") or "")
     if source and looks_like_repo_id(source):

@@ -6,8 +6,8 @@ arbitrary pickled objects.
 
 from __future__ import annotations
 
-import json
 import math
+import os
 import re
 import warnings
 from dataclasses import asdict, dataclass
@@ -64,13 +64,16 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
 
 def sidecar_heads(path: str | Path) -> int | None:
     """num_heads from WEIGHTS.json next to WEIGHTS.pth, when the user wrote one."""
+    from mmexplorer.data.files import read_json_file
+
     side = Path(path).with_suffix(".json")
-    if not side.is_file():
+    if not os.path.lexists(side):
         return None
-    try:
-        return int(json.loads(side.read_text(encoding="utf-8"))["num_heads"])
-    except (OSError, ValueError, KeyError, TypeError):
-        raise ExternalModelError(f'{side} must be JSON like {{"num_heads": 12}}') from None
+    data = read_json_file(side, ExternalModelError, limit=1 << 16)  # a sidecar is a line; not a FIFO, not 1 GiB
+    heads = data.get("num_heads") if isinstance(data, dict) else None
+    if isinstance(heads, bool) or not isinstance(heads, int) or not 1 <= heads <= 1024:
+        raise ExternalModelError(f'{side} must be JSON like {{"num_heads": 12}} (a whole number from 1 to 1024)')
+    return heads
 
 
 MAX_LAYERS = 256
@@ -134,8 +137,14 @@ def infer_arch(state: dict[str, torch.Tensor], num_heads: int | None = None, sou
     missing = [k for k in need if k not in state]
     if missing:
         raise ExternalModelError(f"{source} is not a torchvision VisionTransformer state dict (no {', '.join(missing)})")
-    width, _, patch, _ = state["conv_proj.weight"].shape  # [D, 3, p, p]
-    n_patches = state["encoder.pos_embedding"].shape[1] - 1  # [1, 1+N, D]
+    shapes = {k: tuple(state[k].shape) for k in need}
+    expected = {"conv_proj.weight": "[D, 3, p, p]", "encoder.pos_embedding": "[1, 1+N, D]",
+                "class_token": "[1, 1, D]", "heads.head.weight": "[C, D]"}
+    for key, dims in expected.items():  # a hostile file's 1-D position embedding must not be indexed as 3-D
+        if len(shapes[key]) != dims.count(",") + 1:
+            raise ExternalModelError(f"{source}: {key} has shape {list(shapes[key])}; a torchvision ViT's is {dims}")
+    width, _, patch, _ = shapes["conv_proj.weight"]  # [D, 3, p, p]
+    n_patches = shapes["encoder.pos_embedding"][1] - 1  # [1, 1+N, D]
     side = math.isqrt(n_patches)
     if side * side != n_patches:
         raise ExternalModelError(f"{source}: {n_patches} position embeddings do not form a square grid")
