@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QPushButton, QVBoxLayout
 
-from mmexplorer.config import FUSIONS
+from mmexplorer import families
 from mmexplorer.gui.i18n.terms import fusion_name
 
 SETTINGS_KEY = "strategy/{category}"  # explorer.ini; the older "fusion/<category>" keys were set silently and are dropped
@@ -47,11 +47,11 @@ def choices(state, category: str) -> list[str]:
 
 
 def restore(state, settings) -> None:
-    state.set_fusion_models({c: settings.get(SETTINGS_KEY.format(category=c)) for c in FUSIONS})
+    state.set_fusion_models({c: settings.get(SETTINGS_KEY.format(category=c)) for c in families.bundled_names()})
 
 
 def save(state, settings) -> None:
-    for category in FUSIONS:
+    for category in families.bundled_names():
         settings.q.remove(OLD_SETTINGS_KEY.format(category=category))
         settings.set(SETTINGS_KEY.format(category=category), state.fusion_models.get(category, ""))
 
@@ -68,7 +68,7 @@ class StrategyModelsDialog(QDialog):
         intro.setWordWrap(True)
         form = QFormLayout()
         self.boxes: dict[str, QComboBox] = {}
-        for category in FUSIONS:
+        for category in families.bundled_names():
             box = QComboBox()
             bundled = bundled_model(state, category)
             box.addItem(self.tr("bundled ({model})").format(model=bundled) if bundled else self.tr("none installed"), "")
@@ -126,13 +126,13 @@ class StrategyModelsMenu(QObject):
         model = self.state.model
         already = self.state.fusion_models.get(category) == model or (
             category not in self.state.fusion_models and bundled_model(self.state, category) == model)
-        self.use_action.setEnabled(bool(category and model and category in FUSIONS and not already))
-        if category in FUSIONS and model:
+        self.use_action.setEnabled(bool(category and model and category in families.bundled_names() and not already))
+        if category in families.bundled_names() and model:
             self.use_action.setText(self.tr("&Use {model} for the {fusion} button").format(model=model, fusion=fusion_name(category)))
 
     def use_current(self) -> None:
         category = current_category(self.state)
-        if category in FUSIONS and self.state.model:
+        if category in families.bundled_names() and self.state.model:
             picks = dict(self.state.fusion_models)
             picks[category] = self.state.model
             self.state.set_fusion_models(picks)
