@@ -124,7 +124,7 @@ def _run_batch(args) -> int:
         raise UserInputError("--workers must be 0 or more")
     if args.parquet:
         require_parquet()  # before any pair runs, not after the last
-    ranks = from_environment(args.backend, args.device)
+    ranks = from_environment(args.backend, args.device, log=lambda s: print(s, file=sys.stderr))
     try:
         try:
             model, _ = load_model(args.model, ranks.device(args.device))
