@@ -33,8 +33,9 @@ test: $(STAMP)
 wheel: $(STAMP)
 	$(BIN)/pip wheel . --no-deps --no-build-isolation -w dist
 
+# `make bench DEVICE=cuda` runs the benchmarks that take a device on it
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.run $(if $(DEVICE),--device $(DEVICE))
 
 models: $(STAMP)
 	$(BIN)/python -m mmexplorer.engine.bundle mmexplorer/resources/models --jobs 2

@@ -5,19 +5,22 @@ from __future__ import annotations
 import argparse
 import datetime
 import importlib
+import inspect
 import json
 import platform
 import sys
 import time
 
 # Order matters only for reading: cheap ones first.
-BENCHMARKS = ["startup", "probe", "views", "train", "scale", "responsive", "engine", "leak", "memory", "pretrained", "batch"]
+BENCHMARKS = ["startup", "probe", "views", "train", "scale", "responsive", "engine", "leak", "memory", "pretrained", "batch", "families"]
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="mmexplorer benchmarks")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     parser.add_argument("--only", nargs="*", choices=BENCHMARKS, help="run only these")
+    parser.add_argument("--device", default="cpu", help="where the benchmarks that take a device run (cpu, cuda, "
+                        "cuda:N; default: cpu)")
     args = parser.parse_args(argv)
     import torch
 
@@ -32,11 +35,13 @@ def main(argv=None) -> int:
             continue
         t0 = time.time()
         print(f"[{name}] running...", file=sys.stderr, flush=True)
-        rows += module.run()
+        takes_device = "device" in inspect.signature(module.run).parameters
+        rows += module.run(device=args.device) if takes_device else module.run()
         print(f"[{name}] {time.time() - t0:.0f} s", file=sys.stderr, flush=True)
     header = {
         "date": datetime.date.today().isoformat(),
-        "machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores, torch {torch.__version__}",
+        "machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores, torch {torch.__version__}, "
+                   f"load {__import__('os').getloadavg()[0]:.1f}, device {args.device}",
         "seconds": round(time.time() - started),
     }
     if args.json:

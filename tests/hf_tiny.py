@@ -189,6 +189,36 @@ def build_siglip2(folder: Path) -> Path:
     return folder
 
 
+def write_clip_vocab(folder: Path) -> dict:
+    """CLIP's byte-level BPE: every byte as a token (alone and word-final), two merged words, the two specials."""
+    import json
+
+    chars = byte_level_alphabet()
+    merges = ["c a", "ca t</w>", "d o", "do g</w>"]
+    tokens = chars + [c + "</w>" for c in chars] + ["ca", "cat</w>", "do", "dog</w>", "<|startoftext|>", "<|endoftext|>"]
+    vocab = {t: i for i, t in enumerate(tokens)}
+    (folder / "vocab.json").write_text(json.dumps(vocab))
+    (folder / "merges.txt").write_text("#version: 0.2\n" + "\n".join(merges) + "\n")
+    return vocab
+
+
+def build_clip(folder: Path) -> Path:
+    import torch
+    import transformers as tf
+
+    vocab = write_clip_vocab(folder)
+    tokenizer = tf.CLIPTokenizer.from_pretrained(str(folder))
+    text = tower(vocab_size=len(vocab), max_position_embeddings=16, bos_token_id=vocab["<|startoftext|>"],
+                 eos_token_id=vocab["<|endoftext|>"], pad_token_id=vocab["<|endoftext|>"])
+    torch.manual_seed(7)
+    model = tf.CLIPModel(tf.CLIPConfig(text_config=text, vision_config=tower(image_size=SIDE, patch_size=PATCH),
+                                       projection_dim=16))
+    model.eval().save_pretrained(str(folder))
+    images = tf.CLIPImageProcessor(size={"shortest_edge": SIDE}, crop_size={"height": SIDE, "width": SIDE})
+    tf.CLIPProcessor(image_processor=images, tokenizer=tokenizer).save_pretrained(str(folder))
+    return folder
+
+
 BUILDERS = {"hf-blip-itm": build_blip, "hf-vilt": build_vilt, "hf-vilt-vqa": build_vilt_vqa, "hf-flava": build_flava,
             "hf-chinese-clip": build_chinese_clip, "hf-siglip": build_siglip, "hf-siglip2": build_siglip2}
 

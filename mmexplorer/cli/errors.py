@@ -27,6 +27,7 @@ USER_ERRORS = (
     ("mmexplorer.engine.bulk.pairs", "PairsFileError"),
     ("mmexplorer.engine.bulk.run", "OutputFolderError"),
     ("mmexplorer.engine.bulk.dist", "DistError"),
+    ("mmexplorer.engine.precision", "PrecisionError"),
     ("mmexplorer.engine.bulk.summary", "SummaryFormatError"),
 )
 

@@ -32,6 +32,9 @@ def add_parser(sub) -> None:
                    help="batch form under torchrun: the torch.distributed backend (default: auto, nccl when CUDA GPUs are "
                    "visible, the launcher gives LOCAL_RANK and --device is auto or cuda; gloo otherwise)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N, mps (default: auto)")
+    p.add_argument("--dtype", choices=("float32", "bfloat16", "float16"), default="float32",
+                   help="run the forward pass in half precision (torch.autocast); each input is also probed in float32 "
+                   "and the maps' largest deviation is reported (record meta 'precision', stderr, --json) (default: float32)")
     p.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     p.add_argument("--no-relevancy", action="store_true", help="skip the backward pass for gradient relevancy")
     p.add_argument("--force", action="store_true", help="overwrite existing output files (batch form: start the run over)")
@@ -51,6 +54,7 @@ def _summary(record, out_path: Path) -> dict:
         "outputs": {k: v for k, v in record.outputs.items() if k != "branches"},
         "device": record.meta.get("device"),
         "timings": record.meta.get("timings"),
+        **({"precision": record.meta["precision"]} if "precision" in record.meta else {}),
     }
 
 
@@ -94,7 +98,8 @@ def run(args) -> int:
         return _run_batch(args)
     from mmexplorer.data.image import load_image
     from mmexplorer.data.sample import Sample
-    from mmexplorer.engine.probe import load_model, probe
+    from mmexplorer.engine.precision import probe_at
+    from mmexplorer.engine.probe import load_model
     from mmexplorer.attention.npz import save_record
 
     from mmexplorer.data.files import check_output_file
@@ -116,8 +121,11 @@ def run(args) -> int:
         for note in user_notes(loaded):
             print(f"note: {args.image}: {note}", file=sys.stderr)
         sample = Sample(loaded, model.tokenizer.encode(args.text))
-        record = probe(model, sample, relevancy=not args.no_relevancy)
+        record = probe_at(model, sample, args.dtype, relevancy=not args.no_relevancy)
         save_record(record, out)
+    if "precision" in record.meta:  # never silent: how far half precision moved the maps on this input
+        print(f"note: {args.dtype}: the maps deviate from float32 by at most "
+              f"{record.meta['precision']['max_abs_map_deviation']:.3g} on this input", file=sys.stderr)
     summary = _summary(record, out)
     print(json.dumps(summary) if args.json else f"wrote {out} ({record.fusion}, {len(record.tokens)} tokens, grid {record.grid[0]}x{record.grid[1]}, {_headline(record.outputs)})")
     if record.unknown_words and not args.json:
@@ -140,14 +148,15 @@ def _run_batch(args) -> int:
         raise UserInputError("--workers must be 0 or more")
     if args.parquet:
         require_parquet()  # before any pair runs, not after the last
-    ranks = from_environment(args.backend, args.device)
+    ranks = from_environment(args.backend, args.device, log=lambda s: print(s, file=sys.stderr))
     try:
         try:
             model, _ = load_model(args.model, ranks.device(args.device))
         except ValueError as exc:
             raise UserInputError(str(exc)) from None
         opts = BatchOptions(keep=args.keep, batch_size=args.batch_size, workers=args.workers,
-                            relevancy=not args.no_relevancy, resume=args.resume, force=args.force, parquet=args.parquet)
+                            relevancy=not args.no_relevancy, resume=args.resume, force=args.force, parquet=args.parquet,
+                            dtype=args.dtype)
         counts = run_pairs(model, args.pairs, args.out_dir, opts, ranks, log=lambda s: print(s, file=sys.stderr))
     finally:
         ranks.close()
@@ -158,6 +167,9 @@ def _run_batch(args) -> int:
     else:
         print(f"{counts['ok']} pair(s) probed, {counts['failed']} failed, {counts['skipped']} already done; "
               f"{counts['rows']} row(s) in {counts['summary']}")
+    if "max_map_deviation" in counts:
+        print(f"note: {args.dtype}: the maps deviate from float32 by at most {counts['max_map_deviation']:.3g} "
+              "over this rank's pairs (each record's meta holds its own)", file=sys.stderr)
     if counts["errors"]:
         print(f"error: {counts['errors']} of {counts['rows']} pair(s) failed; see the error column of {counts['summary']}", file=sys.stderr)
         return 2

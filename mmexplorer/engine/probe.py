@@ -49,8 +49,16 @@ def probe(model: ExplorableModel, sample: Sample, relevancy: bool = True, input_
     """Run the model on one sample on its own device and return the captured record."""
     t0 = time.perf_counter()
     record = model.capture(sample, relevancy=relevancy, input_size=input_size)
+    return with_probe_meta(model, sample, record, started=t0)
+
+
+def with_probe_meta(model: ExplorableModel, sample: Sample, record: AttentionRecord, started: float | None = None,
+                    extra: dict | None = None) -> AttentionRecord:
+    """The record with what every probe's meta carries: its time (from `started`), the versions, the spec and
+    the word spans; `extra` (a batch run's shared facts) added on top."""
     meta = dict(record.meta)
-    meta["timings"] = dict(meta.get("timings", {}), probe_s=time.perf_counter() - t0)
+    if started is not None:
+        meta["timings"] = dict(meta.get("timings", {}), probe_s=time.perf_counter() - started)
     meta["versions"] = versions()
     meta.setdefault("spec", model.spec.to_dict())
     # which tokens form one word, so a whole word's map can be read from its pieces (attention.maps.word_image_map)
@@ -58,4 +66,5 @@ def probe(model: ExplorableModel, sample: Sample, relevancy: bool = True, input_
     # where each token lies in the text, [start, end) in characters ([0, 0]: a special token), so the same
     # word can be found in models that split the text differently (gui/compare/words.py)
     meta.setdefault("char_spans", [[int(getattr(t, "start", 0)), int(getattr(t, "end", 0))] for t in sample.encoding.tokens])
+    meta.update(extra or {})
     return dataclasses.replace(record, meta=meta)

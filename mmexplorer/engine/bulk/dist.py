@@ -50,13 +50,29 @@ def launch_from(env: Mapping[str, str]) -> Optional[Launch]:
     return Launch(rank, world, _int(env, "LOCAL_RANK"), _int(env, "LOCAL_WORLD_SIZE"))
 
 
+def node_processes(launch: Launch) -> int:
+    """How many processes the launcher started on this node (LOCAL_WORLD_SIZE; else at least this one's rank + 1)."""
+    return launch.local_world or (launch.local_rank or 0) + 1
+
+
+def sharing_note(launch: Launch, backend: str, device: str, gpus: int) -> str | None:
+    """The line a node's first rank prints when its ranks share GPUs (gloo), else None."""
+    device = (device or "auto").lower()
+    if backend != "gloo" or not gpus or launch.local_rank is None or device not in ("auto", "cuda"):
+        return None
+    node = node_processes(launch)
+    return (f"note: {node} processes share {gpus} GPU(s) on this node (--backend gloo): rank r of the node runs on "
+            f"cuda:(r mod {gpus})") if node > gpus else None
+
+
 def plan(launch: Launch, backend: str, device: str, gpus: int) -> tuple[str, Optional[int]]:
     """-> (the backend, this rank's GPU index or None), for `gpus` visible CUDA devices.
 
     `device` is the probe's --device: "auto" and "cuda" mean this rank's own GPU
-    (LOCAL_RANK of its node); an explicit "cuda:N" is used as given (with nccl only
-    for one process per node); "cpu" and "mps" run no collective on a GPU, so they
-    get gloo. Under "auto", ranks that would share a GPU get gloo too.
+    (cuda:LOCAL_RANK); an explicit "cuda:N" is used as given (with nccl only for
+    one process per node); "cpu" and "mps" run no collective on a GPU, so they
+    get gloo. More processes on a node than its GPUs are refused (DistError)
+    unless the backend is gloo, which lets them share the GPUs round robin.
     """
     if backend not in BACKENDS:
         raise DistError(f"--backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
@@ -64,9 +80,13 @@ def plan(launch: Launch, backend: str, device: str, gpus: int) -> tuple[str, Opt
     gpu, shared = None, None  # shared: why the ranks of a node would not each have a GPU of their own
     if gpus and device in ("auto", "cuda") and launch.local_rank is not None:
         gpu = launch.local_rank % gpus
-        if gpus > 1 and launch.local_rank >= gpus:
-            shared = (f"LOCAL_RANK {launch.local_rank} has no GPU of its own ({gpus} visible): "
-                      f"start at most {gpus} processes per node (--nproc-per-node)")
+        node = node_processes(launch)
+        if node > gpus and backend != "gloo":
+            # nccl cannot run two ranks on one GPU: refused here, before any rank joins a group or loads a model
+            raise DistError(f"{node} processes on this node but {gpus} GPU(s) visible: start at most {gpus} "
+                            f"(torchrun --nproc-per-node {gpus}), or pass --backend gloo to let ranks share GPUs")
+        if node > gpus:
+            shared = f"{node} processes share {gpus} GPU(s) on this node (--backend gloo)"
     elif gpus and device.startswith("cuda:") and device[5:].isdigit():
         gpu = int(device[5:])
         if (launch.local_world or 1) > 1:
@@ -120,8 +140,12 @@ class Ranks:
         return requested
 
 
-def from_environment(backend: str = "auto", device: str = "auto", env: Mapping[str, str] | None = None) -> Ranks:
-    """Join the process group when a launcher (torchrun) started several processes; a single process otherwise."""
+def from_environment(backend: str = "auto", device: str = "auto", env: Mapping[str, str] | None = None,
+                     log=lambda line: None) -> Ranks:
+    """Join the process group when a launcher (torchrun) started several processes; a single process otherwise.
+
+    Everything that can refuse the launch (DistError) is checked before the group is joined. `log` gets the
+    note, from each node's first rank, that its ranks share GPUs."""
     if backend not in BACKENDS:
         raise DistError(f"--backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
     launch = launch_from(os.environ if env is None else env)
@@ -129,6 +153,9 @@ def from_environment(backend: str = "auto", device: str = "auto", env: Mapping[s
         return Ranks()
     gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
     chosen, gpu = plan(launch, backend, device, gpus)
+    note = sharing_note(launch, chosen, device, gpus)
+    if note and launch.local_rank == 0:
+        log(note)
     import torch.distributed as dist
 
     if not dist.is_initialized():

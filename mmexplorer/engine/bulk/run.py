@@ -27,6 +27,7 @@ from mmexplorer.engine.bulk.loader import Item, PairDataset, _message, pair_item
 from mmexplorer.engine.bulk.metrics import box_metrics
 from mmexplorer.engine.bulk.part import PartWriter, compact
 from mmexplorer.engine.bulk.pairs import check_pairs_file
+from mmexplorer.engine.precision import PrecisionError
 
 RUN_FILE = "run.json"
 
@@ -44,6 +45,7 @@ class BatchOptions:
     resume: bool = False
     force: bool = False
     parquet: bool = False  # also write summary.parquet (pyarrow); summary.csv is always written
+    dtype: str = "float32"  # float32 | bfloat16 | float16 (engine.precision: each record's deviation measured)
 
 
 def _ours(path: Path) -> bool:
@@ -77,16 +79,24 @@ class _Prober:
     """Records for a batch of items, through the model's capture_batch (one padded forward pass for the
     families that batch, one probe per pair for the others)."""
 
-    def __init__(self, model, relevancy) -> None:
+    def __init__(self, model, relevancy, dtype: str = "float32") -> None:
         from mmexplorer.engine.probe import versions
 
-        self.model, self.relevancy = model, relevancy
+        self.model, self.relevancy, self.dtype = model, relevancy, dtype
         self.meta = {"versions": versions()}
+        self.deviation: float | None = None  # the largest map deviation from float32 so far (half precision)
 
     def many(self, items: list[Item]) -> list:
+        from mmexplorer.engine.precision import capture_batch_at
+
         # pictures the loader processes already resized for the model (worker_preprocessing), else None
         pixels = [i.pixels for i in items] if items and items[0].pixels is not None else None
-        return self.model.capture_batch([i.sample for i in items], self.relevancy, pixels=pixels, meta=self.meta)
+        records = capture_batch_at(self.model, [i.sample for i in items], self.dtype, self.relevancy, pixels=pixels,
+                                   meta=self.meta)
+        for r in records:
+            if "precision" in r.meta:
+                self.deviation = max(self.deviation or 0.0, r.meta["precision"]["max_abs_map_deviation"])
+        return records
 
     def one(self, item: Item):
         return self.many([item])[0]
@@ -175,7 +185,10 @@ def run_pairs(model, pairs: str | Path, out_dir: str | Path, opts: BatchOptions,
     done = frozenset(int(r["index"]) for p in summaries.part_paths(out_dir) for r in summaries.read_rows(p))
 
     relevancy = (True if opts.keep == "all" else "maps") if opts.relevancy else False
-    prober = _Prober(model, relevancy)
+    from mmexplorer.engine.precision import torch_dtype
+
+    torch_dtype(opts.dtype)  # an unknown dtype is refused before any pair runs
+    prober = _Prober(model, relevancy, opts.dtype)
     cfg = model.worker_preprocessing()  # None: the model preprocesses each picture itself
     dataset = PairDataset(pairs, model.tokenizer, cfg, ranks.rank, ranks.world, done)
     part = summaries.SummaryPart(out_dir / summaries.part_name(ranks.rank))
@@ -189,6 +202,8 @@ def run_pairs(model, pairs: str | Path, out_dir: str | Path, opts: BatchOptions,
         if pending:
             try:
                 records = list(zip(pending, prober.many(pending)))
+            except PrecisionError:  # the --dtype, not a pair, is at fault: refused as a whole
+                raise
             except Exception:  # find the pair that fails, keep the others
                 records = []
                 for item in pending:
@@ -215,6 +230,8 @@ def run_pairs(model, pairs: str | Path, out_dir: str | Path, opts: BatchOptions,
             commit()
     commit()
     compact(out_dir, ranks.rank, opts.keep, log=log)  # every segment's rows are in the summary by now
+    if prober.deviation is not None:
+        counts["max_map_deviation"] = prober.deviation
     ranks.barrier()
     if ranks.rank == 0:
         path, rows = summaries.merge(out_dir, parquet=opts.parquet)

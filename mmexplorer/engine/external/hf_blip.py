@@ -9,11 +9,11 @@ forward hook on it, inside the model's own forward: the ITM score is the model's
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import torch
 
+from mmexplorer.engine.external import batching
 from mmexplorer.engine.external.record_builder import Captured, build_record, ignored_size_note, split_by_kind
 from mmexplorer.attention.record import AttentionRecord
 from mmexplorer.engine.external.base import ATTENTION_NOTE, ExternalConfig, ExternalModel, parameter_count
@@ -30,14 +30,7 @@ from mmexplorer.engine.external.hf_common import (
     vision_tower,
 )
 from mmexplorer.engine.external.hf_tokens import HFTextTokenizer
-from mmexplorer.engine.external.record_parts import (
-    grads_for,
-    grid_of,
-    image_layout,
-    per_layer,
-    text_layout,
-    to_pil,
-)
+from mmexplorer.engine.external.record_parts import grid_of, image_layout, text_layout, to_pil
 from mmexplorer.engine.model_api import Preprocessed
 from mmexplorer.families.hf_blip_itm import FAMILY
 
@@ -93,58 +86,84 @@ class HFBlipITM(ExternalModel):
         box, note = hf_image_box(self.image_processor, *image.size)
         return Preprocessed(pixel_values(self.image_processor, to_pil(image)), box, (note,) if note else ())
 
-    def forward(self, pixels: torch.Tensor, input_ids: torch.Tensor):
+    def forward(self, pixels: torch.Tensor, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None):
         """The model's own forward; -> (its output, the text encoder's output with self- and cross-attentions)."""
         seen: dict = {}
         hook = self.net.text_encoder.register_forward_hook(lambda _m, _i, out: seen.__setitem__("text", out))
         try:
-            out = self.net(input_ids=input_ids, pixel_values=pixels, attention_mask=torch.ones_like(input_ids),
+            out = self.net(input_ids=input_ids, pixel_values=pixels,
+                           attention_mask=torch.ones_like(input_ids) if attention_mask is None else attention_mask,
                            use_itm_head=True, output_attentions=True, return_dict=True)
         finally:
             hook.remove()
         return out, seen["text"]
 
     def capture(self, sample, relevancy: bool = True, input_size: int | None = None) -> AttentionRecord:
+        return self._records([sample], relevancy, ignored_size_note(input_size))[0]
+
+    def capture_batch(self, samples, relevancy=True, pixels=None, meta=None) -> list[AttentionRecord]:
+        """One forward pass for the batch (texts padded, pictures of the processor's one size stacked)."""
+        samples = list(samples)
+        return batching.finish(self, samples, self._records(samples, batching.needs_gradients(relevancy)), meta)
+
+    def _records(self, samples, relevancy: bool, notes=()) -> list[AttentionRecord]:
         device = self.device
-        t0 = time.perf_counter()
-        pre = self.preprocess(sample.image)
-        pixels = pre.pixels.to(device)  # [1, 3, S, S]
-        text_ids = self.tokenizer.text_ids(sample.text)
-        encoding = text_ids.encoding
-        input_ids = torch.tensor([text_ids.ids], device=device)  # [1, L]: [CLS], tokens, [SEP]
-        t1 = time.perf_counter()
+        clock = batching.Clock()
+        pres = [self.preprocess(s.image) for s in samples]
+        pixels = batching.stacked([p.pixels for p in pres], device)  # [B, 3, S, S]
+        texts = [self.tokenizer.text_ids(s.text) for s in samples]
+        ids, mask = batching.text_batch([t.ids for t in texts], [t.attention_mask for t in texts],
+                                        self.tokenizer.hf.pad_token_id or 0, device)  # [B, L]: [CLS], tokens, [SEP]
+        clock.mark_prepared()
         with torch.enable_grad() if relevancy else torch.no_grad():
-            out, text = self.forward(pixels, input_ids)
+            out, text = self.forward(pixels, ids, mask)
             vision, self_attn, cross = out.attentions, text.attentions, text.cross_attentions
             require_attentions(self.name, {"image": vision, "text": self_attn, "text_to_image": cross})
-            itm = out.itm_score[0]  # [2]: (no match, match) logits
-            logit = itm[1] - itm[0]  # log-odds of a match: softmax(itm)[1] == sigmoid(logit)
-            grads = grads_for(logit, vision + self_attn + cross) if relevancy else None
-        t2 = time.perf_counter()
+            itm = out.itm_score  # [B, 2]: (no match, match) logits
+            logits = itm[:, 1] - itm[:, 0]  # log-odds of a match: softmax(itm)[1] == sigmoid(logit)
+            grads = batching.score_gradients(logits, vision + self_attn + cross) if relevancy else None
+        clock.mark_ran()
 
         grid = grid_of(pixels, self.patch_size)
-        n_tokens, n_patches = len(encoding.tokens), grid[0] * grid[1]
+        n_patches = grid[0] * grid[1]
         nv, nt = len(vision), len(self_attn)
+        weights = vision + self_attn + cross
+        grads = batching.zeros_where_unused(grads, weights) if grads is not None else None
+        host, kept = batching.HostBatch(), []
+        for b, t in enumerate(texts):
+            own = batching.spans((0, len(t.ids)), device=device) if len(t.ids) < ids.shape[1] else None
+            cuts = [(None, None)] * nv + [(own, own)] * nt + [(own, None)] * nt  # image, text, text -> image
+            kept.append((host.add_all([batching.cut(w, b, *c) for w, c in zip(weights, cuts)]),
+                         host.add_all([batching.cut(g, b, *c) for g, c in zip(grads, cuts)]) if grads else None))
+        scores, itm_host = host.add(logits), host.add(itm)
+        host.fetch()
+        probs = torch.softmax(torch.from_numpy(host.get(itm_host)), -1)[:, 1]
         # execution order: the vision tower, then per text layer its self-attention and its cross-attention
         order = tuple(("image", i) for i in range(nv)) + tuple(
             step for i in range(nt) for step in (("text", i), ("text_to_image", i)))
-        return build_record(self, sample, Captured(
-            encoding=encoding,
-            grid=grid,
-            image_box=pre.image_box,
-            attention={"image": per_layer(vision), "text": per_layer(self_attn), "text_to_image": per_layer(cross)},
-            layouts={"image": (image_layout(n_patches),) * 2, "text": (text_layout(n_tokens),) * 2,
-                     "text_to_image": (text_layout(n_tokens), image_layout(n_patches))},
-            order=order,
-            outputs={"match_logit": float(logit.detach()), "match_prob": float(torch.softmax(itm.detach(), -1)[1]),
-                     "itm_logits": [float(v) for v in itm.detach()]},
-            timings={"preprocess_s": t1 - t0, "forward_s": t2 - t1},
-            grads=split_by_kind(grads, (("image", nv), ("text", nt), ("text_to_image", nt))),
-            patch_positions=self._patch_positions(n_patches),
-            family_meta={"preprocess": processor_settings(self.image_processor),
-                         "relevancy_target": "match_logit (ITM log-odds)"},
-            notes=[*pre.notes, *ignored_size_note(input_size)],
-        ))
+        positions = self._patch_positions(n_patches)
+        records = []
+        for b, (sample, pre, t) in enumerate(zip(samples, pres, texts)):
+            n_tokens = len(t.encoding.tokens)
+            attention, grad = host.get_all(kept[b][0]), (host.get_all(kept[b][1]) if kept[b][1] else None)
+            records.append(build_record(self, sample, Captured(
+                encoding=t.encoding,
+                grid=grid,
+                image_box=pre.image_box,
+                attention={"image": attention[:nv], "text": attention[nv:nv + nt], "text_to_image": attention[nv + nt:]},
+                layouts={"image": (image_layout(n_patches),) * 2, "text": (text_layout(n_tokens),) * 2,
+                         "text_to_image": (text_layout(n_tokens), image_layout(n_patches))},
+                order=order,
+                outputs={"match_logit": float(host.get(scores)[b]), "match_prob": float(probs[b]),
+                         "itm_logits": [float(v) for v in host.get(itm_host)[b]]},
+                timings=clock.share(len(samples)),
+                grads=split_by_kind(grad, (("image", nv), ("text", nt), ("text_to_image", nt))),
+                patch_positions=positions,
+                family_meta={"preprocess": processor_settings(self.image_processor),
+                             "relevancy_target": "match_logit (ITM log-odds)"},
+                notes=[*pre.notes, *notes],
+            )))
+        return records
 
     def _patch_positions(self, n_patches: int):
         table = self.net.vision_model.embeddings.position_embedding[0]  # [1+N, D]

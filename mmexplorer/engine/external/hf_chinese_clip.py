@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import torch
-
 from mmexplorer.engine.external.base import ATTENTION_NOTE, ExternalConfig, parameter_count
 from mmexplorer.engine.external.crop import hf_image_box
 from mmexplorer.engine.external.detect import display_name
@@ -23,7 +21,8 @@ from mmexplorer.engine.external.hf_common import (
     text_tower,
     vision_tower,
 )
-from mmexplorer.engine.external.hf_dual import DualEncoder, DualForward, positions_if_square
+from mmexplorer.engine.external import batching
+from mmexplorer.engine.external.hf_dual import DualEncoder, DualForward, DualRow, positions_if_square
 from mmexplorer.engine.external.hf_tokens import HFTextTokenizer
 from mmexplorer.engine.external.record_parts import grid_of, image_layout, text_layout, to_pil
 from mmexplorer.engine.model_api import Preprocessed
@@ -81,26 +80,26 @@ class HFChineseClip(DualEncoder):
         box, note = hf_image_box(self.image_processor, *image.size)
         return Preprocessed(pixel_values(self.image_processor, to_pil(image)), box, (note,) if note else ())
 
-    def forward_pair(self, pre, text, n_tokens: int) -> DualForward:
-        net, device = self.net, self.device
-        pixels = pre.pixels.to(device)  # [1, 3, S, S]
-        input_ids = torch.tensor([text.ids], device=device)  # [1, L]: [CLS], tokens, [SEP]
-        out = net(input_ids=input_ids, attention_mask=torch.ones_like(input_ids), pixel_values=pixels,
-                  output_attentions=True, return_dict=True)
+    def forward_batch(self, pres, texts) -> DualForward:
+        net = self.net
+        pixels = batching.stacked([p.pixels for p in pres], self.device)  # [B, 3, S, S]
+        out = net(**self.text_batch(texts), pixel_values=pixels, output_attentions=True, return_dict=True)
         grid = grid_of(pixels, self.patch_size)
-        states = out.text_model_output.last_hidden_state[0, 1:1 + n_tokens]  # [T, D]
-        patches = net.visual_projection(net.vision_model.post_layernorm(out.vision_model_output.last_hidden_state[0, 1:]))
+        patches = net.visual_projection(net.vision_model.post_layernorm(out.vision_model_output.last_hidden_state[:, 1:]))
+        scale = float(net.logit_scale.detach().exp())
+        rows = []
+        for b, t in enumerate(texts):
+            n_tokens = len(t.encoding.tokens)
+            states = out.text_model_output.last_hidden_state[b, 1:1 + n_tokens]  # [T, D]
+            rows.append(DualRow(tokens=net.text_projection(states), patches=patches[b], grid=grid,
+                                image_layout=image_layout(grid[0] * grid[1]), text_layout=text_layout(n_tokens),
+                                text_length=len(t.ids), outputs={"logit_scale": scale}))
         return DualForward(
             vision=out.vision_model_output.attentions,
             text=out.text_model_output.attentions,
-            logit=out.logits_per_image[0, 0],  # logit_scale * cosine
-            cosine=(out.image_embeds[0] * out.text_embeds[0]).sum(),
-            tokens=net.text_projection(states),
-            patches=patches,
-            grid=grid,
-            image_layout=image_layout(grid[0] * grid[1]),
-            text_layout=text_layout(n_tokens),
-            outputs={"logit_scale": float(net.logit_scale.detach().exp())},
+            logits=out.logits_per_image.diagonal(),  # [B]: logit_scale * cosine of each pair
+            cosine=(out.image_embeds * out.text_embeds).sum(-1),
+            rows=rows,
         )
 
     def patch_positions(self, grid):

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import torch
-
 from mmexplorer.engine.external.base import ATTENTION_NOTE, ExternalConfig, parameter_count
 from mmexplorer.engine.external.crop import hf_image_box
 from mmexplorer.engine.external.detect import display_name
-from mmexplorer.engine.external.hf_dual import DualEncoder, DualForward, positions_if_square
+from mmexplorer.engine.external import batching
+from mmexplorer.engine.external.hf_dual import DualEncoder, DualForward, DualRow, positions_if_square
 from mmexplorer.engine.external.hf_common import (
     import_transformers,
     load_eager,
@@ -94,31 +93,37 @@ class HFClip(DualEncoder):
         box, note = hf_image_box(self.image_processor, *image.size)
         return Preprocessed(pixel_values(self.image_processor, to_pil(image)), box, (note,) if note else ())
 
-    def forward_pair(self, pre, text, n_tokens: int) -> DualForward:
-        """One forward pass of CLIPModel with output_attentions=True (start token, tokens, end token)."""
+    def forward_batch(self, pres, texts) -> DualForward:
+        """One forward pass of CLIPModel with output_attentions=True (start token, tokens, end token; shorter
+        texts padded at the end, which CLIP's causal mask already keeps out of every real token's view)."""
         net = self.net
-        out = net(input_ids=torch.tensor([text.ids], device=self.device), pixel_values=pre.pixels.to(self.device),
+        padded = len({len(t.ids) for t in texts}) > 1
+        out = net(**self.text_batch(texts, mask=padded), pixel_values=batching.stacked([p.pixels for p in pres], self.device),
                   output_attentions=True, return_dict=True)
-        grid = grid_of(pre.pixels, self.patch_size)
+        grid = grid_of(pres[0].pixels, self.patch_size)
         # token and patch embeddings in the shared space: each token's projection, each patch's projection
         # after the vision tower's final layer norm (as CLIP projects its pooled [CLS])
-        tokens = net.text_projection(out.text_model_output.last_hidden_state[0, text.token_positions])  # [T, E]
-        patches = net.visual_projection(net.vision_model.post_layernorm(out.vision_model_output.last_hidden_state[0, 1:]))
-        return DualForward(
-            vision=out.vision_model_output.attentions,  # per layer [1, H, 1+N, 1+N]
-            text=out.text_model_output.attentions,  # per layer [1, H, L, L] (causal)
-            logit=out.logits_per_image[0, 0],  # logit_scale * cosine
-            cosine=(out.text_embeds[0] * out.image_embeds[0]).sum(),
-            tokens=tokens,
-            patches=patches,  # [N, E]
+        patches = net.visual_projection(net.vision_model.post_layernorm(out.vision_model_output.last_hidden_state[:, 1:]))
+        scale = float(net.logit_scale.detach().exp())
+        rows = [DualRow(
+            tokens=net.text_projection(out.text_model_output.last_hidden_state[b, t.token_positions]),  # [T, E]
+            patches=patches[b],  # [N, E]
             grid=grid,
             image_layout=image_layout(grid[0] * grid[1]),
             # CLIP pools the text at the end-of-text token (the last token shown), not at the start token in
             # position 0, so that one is a "start", not a [CLS].
-            text_layout=text_layout(n_tokens, "start"),
-            outputs={"logit_scale": float(net.logit_scale.detach().exp())},
-            meta={"pooled": {"text": _pooled_text(text.ids, text.encoding, self.tokenizer.hf.eos_token_id),
+            text_layout=text_layout(len(t.encoding.tokens), "start"),
+            text_length=len(t.ids),
+            outputs={"logit_scale": scale},
+            meta={"pooled": {"text": _pooled_text(t.ids, t.encoding, self.tokenizer.hf.eos_token_id),
                              "image": {"position": 0, "token": "[CLS]"}}},
+        ) for b, t in enumerate(texts)]
+        return DualForward(
+            vision=out.vision_model_output.attentions,  # per layer [B, H, 1+N, 1+N]
+            text=out.text_model_output.attentions,  # per layer [B, H, L, L] (causal)
+            logits=out.logits_per_image.diagonal(),  # [B]: logit_scale * cosine of each pair
+            cosine=(out.text_embeds * out.image_embeds).sum(-1),
+            rows=rows,
         )
 
     def patch_positions(self, grid):

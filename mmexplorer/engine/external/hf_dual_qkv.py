@@ -1,7 +1,7 @@
 """Q, K and V of a dual encoder's self-attention (SigLIP, SigLIP 2, Chinese-CLIP), from the same forward as its capture.
 
 The family's own forward_pair runs the pair exactly as DualEncoder.capture
-does; its DualForward gives the grid and the two towers' layouts, which are
+does; its DualRow gives the grid and the two towers' layouts, which are
 the record's. The family module only says which attention module `kind` and
 `layer` name and how to leave the position embeddings out.
 """

@@ -9,11 +9,11 @@ sets output_attentions on that call, inside the model's own forward.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import torch
 
+from mmexplorer.engine.external import batching
 from mmexplorer.engine.external.record_builder import Captured, build_record, ignored_size_note, split_by_kind
 from mmexplorer.attention.record import AttentionRecord
 from mmexplorer.engine.external.base import ATTENTION_NOTE, ExternalConfig, ExternalModel, parameter_count
@@ -29,7 +29,7 @@ from mmexplorer.engine.external.hf_common import (
     text_tower,
 )
 from mmexplorer.engine.external.hf_tokens import HFTextTokenizer
-from mmexplorer.engine.external.record_parts import grads_for, grid_of, image_layout, per_layer, text_layout, to_pil
+from mmexplorer.engine.external.record_parts import grid_of, image_layout, text_layout, to_pil
 from mmexplorer.engine.model_api import Preprocessed
 from mmexplorer.families.hf_flava import FAMILY
 
@@ -100,7 +100,7 @@ class HFFlava(ExternalModel):
         box, note = hf_image_box(self.image_processor, *image.size)
         return Preprocessed(pixel_values(self.image_processor, to_pil(image)), box, (note,) if note else ())
 
-    def forward(self, pixels: torch.Tensor, input_ids: torch.Tensor):
+    def forward(self, pixels: torch.Tensor, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None):
         """FlavaModel's own forward, with its multimodal encoder asked for attention weights."""
 
         def with_attentions(_module, args, kwargs):
@@ -108,65 +108,102 @@ class HFFlava(ExternalModel):
 
         hook = self.flava.multimodal_model.register_forward_pre_hook(with_attentions, with_kwargs=True)
         try:
-            return self.flava(input_ids=input_ids, pixel_values=pixels, attention_mask=torch.ones_like(input_ids),
+            return self.flava(input_ids=input_ids, pixel_values=pixels,
+                              attention_mask=torch.ones_like(input_ids) if attention_mask is None else attention_mask,
                               token_type_ids=torch.zeros_like(input_ids), output_attentions=True,
                               output_hidden_states=True, return_dict=True)
         finally:
             hook.remove()
 
-    def scores(self, out) -> tuple[torch.Tensor, dict]:
-        """The match logit (ITM log-odds, else scaled contrastive cosine) and the JSON outputs."""
+    def scores(self, out) -> tuple[torch.Tensor, list[dict]]:
+        """Every pair's match logit [B] (ITM log-odds, else scaled contrastive cosine) and its JSON outputs."""
         flava = self.flava
         image = torch.nn.functional.normalize(flava.image_projection(out.image_embeddings[:, 0]), dim=-1)
         text = torch.nn.functional.normalize(flava.text_projection(out.text_embeddings[:, 0]), dim=-1)
-        cosine = (image[0] * text[0]).sum()
-        outputs = {"cosine": float(cosine.detach()), "logit_scale": float(flava.logit_scale.detach().exp())}
+        cosine = (image * text).sum(-1)  # [B]
+        scale = flava.logit_scale.exp()
+        plain = torch.cat([cosine.detach()[:, None], scale.detach().reshape(1, 1).expand(len(cosine), 1)], 1)
         if self.itm_head is None:
-            logit = flava.logit_scale.exp() * cosine
+            logits = scale * cosine
         else:
-            itm = self.itm_head(out.multimodal_embeddings)[0]  # [2]: (no match, match)
-            logit = itm[1] - itm[0]
-            outputs.update(match_prob=float(torch.softmax(itm.detach(), -1)[1]), itm_logits=[float(v) for v in itm.detach()])
-        return logit, outputs
+            itm = self.itm_head(out.multimodal_embeddings)  # [B, 2]: (no match, match)
+            logits = itm[:, 1] - itm[:, 0]
+            plain = torch.cat([plain, itm.detach(), torch.softmax(itm.detach(), -1)[:, 1:]], 1)
+        rows = plain.float().cpu().tolist()  # one copy for the batch: cosine, scale[, itm logits, match prob]
+        outputs = []
+        for row in rows:
+            o = {"cosine": row[0], "logit_scale": row[1]}
+            if self.itm_head is not None:
+                o.update(match_prob=row[4], itm_logits=row[2:4])
+            outputs.append(o)
+        return logits, outputs
 
     def capture(self, sample, relevancy: bool = True, input_size: int | None = None) -> AttentionRecord:
+        return self._records([sample], relevancy, ignored_size_note(input_size))[0]
+
+    def capture_batch(self, samples, relevancy=True, pixels=None, meta=None) -> list[AttentionRecord]:
+        """One forward pass for the batch (texts padded, pictures of the processor's one size stacked)."""
+        samples = list(samples)
+        return batching.finish(self, samples, self._records(samples, batching.needs_gradients(relevancy)), meta)
+
+    def _records(self, samples, relevancy: bool, notes=()) -> list[AttentionRecord]:
         device = self.device
-        t0 = time.perf_counter()
-        pre = self.preprocess(sample.image)
-        pixels = pre.pixels.to(device)  # [1, 3, S, S]
-        text_ids = self.tokenizer.text_ids(sample.text)
-        encoding = text_ids.encoding
-        input_ids = torch.tensor([text_ids.ids], device=device)  # [1, L]: [CLS], tokens, [SEP]
-        t1 = time.perf_counter()
+        clock = batching.Clock()
+        pres = [self.preprocess(s.image) for s in samples]
+        pixels = batching.stacked([p.pixels for p in pres], device)  # [B, 3, S, S]
+        texts = [self.tokenizer.text_ids(s.text) for s in samples]
+        ids, mask = batching.text_batch([t.ids for t in texts], [t.attention_mask for t in texts],
+                                        self.tokenizer.hf.pad_token_id or 0, device)  # [B, L]: [CLS], tokens, [SEP]
+        clock.mark_prepared()
         with torch.enable_grad() if relevancy else torch.no_grad():
-            out = self.forward(pixels, input_ids)
+            out = self.forward(pixels, ids, mask)
             vision, text = out.image_output.attentions, out.text_output.attentions
             joint = out.multimodal_output.attentions
             require_attentions(self.name, {"image": vision, "text": text, "joint": joint})
-            logit, outputs = self.scores(out)
-            grads = grads_for(logit, vision + text + joint) if relevancy else None
-        t2 = time.perf_counter()
+            logits, outputs = self.scores(out)
+            grads = batching.score_gradients(logits, vision + text + joint) if relevancy else None
+        clock.mark_ran()
         grid = grid_of(pixels, self.patch_size)
-        n_tokens, n_patches = len(encoding.tokens), grid[0] * grid[1]
-        nv, nt = len(vision), len(text)
-        joint_axes = joint_layout(n_patches, n_tokens)
-        return build_record(self, sample, Captured(
-            encoding=encoding,
-            grid=grid,
-            image_box=pre.image_box,
-            attention={"image": per_layer(vision), "text": per_layer(text), "joint": per_layer(joint)},
-            layouts={"image": (image_layout(n_patches),) * 2, "text": (text_layout(n_tokens),) * 2,
-                     "joint": (joint_axes, joint_axes)},
-            order=tuple(("image", i) for i in range(nv)) + tuple(("text", i) for i in range(nt))
-            + tuple(("joint", i) for i in range(len(joint))),
-            outputs={"match_logit": float(logit.detach()), **outputs},
-            timings={"preprocess_s": t1 - t0, "forward_s": t2 - t1},
-            grads=split_by_kind(grads, (("image", nv), ("text", nt), ("joint", len(joint)))),
-            patch_positions=self._patch_positions(n_patches),
-            family_meta={"attention": "eager; the multimodal encoder's weights through a forward pre-hook",
-                         "preprocess": processor_settings(self.image_processor), "relevancy_target": "match_logit"},
-            notes=[*pre.notes, *ignored_size_note(input_size)],
-        ))
+        n_patches = grid[0] * grid[1]
+        nv, nt, nj = len(vision), len(text), len(joint)
+        weights = vision + text + joint
+        grads = batching.zeros_where_unused(grads, weights) if grads is not None else None
+        host, kept = batching.HostBatch(), []
+        image_end = 2 + n_patches  # the multimodal [CLS], the image [CLS] and the patches come first
+        for b, t in enumerate(texts):
+            own, both = None, None
+            if len(t.ids) < ids.shape[1]:
+                own = batching.spans((0, len(t.ids)), device=device)
+                both = batching.spans((0, image_end + len(t.ids)), device=device)
+            cuts = [(None, None)] * nv + [(own, own)] * nt + [(both, both)] * nj
+            kept.append((host.add_all([batching.cut(w, b, *c) for w, c in zip(weights, cuts)]),
+                         host.add_all([batching.cut(g, b, *c) for g, c in zip(grads, cuts)]) if grads else None))
+        scores = host.add(logits)
+        host.fetch()
+        positions = self._patch_positions(n_patches)
+        records = []
+        for b, (sample, pre, t) in enumerate(zip(samples, pres, texts)):
+            n_tokens = len(t.encoding.tokens)
+            joint_axes = joint_layout(n_patches, n_tokens)
+            attention, grad = host.get_all(kept[b][0]), (host.get_all(kept[b][1]) if kept[b][1] else None)
+            records.append(build_record(self, sample, Captured(
+                encoding=t.encoding,
+                grid=grid,
+                image_box=pre.image_box,
+                attention={"image": attention[:nv], "text": attention[nv:nv + nt], "joint": attention[nv + nt:]},
+                layouts={"image": (image_layout(n_patches),) * 2, "text": (text_layout(n_tokens),) * 2,
+                         "joint": (joint_axes, joint_axes)},
+                order=tuple(("image", i) for i in range(nv)) + tuple(("text", i) for i in range(nt))
+                + tuple(("joint", i) for i in range(nj)),
+                outputs={"match_logit": float(host.get(scores)[b]), **outputs[b]},
+                timings=clock.share(len(samples)),
+                grads=split_by_kind(grad, (("image", nv), ("text", nt), ("joint", nj))),
+                patch_positions=positions,
+                family_meta={"attention": "eager; the multimodal encoder's weights through a forward pre-hook",
+                             "preprocess": processor_settings(self.image_processor), "relevancy_target": "match_logit"},
+                notes=[*pre.notes, *notes],
+            )))
+        return records
 
     def _patch_positions(self, n_patches: int):
         table = self.flava.image_model.embeddings.position_embeddings[0]  # [1+N, D]

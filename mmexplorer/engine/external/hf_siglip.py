@@ -25,7 +25,8 @@ from mmexplorer.engine.external.hf_common import (
     processor_settings,
     require_package,
 )
-from mmexplorer.engine.external.hf_dual import DualEncoder, DualForward, positions_if_square
+from mmexplorer.engine.external import batching
+from mmexplorer.engine.external.hf_dual import DualEncoder, DualForward, DualRow, positions_if_square
 from mmexplorer.engine.external.hf_tokens import HFTextTokenizer
 from mmexplorer.engine.external.record_parts import grid_of, to_pil
 from mmexplorer.engine.model_api import Preprocessed
@@ -87,40 +88,41 @@ class HFSiglip(DualEncoder):
         box, note = hf_image_box(self.image_processor, *image.size)
         return Preprocessed(pixel_values(self.image_processor, to_pil(image)), box, (note,) if note else ())
 
-    def text_inputs(self, text) -> dict:
-        """input_ids [1, 64] (tokens, end, padding), and the mask only where the tokenizer makes one (SigLIP 2)."""
-        inputs = {"input_ids": torch.tensor([text.ids], device=self.device)}
-        if "attention_mask" in getattr(self.tokenizer.hf, "model_input_names", ()):
-            inputs["attention_mask"] = torch.tensor([text.attention_mask], device=self.device)
-        return inputs
+    def text_inputs(self, texts) -> dict:
+        """input_ids [B, 64] (tokens, end, padding), and the mask only where the tokenizer makes one (SigLIP 2)."""
+        return self.text_batch(texts, mask="attention_mask" in getattr(self.tokenizer.hf, "model_input_names", ()))
 
-    def pixel_inputs(self, pre) -> dict:
-        return {"pixel_values": pre.pixels.to(self.device)}
+    def pixel_inputs(self, pres) -> dict:
+        return {"pixel_values": batching.stacked([p.pixels for p in pres], self.device)}
 
     def grid(self, pre) -> tuple[int, int]:
         return grid_of(pre.pixels, self.patch_size)
 
-    def forward_pair(self, pre, text, n_tokens: int) -> DualForward:
-        out = self.net(**self.text_inputs(text), **self.pixel_inputs(pre), output_attentions=True, return_dict=True)
-        grid = self.grid(pre)
-        n = grid[0] * grid[1]
-        vision_states = out.vision_model_output.last_hidden_state[0]  # [M, D], post layer norm
-        patches = self.net.vision_model.head(vision_states[:n, None, :])  # [N, E]: the pooling head per patch
-        tokens = self.net.text_model.head(out.text_model_output.last_hidden_state[0, text.token_positions])  # [T, E]
-        logit = out.logits_per_image[0, 0]  # logit_scale * cosine + logit_bias
+    def forward_batch(self, pres, texts) -> DualForward:
+        out = self.net(**self.text_inputs(texts), **self.pixel_inputs(pres), output_attentions=True, return_dict=True)
+        vision_states = out.vision_model_output.last_hidden_state  # [B, M, D], post layer norm
+        logits = out.logits_per_image.diagonal()  # [B]: logit_scale * cosine + logit_bias of each pair
+        probs = torch.sigmoid(logits.detach()).float().cpu().tolist()  # SigLIP scores each pair by a sigmoid
+        scale, bias = float(self.net.logit_scale.detach().exp()), float(self.net.logit_bias.detach())
+        rows = []
+        for b, (pre, t) in enumerate(zip(pres, texts)):
+            grid = self.grid(pre)
+            n = grid[0] * grid[1]
+            rows.append(DualRow(
+                tokens=self.net.text_model.head(out.text_model_output.last_hidden_state[b, t.token_positions]),  # [T, E]
+                patches=self.net.vision_model.head(vision_states[b, :n, None, :]),  # [N, E]: the pooling head per patch
+                grid=grid,
+                image_layout=self.image_layout(pre, n),
+                text_layout=t.segments(),
+                text_length=len(t.ids),
+                outputs={"match_prob": probs[b], "logit_scale": scale, "logit_bias": bias},
+            ))
         return DualForward(
             vision=out.vision_model_output.attentions,
             text=out.text_model_output.attentions,
-            logit=logit,
-            cosine=(out.image_embeds[0] * out.text_embeds[0]).sum(),
-            tokens=tokens,
-            patches=patches,
-            grid=grid,
-            image_layout=self.image_layout(pre, n),
-            text_layout=text.segments(),
-            outputs={"match_prob": float(torch.sigmoid(logit.detach())),  # SigLIP scores each pair by a sigmoid
-                     "logit_scale": float(self.net.logit_scale.detach().exp()),
-                     "logit_bias": float(self.net.logit_bias.detach())},
+            logits=logits,
+            cosine=(out.image_embeds * out.text_embeds).sum(-1),
+            rows=rows,
         )
 
     def image_layout(self, pre, n_patches: int) -> tuple:

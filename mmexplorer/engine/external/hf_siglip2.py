@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mmexplorer.engine.external import batching
 from mmexplorer.engine.external.detect import display_name
 from mmexplorer.engine.external.hf_common import from_folder, import_transformers, load_eager
 from mmexplorer.engine.external.hf_siglip import HFSiglip
@@ -54,10 +55,12 @@ class HFSiglip2(HFSiglip):
             {"pixel_attention_mask": out["pixel_attention_mask"], "spatial_shapes": out["spatial_shapes"]},
         )
 
-    def pixel_inputs(self, pre) -> dict:
-        return {"pixel_values": pre.pixels.to(self.device),
-                "pixel_attention_mask": pre.extras["pixel_attention_mask"].to(self.device),
-                "spatial_shapes": pre.extras["spatial_shapes"].to(self.device)}
+    def pixel_inputs(self, pres) -> dict:
+        """Every picture's patches padded to the saved budget (one length for all), so they stack; each keeps its
+        own mask and grid."""
+        return {"pixel_values": batching.stacked([p.pixels for p in pres], self.device),
+                "pixel_attention_mask": batching.stacked([p.extras["pixel_attention_mask"] for p in pres], self.device),
+                "spatial_shapes": batching.stacked([p.extras["spatial_shapes"] for p in pres], self.device)}
 
     def grid(self, pre) -> tuple[int, int]:
         rows, cols = (int(v) for v in pre.extras["spatial_shapes"][0])

@@ -12,11 +12,11 @@ call), so the grid is whole.
 from __future__ import annotations
 
 import contextlib
-import time
 from pathlib import Path
 
 import torch
 
+from mmexplorer.engine.external import batching
 from mmexplorer.engine.external.record_builder import Captured, build_record, ignored_size_note
 from mmexplorer.attention.record import AttentionRecord
 from mmexplorer.engine.external.base import ATTENTION_NOTE, ExternalConfig, ExternalModel, parameter_count
@@ -30,7 +30,7 @@ from mmexplorer.engine.external.hf_common import (
     require_attentions,
 )
 from mmexplorer.engine.external.hf_tokens import HFTextTokenizer
-from mmexplorer.engine.external.record_parts import grads_for, per_layer, to_pil
+from mmexplorer.engine.external.record_parts import to_pil
 from mmexplorer.engine.model_api import Preprocessed
 from mmexplorer.families.hf_vilt import FAMILY
 
@@ -58,6 +58,26 @@ def joint_layout(n_tokens: int, n_patches: int) -> tuple:
     """[CLS] + tokens (incl. [SEP]), then the image [CLS] and the patches in raster order."""
     text = 1 + n_tokens
     return (("cls", 0, 1), ("text", 1, text), ("cls", text, text + 1), ("image", text + 1, text + 1 + n_patches))
+
+
+def raster_orders(patch_index: torch.Tensor, grids) -> list[torch.Tensor]:
+    """For each pair of a padded batch, the drawn position of each of its raster cells: [rows*cols] per pair.
+
+    patch_index: [B, N, 2] (row, col) in the padded grid of each drawn patch; a pair's own patches are those
+    inside its grid (the others are padding ViLT drew to fill the batch). Checked on the device, one sync.
+    """
+    n = patch_index.shape[1]
+    out, whole = [], []
+    for b, (rows, cols) in enumerate(grids):
+        row, col = patch_index[b, :, 0], patch_index[b, :, 1]
+        inside = (row < rows) & (col < cols)
+        raster = torch.where(inside, row * cols + col, rows * cols + torch.arange(n, device=row.device))  # outside last
+        cells = rows * cols
+        whole.append(torch.bincount(raster[inside], minlength=cells)[:cells].eq(1).all() & inside.sum().eq(cells))
+        out.append(torch.argsort(raster)[:cells])
+    if not bool(torch.stack(whole).all()):
+        raise ExternalModelError("ViLT did not draw every patch exactly once; cannot restore raster order")
+    return out
 
 
 def raster_permutation(patch_index: torch.Tensor, n_text: int, grid: tuple[int, int]) -> torch.Tensor:
@@ -159,45 +179,76 @@ class HFVilt(ExternalModel):
                            pixel_mask=pre.extras["pixel_mask"].to(device), output_attentions=True, return_dict=True)
         return out, seen["patch_index"][0]
 
-    def capture(self, sample, relevancy: bool = True, input_size: int | None = None) -> AttentionRecord:
-        device = self.device
-        t0 = time.perf_counter()
-        pre = self.preprocess(sample.image)
-        text_ids = self.tokenizer.text_ids(sample.text)
-        encoding = text_ids.encoding
-        input_ids = torch.tensor([text_ids.ids], device=device)  # [1, L]: [CLS], tokens, [SEP]
-        t1 = time.perf_counter()
-        with torch.enable_grad() if relevancy else torch.no_grad():
-            out, patch_index = self.forward(pre, input_ids)
-            require_attentions(self.name, {"joint": out.attentions})
-            logit, outputs = self.score(out)
-            grads = grads_for(logit, out.attentions) if relevancy else None
-        t2 = time.perf_counter()
-        grid = (int(pre.pixels.shape[-2]) // self.patch_size, int(pre.pixels.shape[-1]) // self.patch_size)
-        n_tokens, n_text = len(encoding.tokens), input_ids.shape[1]
-        perm = raster_permutation(patch_index, n_text, grid).numpy()
-        attention = tuple(a[:, perm][:, :, perm] for a in per_layer(out.attentions))  # [H, S, S] raster order
-        layout = joint_layout(n_tokens, grid[0] * grid[1])
-        return build_record(self, sample, Captured(
-            encoding=encoding,
-            grid=grid,
-            image_box=pre.image_box,
-            attention={"joint": attention},
-            layouts={"joint": (layout, layout)},
-            order=tuple(("joint", i) for i in range(len(attention))),
-            outputs={"match_logit": float(logit.detach()), **outputs},
-            timings={"preprocess_s": t1 - t0, "forward_s": t2 - t1},
-            grads={"joint": tuple(g[:, perm][:, :, perm] for g in grads)} if grads is not None else None,
-            patch_positions=self._patch_positions(grid),
-            family_meta={"preprocess": processor_settings(self.image_processor),
-                         "relevancy_target": self.relevancy_target,
-                         "patch_order": "restored to raster order from ViLT's drawn patch index"},
-            notes=ignored_size_note(input_size),
-        ))
+    def forward_batch(self, pixels: torch.Tensor, pixel_mask: torch.Tensor, input_ids: torch.Tensor,
+                      text_mask: torch.Tensor):
+        """The model's own forward on a padded batch -> (its output, the drawn patch index [B, N, 2])."""
+        with self._recording_patch_index() as seen:
+            out = self.net(input_ids=input_ids, attention_mask=text_mask, token_type_ids=torch.zeros_like(input_ids),
+                           pixel_values=pixels, pixel_mask=pixel_mask, output_attentions=True, return_dict=True)
+        return out, seen["patch_index"]
 
-    def score(self, out) -> tuple[torch.Tensor, dict]:
-        """The scalar relevancy follows (on the graph) and the record's extra outputs: the retrieval score."""
-        return out.logits[0, 0], {}
+    def capture(self, sample, relevancy: bool = True, input_size: int | None = None) -> AttentionRecord:
+        return self._records([sample], relevancy, ignored_size_note(input_size))[0]
+
+    def capture_batch(self, samples, relevancy=True, pixels=None, meta=None) -> list[AttentionRecord]:
+        """One forward pass for the batch: texts padded, pictures padded with their pixel mask (each keeps its
+        own patch grid and position embeddings), every pair's patches put back in its own raster order."""
+        samples = list(samples)
+        return batching.finish(self, samples, self._records(samples, batching.needs_gradients(relevancy)), meta)
+
+    def _records(self, samples, relevancy: bool, notes=()) -> list[AttentionRecord]:
+        device = self.device
+        clock = batching.Clock()
+        pres = [self.preprocess(s.image) for s in samples]
+        texts = [self.tokenizer.text_ids(s.text) for s in samples]
+        ids, text_mask = batching.text_batch([t.ids for t in texts], [t.attention_mask for t in texts],
+                                             self.tokenizer.hf.pad_token_id or 0, device)  # [B, L]
+        pixels, pixel_mask = batching.picture_batch([p.pixels for p in pres], device)  # [B, 3, H, W], [B, H, W]
+        clock.mark_prepared()
+        with torch.enable_grad() if relevancy else torch.no_grad():
+            out, patch_index = self.forward_batch(pixels, pixel_mask, ids, text_mask)
+            require_attentions(self.name, {"joint": out.attentions})
+            logits, outputs = self.scores(out)
+            grads = batching.score_gradients(logits, out.attentions) if relevancy else None
+        clock.mark_ran()
+        grids = [(int(p.pixels.shape[-2]) // self.patch_size, int(p.pixels.shape[-1]) // self.patch_size) for p in pres]
+        orders = raster_orders(patch_index, grids)  # per pair [n_b]: the drawn position of each raster cell
+        n_text, host = ids.shape[1], batching.HostBatch()
+        cuts, kept = [], []
+        for b, (text, grid) in enumerate(zip(texts, grids)):
+            # the pair's own text positions, the image [CLS] after the padded text, its patches in raster order
+            own = torch.cat([batching.spans((0, len(text.ids)), (n_text, 1), device=device), n_text + 1 + orders[b]])
+            cuts.append(own)
+            kept.append((host.add_all([batching.cut(a, b, own, own) for a in out.attentions]),
+                         host.add_all([batching.cut(g, b, own, own) for g in batching.zeros_where_unused(
+                             grads, out.attentions)]) if grads is not None else None))
+        scores = host.add(logits)
+        host.fetch()
+        records = []
+        for b, (sample, pre, text, grid) in enumerate(zip(samples, pres, texts, grids)):
+            attention, grad = kept[b]
+            layout = joint_layout(len(text.encoding.tokens), grid[0] * grid[1])
+            records.append(build_record(self, sample, Captured(
+                encoding=text.encoding,
+                grid=grid,
+                image_box=pre.image_box,
+                attention={"joint": host.get_all(attention)},
+                layouts={"joint": (layout, layout)},
+                order=tuple(("joint", i) for i in range(len(attention))),
+                outputs={"match_logit": float(host.get(scores)[b]), **outputs[b]},
+                timings=clock.share(len(samples)),
+                grads={"joint": host.get_all(grad)} if grad is not None else None,
+                patch_positions=self._patch_positions(grid),
+                family_meta={"preprocess": processor_settings(self.image_processor),
+                             "relevancy_target": self.relevancy_target,
+                             "patch_order": "restored to raster order from ViLT's drawn patch index"},
+                notes=list(notes),
+            )))
+        return records
+
+    def scores(self, out) -> tuple[torch.Tensor, list[dict]]:
+        """Every pair's relevancy target [B] (on the graph) and its extra outputs: the retrieval score."""
+        return out.logits[:, 0], [{} for _ in range(out.logits.shape[0])]
 
     def _patch_positions(self, grid):
         """The position embeddings ViLT adds to this image's patches: its square table, resized to the grid

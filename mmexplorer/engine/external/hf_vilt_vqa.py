@@ -43,11 +43,16 @@ class HFViltVQA(HFVilt):
     family = "Hugging Face ViLT for question answering (ViltForQuestionAnswering)"
     relevancy_target = "the top answer's logit"
 
-    def score(self, out) -> tuple[torch.Tensor, dict]:
-        logits = out.logits[0]  # [answers]
-        top = torch.topk(logits.detach(), min(TOP_ANSWERS, logits.shape[0]))
+    def scores(self, out) -> tuple[torch.Tensor, list[dict]]:
+        """Every pair's top answer logit [B] (on the graph) and its top answers."""
+        logits = out.logits  # [B, answers]
+        top = torch.topk(logits.detach(), min(TOP_ANSWERS, logits.shape[1]))
         labels = getattr(self.net.config, "id2label", None) or {}
-        answers = [{"answer": str(labels.get(int(i), int(i))), "prob": float(torch.sigmoid(v)), "logit": float(v)}
-                   for v, i in zip(top.values, top.indices)]
-        return logits[int(top.indices[0])], {"answers": answers, "answer": answers[0]["answer"],
-                                            "match_prob": answers[0]["prob"]}
+        values, indices = top.values.float().cpu().tolist(), top.indices.cpu().tolist()  # one copy for the batch
+        targets, outputs = [], []
+        for b, (vals, idx) in enumerate(zip(values, indices)):
+            answers = [{"answer": str(labels.get(int(i), int(i))), "prob": float(torch.sigmoid(torch.tensor(v))),
+                        "logit": float(v)} for v, i in zip(vals, idx)]
+            targets.append(logits[b, idx[0]])
+            outputs.append({"answers": answers, "answer": answers[0]["answer"], "match_prob": answers[0]["prob"]})
+        return torch.stack(targets), outputs
