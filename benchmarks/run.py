@@ -11,7 +11,7 @@ import sys
 import time
 
 # Order matters only for reading: cheap ones first.
-BENCHMARKS = ["startup", "probe", "views", "train", "scale", "responsive", "engine", "leak", "memory", "pretrained", "batch"]
+BENCHMARKS = ["startup", "probe", "views", "train", "scale", "responsive", "engine", "leak", "memory", "pretrained", "batch", "faithfulness"]
 
 
 def main(argv=None) -> int:

@@ -28,6 +28,7 @@ USER_ERRORS = (
     ("mmexplorer.engine.bulk.run", "OutputFolderError"),
     ("mmexplorer.engine.bulk.dist", "DistError"),
     ("mmexplorer.engine.bulk.summary", "SummaryFormatError"),
+    ("mmexplorer.engine.ablation", "AblationError"),
 )
 
 

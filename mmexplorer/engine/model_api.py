@@ -8,6 +8,7 @@ model API: preprocessing travels with the model, capture returns the record).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from abc import ABC, abstractmethod
@@ -133,6 +134,18 @@ class ExplorableModel(ABC):
         records = self.capture_batch(list(samples), relevancy=False)
         return np.array([score_of(r.outputs, target) for r in records], dtype=np.float64)
 
+    # -- ablation (engine.ablation) ---------------------------------------
+    def ablated_capture(self, sample, ablation) -> AttentionRecord:
+        """The record of `sample` with `ablation` (engine.ablation.Ablation) applied, without gradients; an empty
+        ablation gives exactly capture(sample, relevancy=False)."""
+        from mmexplorer.engine.ablation import AblationUnavailable
+
+        raise AblationUnavailable(f"ablation is not available for {self.spec.fusion} models yet")
+
+    def ablated_scores(self, sample, ablations: Sequence, target: str | None = None) -> np.ndarray:
+        """float64 [len(ablations)]: the score of `sample` under each ablation (this default: one capture each)."""
+        return np.array([score_of(self.ablated_capture(sample, a).outputs, target) for a in ablations], dtype=np.float64)
+
     def worker_preprocessing(self) -> ModelConfigLike | None:
         """The config a batch run's loader processes resize pictures with, so that capture_batch gets them at
         size; None (the default): the model preprocesses each picture itself."""
@@ -237,6 +250,33 @@ class BundledModel(ExplorableModel):
                 logits = self.net(images, ids.to(self.device), mask.to(self.device)).itm_logit  # [b]
                 out.append(torch.sigmoid(logits.float()).cpu().numpy())
         return np.concatenate(out).astype(np.float64) if out else np.zeros(0)
+
+    def ablated_capture(self, sample, ablation) -> AttentionRecord:
+        from mmexplorer.engine import ablation as ab
+
+        gates = ab.gates_for(self.net, [ablation], len(sample.encoding.tokens), [ab.region_patches(self, sample, ablation)])
+        with ab.applied(self.net, gates, self.device):
+            record = self.capture(sample, relevancy=False)
+        if ablation.empty:
+            return record
+        return dataclasses.replace(record, meta={**record.meta, "ablation": ablation.to_dict()})
+
+    def ablated_scores(self, sample, ablations, target=None) -> np.ndarray:
+        """One forward pass for all ablations: the sample repeated, one ablation per batch row."""
+        from mmexplorer.engine import ablation as ab
+        from mmexplorer.models.preprocess import image_tensor, text_tensor
+
+        ablations = list(ablations)
+        if not ablations:
+            return np.zeros(0)
+        regions = [ab.region_patches(self, sample, a) for a in ablations]
+        gates = ab.gates_for(self.net, ablations, len(sample.encoding.tokens), regions)
+        b = len(ablations)
+        image = image_tensor(sample.image.pixels, self.cfg).to(self.device).expand(b, -1, -1, -1)  # [B, 3, S, S]
+        ids, mask = text_tensor(sample.encoding, self.tokenizer)  # [1, L]
+        with torch.inference_mode(), ab.applied(self.net, gates, self.device):
+            logits = self.net(image, ids.to(self.device).expand(b, -1), mask.to(self.device).expand(b, -1)).itm_logit
+        return torch.sigmoid(logits.float()).cpu().numpy().astype(np.float64)
 
     def head_tensors(self, sample, kind: str, layer: int, positions: bool = True):
         from mmexplorer.attention.qkv import bundled_head_tensors
