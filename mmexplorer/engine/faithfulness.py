@@ -96,18 +96,19 @@ def _patch_rects(grid, image_box, size) -> np.ndarray:
 
 def perturbed(pixels: np.ndarray, rects: np.ndarray, order: np.ndarray, counts: Sequence[int], blank: np.ndarray,
               mode: str) -> list[np.ndarray]:
-    """The pictures of one curve: uint8 [H, W, 3] each, one per count."""
+    """The pictures of one curve: uint8 [H, W, 3] each, one per count (each step paints on the one before)."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
-    base = pixels.copy()
+    img = pixels.copy()
     if mode == "insertion":
-        base[:] = blank
-    out = []
+        img[:] = blank
+    out, done = [], 0
     for c in counts:
-        img = base.copy()
-        for p in order[:c]:
+        img = img.copy()
+        for p in order[done:c]:
             x0, y0, x1, y1 = rects[int(p)]
             img[y0:y1, x0:x1] = blank if mode == "deletion" else pixels[y0:y1, x0:x1]
+        done = c
         out.append(img)
     return out
 
@@ -131,14 +132,20 @@ def curves_for_orders(model, sample: Sample, grid: tuple[int, int], image_box, o
     counts = step_counts(n, steps)
     rects = _patch_rects(grid, image_box, sample.image.size)
     blank = np.asarray(model.blank_colour(pixels), dtype=np.uint8)
-    keys, pictures = [], []
+    # every curve starts or ends at the picture itself or the all-blank one: those two are scored once
+    pictures = [pixels, np.broadcast_to(blank, pixels.shape).copy()]
+    keys, slots = [], []
     for name, order in orders.items():
         for mode in modes:
             keys.append((name, mode))
-            pictures += perturbed(pixels, rects, np.asarray(order), counts, blank, mode)
+            start, end = (0, 1) if mode == "deletion" else (1, 0)
+            inner = perturbed(pixels, rects, np.asarray(order), counts, blank, mode)[1:-1]
+            slots += [start, *range(len(pictures), len(pictures) + len(inner)), end]
+            pictures += inner
     source = f"{sample.image.source} (perturbed)"
     samples = [Sample(LoadedImage(p, source), sample.encoding) for p in pictures]
-    scores = np.asarray(model.match_scores(samples, target=target), dtype=np.float64).reshape(len(keys), len(counts))
+    unique = np.asarray(model.match_scores(samples, target=target), dtype=np.float64)
+    scores = unique[np.asarray(slots)].reshape(len(keys), len(counts))
     fractions = tuple(c / n for c in counts)
     return {key: Curve(key[0], key[1], fractions, tuple(float(s) for s in row), area(fractions, row))
             for key, row in zip(keys, scores)}
