@@ -90,7 +90,7 @@ class HFClip(DualEncoder):
         """One forward pass of CLIPModel with output_attentions=True (start token, tokens, end token)."""
         net = self.net
         out = net(input_ids=torch.tensor([text.ids], device=self.device), pixel_values=pre.pixels.to(self.device),
-                  output_attentions=True, return_dict=True)
+                  output_attentions=True, output_hidden_states=True, return_dict=True)
         grid = grid_of(pre.pixels, self.patch_size)
         # token and patch embeddings in the shared space: each token's projection, each patch's projection
         # after the vision tower's final layer norm (as CLIP projects its pooled [CLS])
@@ -109,6 +109,8 @@ class HFClip(DualEncoder):
             # position 0, so that one is a "start", not a [CLS].
             text_layout=text_layout(n_tokens, "start"),
             outputs={"logit_scale": float(net.logit_scale.detach().exp())},
+            vision_states=out.vision_model_output.hidden_states,  # the residual stream entering each layer
+            text_states=out.text_model_output.hidden_states,
             meta={"pooled": {"text": _pooled_text(text.ids, text.encoding, self.tokenizer.hf.eos_token_id),
                              "image": {"position": 0, "token": "[CLS]"}}},
         )

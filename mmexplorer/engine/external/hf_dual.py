@@ -19,7 +19,7 @@ from mmexplorer.engine.external.record_builder import Captured, build_record, ig
 from mmexplorer.attention.record import AttentionRecord
 from mmexplorer.engine.external.base import ExternalModel
 from mmexplorer.engine.external.hf_common import processor_settings, require_attentions
-from mmexplorer.engine.external.record_parts import grads_for, per_layer
+from mmexplorer.engine.external.record_parts import grads_for, norms_per_layer, per_layer
 
 
 @dataclass
@@ -37,6 +37,9 @@ class DualForward:
     text_layout: tuple  # segments of the text sequence
     outputs: dict  # extra JSON-able outputs (logit_scale, logit_bias, match_prob)
     meta: dict = field(default_factory=dict)  # the family's own facts for the record's meta (e.g. where it pools)
+    # each tower's hidden_states (per layer input [1, S, D], then the output), when the family asks for them
+    vision_states: tuple | None = None
+    text_states: tuple | None = None
 
 
 class DualEncoder(ExternalModel):
@@ -65,6 +68,7 @@ class DualEncoder(ExternalModel):
             similarity = (tokens @ patches.T).cpu().numpy().reshape(n_tokens, *f.grid)  # [T, rows, cols]
         t2 = time.perf_counter()
         nv, nt = len(f.vision), len(f.text)
+        norms = {"image": norms_per_layer(f.vision_states), "text": norms_per_layer(f.text_states)}
         return build_record(self, sample, Captured(
             encoding=encoding,
             grid=f.grid,
@@ -76,6 +80,7 @@ class DualEncoder(ExternalModel):
             timings={"preprocess_s": t1 - t0, "forward_s": t2 - t1},
             grads=split_by_kind(grads, (("image", nv), ("text", nt))),
             similarity=similarity,
+            norms=norms if all(v is not None for v in norms.values()) else None,
             patch_positions=self.patch_positions(f.grid),
             family_meta={"preprocess": self.image_processor_settings(), "relevancy_target": "match_logit",
                          **f.meta},
