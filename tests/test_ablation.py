@@ -134,3 +134,20 @@ def test_cli_writes_json_and_refuses_bad_heads(home, capsys):
     assert np.shape(json.loads(captured.out)["effect"]) == (2, 2) and "grid: 4/4 heads" in captured.err
     assert main(base + ["--image-hidden", "--region", "1,2,3"]) == 2
     assert main(base) == 2
+
+
+def test_curves_and_discount_sinks_commands(home, capsys):
+    from mmexplorer.attention.npz import load_record
+    from mmexplorer.attention.sinks import DISCOUNTED
+    from mmexplorer.cli import main
+
+    base = ["--model", "tiny-early", "--image", str(home / "p.png"), "--text", "a red circle"]
+    assert main(["curves", *base, "--steps", "4", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["steps"] == 4 and set(report["auc"]) >= {"deletion_raw", "insertion_random", "deletion_relevancy"}
+    for bad in (["--steps", "0"], ["--methods", "raw,magic"]):
+        assert main(["curves", *base, *bad]) == 2
+        assert capsys.readouterr().err.startswith("error: ")
+    assert main(["probe", *base, "--out", str(home / "d.npz"), "--discount-sinks"]) == 0
+    record = load_record(home / "d.npz")
+    assert DISCOUNTED in record.map_label and "sinks_discounted" in record.meta

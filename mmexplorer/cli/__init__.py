@@ -1,4 +1,4 @@
-"""The command line: `mmexplorer [gui|models|probe|cell|export|train|eval|ablate|pairs-from-coco|desktop] ...`.
+"""The command line: `mmexplorer [gui|models|probe|cell|export|train|eval|ablate|curves|pairs-from-coco|desktop] ...`.
 
 Each subcommand lives in its own module with `add_parser(subparsers)` and
 `run(args) -> int`. Nothing heavy (torch, Qt) is imported until a subcommand runs,
@@ -26,6 +26,7 @@ SUBCOMMANDS = {
     "train": "train_cmd",
     "eval": "eval_cmd",
     "ablate": "ablate_cmd",
+    "curves": "curves_cmd",
     "desktop": "desktop_cmd",
     "pairs-from-coco": "pairs_cmd",
 }

@@ -168,7 +168,7 @@ def method_orders(record, methods: Sequence[str] = METHODS, tokens: Sequence[int
 def faithfulness(model, sample: Sample, methods: Sequence[str] = METHODS, steps: int = STEPS,
                  modes: Sequence[str] = MODES, tokens: Sequence[int] | None = None, seed: int = 0,
                  record=None) -> dict:
-    """Deletion and insertion curves of `sample` for each method: the report `mmexplorer faithfulness` prints.
+    """Deletion and insertion curves of `sample` for each method: the report `mmexplorer curves` prints.
 
     `record`: the sample's probe with gradients, when the caller has it (else probed here).
     """
