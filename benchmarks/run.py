@@ -12,7 +12,7 @@ import sys
 import time
 
 # Order matters only for reading: cheap ones first.
-BENCHMARKS = ["startup", "probe", "views", "train", "scale", "responsive", "engine", "leak", "memory", "pretrained", "batch", "families"]
+BENCHMARKS = ["startup", "probe", "views", "train", "scale", "responsive", "engine", "leak", "memory", "pretrained", "batch", "families", "faithfulness"]
 
 
 def main(argv=None) -> int:

@@ -103,3 +103,35 @@ def test_pointing_and_energy_per_pair(home, capsys):
     assert rows[0]["status"] == "ok" and rows[0]["boxes"] == "3"
     assert float(rows[0]["pointing"]) == pytest.approx(np.mean(hits), abs=1e-6)
     assert float(rows[0]["energy"]) == pytest.approx(np.mean(energies), rel=1e-5)
+
+
+def test_curves_columns_per_pair_equal_the_engines_curves(home, capsys):
+    from mmexplorer.data.image import load_image
+    from mmexplorer.data.sample import Sample
+    from mmexplorer.engine.bulk.summary import AUC_COLUMNS
+    from mmexplorer.engine.faithfulness import auc_columns, faithfulness
+    from mmexplorer.engine.probe import load_model, probe
+
+    assert AUC_COLUMNS == auc_columns()
+    pairs = [{"image": "a.png", "text": "a red circle", "boxes": [{"phrase": "circle", "box": [25, 15, 75, 45]}]},
+             {"image": "b.png", "text": "a blue square"}]
+    (home / "curves.jsonl").write_text("".join(json.dumps(p) + "\n" for p in pairs))
+    code = main(["probe", "--model", "tiny-hybrid", "--pairs", str(home / "curves.jsonl"), "--out-dir", str(home / "out"),
+                 "--device", "cpu", "--workers", "0", "--curves", "4"])
+    assert code == 0
+    rows = read_rows(home / "out" / "summary.csv")
+    model, _ = load_model("tiny-hybrid", "cpu")
+    for index, (pair, tokens) in enumerate([(pairs[0], [2]), (pairs[1], None)]):
+        sample = Sample(load_image(home / pair["image"]), model.tokenizer.encode(pair["text"]))
+        aucs = faithfulness(model, sample, steps=4, tokens=tokens, seed=index, record=probe(model, sample))["auc"]
+        for column in AUC_COLUMNS:
+            assert float(rows[index][column]) == pytest.approx(aucs[column], abs=1e-5), column
+        shares = json.loads(rows[index]["sink_share"])
+        assert set(shares) == set(probe(model, sample).kinds) and all(0 <= v <= 1 for v in sum(shares.values(), []))
+    # without --curves the AUC columns are empty, the sink shares are there
+    code = main(["probe", "--model", "tiny-hybrid", "--pairs", str(home / "curves.jsonl"), "--out-dir", str(home / "plain"),
+                 "--device", "cpu", "--workers", "0"])
+    plain = read_rows(home / "plain" / "summary.csv")
+    assert all(plain[0][c] == "" for c in AUC_COLUMNS) and plain[0]["sink_share"].startswith("{")
+    assert main(["probe", "--model", "tiny-hybrid", "--pairs", str(home / "curves.jsonl"), "--out-dir",
+                 str(home / "bad"), "--curves", "-1"]) == 2

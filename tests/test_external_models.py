@@ -280,6 +280,27 @@ def test_vit_capture_equals_transformers_output_attentions(vit_folder, hf_photo)
     assert m.shape == (4, 4) and m.max() > 0
 
 
+def test_vit_records_carry_the_hidden_state_norms_at_each_layers_keys(vit_folder, hf_photo):
+    """Sinks need the norm of the residual stream entering each layer: the library's own hidden states, by hand."""
+    import transformers as tf
+    from PIL import Image
+
+    from mmexplorer.attention.sinks import layer_sinks
+    from mmexplorer.engine.probe import load_model, probe
+
+    model, _ = load_model(str(vit_folder), "cpu")
+    record = probe(model, _sample(model, hf_photo), relevancy=False)
+    ref = tf.ViTForImageClassification.from_pretrained(str(vit_folder), local_files_only=True, attn_implementation="eager").eval()
+    pixels = tf.AutoImageProcessor.from_pretrained(str(vit_folder), local_files_only=True)(
+        images=Image.open(hf_photo).convert("RGB"), return_tensors="pt")["pixel_values"]
+    with torch.no_grad():
+        states = ref(pixel_values=pixels, output_hidden_states=True).hidden_states
+    assert len(record.norms["image"]) == 2
+    for layer in range(2):
+        np.testing.assert_allclose(record.norms["image"][layer], states[layer][0].norm(dim=-1).numpy(), rtol=1e-5)
+        assert len(layer_sinks(record, "image", layer)["norms"]) == record.attention["image"][layer].shape[-1]
+
+
 def test_torchvision_capture_equals_explicit_softmax_and_keeps_the_output(tv_weights, hf_photo):
     from mmexplorer.engine.external.tv_arch import infer_arch, read_state_dict
     from mmexplorer.engine.probe import load_model, probe

@@ -21,27 +21,42 @@ from mmexplorer.models.fusion.base import FusionOutput
 from mmexplorer.models.preprocess import image_tensor, input_geometry, text_tensor
 
 
+class Events(list):
+    """(kind, layer, weights [B, H, Q, K]) per attention module in the order they ran, and in `norms` the
+    hidden-state norms at each module's keys: (kind, layer) -> [B, K]."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.norms: dict = {}
+
+
 @contextlib.contextmanager
-def recording(model, keep_graph: bool = False) -> Iterator[list]:
-    """Within the block every attention module appends (kind, layer, weights [B, H, Q, K]) to the yielded list.
+def recording(model, keep_graph: bool = False) -> Iterator[Events]:
+    """Within the block every attention module appends (kind, layer, weights [B, H, Q, K]) to the yielded list
+    and puts the norms of the states its keys are read from in its `norms`.
 
     With `keep_graph` the weights stay in the autograd graph, so `torch.autograd.grad`
     can take gradients with respect to them (it needs no `retain_grad`, which would
     also copy every gradient into `.grad`).
     """
-    events: list = []
+    events = Events()
 
     def sink(module, weights: torch.Tensor) -> None:
         events.append((module.kind, module.layer, weights if keep_graph else weights.detach()))
 
+    def norm_sink(module, norms: torch.Tensor) -> None:
+        events.norms[module.kind, module.layer] = norms
+
     modules = model.attention_modules()
     for m in modules:
         m.sink = sink
+        m.norm_sink = norm_sink
     try:
         yield events
     finally:
         for m in modules:
             m.sink = None
+            m.norm_sink = None
 
 
 def _layouts_to_plain(layouts) -> dict:
@@ -128,6 +143,7 @@ def capture(
 
     attention: dict[str, list] = {}
     grad_maps: dict[str, list] = {}
+    norms = norms_of(events, 0)
     order = []
     for idx, (kind, layer, w) in enumerate(events):
         attention.setdefault(kind, []).append(w[0].detach().float().cpu().numpy())
@@ -140,7 +156,23 @@ def capture(
 
     timings = {"preprocess_s": t1 - t0, "forward_s": t2 - t1}
     return build_record(model, sample, out, 0, attention, grad_maps if grads is not None else None, order, device,
-                        name, timings, meta, started)
+                        name, timings, meta, started, norms)
+
+
+def norms_of(events, row: int, cut=None) -> dict[str, list] | None:
+    """kind -> per-layer float32 [K] norms of batch row `row` (`cut(kind, norms [K])` picks the row's own keys);
+    None when the modules recorded none."""
+    found = getattr(events, "norms", None)
+    if not found:
+        return None
+    out: dict[str, list] = {}
+    for kind, layer, _ in events:
+        n = found.get((kind, layer))
+        if n is None:
+            return None
+        n = n[row].cpu().numpy().astype(np.float32)
+        out.setdefault(kind, []).append(n if cut is None else cut(kind, n))
+    return out
 
 
 def build_record(
@@ -156,6 +188,7 @@ def build_record(
     timings: dict,
     meta: dict | None = None,
     started: float | None = None,
+    norms: dict[str, list] | None = None,
 ) -> AttentionRecord:
     """The record of batch row `row` of the model's outputs `out`, from its attention arrays.
 
@@ -195,6 +228,7 @@ def build_record(
         map_label="",
         grads={k: tuple(v) for k, v in grad_maps.items()} if grad_maps is not None else None,
         similarity=similarity,
+        norms={k: tuple(v) for k, v in norms.items()} if norms is not None else None,
         patch_positions=model.patch_positions(grid).detach().float().cpu().numpy(),
         outputs=_outputs_to_json(model, out, row),
         meta={

@@ -16,7 +16,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from mmexplorer.attention.capture import build_record, forward_and_grads
+from mmexplorer.attention.capture import build_record, forward_and_grads, norms_of
 from mmexplorer.attention.record import AttentionRecord
 from mmexplorer.data.sample import Sample
 from mmexplorer.models.preprocess import image_tensor, text_tensor
@@ -118,5 +118,11 @@ def capture_batch(
             if grad_maps is not None:
                 grad_maps.setdefault(kind, []).append(_cut(gradients[idx][row], rows, cols))
             order.append((kind, layer))
-        records.append(build_record(model, sample, out, row, attention, grad_maps, order, device, name, dict(share), meta))
+        def own_keys(kind, n, cuts=cuts):  # n [padded K] -> [own K]
+            cols = cuts[kind][1]
+            return n if cols is None else n[cols]
+
+        norms = norms_of(events, row, own_keys)
+        records.append(build_record(model, sample, out, row, attention, grad_maps, order, device, name, dict(share), meta,
+                                    norms=norms))
     return records

@@ -6,6 +6,8 @@ similarity, patch_positions, and `image` (uint8 [H, W, 3], the picture probed,
 which the Python API's Record.save writes). Loading never unpickles
 (allow_pickle=False), and refuses anything that is not a regular file or
 would decompress to more than MAX_UNPACKED_BYTES.
+Also norm/<kind>/<layer> [keys] (hidden-state norms) and sinks/<kind> [layers, keys]
+(received attention share, attention.sinks).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from mmexplorer.attention.record import AttentionRecord
+from mmexplorer.attention.sinks import received_share
 from mmexplorer.data.files import MAX_NPZ_BYTES, atomic_write_bytes, parse_json, read_npz
 
 PICTURE_KEY = "image"  # optional: the picture the record was probed on, uint8 [H, W, 3]
@@ -42,6 +45,13 @@ def record_to_arrays(record: AttentionRecord) -> dict[str, np.ndarray]:
         for kind, layers in record.grads.items():
             for i, g in enumerate(layers):
                 arrays[f"grad/{kind}/{i}"] = g
+    if record.norms is not None:
+        for kind, layers in record.norms.items():
+            for i, n in enumerate(layers):
+                arrays[f"norm/{kind}/{i}"] = n
+    for kind, layers in record.attention.items():  # derived, for readers of the file: not read back
+        arrays[f"sinks/{kind}"] = np.stack([received_share(w) for w in layers]).astype(np.float32) if layers else \
+            np.zeros((0, 0), np.float32)
     if record.similarity is not None:
         arrays["similarity"] = record.similarity
     if record.patch_positions is not None:
@@ -158,9 +168,11 @@ def record_from_arrays(data) -> AttentionRecord:
         raise ValueError("the record's meta is not an object")
     attention: dict[str, list] = {}
     grads: dict[str, list] = {}
-    for key in sorted(k for k in data if k.startswith(("attn/", "grad/"))):
+    norms: dict[str, list] = {}
+    parts = {"attn": attention, "grad": grads, "norm": norms}
+    for key in sorted(k for k in data if k.startswith(("attn/", "grad/", "norm/"))):
         prefix, kind, layer = key.split("/")
-        (attention if prefix == "attn" else grads).setdefault(kind, []).append((int(layer), data[key]))
+        parts[prefix].setdefault(kind, []).append((int(layer), data[key]))
     attention_t = {k: tuple(a for _, a in sorted(v, key=lambda x: x[0])) for k, v in attention.items()}
     grads_t = {k: tuple(a for _, a in sorted(v, key=lambda x: x[0])) for k, v in grads.items()} or None
     grid = tuple(int(v) for v in np.asarray(data["grid"]).reshape(-1))
@@ -169,6 +181,7 @@ def record_from_arrays(data) -> AttentionRecord:
     t2i = np.asarray(data["token_to_image"])  # [tokens, rows, cols]
     if t2i.ndim != 3 or t2i.shape[1:] != grid:
         raise ValueError(f"grid {grid[0]} x {grid[1]} does not match token_to_image's shape {list(t2i.shape)}")
+    norms_t = {k: tuple(a for _, a in sorted(v, key=lambda x: x[0])) for k, v in norms.items()} or None
     layouts = {k: tuple(tuple(tuple(s) for s in axis) for axis in v) for k, v in meta.pop("layouts").items()}
     return AttentionRecord(
         model=meta.pop("model"),
@@ -186,6 +199,7 @@ def record_from_arrays(data) -> AttentionRecord:
         token_to_image=data["token_to_image"],
         map_label=meta.pop("map_label"),
         grads=grads_t,
+        norms=norms_t,
         similarity=data.get("similarity"),
         patch_positions=data.get("patch_positions"),
         outputs=meta.pop("outputs"),

@@ -43,6 +43,9 @@ class AttentionRecord:
     grads: Optional[Mapping[str, tuple[np.ndarray, ...]]] = None  # d(match logit)/d(weights), same shapes
     similarity: Optional[np.ndarray] = None  # float32 [tokens, rows, cols] cosine token-patch similarity (dual encoders)
     patch_positions: Optional[np.ndarray] = None  # float32 [rows*cols, D] patch position embeddings
+    # kind -> per-layer float32 [keys]: the L2 norm of the hidden state each key is read from (the residual
+    # stream entering the attention module, before its LayerNorm); None when the family does not record them
+    norms: Optional[Mapping[str, tuple[np.ndarray, ...]]] = None
     outputs: Mapping = field(default_factory=dict)  # JSON-able model outputs (match probability, branches, answers)
     meta: Mapping = field(default_factory=dict)  # JSON-able: device, timings, versions, model summary
 
@@ -53,6 +56,9 @@ class AttentionRecord:
         if self.grads is not None:
             grads = {k: tuple(_frozen(np.asarray(a, dtype=np.float32)) for a in v) for k, v in self.grads.items()}
             object.__setattr__(self, "grads", MappingProxyType(grads))
+        if self.norms is not None:
+            norms = {k: tuple(_frozen(np.asarray(a, dtype=np.float32)) for a in v) for k, v in self.norms.items()}
+            object.__setattr__(self, "norms", MappingProxyType(norms))
         object.__setattr__(self, "token_to_image", _frozen(np.asarray(self.token_to_image, dtype=np.float32)))
         for name in ("similarity", "patch_positions"):
             value = getattr(self, name)

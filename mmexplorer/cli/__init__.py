@@ -1,4 +1,4 @@
-"""The command line: `mmexplorer [gui|models|probe|cell|export|train|eval|pairs-from-coco|desktop] ...`.
+"""The command line: `mmexplorer [gui|models|probe|cell|export|train|eval|ablate|curves|pairs-from-coco|desktop] ...`.
 
 Each subcommand lives in its own module with `add_parser(subparsers)` and
 `run(args) -> int`. Nothing heavy (torch, Qt) is imported until a subcommand runs,
@@ -25,6 +25,8 @@ SUBCOMMANDS = {
     "export": "export_cmd",
     "train": "train_cmd",
     "eval": "eval_cmd",
+    "ablate": "ablate_cmd",
+    "curves": "curves_cmd",
     "desktop": "desktop_cmd",
     "pairs-from-coco": "pairs_cmd",
 }

@@ -29,6 +29,7 @@ USER_ERRORS = (
     ("mmexplorer.engine.bulk.dist", "DistError"),
     ("mmexplorer.engine.precision", "PrecisionError"),
     ("mmexplorer.engine.bulk.summary", "SummaryFormatError"),
+    ("mmexplorer.engine.ablation", "AblationError"),
 )
 
 

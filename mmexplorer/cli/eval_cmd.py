@@ -1,4 +1,4 @@
-"""`mmexplorer eval`: matching accuracy, pointing game, energy and deletion on held-out shapes-world scenes."""
+"""`mmexplorer eval`: matching accuracy, pointing game, energy, deletion and insertion on held-out shapes-world scenes."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ def add_parser(sub) -> None:
     p.add_argument("--scenes", type=int, default=None, help="held-out scenes to evaluate (default 200; 100 with --binding)")
     p.add_argument("--seed", type=int, default=None, help="seed of the held-out scene stream (default 1000; 2000 with --binding)")
     p.add_argument("--device", default="cpu", help="auto, cpu, cuda, cuda:N, mps (default: cpu)")
-    p.add_argument("--no-deletion", action="store_true", help="skip the deletion curves (faster)")
+    p.add_argument("--no-deletion", action="store_true", help="skip the deletion and insertion curves (faster)")
     p.add_argument("--binding", action="store_true",
                    help="evaluate binding instead: three objects sharing colour and shape words, plain and textured, "
                         "square and non-square canvases (default seed 2000, 100 scenes per condition)")
@@ -35,6 +35,9 @@ def _table(r: dict) -> str:
     if "deletion" in r:
         d = r["deletion"]
         lines.append(f"deletion AUC (lower is better): map order {d['auc']:.3f}, random order {d['random_auc']:.3f}")
+    if "insertion" in r:
+        d = r["insertion"]
+        lines.append(f"insertion AUC (higher is better): map order {d['auc']:.3f}, random order {d['random_auc']:.3f}")
     return "\n".join(lines)
 
 

@@ -38,6 +38,12 @@ def add_parser(sub) -> None:
     p.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     p.add_argument("--no-relevancy", action="store_true", help="skip the backward pass for gradient relevancy")
     p.add_argument("--force", action="store_true", help="overwrite existing output files (batch form: start the run over)")
+    p.add_argument("--curves", type=int, default=0, metavar="STEPS",
+                   help="batch form: each pair's deletion and insertion curves in STEPS steps for every method "
+                        "(raw, rollout, relevancy, random); their AUCs go in the summary (default 0: none)")
+    p.add_argument("--discount-sinks", action="store_true",
+                   help="single form: renormalise every layer's attention over its non-sink keys before the maps "
+                        "are made (docs/methods.md); the record's map label says so")
 
 
 def _summary(record, out_path: Path) -> dict:
@@ -122,6 +128,10 @@ def run(args) -> int:
             print(f"note: {args.image}: {note}", file=sys.stderr)
         sample = Sample(loaded, model.tokenizer.encode(args.text))
         record = probe_at(model, sample, args.dtype, relevancy=not args.no_relevancy)
+        if args.discount_sinks:
+            from mmexplorer.attention.sinks import discount_sinks
+
+            record = discount_sinks(record)
         save_record(record, out)
     if "precision" in record.meta:  # never silent: how far half precision moved the maps on this input
         print(f"note: {args.dtype}: the maps deviate from float32 by at most "
@@ -146,6 +156,8 @@ def _run_batch(args) -> int:
         raise UserInputError("--batch-size must be at least 1")
     if args.workers < 0:
         raise UserInputError("--workers must be 0 or more")
+    if args.curves < 0:
+        raise UserInputError("--curves must be 0 or more")
     if args.parquet:
         require_parquet()  # before any pair runs, not after the last
     ranks = from_environment(args.backend, args.device, log=lambda s: print(s, file=sys.stderr))
@@ -156,7 +168,7 @@ def _run_batch(args) -> int:
             raise UserInputError(str(exc)) from None
         opts = BatchOptions(keep=args.keep, batch_size=args.batch_size, workers=args.workers,
                             relevancy=not args.no_relevancy, resume=args.resume, force=args.force, parquet=args.parquet,
-                            dtype=args.dtype)
+                            dtype=args.dtype, curves=args.curves)
         counts = run_pairs(model, args.pairs, args.out_dir, opts, ranks, log=lambda s: print(s, file=sys.stderr))
     finally:
         ranks.close()

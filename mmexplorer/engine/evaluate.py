@@ -9,7 +9,10 @@
 - energy: the share of the map's positive mass inside the named object's box;
 - deletion: match probability of the true caption while the patches are blanked
   in the order of the caption's map, as the area under that curve, next to the
-  same for a random order (lower than random means the map found what matters).
+  same for a random order (lower than random means the map found what matters);
+  insertion: the same while the patches are restored onto a blank canvas in that
+  order (higher than random means the map found what matters). Both curves are
+  engine.faithfulness's, the code every model's curves use.
 
 Maps come from the same capture path as the explorer. Models without
 cross-modal attention are measured on what they have (token-patch similarity
@@ -30,6 +33,8 @@ from mmexplorer.data.sample import Sample
 from mmexplorer.data.shapes import easy_negative, hard_negative, make_scene, scene_rng, word_tokens
 from mmexplorer.data.vocab import COLOUR_WORDS
 from mmexplorer.engine.batches import object_patch_masks, spec_for
+from mmexplorer.engine.faithfulness import curves_for_orders, order_of
+from mmexplorer.engine.model_api import BundledModel
 from mmexplorer.models.preprocess import image_tensor, text_tensor
 
 SCENE_CHUNK = 256  # scenes made, matched and probed together; the rest are not held
@@ -76,29 +81,11 @@ def _match_logits(model, pixels: list[np.ndarray], texts: list[str], batch: int 
     return torch.cat(out).numpy()
 
 
-def _blank(pixels: np.ndarray, patches: np.ndarray, grid: tuple[int, int], fill: np.ndarray) -> np.ndarray:
-    """Copy of the scene with the given patch indices painted in the background colour."""
-    out = pixels.copy()
-    ph, pw = pixels.shape[0] // grid[0], pixels.shape[1] // grid[1]
-    for p in patches:
-        r, c = divmod(int(p), grid[1])
-        out[r * ph : (r + 1) * ph, c * pw : (c + 1) * pw] = fill
-    return out
-
-
-def _deletion_curves(model, scene, caption: str, importance: np.ndarray, rng: np.random.Generator) -> tuple[float, float]:
-    """Area under the match-probability curve for the map's order and for a random order."""
-    grid = importance.shape
-    n = importance.size
-    fill = np.median(scene.pixels.reshape(-1, 3), axis=0).astype(np.uint8)  # the background dominates
-    orders = [np.argsort(-importance.reshape(-1), kind="stable"), rng.permutation(n)]
-    counts = [round(n * k / DELETION_STEPS) for k in range(DELETION_STEPS + 1)]
-    images = [_blank(scene.pixels, order[:c], grid, fill) for order in orders for c in counts]
-    probs = 1 / (1 + np.exp(-_match_logits(model, images, [caption] * len(images))))
-    curves = probs.reshape(2, len(counts))
-    x = np.array(counts) / n
-    area = [float(np.sum((c[1:] + c[:-1]) / 2 * np.diff(x))) for c in curves]
-    return area[0], area[1]
+def _curves(model, record, sample: Sample, importance: np.ndarray, rng: np.random.Generator) -> dict:
+    """{(order, mode): Curve} of the match probability for the map's order and a random order
+    (engine.faithfulness: patches painted in the canvas colour, or restored onto a blank canvas)."""
+    orders = {"map": order_of(importance), "random": rng.permutation(importance.size)}
+    return curves_for_orders(model, sample, record.grid, record.image_box, orders, DELETION_STEPS)
 
 
 def evaluate(model, scenes: int = 200, seed: int = 1000, deletion: bool = True, name: str | None = None,
@@ -115,7 +102,8 @@ def evaluate(model, scenes: int = 200, seed: int = 1000, deletion: bool = True, 
     hits = {"colour": [], "shape": []}
     others = {"colour": [], "shape": []}
     energy = {"colour": [], "shape": []}
-    deletion_auc, random_auc = [], []
+    aucs: dict[tuple[str, str], list[float]] = {}
+    explorable = BundledModel(model, name)  # the curves score through the model interface
     label, kind = "", ""
     chunks: list[np.ndarray] = []  # [3, n] logits of each chunk: true captions, hard and easy negatives
     for first in range(0, scenes, SCENE_CHUNK):  # streamed: memory holds one chunk's scenes, whatever --scenes is
@@ -147,9 +135,8 @@ def evaluate(model, scenes: int = 200, seed: int = 1000, deletion: bool = True, 
                 total = positive.sum()
                 word_maps.append(positive / total if total > 0 else positive)
             if deletion:
-                a, b = _deletion_curves(model, scene, scene.caption.text, np.mean(word_maps, axis=0), rng)
-                deletion_auc.append(a)
-                random_auc.append(b)
+                for key, curve in _curves(explorable, record, sample, np.mean(word_maps, axis=0), rng).items():
+                    aucs.setdefault(key, []).append(curve.auc)
     lp, lh, le = np.concatenate(chunks, axis=1)
     matching = {
         "hard_accuracy": float(((lp > 0).mean() + (lh <= 0).mean()) / 2),  # balanced: true captions and hard negatives
@@ -176,7 +163,9 @@ def evaluate(model, scenes: int = 200, seed: int = 1000, deletion: bool = True, 
         "energy": {g: mean(energy[g]) for g in energy},
     }
     if deletion:
-        report["deletion"] = {"auc": mean(deletion_auc), "random_auc": mean(random_auc), "steps": DELETION_STEPS}
+        for mode in ("deletion", "insertion"):
+            report[mode] = {"auc": mean(aucs.get(("map", mode), [])), "random_auc": mean(aucs.get(("random", mode), [])),
+                            "steps": DELETION_STEPS}
     return report
 
 

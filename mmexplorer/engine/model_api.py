@@ -8,11 +8,14 @@ model API: preprocessing travels with the model, capture returns the record).
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Iterator, Mapping, Protocol, Sequence
 
+import numpy as np
 import torch
 
 from mmexplorer.attention.record import AttentionRecord
@@ -21,6 +24,18 @@ from mmexplorer.data.tokenizer import Encoding
 from mmexplorer.spec import FusionSpec
 
 Box = tuple[float, float, float, float]
+
+
+def score_of(outputs: Mapping, target: str | None = None) -> float:
+    """The score a record's outputs give: the match probability, else the probability of class `target`
+    (the top class when None; 0 when `target` is not among the classes listed); NaN when there is neither."""
+    if "match_prob" in outputs:
+        return float(outputs["match_prob"])
+    classes = outputs.get("classes") or []
+    if classes and target is None:
+        return float(classes[0][1])
+    found = [p for label, p in classes if label == target]
+    return float(found[0]) if found else (0.0 if classes else math.nan)
 
 
 class EvaluationUnavailable(ValueError):
@@ -91,6 +106,45 @@ class ExplorableModel(ABC):
         from mmexplorer.engine.probe import probe
 
         return [probe(self, s, relevancy=bool(relevancy)) for s in samples]
+
+    # -- perturbation and scoring (engine.faithfulness) -------------------
+    def blank_colour(self, pixels: np.ndarray) -> np.ndarray:
+        """uint8 [3]: the colour a removed patch is painted with, the model's own blank input.
+
+        This default is mid-grey, 128 in every channel: the colour the common image normalisations
+        (mean 0.5, or CLIP's and ImageNet's means, all within 0.06 of it) bring close to zero.
+        """
+        return np.full(3, 128, dtype=np.uint8)
+
+    def score_name(self) -> str:
+        """What match_scores returns, in words."""
+        return "match probability (or the probability of the unperturbed input's top class)"
+
+    def score_target(self, record: AttentionRecord) -> str | None:
+        """What match_scores should keep scoring for perturbed copies of the record's input: the top class of a
+        classifier's unperturbed input (None for a match score)."""
+        classes = record.outputs.get("classes") or []
+        return None if "match_prob" in record.outputs or not classes else str(classes[0][0])
+
+    def match_scores(self, samples: Sequence, target: str | None = None) -> np.ndarray:
+        """float64 [B]: each sample's score (score_of its outputs), forward only.
+
+        This default captures the batch without gradients; a family with a cheaper forward-only path overrides it.
+        """
+        records = self.capture_batch(list(samples), relevancy=False)
+        return np.array([score_of(r.outputs, target) for r in records], dtype=np.float64)
+
+    # -- ablation (engine.ablation) ---------------------------------------
+    def ablated_capture(self, sample, ablation) -> AttentionRecord:
+        """The record of `sample` with `ablation` (engine.ablation.Ablation) applied, without gradients; an empty
+        ablation gives exactly capture(sample, relevancy=False)."""
+        from mmexplorer.engine.ablation import AblationUnavailable
+
+        raise AblationUnavailable(f"ablation is not available for {self.spec.fusion} models yet")
+
+    def ablated_scores(self, sample, ablations: Sequence, target: str | None = None) -> np.ndarray:
+        """float64 [len(ablations)]: the score of `sample` under each ablation (this default: one capture each)."""
+        return np.array([score_of(self.ablated_capture(sample, a).outputs, target) for a in ablations], dtype=np.float64)
 
     def worker_preprocessing(self) -> ModelConfigLike | None:
         """The config a batch run's loader processes resize pictures with, so that capture_batch gets them at
@@ -173,6 +227,56 @@ class BundledModel(ExplorableModel):
 
     def worker_preprocessing(self):
         return self.cfg
+
+    def blank_colour(self, pixels: np.ndarray) -> np.ndarray:
+        """The picture's dominant colour (per-channel median): the shapes world's empty canvas, which is what
+        these models saw around every object in training."""
+        return np.median(np.asarray(pixels).reshape(-1, 3), axis=0).astype(np.uint8)
+
+    def score_name(self) -> str:
+        return "match probability"
+
+    def match_scores(self, samples, target=None) -> np.ndarray:
+        """sigmoid(match logit) of each sample from the fused forward pass, 64 at a time, nothing recorded."""
+        from mmexplorer.models.preprocess import image_tensor, text_tensor
+
+        samples = list(samples)
+        out = []
+        with torch.inference_mode():
+            for i in range(0, len(samples), 64):
+                part = samples[i:i + 64]
+                images = image_tensor([s.image.pixels for s in part], self.cfg).to(self.device)  # [b, 3, S, S]
+                ids, mask = text_tensor([s.encoding for s in part], self.tokenizer)  # [b, L]
+                logits = self.net(images, ids.to(self.device), mask.to(self.device)).itm_logit  # [b]
+                out.append(torch.sigmoid(logits.float()).cpu().numpy())
+        return np.concatenate(out).astype(np.float64) if out else np.zeros(0)
+
+    def ablated_capture(self, sample, ablation) -> AttentionRecord:
+        from mmexplorer.engine import ablation as ab
+
+        gates = ab.gates_for(self.net, [ablation], len(sample.encoding.tokens), [ab.region_patches(self, sample, ablation)])
+        with ab.applied(self.net, gates, self.device):
+            record = self.capture(sample, relevancy=False)
+        if ablation.empty:
+            return record
+        return dataclasses.replace(record, meta={**record.meta, "ablation": ablation.to_dict()})
+
+    def ablated_scores(self, sample, ablations, target=None) -> np.ndarray:
+        """One forward pass for all ablations: the sample repeated, one ablation per batch row."""
+        from mmexplorer.engine import ablation as ab
+        from mmexplorer.models.preprocess import image_tensor, text_tensor
+
+        ablations = list(ablations)
+        if not ablations:
+            return np.zeros(0)
+        regions = [ab.region_patches(self, sample, a) for a in ablations]
+        gates = ab.gates_for(self.net, ablations, len(sample.encoding.tokens), regions)
+        b = len(ablations)
+        image = image_tensor(sample.image.pixels, self.cfg).to(self.device).expand(b, -1, -1, -1)  # [B, 3, S, S]
+        ids, mask = text_tensor(sample.encoding, self.tokenizer)  # [1, L]
+        with torch.inference_mode(), ab.applied(self.net, gates, self.device):
+            logits = self.net(image, ids.to(self.device).expand(b, -1), mask.to(self.device).expand(b, -1)).itm_logit
+        return torch.sigmoid(logits.float()).cpu().numpy().astype(np.float64)
 
     def head_tensors(self, sample, kind: str, layer: int, positions: bool = True):
         from mmexplorer.attention.qkv import bundled_head_tensors

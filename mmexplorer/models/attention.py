@@ -36,6 +36,18 @@ class Attention(nn.Module):
         self.fused = True
         # Called with (module, weights [B, H, Q, K]) on the explicit path when set.
         self.sink: Optional[Callable[["Attention", torch.Tensor], None]] = None
+        # Called with (module, norms [B, K]) by keys_entering when set: the hidden states' norms at the keys.
+        self.norm_sink: Optional[Callable[["Attention", torch.Tensor], None]] = None
+        # Ablation (engine/ablation.py), None when nothing is ablated (the forward is then exactly the plain one):
+        # head_gate [H] or [B, H] multiplies each head's output before the output projection (0 zeroes a head);
+        # blocked [Q, K] or [B, Q, K] bool, True where a query may not read a key.
+        self.head_gate: Optional[torch.Tensor] = None
+        self.blocked: Optional[torch.Tensor] = None
+
+    def keys_entering(self, states: torch.Tensor) -> None:
+        """The block hands over the residual stream its keys are read from, [B, K, D] (before the LayerNorm)."""
+        if self.norm_sink is not None:
+            self.norm_sink(self, states.detach().float().norm(dim=-1))  # [B, K]
 
     def _split(self, x: torch.Tensor) -> torch.Tensor:
         b, n, _ = x.shape
@@ -53,17 +65,26 @@ class Attention(nn.Module):
         q, k, v = self._split(self.q(x)), self._split(self.k(ctx)), self._split(self.v(ctx))
         mask = None if key_mask is None else key_mask[:, None, None, :]  # [B, 1, 1, K]
         p = self.dropout if self.training else 0.0
-        if self.fused and self.sink is None:
+        ablated = self.head_gate is not None or self.blocked is not None
+        if self.fused and self.sink is None and not ablated:
             out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p)
         else:
             scores = (q * (1.0 / math.sqrt(self.head_dim))) @ k.transpose(-2, -1)  # [B, H, Q, K]
             if mask is not None:
                 scores = scores.masked_fill(~mask, float("-inf"))
+            if self.blocked is not None:
+                blocked = self.blocked if self.blocked.dim() == 2 else self.blocked[:, None]  # [Q, K] or [B, 1, Q, K]
+                scores = scores.masked_fill(blocked, float("-inf"))
             weights = scores.softmax(dim=-1)
+            if self.blocked is not None:  # a query whose every key is blocked reads nothing (0, not NaN)
+                weights = torch.nan_to_num(weights, nan=0.0)
             if self.sink is not None:
                 self.sink(self, weights)
             if p:
                 weights = F.dropout(weights, p)
             out = weights @ v  # [B, H, Q, dh]
+            if self.head_gate is not None:
+                gate = self.head_gate.to(out.dtype)
+                out = out * (gate[None, :, None, None] if gate.dim() == 1 else gate[:, :, None, None])
         b, _, n, _ = out.shape
         return self.proj(out.transpose(1, 2).reshape(b, n, self.heads * self.head_dim))

@@ -31,6 +31,7 @@ class Block(nn.Module):
         self.mlp = MLP(dim, mlp_ratio, dropout)
 
     def forward(self, x: torch.Tensor, key_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+        self.attn.keys_entering(x)
         x = x + self.attn(self.norm1(x), key_mask=key_mask)
         return x + self.mlp(self.norm2(x))
 
@@ -47,6 +48,7 @@ class CrossBlock(nn.Module):
         self.mlp = MLP(dim, mlp_ratio, dropout)
 
     def forward(self, x: torch.Tensor, other: torch.Tensor, other_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+        self.attn.keys_entering(other)
         x = x + self.attn(self.norm_q(x), self.norm_kv(other), key_mask=other_mask)
         return x + self.mlp(self.norm2(x))
 

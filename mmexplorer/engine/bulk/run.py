@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from mmexplorer.attention.npz import record_to_arrays
+from mmexplorer.attention.sinks import sink_shares
 from mmexplorer.attention.store import PART_PATTERN as STORE_PART
 from mmexplorer.attention.store import SEGMENTS_PATTERN
 from mmexplorer.engine.bulk import summary as summaries
@@ -46,6 +47,7 @@ class BatchOptions:
     force: bool = False
     parquet: bool = False  # also write summary.parquet (pyarrow); summary.csv is always written
     dtype: str = "float32"  # float32 | bfloat16 | float16 (engine.precision: each record's deviation measured)
+    curves: int = 0  # steps of each pair's deletion and insertion curves (engine.faithfulness); 0: none
 
 
 def _ours(path: Path) -> bool:
@@ -64,15 +66,30 @@ def match_score(outputs: dict) -> float:
     return math.nan
 
 
-def _row(item: Item, record=None, error: str | None = None) -> dict:
+def _row(item: Item, record=None, error: str | None = None, aucs: dict | None = None) -> dict:
     spec = item.spec
     row = {"index": spec.index, "line": spec.line, "image": spec.image, "text": spec.text, "boxes": len(spec.boxes)}
     if record is None:
         return {**row, "status": "error", "error": error or item.error or "failed"}
     metrics = box_metrics(record, spec.boxes)
+    shares = {k: [round(v, 6) for v in layers] for k, layers in sink_shares(record).items()}
     return {**row, "status": "ok", "error": "", "match": match_score(record.outputs),
             "match_logit": record.outputs.get("match_logit"), "tokens": len(record.tokens),
-            "unknown": " ".join(record.unknown_words), **metrics}
+            "unknown": " ".join(record.unknown_words), **metrics,
+            **(aucs or {}), "sink_share": json.dumps(shares, separators=(",", ":"))}
+
+
+def pair_curves(model, item: Item, record, steps: int) -> dict:
+    """{deletion_raw: AUC, insertion_raw: ...} of the pair: each method's order of the boxes' words' map (every
+    word's when the pair has no boxes), through engine.faithfulness."""
+    from mmexplorer.data.image import load_image
+    from mmexplorer.data.sample import Sample
+    from mmexplorer.engine.faithfulness import faithfulness
+
+    tokens = sorted({t for b in item.spec.boxes for t in b.tokens}) or None
+    # the curves paint on the original picture: a resized item holds only a stand-in of it, read it again
+    sample = item.loaded if item.loaded is not None else Sample(load_image(item.spec.image_path), item.encoding)
+    return faithfulness(model, sample, steps=steps, tokens=tokens, seed=item.spec.index, record=record)["auc"]
 
 
 class _Prober:
@@ -167,8 +184,8 @@ def run_pairs(model, pairs: str | Path, out_dir: str | Path, opts: BatchOptions,
     ranks = ranks or Ranks()
     pairs, out_dir = Path(pairs).resolve(), Path(out_dir)
     check_pairs_file(pairs)
-    if opts.batch_size < 1 or opts.workers < 0:
-        raise OutputFolderError("--batch-size must be >= 1 and --workers >= 0")
+    if opts.batch_size < 1 or opts.workers < 0 or opts.curves < 0:
+        raise OutputFolderError("--batch-size must be >= 1, --workers >= 0 and --curves >= 0")
     identity = {"format": "mmexplorer-batch-probe", "model": model.name,
                 "keep": opts.keep, "pairs": str(pairs)}
     if opts.parquet:
@@ -184,7 +201,8 @@ def run_pairs(model, pairs: str | Path, out_dir: str | Path, opts: BatchOptions,
     ranks.barrier()
     done = frozenset(int(r["index"]) for p in summaries.part_paths(out_dir) for r in summaries.read_rows(p))
 
-    relevancy = (True if opts.keep == "all" else "maps") if opts.relevancy else False
+    # the curves' relevancy order needs every map's gradients, not only those the default maps are made from
+    relevancy = (True if opts.keep == "all" or opts.curves else "maps") if opts.relevancy else False
     from mmexplorer.engine.precision import torch_dtype
 
     torch_dtype(opts.dtype)  # an unknown dtype is refused before any pair runs
@@ -211,7 +229,8 @@ def run_pairs(model, pairs: str | Path, out_dir: str | Path, opts: BatchOptions,
                         records.append((item, prober.one(item)))
                     except Exception as exc:
                         errors.append(_row(item, error=_message(exc)))
-        rows = [_row(item, rec) for item, rec in records]
+        rows = [_row(item, rec, aucs=pair_curves(model, item, rec, opts.curves) if opts.curves else None)
+                for item, rec in records]
         store.append([(item.spec.index, record_to_arrays(rec)) for item, rec in records])  # a whole segment file
         part.append(rows + errors)  # only then the summary lists them
         counts["ok"] += len(rows)

@@ -18,9 +18,14 @@ from pathlib import Path
 
 from mmexplorer.data.files import atomic_write_bytes, atomic_write_text
 
-COLUMNS = ("index", "line", "image", "text", "status", "error", "match", "match_logit", "tokens", "boxes", "pointing", "energy",
-           "unknown")  # unknown: the words the model read as [UNK], space-separated
-OLDER_COLUMNS = len(COLUMNS) - 1  # a run resumed from a summary written before the unknown column keeps its rows
+# deletion and insertion AUCs of each method's patch order (engine.faithfulness, with --curves), and the share of
+# attention on sinks per layer (attention.sinks) as JSON {kind: [share per layer]}
+AUC_COLUMNS = tuple(f"{mode}_{method}" for method in ("raw", "rollout", "relevancy", "random")
+                    for mode in ("deletion", "insertion"))
+COLUMNS = ("index", "line", "image", "text", "status", "error", "match", "match_logit", "tokens", "boxes", "pointing",
+           "energy", "unknown", *AUC_COLUMNS, "sink_share")
+# unknown: the words the model read as [UNK], space-separated
+OLDER_COLUMNS = COLUMNS.index("unknown")  # a run resumed from a summary written before the later columns keeps its rows
 PART_PATTERN = re.compile(r"summary\.rank(\d+)\.csv$")
 SUMMARY = "summary.csv"
 PARQUET = "summary.parquet"
@@ -134,7 +139,7 @@ def _parquet(path: Path, rows: list[dict]) -> None:
     columns = {c: [r.get(c, "") for r in rows] for c in COLUMNS}
     for c in ("index", "line", "tokens", "boxes"):
         columns[c] = [int(v) if v not in ("", None) else None for v in columns[c]]
-    for c in ("match", "match_logit", "pointing", "energy"):
+    for c in ("match", "match_logit", "pointing", "energy", *AUC_COLUMNS):
         columns[c] = [float(v) if v not in ("", None) else None for v in columns[c]]
     try:
         buf = pa.BufferOutputStream()

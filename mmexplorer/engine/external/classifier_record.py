@@ -19,6 +19,7 @@ def classifier_record(
     *,
     attention: tuple[np.ndarray, ...],  # per layer [H, 1+N, 1+N]
     grads: tuple[np.ndarray, ...] | None,  # d(top class logit)/d(attention), same shapes
+    norms: tuple[np.ndarray, ...] | None = None,  # per layer [1+N]: hidden-state norms at the keys
     grid: tuple[int, int],
     image_box: tuple[float, float, float, float],
     patch_positions: np.ndarray | None,  # [N, D]
@@ -40,6 +41,7 @@ def classifier_record(
         outputs={"classes": classes},
         timings=timings,
         grads={"image": grads} if grads is not None else None,
+        norms={"image": norms} if norms is not None else None,
         patch_positions=patch_positions,
         family_meta={**family_meta, "relevancy_target": "logit of the top class"},
         notes=notes,

@@ -33,6 +33,9 @@ class DualRow:
     text_length: int  # the pair's own text ids (the batch pads the text axis beyond them)
     outputs: dict  # extra JSON-able outputs (logit_scale, logit_bias, match_prob)
     meta: dict = field(default_factory=dict)  # the family's own facts for the record's meta (e.g. where it pools)
+    # each tower's hidden_states (per layer input [1, S, D], then the output), when the family asks for them
+    vision_states: tuple | None = None
+    text_states: tuple | None = None
 
 
 @dataclass

@@ -20,7 +20,7 @@ from mmexplorer.engine.external.hf_common import (
     pixel_values,
     processor_settings,
 )
-from mmexplorer.engine.external.record_parts import grads_for, grid_of, per_layer, to_pil, top_classes
+from mmexplorer.engine.external.record_parts import grads_for, grid_of, norms_per_layer, per_layer, to_pil, top_classes
 from mmexplorer.engine.model_api import Preprocessed
 
 FUSION = FAMILY.name
@@ -82,7 +82,7 @@ class HFViT(ExternalModel):
         pixels = pre.pixels.to(device)  # [1, 3, S, S]
         t1 = time.perf_counter()
         with torch.enable_grad() if relevancy else torch.no_grad():
-            out = self.net(pixel_values=pixels, output_attentions=True, return_dict=True)
+            out = self.net(pixel_values=pixels, output_attentions=True, output_hidden_states=True, return_dict=True)
             logits = out.logits[0]  # [C]
             grads = grads_for(logits.max(), out.attentions) if relevancy else None
         t2 = time.perf_counter()
@@ -93,6 +93,7 @@ class HFViT(ExternalModel):
             sample,
             attention=per_layer(out.attentions),
             grads=grads,
+            norms=norms_per_layer(out.hidden_states),
             grid=grid,
             image_box=pre.image_box,
             patch_positions=table[1:].detach().float().cpu().numpy() if table.shape[0] == 1 + grid[0] * grid[1] else None,

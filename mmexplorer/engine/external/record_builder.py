@@ -36,6 +36,9 @@ class Captured:
     grads: Optional[Mapping[str, tuple[np.ndarray, ...]]] = None  # d(relevancy target)/d(attention), same shapes
     similarity: Optional[np.ndarray] = None  # float32 [T, rows, cols]: a dual encoder's token-patch cosine
     patch_positions: Optional[np.ndarray] = None  # [N, D]: the position embeddings added to the patches
+    # kind -> per layer float32 [K]: the norm of the hidden state each key is read from (attention.sinks), when
+    # the family asks its network for hidden states
+    norms: Optional[Mapping[str, tuple[np.ndarray, ...]]] = None
     family_meta: Mapping = field(default_factory=dict)  # the family's own facts (preprocess, relevancy_target, pooled)
     notes: Sequence[str] = ()
     tokens_shown: bool = True  # False for image-only models: the record has no tokens whatever the text
@@ -79,6 +82,7 @@ def build_record(model, sample, captured: Captured) -> AttentionRecord:
         map_label="",
         grads={k: tuple(v) for k, v in captured.grads.items()} if captured.grads is not None else None,
         similarity=captured.similarity,
+        norms={k: tuple(v) for k, v in captured.norms.items()} if captured.norms is not None else None,
         patch_positions=captured.patch_positions,
         outputs=dict(captured.outputs),
         meta={

@@ -24,6 +24,14 @@ def image_layout(n_patches: int) -> tuple:
     return (("cls", 0, 1), ("image", 1, 1 + n_patches))
 
 
+def norms_per_layer(states: Sequence[torch.Tensor] | None) -> tuple[np.ndarray, ...] | None:
+    """A tower's hidden_states ([1, S, D] per layer input, then the last output) -> float32 [S] per layer: the
+    norm of the residual stream entering each layer, the state its keys are read from (attention.sinks)."""
+    if states is None:
+        return None
+    return tuple(h[0].detach().float().norm(dim=-1).cpu().numpy() for h in states[:-1])
+
+
 def per_layer(weights: Sequence[torch.Tensor]) -> tuple[np.ndarray, ...]:
     """[1, H, Q, K] per layer -> float32 numpy [H, Q, K] per layer."""
     return tuple(w[0].detach().float().cpu().numpy() for w in weights)
