@@ -49,10 +49,15 @@ def probe(model: ExplorableModel, sample: Sample, relevancy: bool = True, input_
     """Run the model on one sample on its own device and return the captured record."""
     t0 = time.perf_counter()
     record = model.capture(sample, relevancy=relevancy, input_size=input_size)
+    return dataclasses.replace(record, meta=probe_meta(model, sample, record, t0))
+
+
+def probe_meta(model: ExplorableModel, sample: Sample, record: AttentionRecord, started: float) -> dict:
+    """The record's meta with what every probe adds: its time, the versions, the spec, the words' spans."""
     meta = dict(record.meta)
-    meta["timings"] = dict(meta.get("timings", {}), probe_s=time.perf_counter() - t0)
+    meta["timings"] = dict(meta.get("timings", {}), probe_s=time.perf_counter() - started)
     meta["versions"] = versions()
     meta.setdefault("spec", model.spec.to_dict())
     # which tokens form one word, so a whole word's map can be read from its pieces (attention.maps.word_image_map)
     meta.setdefault("word_spans", [list(span) for span in word_spans(sample.encoding.tokens)])
-    return dataclasses.replace(record, meta=meta)
+    return meta

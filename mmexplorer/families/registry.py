@@ -17,6 +17,7 @@ from mmexplorer.families import (
     hf_flava,
     hf_siglip,
     hf_siglip2,
+    hf_smolvlm,
     hf_vilt,
     hf_vilt_vqa,
     hf_vit,
@@ -45,6 +46,8 @@ FAMILIES: list[Family] = [
     hf_vilt.FAMILY,
     hf_vilt_vqa.FAMILY,
     hf_flava.FAMILY,
+    # generative vision-language models: a question about the picture, an answer
+    hf_smolvlm.FAMILY,
 ]
 
 

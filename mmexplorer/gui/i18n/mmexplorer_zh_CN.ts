@@ -512,6 +512,10 @@
         <source>torchvision&apos;s VisionTransformer, an image classifier: there is no text input and NO cross-modal attention; the views show the image&apos;s self-attention, its rollout and the relevancy of the top class.</source>
         <translation>torchvision 的 VisionTransformer，图像分类器：没有文本输入，也没有跨模态注意力；各视图显示图像的自注意力、注意力展开以及最高类别的相关性。</translation>
     </message>
+    <message>
+        <source>SmolVLM, early fusion: the photo is cut into tiles plus a downscaled global view, each tile&apos;s patches merged 2 x 2 by pixel shuffle into tokens of a causal language model; the map is an answer token&apos;s attention on the image tokens, each tile in its place on the photo.</source>
+        <translation>SmolVLM，早期融合：照片被切成若干图块和一张缩小的全局图，每个图块的图像块经像素重排（pixel shuffle）按 2 x 2 合并为因果语言模型中的词元；热力图是某个回答词元对图像词元的注意力，每个图块画在照片上它所在的位置。</translation>
+    </message>
 </context>
 <context>
     <name>Explorer</name>

@@ -1,0 +1,76 @@
+"""Tiny randomly initialised generative vision-language models (SmolVLM, LLaVA), saved with save_pretrained.
+
+Each has a byte-level BPE tokenizer written here (every text encodes; the image and chat tokens are special
+tokens), a chat template in the model card's shape and a small image processor; nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hf_tiny import byte_level_alphabet
+
+WIDTH, LAYERS, HEADS = 32, 2, 2
+MERGES = [("t", "h"), ("th", "e"), ("Ġ", "c"), ("o", "l"), ("ol", "o"), ("Ġc", "olo"), ("Ġcolo", "u"), ("Ġcolou", "r")]
+SMOLVLM_TEMPLATE = ("<|im_start|>{% for message in messages %}{{message['role'] | capitalize}}"
+                    "{% if message['content'][0]['type'] == 'image' %}{{':'}}{% else %}{{': '}}{% endif %}"
+                    "{% for line in message['content'] %}{% if line['type'] == 'text' %}{{line['text']}}"
+                    "{% elif line['type'] == 'image' %}{{ '<image>' }}{% endif %}{% endfor %}<end_of_utterance>\n"
+                    "{% endfor %}{% if add_generation_prompt %}{{ 'Assistant:' }}{% endif %}")
+
+
+def write_byte_bpe(folder: Path, specials: list[str], **named):
+    """A byte-level BPE tokenizer: the 256 byte characters, a few merges, then `specials` (one token each)."""
+    import transformers as tf
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+
+    alphabet = byte_level_alphabet()
+    vocab = {c: i for i, c in enumerate(alphabet)}
+    for left, right in MERGES:
+        vocab.setdefault(left + right, len(vocab))
+    core = Tokenizer(models.BPE(vocab=vocab, merges=MERGES))
+    core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    core.decoder = decoders.ByteLevel()
+    tok = tf.PreTrainedTokenizerFast(tokenizer_object=core, **named)
+    tok.add_special_tokens({"additional_special_tokens": specials})
+    tok.save_pretrained(str(folder))
+    return tf.AutoTokenizer.from_pretrained(str(folder))
+
+
+def text_tower(vocab: int, **extra) -> dict:
+    return dict(vocab_size=vocab, hidden_size=WIDTH, intermediate_size=2 * WIDTH, num_hidden_layers=LAYERS,
+                num_attention_heads=HEADS, num_key_value_heads=1, max_position_embeddings=512, **extra)
+
+
+# SmolVLM: 32-pixel tiles of 4 x 4 patches, pixel shuffle 2 -> 2 x 2 tokens a tile; photos resized to a 64-pixel
+# longest edge, so a landscape photo is 2 x 2 tiles and the global image (5 regions, 20 image tokens)
+SMOL_TILE, SMOL_PATCH, SMOL_SCALE, SMOL_LONGEST = 32, 8, 2, 64
+
+
+def build_smolvlm(folder: Path, vision_layers: int = LAYERS) -> Path:
+    import torch
+    import transformers as tf
+
+    specials = ["<|im_start|>", "<end_of_utterance>", "<image>", "<fake_token_around_image>", "<global-img>",
+                *(f"<row_{r}_col_{c}>" for r in range(1, 5) for c in range(1, 5))]
+    tok = write_byte_bpe(folder, specials, bos_token="<|im_start|>", eos_token="<end_of_utterance>",
+                         pad_token="<end_of_utterance>")
+    seq = (SMOL_TILE // SMOL_PATCH) ** 2 // SMOL_SCALE ** 2
+    vision = dict(hidden_size=WIDTH, intermediate_size=2 * WIDTH, num_hidden_layers=vision_layers,
+                  num_attention_heads=HEADS, image_size=SMOL_TILE, patch_size=SMOL_PATCH)
+    cfg = tf.SmolVLMConfig(vision_config=vision, text_config=text_tower(len(tok), model_type="llama",
+                                                                         pad_token_id=tok.pad_token_id,
+                                                                         bos_token_id=tok.bos_token_id,
+                                                                         eos_token_id=tok.eos_token_id),
+                           scale_factor=SMOL_SCALE, image_token_id=tok.convert_tokens_to_ids("<image>"),
+                           pad_token_id=tok.pad_token_id)
+    torch.manual_seed(7)
+    net = tf.SmolVLMForConditionalGeneration(cfg).eval()
+    net.generation_config.eos_token_id = tok.eos_token_id
+    net.generation_config.pad_token_id = tok.pad_token_id
+    net.save_pretrained(str(folder))
+    images = tf.SmolVLMImageProcessor(size={"longest_edge": SMOL_LONGEST}, max_image_size={"longest_edge": SMOL_TILE})
+    processor = tf.SmolVLMProcessor(image_processor=images, tokenizer=tok, video_processor=tf.SmolVLMVideoProcessor(),
+                                    image_seq_len=seq, chat_template=SMOLVLM_TEMPLATE)
+    processor.save_pretrained(str(folder))
+    return folder

@@ -1,0 +1,223 @@
+"""Generative vision-language families on tiny random models: the answer is the model's own greedy one, every
+captured row is transformers' own eager attention, and the regions put every image token where it comes from."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("transformers")
+pytest.importorskip("num2words")
+
+from hf_tiny import write_photo  # noqa: E402
+from hf_tiny_gen import SMOL_PATCH, build_smolvlm  # noqa: E402
+
+QUESTION = "what colour is the circle?"
+
+
+@pytest.fixture(scope="module")
+def smol_folder(tmp_path_factory):
+    return build_smolvlm(tmp_path_factory.mktemp("smolvlm"))
+
+
+@pytest.fixture(scope="module")
+def photo(tmp_path_factory):
+    return write_photo(tmp_path_factory.mktemp("photo") / "photo.png")
+
+
+@pytest.fixture(scope="module")
+def smol(smol_folder):
+    from mmexplorer.engine.probe import load_model
+
+    return load_model(str(smol_folder), "cpu")[0]
+
+
+def sample_of(model, photo, text=QUESTION):
+    from mmexplorer.data.image import load_image
+    from mmexplorer.data.sample import Sample
+
+    return Sample(load_image(str(photo)), model.tokenizer.encode(text))
+
+
+def own_inputs(folder, photo, text=QUESTION):
+    """The processor's inputs made with transformers alone, the model card's way."""
+    import transformers as tf
+    from PIL import Image
+
+    processor = tf.AutoProcessor.from_pretrained(str(folder))
+    turn = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": text}]}]
+    prompt = processor.apply_chat_template(turn, add_generation_prompt=True)
+    image = Image.open(photo).convert("RGB")
+    return processor(text=prompt, images=[image], return_tensors="pt"), prompt
+
+
+def own_model(folder):
+    import transformers as tf
+
+    return tf.SmolVLMForConditionalGeneration.from_pretrained(str(folder), attn_implementation="eager").eval()
+
+
+def test_the_answer_is_the_models_own_greedy_generate(smol, smol_folder, photo):
+    import torch
+
+    from mmexplorer.engine.asking import Ask, ask
+
+    record = ask(smol, sample_of(smol, photo), Ask(max_new_tokens=7))
+    inputs, prompt = own_inputs(smol_folder, photo)
+    with torch.no_grad():
+        out = own_model(smol_folder).generate(**inputs, max_new_tokens=7, do_sample=False)
+    g = record.generation
+    assert g.answer_ids.tolist() == out[0, inputs["input_ids"].shape[1]:].tolist()
+    assert g.prompt_ids.tolist() == inputs["input_ids"][0].tolist()
+    assert record.meta["prompt"] == prompt and record.meta["chat_template"] is True
+    assert not g.forced and record.fusion == "hf-smolvlm"
+
+
+def test_every_answer_row_is_transformers_own_eager_attention(smol, smol_folder, photo):
+    import torch
+
+    from mmexplorer.attention.reductions import rollout
+    from mmexplorer.engine.asking import Ask, ask
+
+    record = ask(smol, sample_of(smol, photo), Ask(answer="the colour is red"))
+    g = record.generation
+    p, a = len(g.prompt_ids), len(g.answer_ids)
+    assert g.forced and a == len(smol.hf_tokenizer("the colour is red", add_special_tokens=False)["input_ids"])
+    inputs, _ = own_inputs(smol_folder, photo)
+    ids = torch.cat([inputs["input_ids"], torch.tensor([g.answer_ids.tolist()])], 1)  # prompt + the whole answer
+    with torch.no_grad():
+        out = own_model(smol_folder)(**dict(inputs, input_ids=ids, attention_mask=torch.ones_like(ids)),
+                                     output_attentions=True)
+    assert len(out.attentions) == len(g.answer_rows) == 2
+    for layer, weights in enumerate(out.attentions):
+        np.testing.assert_allclose(g.answer_rows[layer], weights[0, :, p - 1:p + a - 1, :p + a - 1].numpy(), atol=1e-5)
+        if layer in g.prompt_attention:
+            np.testing.assert_allclose(g.prompt_attention[layer], weights[0, :, :p, :p].numpy(), atol=1e-5)
+    full = rollout([w[0, :, :p + a - 1, :p + a - 1].double().numpy() for w in out.attentions])
+    np.testing.assert_allclose(g.answer_rollout, full[p - 1:p + a - 1], atol=1e-5)
+
+
+def test_the_question_words_and_the_prompt_are_named(smol, photo):
+    from mmexplorer.engine.asking import Ask, ask
+
+    record = ask(smol, sample_of(smol, photo), Ask(max_new_tokens=2))
+    g = record.generation
+    assert "".join(record.tokens).replace(" ", "") == QUESTION.replace(" ", "")
+    assert g.positions("text").tolist() == list(range(*next((s, e) for m, s, e in g.prompt_segments if m == "text")))
+    assert record.token_to_image.shape == (len(record.tokens), *record.grid)
+    assert g.prompt_tokens[int(record.regions.spans[0][0])] == "<image tile r1 c1 #0>"
+    assert g.prompt_tokens[int(record.regions.spans[-1][0])] == "<image global #0>"
+    assert g.answer_to_image.shape == (len(g.answer_ids), *record.grid)
+    assert record.regions.names == ("tile r1 c1", "tile r1 c2", "tile r2 c1", "tile r2 c2", "global")
+
+
+def test_raw_prompt_sends_the_question_as_is(smol, photo):
+    from mmexplorer.engine.asking import Ask, ask
+
+    record = ask(smol, sample_of(smol, photo), Ask(max_new_tokens=1, raw_prompt=True))
+    assert record.meta["chat_template"] is False and record.meta["prompt"] == "<image>" + QUESTION
+
+
+def image_features(net, pixel_values):
+    """The image tokens as the language model receives them, in prompt order: [image tokens, D]."""
+    import torch
+
+    with torch.no_grad():
+        return torch.cat(list(net.model.get_image_features(pixel_values).pooler_output)).numpy()
+
+
+def changed_positions(record, before, after):
+    positions = record.regions.positions()  # the image tokens' prompt positions, in feature order
+    changed = np.abs(after - before).max(axis=1) > 1e-6
+    return set(positions[changed].tolist())
+
+
+def test_one_tiles_pixels_change_exactly_its_tokens(smol, photo):
+    """Occlusion through the vision tower: the record's span of tile k is where tile k's pixels arrive."""
+    from mmexplorer.engine.asking import Ask, ask
+
+    record = ask(smol, sample_of(smol, photo), Ask(max_new_tokens=1))
+    inputs = smol.model_inputs(record.meta["prompt"], sample_of(smol, photo).image)
+    pixels = inputs["pixel_values"]
+    before = image_features(smol.net, pixels)
+    for k, (start, stop) in enumerate(record.regions.spans):
+        occluded = pixels.clone()
+        occluded[0, k] = -occluded[0, k] + 0.5
+        assert changed_positions(record, before, image_features(smol.net, occluded)) == set(range(start, stop))
+
+
+def test_a_tiles_box_is_where_it_is_on_the_photo(smol, photo):
+    """Occlusion on the photo itself: painting inside tile k's box changes tile k's tokens and the global view's,
+    no other tile's."""
+    from mmexplorer.data.image import LoadedImage
+    from mmexplorer.data.sample import Sample
+    from mmexplorer.engine.asking import Ask, ask
+
+    sample = sample_of(smol, photo)
+    record = ask(smol, sample, Ask(max_new_tokens=1))
+    base = smol.model_inputs(record.meta["prompt"], sample.image)["pixel_values"]
+    before = image_features(smol.net, base)
+    spans = record.regions.spans
+    for k, (x0, y0, x1, y1) in enumerate(record.regions.boxes[:-1]):
+        pixels = sample.image.pixels.copy()
+        mx, my = (x1 - x0) / 4, (y1 - y0) / 4  # away from the border, where resampling mixes tiles
+        pixels[int(y0 + my):int(y1 - my), int(x0 + mx):int(x1 - mx)] = [255, 0, 255]
+        painted = smol.model_inputs(record.meta["prompt"], Sample(LoadedImage(pixels, "painted"), sample.encoding).image)
+        changed = changed_positions(record, before, image_features(smol.net, painted["pixel_values"]))
+        mine, global_view = set(range(*spans[k])), set(range(*spans[-1]))
+        assert mine <= changed <= mine | global_view
+
+
+def test_a_merged_token_is_its_block_of_patches(smol_folder, photo):
+    """Without the vision encoder's layers (so patches do not mix), changing one patch of a tile changes exactly
+    the one token whose block holds it: the record's token -> patch map is the pixel shuffle's."""
+    import torch
+
+    from mmexplorer.engine.asking import Ask, ask
+    from mmexplorer.engine.probe import load_model
+
+    model = load_model(str(smol_folder), "cpu")[0]
+    model.net.model.vision_model.encoder.layers = torch.nn.ModuleList()  # embeddings straight to the connector
+    sample = sample_of(model, photo)
+    record = ask(model, sample, Ask(max_new_tokens=1))
+    pixels = model.model_inputs(record.meta["prompt"], sample.image)["pixel_values"]
+    before = image_features(model.net, pixels)
+    per_region = int(record.regions.patch_grids[0].prod())
+    side = int(record.regions.patch_grids[0][1])
+    positions = record.regions.positions()
+    for k in (0, 3, 4):
+        for i, j in ((0, 0), (1, 2), (3, 3)):
+            occluded = pixels.clone()
+            occluded[0, k, :, i * SMOL_PATCH:(i + 1) * SMOL_PATCH, j * SMOL_PATCH:(j + 1) * SMOL_PATCH] += 1.0
+            patch = k * per_region + i * side + j
+            expected = {int(positions[t]) for t in np.nonzero((record.regions.token_patches == patch).any(1))[0]}
+            assert len(expected) == 1
+            assert changed_positions(record, before, image_features(model.net, occluded)) == expected
+
+
+def test_no_attention_weights_fails_loudly(smol_folder, photo):
+    from mmexplorer.engine.asking import Ask, ask
+    from mmexplorer.engine.external.errors import ExternalModelError
+    from mmexplorer.engine.probe import load_model
+
+    model = load_model(str(smol_folder), "cpu")[0]
+    model.net.set_attn_implementation("sdpa")
+    with pytest.raises(ExternalModelError, match="no attention weights"):
+        ask(model, sample_of(model, photo), Ask(max_new_tokens=1))
+
+
+def test_asking_a_model_that_does_not_generate_is_refused():
+    from mmexplorer.engine.asking import AskError, ask
+    from mmexplorer.engine.probe import load_model
+
+    model = load_model("early", "cpu")[0]
+    with pytest.raises(AskError, match="does not generate"):
+        ask(model, None)
+
+
+@pytest.mark.parametrize("bad", [dict(max_new_tokens=0), dict(max_new_tokens=True), dict(answer="  ")])
+def test_bad_asking_options_are_refused(bad):
+    from mmexplorer.engine.asking import Ask, AskError
+
+    with pytest.raises(AskError):
+        Ask(**bad)
