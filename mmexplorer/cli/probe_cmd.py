@@ -17,6 +17,14 @@ def add_parser(sub) -> None:
     p.add_argument("--image", help="image file")
     p.add_argument("--text", help="the sentence")
     p.add_argument("--out", help="output .npz (single form)")
+    p.add_argument("--generate", type=int, metavar="N",
+                   help="generative models: --text is a question; answer it greedily with at most N new tokens "
+                   "(default: 32)")
+    p.add_argument("--answer", metavar="TEXT",
+                   help="generative models: force this answer (teacher forcing) and record where the model looks "
+                   "while producing each of its tokens")
+    p.add_argument("--raw-prompt", action="store_true",
+                   help="generative models: send --text as is, not in the model's chat template")
     p.add_argument("--pairs", help='batch form: JSONL file, one {"image": ..., "text": ...[, "boxes": [...]]} per line, '
                    "or CSV with image,text columns (see docs/batch.md)")
     p.add_argument("--out-dir", help="batch form: output folder for the results store (store.rank*.h5) and summary.csv")
@@ -49,12 +57,17 @@ def _summary(record, out_path: Path) -> dict:
         "map": record.map_label,
         "outputs": {k: v for k, v in record.outputs.items() if k != "branches"},
         "device": record.meta.get("device"),
+        **({"prompt": record.meta.get("prompt"), "answer_tokens": list(record.generation.answer_tokens),
+            "regions": record.regions.to_dict() if record.regions is not None else None,
+            "prompt_attention": record.meta.get("prompt_attention")} if record.generation is not None else {}),
         "timings": record.meta.get("timings"),
     }
 
 
 def _headline(outputs) -> str:
-    """The model's main output in a few words (match probability, match logit, or top class)."""
+    """The model's main output in a few words (answer, match probability, match logit, or top class)."""
+    if "answer" in outputs and isinstance(outputs["answer"], str):
+        return f"answer {outputs['answer']!r}"
     if "match_prob" in outputs:
         return f"match {outputs['match_prob']:.3f}"
     if "match_logit" in outputs:
@@ -81,12 +94,13 @@ def run(args) -> int:
         raise UserInputError("the single form needs --image, --text and --out")
     if batch and not (args.pairs and args.out_dir):
         raise UserInputError("the batch form needs --pairs and --out-dir")
+    asking = _asking(args, batch)
 
     if batch:
         return _run_batch(args)
     from mmexplorer.data.image import load_image
     from mmexplorer.data.sample import Sample
-    from mmexplorer.engine.probe import load_model, probe
+    from mmexplorer.engine.probe import load_model
     from mmexplorer.attention.npz import save_record
 
     if single:  # every cheap check of the output before the model loads
@@ -102,11 +116,44 @@ def run(args) -> int:
         out = Path(args.out)
         _check_out(out, args.force)
         sample = Sample(load_image(args.image), model.tokenizer.encode(args.text))
-        record = probe(model, sample, relevancy=not args.no_relevancy)
+        record = _ask_or_probe(model, sample, asking, relevancy=not args.no_relevancy)
         save_record(record, out)
         summary = _summary(record, out)
         print(json.dumps(summary) if args.json else f"wrote {out} ({record.fusion}, {len(record.tokens)} tokens, grid {record.grid[0]}x{record.grid[1]}, {_headline(record.outputs)})")
         return 0
+
+
+def _asking(args, batch: bool):
+    """The asking options (engine.asking.Ask) when any was given, else None; checked before the model loads."""
+    if args.generate is None and args.answer is None and not args.raw_prompt:
+        return None
+    if batch:
+        raise UserInputError("--generate, --answer and --raw-prompt are for the single form (--image, --text, --out)")
+    if args.generate is not None and args.answer is not None:
+        raise UserInputError("give either --generate N (the model answers) or --answer TEXT (a forced answer), not both")
+    from mmexplorer.engine.asking import MAX_NEW_TOKENS, Ask, AskError
+
+    try:
+        return Ask(max_new_tokens=MAX_NEW_TOKENS if args.generate is None else args.generate, answer=args.answer,
+                   raw_prompt=args.raw_prompt)
+    except AskError as exc:
+        raise UserInputError(f"--generate/--answer: {exc}") from None
+
+
+def _ask_or_probe(model, sample, asking, relevancy: bool):
+    """A generative model is asked (with the options given, else the defaults); any other model probed."""
+    from mmexplorer.engine.asking import Ask, AskError, ask, is_generative
+    from mmexplorer.engine.probe import probe
+
+    if not is_generative(model):
+        if asking is not None:
+            raise UserInputError(f"{model.name} does not generate answers ({model.spec.category} fusion); "
+                                 "--generate, --answer and --raw-prompt need a generative vision-language model")
+        return probe(model, sample, relevancy=relevancy)
+    try:
+        return ask(model, sample, asking or Ask())
+    except AskError as exc:
+        raise UserInputError(str(exc)) from None
 
 
 def _run_batch(args) -> int:

@@ -51,7 +51,7 @@ def ask(model, sample: Sample, how: Ask = Ask()) -> AttentionRecord:
     from mmexplorer.engine.probe import probe_meta
 
     if not is_generative(model):
-        raise AskError(f"{model.name} is a {model.spec.category} model that does not generate answers; "
+        raise AskError(f"{model.name} does not generate answers ({model.spec.category} fusion); "
                        "asking needs a generative vision-language model")
     t0 = time.perf_counter()
     record = model.ask(sample, how)

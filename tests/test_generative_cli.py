@@ -1,0 +1,77 @@
+"""`mmexplorer probe` asks a generative model: the npz gains the answer's arrays; bad options exit 2."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+pytest.importorskip("transformers")
+pytest.importorskip("num2words")
+
+from hf_tiny import write_photo  # noqa: E402
+from hf_tiny_gen import build_smolvlm  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    home = tmp_path_factory.mktemp("home")
+    folder = build_smolvlm(tmp_path_factory.mktemp("smolvlm"))
+    photo = write_photo(home / "photo.png")
+    return folder, photo, dict(os.environ, MMEXPLORER_HOME=str(home))
+
+
+def cli(env, *args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "mmexplorer", *args], env=env, capture_output=True, text=True,
+                          timeout=300, cwd=cwd)
+
+
+def test_probe_asks_and_writes_the_answer_arrays(env, tmp_path):
+    folder, photo, e = env
+    out = tmp_path / "ask.npz"
+    r = cli(e, "probe", "--model", str(folder), "--image", str(photo), "--text", "what colour is the circle?",
+            "--generate", "3", "--out", str(out), "--json")
+    assert r.returncode == 0, r.stderr
+    summary = json.loads(r.stdout)
+    assert summary["prompt"].startswith("<|im_start|>User:<image>what colour")
+    assert summary["regions"]["names"][-1] == "global"
+    with np.load(out) as z:
+        n = len(z["answer_tokens"])
+        assert 1 <= n <= 3 and z["answer_ids"].shape == (n,)
+        assert z["answer_to_image"].dtype == np.float32 and z["answer_to_image"].shape == (n, *z["grid"])
+        assert z["answer_attn/0"].shape[:2] == (2, n) and "answer_attn/1" in z.files
+        assert z["regions/boxes"].shape == (5, 4) and z["regions/spans"].shape == (5, 2)
+        meta = json.loads(str(z["meta"]))
+    assert meta["generation"]["forced"] is False and meta["chat_template"] is True
+    assert meta["prompt_attention"]["layers"] == [0, 1]
+
+
+def test_probe_forces_an_answer(env, tmp_path):
+    folder, photo, e = env
+    out = tmp_path / "forced.npz"
+    r = cli(e, "probe", "--model", str(folder), "--image", str(photo), "--text", "what colour?", "--answer", "red",
+            "--raw-prompt", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "answer 'red'" in r.stdout
+    with np.load(out) as z:
+        assert "".join(z["answer_tokens"].tolist()) == "red"
+        meta = json.loads(str(z["meta"]))
+    assert meta["generation"]["forced"] is True and meta["prompt"] == "<image>what colour?"
+
+
+@pytest.mark.parametrize("extra, fragment", [
+    (["--generate", "0"], "from 1 to"),
+    (["--generate", "2", "--answer", "red"], "not both"),
+    (["--answer", " "], "some text"),
+    (["--model", "early", "--generate", "2"], "does not generate answers"),
+])
+def test_bad_asking_options_exit_2_with_one_error_line(env, tmp_path, extra, fragment):
+    folder, photo, e = env
+    args = ["probe", "--model", str(folder), "--image", str(photo), "--text", "q", "--out", str(tmp_path / "o.npz")]
+    r = cli(e, *args, *extra)
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and fragment in lines[0], r.stderr
+    assert not (tmp_path / "o.npz").exists()
