@@ -74,3 +74,38 @@ def build_smolvlm(folder: Path, vision_layers: int = LAYERS) -> Path:
                                     image_seq_len=seq, chat_template=SMOLVLM_TEMPLATE)
     processor.save_pretrained(str(folder))
     return folder
+
+
+# LLaVA-1.5: a 32-pixel centre crop of 4 x 4 patches of 8 pixels, one token each (16 image tokens)
+LLAVA_SIDE, LLAVA_PATCH = 32, 8
+LLAVA_TEMPLATE = ("{% for message in messages %}{% if message['role'] == 'user' %}USER: {% else %}ASSISTANT: {% endif %}"
+                  "{% for line in message['content'] %}{% if line['type'] == 'image' %}<image>\n"
+                  "{% elif line['type'] == 'text' %}{{ line['text'] }}{% endif %}{% endfor %} {% endfor %}"
+                  "{% if add_generation_prompt %}ASSISTANT:{% endif %}")
+
+
+def build_llava(folder: Path) -> Path:
+    import torch
+    import transformers as tf
+
+    tok = write_byte_bpe(folder, ["<s>", "</s>", "<image>"], bos_token="<s>", eos_token="</s>", pad_token="</s>")
+    vision = dict(model_type="clip_vision_model", hidden_size=WIDTH, intermediate_size=2 * WIDTH,
+                  num_hidden_layers=LAYERS, num_attention_heads=HEADS, image_size=LLAVA_SIDE, patch_size=LLAVA_PATCH,
+                  projection_dim=16)
+    cfg = tf.LlavaConfig(vision_config=vision, text_config=text_tower(len(tok), model_type="llama",
+                                                                       pad_token_id=tok.pad_token_id,
+                                                                       bos_token_id=tok.bos_token_id,
+                                                                       eos_token_id=tok.eos_token_id),
+                         image_token_index=tok.convert_tokens_to_ids("<image>"), vision_feature_layer=-2,
+                         vision_feature_select_strategy="default", projector_hidden_act="gelu")
+    torch.manual_seed(8)
+    net = tf.LlavaForConditionalGeneration(cfg).eval()
+    net.generation_config.eos_token_id = tok.eos_token_id
+    net.generation_config.pad_token_id = tok.pad_token_id
+    net.save_pretrained(str(folder))
+    images = tf.CLIPImageProcessor(size={"shortest_edge": LLAVA_SIDE},
+                                   crop_size={"height": LLAVA_SIDE, "width": LLAVA_SIDE})
+    tf.LlavaProcessor(image_processor=images, tokenizer=tok, patch_size=LLAVA_PATCH,
+                      vision_feature_select_strategy="default", chat_template=LLAVA_TEMPLATE,
+                      num_additional_image_tokens=1).save_pretrained(str(folder))
+    return folder

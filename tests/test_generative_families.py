@@ -10,14 +10,37 @@ pytest.importorskip("transformers")
 pytest.importorskip("num2words")
 
 from hf_tiny import write_photo  # noqa: E402
-from hf_tiny_gen import SMOL_PATCH, build_smolvlm  # noqa: E402
+from hf_tiny_gen import LLAVA_PATCH, SMOL_PATCH, build_llava, build_smolvlm  # noqa: E402
 
 QUESTION = "what colour is the circle?"
+BUILDERS = {"hf-smolvlm": build_smolvlm, "hf-llava": build_llava}
 
 
 @pytest.fixture(scope="module")
-def smol_folder(tmp_path_factory):
-    return build_smolvlm(tmp_path_factory.mktemp("smolvlm"))
+def folders(tmp_path_factory):
+    return {family: build(tmp_path_factory.mktemp(family)) for family, build in BUILDERS.items()}
+
+
+@pytest.fixture(scope="module")
+def smol_folder(folders):
+    return folders["hf-smolvlm"]
+
+
+@pytest.fixture(scope="module", params=sorted(BUILDERS))
+def family(request):
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def any_folder(folders, family):
+    return folders[family]
+
+
+@pytest.fixture(scope="module")
+def any_model(any_folder):
+    from mmexplorer.engine.probe import load_model
+
+    return load_model(str(any_folder), "cpu")[0]
 
 
 @pytest.fixture(scope="module")
@@ -54,39 +77,39 @@ def own_inputs(folder, photo, text=QUESTION):
 def own_model(folder):
     import transformers as tf
 
-    return tf.SmolVLMForConditionalGeneration.from_pretrained(str(folder), attn_implementation="eager").eval()
+    return tf.AutoModelForImageTextToText.from_pretrained(str(folder), attn_implementation="eager").eval()
 
 
-def test_the_answer_is_the_models_own_greedy_generate(smol, smol_folder, photo):
+def test_the_answer_is_the_models_own_greedy_generate(any_model, any_folder, family, photo):
     import torch
 
     from mmexplorer.engine.asking import Ask, ask
 
-    record = ask(smol, sample_of(smol, photo), Ask(max_new_tokens=7))
-    inputs, prompt = own_inputs(smol_folder, photo)
+    record = ask(any_model, sample_of(any_model, photo), Ask(max_new_tokens=7))
+    inputs, prompt = own_inputs(any_folder, photo)
     with torch.no_grad():
-        out = own_model(smol_folder).generate(**inputs, max_new_tokens=7, do_sample=False)
+        out = own_model(any_folder).generate(**inputs, max_new_tokens=7, do_sample=False)
     g = record.generation
     assert g.answer_ids.tolist() == out[0, inputs["input_ids"].shape[1]:].tolist()
     assert g.prompt_ids.tolist() == inputs["input_ids"][0].tolist()
     assert record.meta["prompt"] == prompt and record.meta["chat_template"] is True
-    assert not g.forced and record.fusion == "hf-smolvlm"
+    assert not g.forced and record.fusion == family
 
 
-def test_every_answer_row_is_transformers_own_eager_attention(smol, smol_folder, photo):
+def test_every_answer_row_is_transformers_own_eager_attention(any_model, any_folder, photo):
     import torch
 
     from mmexplorer.attention.reductions import rollout
     from mmexplorer.engine.asking import Ask, ask
 
-    record = ask(smol, sample_of(smol, photo), Ask(answer="the colour is red"))
+    record = ask(any_model, sample_of(any_model, photo), Ask(answer="the colour is red"))
     g = record.generation
     p, a = len(g.prompt_ids), len(g.answer_ids)
-    assert g.forced and a == len(smol.hf_tokenizer("the colour is red", add_special_tokens=False)["input_ids"])
-    inputs, _ = own_inputs(smol_folder, photo)
+    assert g.forced and a == len(any_model.hf_tokenizer("the colour is red", add_special_tokens=False)["input_ids"])
+    inputs, _ = own_inputs(any_folder, photo)
     ids = torch.cat([inputs["input_ids"], torch.tensor([g.answer_ids.tolist()])], 1)  # prompt + the whole answer
     with torch.no_grad():
-        out = own_model(smol_folder)(**dict(inputs, input_ids=ids, attention_mask=torch.ones_like(ids)),
+        out = own_model(any_folder)(**dict(inputs, input_ids=ids, attention_mask=torch.ones_like(ids)),
                                      output_attentions=True)
     assert len(out.attentions) == len(g.answer_rows) == 2
     for layer, weights in enumerate(out.attentions):
@@ -111,11 +134,13 @@ def test_the_question_words_and_the_prompt_are_named(smol, photo):
     assert record.regions.names == ("tile r1 c1", "tile r1 c2", "tile r2 c1", "tile r2 c2", "global")
 
 
-def test_raw_prompt_sends_the_question_as_is(smol, photo):
+def test_raw_prompt_sends_the_question_as_is(any_model, photo):
     from mmexplorer.engine.asking import Ask, ask
 
-    record = ask(smol, sample_of(smol, photo), Ask(max_new_tokens=1, raw_prompt=True))
-    assert record.meta["chat_template"] is False and record.meta["prompt"] == "<image>" + QUESTION
+    record = ask(any_model, sample_of(any_model, photo), Ask(max_new_tokens=1, raw_prompt=True))
+    assert record.meta["chat_template"] is False
+    assert record.meta["prompt"].startswith("<image>") and record.meta["prompt"].endswith(QUESTION)
+    assert "".join(record.tokens).replace(" ", "") == QUESTION.replace(" ", "")
 
 
 def image_features(net, pixel_values):
@@ -195,12 +220,12 @@ def test_a_merged_token_is_its_block_of_patches(smol_folder, photo):
             assert changed_positions(record, before, image_features(model.net, occluded)) == expected
 
 
-def test_no_attention_weights_fails_loudly(smol_folder, photo):
+def test_no_attention_weights_fails_loudly(any_folder, photo):
     from mmexplorer.engine.asking import Ask, ask
     from mmexplorer.engine.external.errors import ExternalModelError
     from mmexplorer.engine.probe import load_model
 
-    model = load_model(str(smol_folder), "cpu")[0]
+    model = load_model(str(any_folder), "cpu")[0]
     model.net.set_attn_implementation("sdpa")
     with pytest.raises(ExternalModelError, match="no attention weights"):
         ask(model, sample_of(model, photo), Ask(max_new_tokens=1))
@@ -221,3 +246,47 @@ def test_bad_asking_options_are_refused(bad):
 
     with pytest.raises(AskError):
         Ask(**bad)
+
+
+def test_llava_one_grid_in_the_centre_crop(folders, photo):
+    """LLaVA: one region, the crop's box; with the vision tower's attention silenced (each patch on its own),
+    changing patch (i, j) changes exactly token i * cols + j of the run; painting outside the crop changes nothing."""
+    import torch
+
+    from mmexplorer.data.image import LoadedImage
+    from mmexplorer.engine.asking import Ask, ask
+    from mmexplorer.engine.probe import load_model
+
+    model = load_model(str(folders["hf-llava"]), "cpu")[0]
+    sample = sample_of(model, photo)
+    record = ask(model, sample, Ask(max_new_tokens=1))
+    (x0, y0, x1, y1), = record.regions.boxes.tolist()
+    assert record.regions.names == ("image",) and record.grid == (4, 4) and 0 < x0 < x1 < 140 and (y0, y1) == (0, 90)
+
+    def features(pixels):
+        with torch.no_grad():
+            out = model.net.model.get_image_features(pixels, vision_feature_layer=-2,
+                                                     vision_feature_select_strategy="default")
+        return torch.cat(list(out.pooler_output)).numpy()
+
+    inputs = model.model_inputs(record.meta["prompt"], sample.image)
+    before = features(inputs["pixel_values"])
+    outside = sample.image.pixels.copy()
+    outside[:, :int(x0) - 8] = 0  # the strip left of the crop, beyond the resampling filter's reach
+    assert changed_positions(record, before, features(model.model_inputs(record.meta["prompt"],
+                             LoadedImage(outside, "painted"))["pixel_values"])) == set()
+
+    silence = [layer.self_attn.register_forward_hook(lambda m, a, out: (torch.zeros_like(out[0]), *out[1:]))
+               for layer in model.net.model.vision_tower.encoder.layers]
+    try:
+        pixels = inputs["pixel_values"]
+        before = features(pixels)
+        positions = record.regions.positions()
+        for i, j in ((0, 0), (1, 2), (3, 3)):
+            occluded = pixels.clone()
+            occluded[0, :, i * LLAVA_PATCH:(i + 1) * LLAVA_PATCH, j * LLAVA_PATCH:(j + 1) * LLAVA_PATCH] += 1.0
+            token = np.nonzero((record.regions.token_patches == i * 4 + j).any(1))[0]
+            assert changed_positions(record, before, features(occluded)) == {int(positions[t]) for t in token}
+    finally:
+        for h in silence:
+            h.remove()

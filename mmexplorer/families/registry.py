@@ -15,6 +15,7 @@ from mmexplorer.families import (
     hf_chinese_clip,
     hf_clip,
     hf_flava,
+    hf_llava,
     hf_siglip,
     hf_siglip2,
     hf_smolvlm,
@@ -48,6 +49,7 @@ FAMILIES: list[Family] = [
     hf_flava.FAMILY,
     # generative vision-language models: a question about the picture, an answer
     hf_smolvlm.FAMILY,
+    hf_llava.FAMILY,
 ]
 
 

@@ -114,8 +114,9 @@ class GenerativeModel(ExternalModel):
         """The language model's self-attention modules, first layer to last."""
         raise NotImplementedError
 
-    def regions(self, inputs, prompt_ids: list[int], image_size: tuple[int, int]) -> tuple[ImageRegions, tuple]:
-        """The photo's regions for the processor's `inputs`, and the photo's grid (rows, cols) the maps use."""
+    def regions(self, inputs, prompt_ids: list[int], image_size: tuple[int, int]) -> tuple[ImageRegions, tuple, tuple]:
+        """The photo's regions for the processor's `inputs`, the photo's grid (rows, cols) the maps use and the
+        box [x0, y0, x1, y1] of the photo that grid covers."""
         raise NotImplementedError
 
     def image_token_id(self) -> int:
@@ -158,8 +159,7 @@ class GenerativeModel(ExternalModel):
         text, templated = self.prompt(sample.text, how.raw_prompt)
         inputs = self.model_inputs(text, sample.image)
         prompt_ids = inputs["input_ids"][0].tolist()
-        regions, grid = self.regions(inputs, prompt_ids, sample.image.size)
-        width, height = sample.image.size
+        regions, grid, box = self.regions(inputs, prompt_ids, sample.image.size)
         t1 = time.perf_counter()
         answer = self.answer_ids(inputs, how)
         t2 = time.perf_counter()
@@ -183,7 +183,7 @@ class GenerativeModel(ExternalModel):
         t3 = time.perf_counter()
         rollout = rollout_rows(cap.means, [p - 1 + i for i in range(a)]).astype(np.float32)  # [A, S]
         del cap.means
-        weights = photo_weights(regions, grid, (0.0, 0.0, float(width), float(height)))  # [image tokens, cells]
+        weights = photo_weights(regions, grid, box)  # [image tokens, cells]
         image_pos = regions.positions()
         mean_rows = np.mean([r.mean(0) for r in cap.rows], axis=0)  # [A, S]
         generation = Generation(
@@ -206,7 +206,7 @@ class GenerativeModel(ExternalModel):
         return build_record(self, sample, Captured(
             encoding=encoding,
             grid=grid,
-            image_box=(0.0, 0.0, float(width), float(height)),
+            image_box=tuple(float(v) for v in box),
             attention={},
             layouts={},
             order=(),

@@ -114,8 +114,9 @@ class HFSmolVLM(GenerativeModel):
         else:
             names, boxes, grid = ["global"], [(0.0, 0.0, width, height)], (g, g)
         token_grids, patch_grids = [(g, g)] * images, [(side, side)] * images
-        return ImageRegions(names=tuple(names), boxes=boxes, token_grids=token_grids, patch_grids=patch_grids,
-                            spans=runs, token_patches=block_token_patches(token_grids, patch_grids)), grid
+        regions = ImageRegions(names=tuple(names), boxes=boxes, token_grids=token_grids, patch_grids=patch_grids,
+                               spans=runs, token_patches=block_token_patches(token_grids, patch_grids))
+        return regions, grid, (0.0, 0.0, width, height)
 
     def _split(self, prompt_ids, images: int) -> tuple[int, int]:
         """(rows, cols) of tiles from the last <row_r_col_c> token the processor wrote (0, 0: one global view)."""

@@ -516,6 +516,10 @@
         <source>SmolVLM, early fusion: the photo is cut into tiles plus a downscaled global view, each tile&apos;s patches merged 2 x 2 by pixel shuffle into tokens of a causal language model; the map is an answer token&apos;s attention on the image tokens, each tile in its place on the photo.</source>
         <translation>SmolVLM，早期融合：照片被切成若干图块和一张缩小的全局图，每个图块的图像块经像素重排（pixel shuffle）按 2 x 2 合并为因果语言模型中的词元；热力图是某个回答词元对图像词元的注意力，每个图块画在照片上它所在的位置。</translation>
     </message>
+    <message>
+        <source>LLaVA, early fusion: the photo&apos;s centre crop is one grid of CLIP patches, each projected into one token of a causal language model; the map is an answer token&apos;s attention on the image tokens.</source>
+        <translation>LLaVA，早期融合：照片的中心裁剪是一个 CLIP 图像块网格，每个图像块投影为因果语言模型中的一个词元；热力图是某个回答词元对图像词元的注意力。</translation>
+    </message>
 </context>
 <context>
     <name>Explorer</name>
