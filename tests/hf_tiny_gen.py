@@ -109,3 +109,33 @@ def build_llava(folder: Path) -> Path:
                       vision_feature_select_strategy="default", chat_template=LLAVA_TEMPLATE,
                       num_additional_image_tokens=1).save_pretrained(str(folder))
     return folder
+
+
+# PaliGemma: a 32-pixel square of 4 x 4 SigLIP patches, one token each (16 image tokens), the image and the prompt a
+# bidirectional prefix; no chat template (the processor puts the image tokens and <bos> before the text itself)
+PALI_SIDE, PALI_PATCH = 32, 8
+
+
+def build_paligemma(folder: Path) -> Path:
+    import torch
+    import transformers as tf
+
+    tok = write_byte_bpe(folder, ["<bos>", "<eos>", "<pad>"], bos_token="<bos>", eos_token="<eos>", pad_token="<pad>")
+    images = tf.SiglipImageProcessor(size={"height": PALI_SIDE, "width": PALI_SIDE})
+    images.image_seq_length = (PALI_SIDE // PALI_PATCH) ** 2
+    processor = tf.PaliGemmaProcessor(image_processor=images, tokenizer=tok)  # adds <image> and the loc/seg tokens
+    processor.save_pretrained(str(folder))
+    vision = dict(hidden_size=WIDTH, intermediate_size=2 * WIDTH, num_hidden_layers=LAYERS, num_attention_heads=HEADS,
+                  image_size=PALI_SIDE, patch_size=PALI_PATCH, projection_dim=WIDTH)
+    text = dict(model_type="gemma", vocab_size=len(tok), hidden_size=WIDTH, intermediate_size=2 * WIDTH,
+                num_hidden_layers=LAYERS, num_attention_heads=HEADS, num_key_value_heads=1, head_dim=WIDTH // HEADS,
+                max_position_embeddings=512, pad_token_id=tok.pad_token_id, bos_token_id=tok.bos_token_id,
+                eos_token_id=tok.eos_token_id)
+    cfg = tf.PaliGemmaConfig(vision_config=vision, text_config=text, image_token_index=processor.image_token_id,
+                             projection_dim=WIDTH, hidden_size=WIDTH)
+    torch.manual_seed(9)
+    net = tf.PaliGemmaForConditionalGeneration(cfg).eval()
+    net.generation_config.eos_token_id = tok.eos_token_id
+    net.generation_config.pad_token_id = tok.pad_token_id
+    net.save_pretrained(str(folder))
+    return folder

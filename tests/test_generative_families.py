@@ -10,10 +10,10 @@ pytest.importorskip("transformers")
 pytest.importorskip("num2words")
 
 from hf_tiny import write_photo  # noqa: E402
-from hf_tiny_gen import LLAVA_PATCH, SMOL_PATCH, build_llava, build_smolvlm  # noqa: E402
+from hf_tiny_gen import LLAVA_PATCH, SMOL_PATCH, build_llava, build_paligemma, build_smolvlm  # noqa: E402
 
 QUESTION = "what colour is the circle?"
-BUILDERS = {"hf-smolvlm": build_smolvlm, "hf-llava": build_llava}
+BUILDERS = {"hf-smolvlm": build_smolvlm, "hf-llava": build_llava, "hf-paligemma": build_paligemma}
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +69,8 @@ def own_inputs(folder, photo, text=QUESTION):
 
     processor = tf.AutoProcessor.from_pretrained(str(folder))
     turn = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": text}]}]
-    prompt = processor.apply_chat_template(turn, add_generation_prompt=True)
+    # PaliGemma has no chat template: its processor writes the prompt around the text itself
+    prompt = processor.apply_chat_template(turn, add_generation_prompt=True) if processor.chat_template else text
     image = Image.open(photo).convert("RGB")
     return processor(text=prompt, images=[image], return_tensors="pt"), prompt
 
@@ -92,7 +93,7 @@ def test_the_answer_is_the_models_own_greedy_generate(any_model, any_folder, fam
     g = record.generation
     assert g.answer_ids.tolist() == out[0, inputs["input_ids"].shape[1]:].tolist()
     assert g.prompt_ids.tolist() == inputs["input_ids"][0].tolist()
-    assert record.meta["prompt"] == prompt and record.meta["chat_template"] is True
+    assert record.meta["prompt"] == prompt and record.meta["chat_template"] is (family != "hf-paligemma")
     assert not g.forced and record.fusion == family
 
 
@@ -108,9 +109,12 @@ def test_every_answer_row_is_transformers_own_eager_attention(any_model, any_fol
     assert g.forced and a == len(any_model.hf_tokenizer("the colour is red", add_special_tokens=False)["input_ids"])
     inputs, _ = own_inputs(any_folder, photo)
     ids = torch.cat([inputs["input_ids"], torch.tensor([g.answer_ids.tolist()])], 1)  # prompt + the whole answer
+    fed = dict(inputs, input_ids=ids, attention_mask=torch.ones_like(ids))
+    fed.pop("labels", None)
+    if "token_type_ids" in inputs:  # PaliGemma: the answer is the suffix (type 1), causal
+        fed["token_type_ids"] = torch.cat([inputs["token_type_ids"], torch.ones(1, a, dtype=torch.long)], 1)
     with torch.no_grad():
-        out = own_model(any_folder)(**dict(inputs, input_ids=ids, attention_mask=torch.ones_like(ids)),
-                                     output_attentions=True)
+        out = own_model(any_folder)(**fed, output_attentions=True)
     assert len(out.attentions) == len(g.answer_rows) == 2
     for layer, weights in enumerate(out.attentions):
         np.testing.assert_allclose(g.answer_rows[layer], weights[0, :, p - 1:p + a - 1, :p + a - 1].numpy(), atol=1e-5)
@@ -138,8 +142,8 @@ def test_raw_prompt_sends_the_question_as_is(any_model, photo):
     from mmexplorer.engine.asking import Ask, ask
 
     record = ask(any_model, sample_of(any_model, photo), Ask(max_new_tokens=1, raw_prompt=True))
-    assert record.meta["chat_template"] is False
-    assert record.meta["prompt"].startswith("<image>") and record.meta["prompt"].endswith(QUESTION)
+    assert record.meta["chat_template"] is False and record.meta["prompt"].endswith(QUESTION)
+    assert "<image>×" in record.meta["prompt_seen"] and record.meta["prompt_seen"].rstrip().endswith(QUESTION)
     assert "".join(record.tokens).replace(" ", "") == QUESTION.replace(" ", "")
 
 
@@ -290,3 +294,20 @@ def test_llava_one_grid_in_the_centre_crop(folders, photo):
     finally:
         for h in silence:
             h.remove()
+
+
+def test_paligemma_prefix_attends_both_ways_and_the_answer_causally(folders, photo):
+    from mmexplorer.engine.asking import Ask, ask
+    from mmexplorer.engine.probe import load_model
+
+    model = load_model(str(folders["hf-paligemma"]), "cpu")[0]
+    record = ask(model, sample_of(model, photo), Ask(answer="red red"))
+    g = record.generation
+    p, a = len(g.prompt_ids), len(g.answer_ids)
+    assert g.bidirectional_prefix == p and record.meta["prompt_seen"].startswith("<image>×16<bos>")
+    for full in g.prompt_attention.values():
+        assert (full[:, 0, 1:] > 0).all()  # the first image token sees the whole prefix
+    for rows in g.answer_rows:
+        for k in range(a):
+            assert (rows[:, k, p + k:] == 0).all()  # no answer position sees a later one
+    assert record.regions.boxes.tolist() == [[0.0, 0.0, 140.0, 90.0]]

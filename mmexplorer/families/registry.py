@@ -16,6 +16,7 @@ from mmexplorer.families import (
     hf_clip,
     hf_flava,
     hf_llava,
+    hf_paligemma,
     hf_siglip,
     hf_siglip2,
     hf_smolvlm,
@@ -50,6 +51,7 @@ FAMILIES: list[Family] = [
     # generative vision-language models: a question about the picture, an answer
     hf_smolvlm.FAMILY,
     hf_llava.FAMILY,
+    hf_paligemma.FAMILY,
 ]
 
 

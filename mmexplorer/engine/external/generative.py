@@ -219,6 +219,7 @@ class GenerativeModel(ExternalModel):
             map_label=QUESTION_MAP_LABEL.format(layer=len(modules) - 1),
             family_meta={
                 "prompt": text,
+                "prompt_seen": self.seen_prompt(prompt_ids),
                 "chat_template": templated,
                 "decoding": "forced (teacher forcing)" if how.answer is not None else
                             f"greedy, at most {how.max_new_tokens} new tokens",
@@ -234,6 +235,14 @@ class GenerativeModel(ExternalModel):
         ))
 
     # -- the prompt's pieces -----------------------------------------------------
+    def seen_prompt(self, prompt_ids: list[int]) -> str:
+        """The prompt as the model gets it, decoded; each run of image placeholders written once with its length."""
+        image, out, start = self.image_token_id(), [], 0
+        for s, e in image_runs(prompt_ids, image):
+            out += [self.hf_tokenizer.decode(prompt_ids[start:s]), f"{self.surface(image)}×{e - s}"]
+            start = e
+        return "".join(out + [self.hf_tokenizer.decode(prompt_ids[start:])])
+
     def surface(self, token_id: int) -> str:
         return self.hf_tokenizer.decode([int(token_id)], skip_special_tokens=False)
 

@@ -520,6 +520,10 @@
         <source>LLaVA, early fusion: the photo&apos;s centre crop is one grid of CLIP patches, each projected into one token of a causal language model; the map is an answer token&apos;s attention on the image tokens.</source>
         <translation>LLaVA，早期融合：照片的中心裁剪是一个 CLIP 图像块网格，每个图像块投影为因果语言模型中的一个词元；热力图是某个回答词元对图像词元的注意力。</translation>
     </message>
+    <message>
+        <source>PaliGemma, early fusion as a prefix-LM: the photo&apos;s SigLIP patches, one token each, and the prompt form a prefix that attends both ways; the answer attends causally. The map is an answer token&apos;s attention on the image tokens.</source>
+        <translation>PaliGemma，前缀语言模型形式的早期融合：照片的 SigLIP 图像块（每块一个词元）与提示词组成双向注意的前缀；回答按因果方式注意。热力图是某个回答词元对图像词元的注意力。</translation>
+    </message>
 </context>
 <context>
     <name>Explorer</name>
