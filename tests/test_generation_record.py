@@ -90,7 +90,7 @@ def generation_record(regions: ImageRegions, answer: int = 3, layers: int = 2, h
                      prompt_segments=(("template", 0, p),), answer_tokens=["a", "b", "c"][:answer],
                      answer_ids=np.arange(answer) + 100, answer_rows=rows, answer_rollout=np.zeros((answer, s)),
                      answer_to_image=np.zeros((answer, 4, 4)), answer_map_label="test",
-                     prompt_attention={1: np.zeros((heads, p, p))})
+                     prompt_attention={1: np.zeros((heads, p, p))}, answer_relevancy=rng.random((answer, s)))
     return AttentionRecord(model="m", fusion="hf-smolvlm", tokens=("what",), token_unk=(False,), truncated=False,
                            grid=(4, 4), image_box=(0, 0, 140, 90), image_size=(140, 90), attention={}, layouts={},
                            order=(), cross_kind=None, token_to_image=np.zeros((1, 4, 4)), map_label="",
@@ -108,8 +108,11 @@ def test_answer_rows_read_by_layer_head_and_method():
     assert len(maps) == 5 and maps[0].shape == (2, 2)
     m = answer_image_map(g, record.regions, record.grid, record.image_box, 0, layer=1)
     assert m.shape == (4, 4) and np.isclose(m.sum(), sum(x.sum() for x in maps))
+    np.testing.assert_array_equal(answer_row(g, 1, method="relevancy"), g.answer_relevancy[1, :p + 1])
+    with pytest.raises(ValueError, match="without answer relevancy"):
+        answer_row(dataclasses.replace(g, answer_relevancy=None), 0, method="relevancy")
     with pytest.raises(ValueError):
-        answer_row(g, 0, method="relevancy")
+        answer_row(g, 0, method="gradcam")
 
 
 def test_a_generative_record_round_trips_the_npz(tmp_path):
@@ -119,6 +122,7 @@ def test_a_generative_record_round_trips_the_npz(tmp_path):
     for a, b in zip(out.generation.answer_rows, record.generation.answer_rows):
         np.testing.assert_array_equal(a, b)
     assert list(out.generation.prompt_attention) == [1]
+    np.testing.assert_array_equal(out.generation.answer_relevancy, record.generation.answer_relevancy)
     assert out.regions.names == record.regions.names
     np.testing.assert_array_equal(out.regions.token_patches, record.regions.token_patches)
     with np.load(tmp_path / "g.npz") as z:

@@ -52,11 +52,12 @@ def test_probe_forces_an_answer(env, tmp_path):
     folder, photo, e = env
     out = tmp_path / "forced.npz"
     r = cli(e, "probe", "--model", str(folder), "--image", str(photo), "--text", "what colour?", "--answer", "red",
-            "--raw-prompt", "--out", str(out))
+            "--raw-prompt", "--answer-relevancy", "--out", str(out))
     assert r.returncode == 0, r.stderr
     assert "answer 'red'" in r.stdout
     with np.load(out) as z:
         assert "".join(z["answer_tokens"].tolist()) == "red"
+        assert z["answer_relevancy"].shape == z["answer_rollout"].shape == (3, len(z["prompt_ids"]) + 2)
         meta = json.loads(str(z["meta"]))
     assert meta["generation"]["forced"] is True and meta["prompt"] == "<image>what colour?"
 

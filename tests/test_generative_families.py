@@ -311,3 +311,35 @@ def test_paligemma_prefix_attends_both_ways_and_the_answer_causally(folders, pho
         for k in range(a):
             assert (rows[:, k, p + k:] == 0).all()  # no answer position sees a later one
     assert record.regions.boxes.tolist() == [[0.0, 0.0, 140.0, 90.0]]
+
+
+def test_answer_relevancy_is_chefers_rule_by_hand(any_model, any_folder, photo):
+    """Each answer token's relevancy row against a hand-written reference: transformers' own eager weights, the
+    gradient of the token's own logit, Ā = mean over heads of (∇A ⊙ A)⁺, R = I then R += Ā R layer by layer."""
+    import torch
+
+    from mmexplorer.attention.generation import answer_row
+    from mmexplorer.engine.asking import Ask, ask
+
+    record = ask(any_model, sample_of(any_model, photo), Ask(answer="red red", relevancy=True))
+    g = record.generation
+    p, a = len(g.prompt_ids), len(g.answer_ids)
+    inputs, _ = own_inputs(any_folder, photo)
+    ids = torch.cat([inputs["input_ids"], torch.tensor([g.answer_ids[:-1].tolist()])], 1)  # what produced the answer
+    fed = dict(inputs, input_ids=ids, attention_mask=torch.ones_like(ids))
+    fed.pop("labels", None)
+    if "token_type_ids" in inputs:
+        fed["token_type_ids"] = torch.cat([inputs["token_type_ids"], torch.ones(1, a - 1, dtype=torch.long)], 1)
+    net = own_model(any_folder)
+    out = net(**fed, output_attentions=True)
+    s = p + a - 1
+    for k in range(a):
+        logit = out.logits[0, p - 1 + k, int(g.answer_ids[k])]
+        grads = torch.autograd.grad(logit, out.attentions, retain_graph=True)
+        r = np.eye(s)
+        for w, grad in zip(out.attentions, grads):
+            bar = (grad[0] * w[0]).clamp(min=0).mean(0).detach().double().numpy()
+            r = r + bar @ r
+        np.testing.assert_allclose(g.answer_relevancy[k], r[p - 1 + k], rtol=1e-4, atol=1e-6)
+        np.testing.assert_array_equal(answer_row(g, k, method="relevancy"), g.answer_relevancy[k, :p + k])
+    assert "Chefer" in record.meta["relevancy"]

@@ -142,6 +142,9 @@ class Generation:
     prompt_attention: Mapping[int, np.ndarray] = field(default_factory=dict)  # layer -> float32 [H, P, P] (kept)
     forced: bool = False  # the answer was given (teacher forcing), not generated
     bidirectional_prefix: int = 0  # positions 0..n-1 attend to each other both ways (a prefix-LM); 0: causal
+    # float32 [A, P + A - 1]: each answer token's row of gradient relevancy (Chefer et al. 2021, self-attention
+    # rules) for its own logit; None when not asked for (it takes one backward pass per answer token)
+    answer_relevancy: Optional[np.ndarray] = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "prompt_tokens", tuple(str(t) for t in self.prompt_tokens))
@@ -152,6 +155,8 @@ class Generation:
         object.__setattr__(self, "answer_rows", tuple(_frozen(a, np.float32) for a in self.answer_rows))
         for name in ("answer_rollout", "answer_to_image"):
             object.__setattr__(self, name, _frozen(getattr(self, name), np.float32))
+        if self.answer_relevancy is not None:
+            object.__setattr__(self, "answer_relevancy", _frozen(self.answer_relevancy, np.float32))
         object.__setattr__(self, "prompt_attention", MappingProxyType(
             {int(k): _frozen(v, np.float32) for k, v in dict(self.prompt_attention).items()}))
         p, a = len(self.prompt_ids), len(self.answer_ids)
@@ -174,7 +179,7 @@ class Generation:
         return np.concatenate(idx) if idx else np.zeros(0, np.int64)
 
 
-ANSWER_METHODS = ("raw", "rollout")
+ANSWER_METHODS = ("raw", "rollout", "relevancy")
 
 
 def answer_row(generation: Generation, token: int, layer: Optional[int] = None, head: Head = "mean",
@@ -182,13 +187,18 @@ def answer_row(generation: Generation, token: int, layer: Optional[int] = None, 
     """Answer token `token`'s row over every position before it: float64 [P + token].
 
     raw: one layer (None: the mean over layers) and one head or a head reduction (mean, max, min);
-    rollout: the rollout under the model's own mask (head mean, all layers).
+    rollout: the rollout under the model's own mask (head mean, all layers); relevancy: the gradient relevancy
+    of the token's own logit (when the record has it).
     """
     if not 0 <= token < len(generation.answer_ids):
         raise IndexError(f"answer token {token} out of range")
     length = len(generation.prompt_ids) + token
     if method == "rollout":
         return generation.answer_rollout[token, :length].astype(np.float64)
+    if method == "relevancy":
+        if generation.answer_relevancy is None:
+            raise ValueError("this record was asked without answer relevancy")
+        return generation.answer_relevancy[token, :length].astype(np.float64)
     if method != "raw":
         raise ValueError(f"unknown answer method {method!r}; expected one of {', '.join(ANSWER_METHODS)}")
     layers = range(generation.layers) if layer is None else [layer]

@@ -7,6 +7,7 @@ similarity, patch_positions. Loading never unpickles (allow_pickle=False).
 A generative model's record adds (README, "The probe file"): answer_tokens
 [A], answer_ids [A], answer_to_image float32 [A, rows, cols], answer_attn/<layer>
 float32 [heads, A, P + A - 1], answer_rollout float32 [A, P + A - 1],
+answer_relevancy float32 [A, P + A - 1] (when asked for),
 prompt_tokens [P], prompt_ids [P], prompt_attn/<layer> float32 [heads, P, P]
 (only the layers kept), and the regions table regions/names [R],
 regions/boxes float32 [R, 4], regions/token_grids, regions/patch_grids and
@@ -89,6 +90,8 @@ def _generation_arrays(g: Generation) -> dict:
               "answer_to_image": g.answer_to_image, "answer_rollout": g.answer_rollout,
               "prompt_tokens": _strings(g.prompt_tokens), "prompt_ids": g.prompt_ids}
     arrays.update({f"answer_attn/{i}": rows for i, rows in enumerate(g.answer_rows)})
+    if g.answer_relevancy is not None:
+        arrays["answer_relevancy"] = g.answer_relevancy
     arrays.update({f"prompt_attn/{i}": full for i, full in g.prompt_attention.items()})
     return arrays
 
@@ -122,7 +125,7 @@ def _generation_from(data, meta: dict) -> Generation | None:
         answer_rows=tuple(rows[i] for i in range(len(rows))), answer_rollout=data["answer_rollout"],
         answer_to_image=data["answer_to_image"], answer_map_label=str(g["answer_map_label"]),
         prompt_attention=_layers(data, "prompt_attn/"), forced=bool(g["forced"]),
-        bidirectional_prefix=int(g["bidirectional_prefix"]))
+        bidirectional_prefix=int(g["bidirectional_prefix"]), answer_relevancy=data.get("answer_relevancy"))
 
 
 def _json_default(obj):

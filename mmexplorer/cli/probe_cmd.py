@@ -23,6 +23,9 @@ def add_parser(sub) -> None:
     p.add_argument("--answer", metavar="TEXT",
                    help="generative models: force this answer (teacher forcing) and record where the model looks "
                    "while producing each of its tokens")
+    p.add_argument("--answer-relevancy", action="store_true",
+                   help="generative models: also each answer token's gradient relevancy for its own logit "
+                   "(one backward pass per answer token)")
     p.add_argument("--raw-prompt", action="store_true",
                    help="generative models: send --text as is, not in the model's chat template")
     p.add_argument("--pairs", help='batch form: JSONL file, one {"image": ..., "text": ...[, "boxes": [...]]} per line, '
@@ -125,17 +128,18 @@ def run(args) -> int:
 
 def _asking(args, batch: bool):
     """The asking options (engine.asking.Ask) when any was given, else None; checked before the model loads."""
-    if args.generate is None and args.answer is None and not args.raw_prompt:
+    if args.generate is None and args.answer is None and not args.raw_prompt and not args.answer_relevancy:
         return None
     if batch:
-        raise UserInputError("--generate, --answer and --raw-prompt are for the single form (--image, --text, --out)")
+        raise UserInputError("--generate, --answer, --answer-relevancy and --raw-prompt are for the single form "
+                             "(--image, --text, --out)")
     if args.generate is not None and args.answer is not None:
         raise UserInputError("give either --generate N (the model answers) or --answer TEXT (a forced answer), not both")
     from mmexplorer.engine.asking import MAX_NEW_TOKENS, Ask, AskError
 
     try:
         return Ask(max_new_tokens=MAX_NEW_TOKENS if args.generate is None else args.generate, answer=args.answer,
-                   raw_prompt=args.raw_prompt)
+                   raw_prompt=args.raw_prompt, relevancy=args.answer_relevancy)
     except AskError as exc:
         raise UserInputError(f"--generate/--answer: {exc}") from None
 
@@ -148,7 +152,8 @@ def _ask_or_probe(model, sample, asking, relevancy: bool):
     if not is_generative(model):
         if asking is not None:
             raise UserInputError(f"{model.name} does not generate answers ({model.spec.category} fusion); "
-                                 "--generate, --answer and --raw-prompt need a generative vision-language model")
+                                 "--generate, --answer, --answer-relevancy and --raw-prompt need a generative "
+                                 "vision-language model")
         return probe(model, sample, relevancy=relevancy)
     try:
         return ask(model, sample, asking or Ask())

@@ -30,6 +30,9 @@ class Ask:
     answer: Optional[str] = None  # force this answer (teacher forcing) instead of generating one
     raw_prompt: bool = False  # send the question as is, not in the model's chat template
     prompt_budget_bytes: int = PROMPT_BUDGET_BYTES  # bytes of full [heads, P, P] prompt matrices to keep
+    # also each answer token's gradient relevancy for its own logit: one backward pass per answer token, with
+    # every layer's weights held in the graph until the last
+    relevancy: bool = False
 
     def __post_init__(self) -> None:
         if isinstance(self.max_new_tokens, bool) or not isinstance(self.max_new_tokens, int) \

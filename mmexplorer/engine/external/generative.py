@@ -45,7 +45,7 @@ class AnswerCapture:
     """Forward hooks on the decoder's attention modules keeping, per layer, only what the record needs."""
 
     def __init__(self, modules: Sequence[torch.nn.Module], prompt_len: int, question: np.ndarray,
-                 image: np.ndarray, keep_prompt: Sequence[int]) -> None:
+                 image: np.ndarray, keep_prompt: Sequence[int], keep_graph: bool = False) -> None:
         self.modules = list(modules)
         self.p = prompt_len
         self.question, self.image = torch.as_tensor(question), torch.as_tensor(image)
@@ -54,6 +54,7 @@ class AnswerCapture:
         self.means: list = [None] * len(self.modules)  # float64 numpy [S, S] per layer (head mean, for rollout)
         self.prompt: dict = {}  # layer -> [H, P, P]
         self.question_rows = None  # [T, image tokens] of the last layer, head mean
+        self.graph: list = [None] * len(self.modules) if keep_graph else []  # [H, S, S] per layer, in the graph
         self._handles: list = []
 
     def __enter__(self) -> "AnswerCapture":
@@ -72,6 +73,8 @@ class AnswerCapture:
             if weights is None:
                 raise ExternalModelError("the language model returned no attention weights (an attention "
                                          "implementation other than eager ran); cannot show where the answer looked")
+            if self.graph:
+                self.graph[layer] = weights  # [1, H, S, S] itself (a view of it is on no path to the logits)
             w = weights[0].detach().float()  # [H, S, S]
             self.rows[layer] = w[:, self.p - 1:, :].cpu().numpy().copy()  # [H, A, S]
             self.means[layer] = w.mean(0).double().cpu().numpy()
@@ -81,6 +84,25 @@ class AnswerCapture:
                 q = w.mean(0)[self.question.to(w.device)]  # [T, S]
                 self.question_rows = q[:, self.image.to(w.device)].cpu().numpy()
         return hook
+
+
+def answer_relevancy(logits: torch.Tensor, weights: Sequence[torch.Tensor], answer: Sequence[int],
+                     prompt_len: int) -> np.ndarray:
+    """Each answer token's gradient relevancy row (Chefer et al. 2021, rules 5-7 for self-attention).
+
+    logits [A, vocabulary]: the outputs of positions P - 1 .. P + A - 2; weights: per layer [1, H, S, S] in the graph.
+    For answer token a, the target is its own logit; per layer Ā = E_h[(∇A ⊙ A)⁺], R = (I + Ā_L) ... (I + Ā_1)
+    (R starts as I, each layer adds Ā R), and the row is that of position P - 1 + a. float32 [A, S].
+    """
+    from mmexplorer.attention.reductions import propagate_row
+
+    rows = []
+    for a, token in enumerate(answer):
+        grads = torch.autograd.grad(logits[a, int(token)], list(weights), retain_graph=True, allow_unused=True)
+        layers = [np.zeros(tuple(w.shape[2:])) if g is None else
+                  (g[0] * w[0]).clamp(min=0).mean(0).detach().double().cpu().numpy() for g, w in zip(grads, weights)]
+        rows.append(propagate_row(layers, prompt_len - 1 + a, "relevancy"))
+    return np.asarray(rows, np.float32)
 
 
 def kept_prompt_layers(layers: int, heads: int, prompt_len: int, budget: int) -> list[int]:
@@ -176,10 +198,13 @@ class GenerativeModel(ExternalModel):
         forward = dict(inputs, input_ids=fed, attention_mask=torch.ones_like(fed))
         if "token_type_ids" in inputs:  # PaliGemma: 0 for the prefix, 1 for the suffix (the answer)
             forward["token_type_ids"] = torch.cat([inputs["token_type_ids"], torch.ones_like(fed[:, p:])], 1)
-        with torch.no_grad(), AnswerCapture(modules, p, np.arange(*question), regions.positions(), keep) as cap:
-            self.net(**forward, use_cache=False, logits_to_keep=1)
-        if any(r is None for r in cap.rows):
-            raise ExternalModelError(f"{self.name}: a decoder layer did not run; cannot show every layer's rows")
+        with torch.enable_grad() if how.relevancy else torch.no_grad(), \
+                AnswerCapture(modules, p, np.arange(*question), regions.positions(), keep, how.relevancy) as cap:
+            out = self.net(**forward, use_cache=False, logits_to_keep=a if how.relevancy else 1)
+            if any(r is None for r in cap.rows):
+                raise ExternalModelError(f"{self.name}: a decoder layer did not run; cannot show every layer's rows")
+            relevancy = answer_relevancy(out.logits[0], cap.graph, answer, p) if how.relevancy else None
+        del out, cap.graph
         t3 = time.perf_counter()
         rollout = rollout_rows(cap.means, [p - 1 + i for i in range(a)]).astype(np.float32)  # [A, S]
         del cap.means
@@ -199,6 +224,7 @@ class GenerativeModel(ExternalModel):
             prompt_attention=cap.prompt,
             forced=how.answer is not None,
             bidirectional_prefix=p if self.bidirectional_prefix else 0,
+            answer_relevancy=relevancy,
         )
         encoding = self.question_encoding(prompt_ids, question, sample.text)
         t4 = time.perf_counter()
@@ -228,7 +254,8 @@ class GenerativeModel(ExternalModel):
                                      "layer_bytes": per_layer,
                                      "kept": f"full prompt matrices of {len(keep)} of {len(modules)} layers; the "
                                              "answer rows of every layer"},
-                "relevancy": "not computed for answer tokens (raw and rollout only)",
+                "relevancy": ("each answer token's logit, Chefer et al. 2021 self-attention rules" if how.relevancy
+                              else "not computed (ask with relevancy: one backward pass per answer token)"),
                 "word_spans": [list(s) for s in word_spans(encoding.tokens)],
             },
             notes=ignored_size_note(input_size),
