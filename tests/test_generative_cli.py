@@ -76,3 +76,31 @@ def test_bad_asking_options_exit_2_with_one_error_line(env, tmp_path, extra, fra
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and fragment in lines[0], r.stderr
     assert not (tmp_path / "o.npz").exists()
+
+
+def test_pairs_write_each_answer_into_the_summary(env, tmp_path):
+    import csv
+
+    folder, photo, e = env
+    pairs = tmp_path / "pairs.jsonl"
+    questions = ["what colour is the circle?", "is there a square?"]
+    pairs.write_text("".join(json.dumps({"image": str(photo), "text": q}) + "\n" for q in questions))
+    r = cli(e, "probe", "--model", str(folder), "--pairs", str(pairs), "--out-dir", str(tmp_path / "run"),
+            "--workers", "0", "--no-relevancy")
+    assert r.returncode == 0, r.stderr
+    with open(tmp_path / "run" / "summary.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    for row, question in zip(rows, questions):  # each as `probe --image --text` answers it
+        single = cli(e, "probe", "--model", str(folder), "--image", str(photo), "--text", question,
+                     "--out", str(tmp_path / f"{row['index']}.npz"), "--json")
+        assert row["status"] == "ok" and row["answer"] == json.loads(single.stdout)["outputs"]["answer"]
+
+
+def test_a_summary_written_before_the_answer_column_still_resumes(tmp_path):
+    from mmexplorer.engine.bulk.summary import read_rows
+
+    old = tmp_path / "summary.rank0.csv"
+    old.write_text("index,line,image,text,status,error,match,match_logit,tokens,boxes,pointing,energy\n"
+                   "0,1,a.png,a cat,ok,,0.5,0.1,2,0,,\n")
+    rows = read_rows(old)
+    assert len(rows) == 1 and rows[0]["index"] == "0" and rows[0].get("answer") is None

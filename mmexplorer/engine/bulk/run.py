@@ -68,7 +68,8 @@ def _row(item: Item, record=None, error: str | None = None) -> dict:
         return {**row, "status": "error", "error": error or item.error or "failed"}
     metrics = box_metrics(record, spec.boxes)
     return {**row, "status": "ok", "error": "", "match": match_score(record.outputs),
-            "match_logit": record.outputs.get("match_logit"), "tokens": len(record.tokens), **metrics}
+            "match_logit": record.outputs.get("match_logit"), "tokens": len(record.tokens), **metrics,
+            "answer": record.outputs.get("answer") if record.generative else None}
 
 
 class _Prober:

@@ -18,7 +18,11 @@ from pathlib import Path
 
 from mmexplorer.data.files import atomic_write_bytes, atomic_write_text
 
-COLUMNS = ("index", "line", "image", "text", "status", "error", "match", "match_logit", "tokens", "boxes", "pointing", "energy")
+COLUMNS = ("index", "line", "image", "text", "status", "error", "match", "match_logit", "tokens", "boxes", "pointing", "energy",
+           "answer")
+# the columns every summary has had; "answer" (a generative model's answer) came later, and a run resumed from a
+# summary written before it keeps that summary's rows
+REQUIRED = COLUMNS[:-1]
 PART_PATTERN = re.compile(r"summary\.rank(\d+)\.csv$")
 SUMMARY = "summary.csv"
 PARQUET = "summary.parquet"
@@ -70,7 +74,8 @@ def read_rows(path: str | os.PathLike) -> list[dict]:
         text = text[: text.rfind("\n") + 1]
     rows = []
     for r in csv.DictReader(io.StringIO(text)):
-        if len(r) == len(COLUMNS) and r.get("index", "").isdigit() and r.get("status") in ("ok", "error"):
+        whole = None not in r and all(r.get(c) is not None for c in REQUIRED)  # no field missing, none extra
+        if whole and r.get("index", "").isdigit() and r.get("status") in ("ok", "error"):
             rows.append(r)
     return rows
 
