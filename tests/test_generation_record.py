@@ -90,7 +90,8 @@ def generation_record(regions: ImageRegions, answer: int = 3, layers: int = 2, h
                      prompt_segments=(("template", 0, p),), answer_tokens=["a", "b", "c"][:answer],
                      answer_ids=np.arange(answer) + 100, answer_rows=rows, answer_rollout=np.zeros((answer, s)),
                      answer_to_image=np.zeros((answer, 4, 4)), answer_map_label="test",
-                     prompt_attention={1: np.zeros((heads, p, p))}, answer_relevancy=rng.random((answer, s)))
+                     prompt_attention={1: np.zeros((heads, p, p))}, answer_relevancy=rng.random((answer, s)),
+                     vision_attention={0: rng.random((5, heads, 16, 16))})
     return AttentionRecord(model="m", fusion="hf-smolvlm", tokens=("what",), token_unk=(False,), truncated=False,
                            grid=(4, 4), image_box=(0, 0, 140, 90), image_size=(140, 90), attention={}, layouts={},
                            order=(), cross_kind=None, token_to_image=np.zeros((1, 4, 4)), map_label="",
@@ -123,11 +124,12 @@ def test_a_generative_record_round_trips_the_npz(tmp_path):
         np.testing.assert_array_equal(a, b)
     assert list(out.generation.prompt_attention) == [1]
     np.testing.assert_array_equal(out.generation.answer_relevancy, record.generation.answer_relevancy)
+    np.testing.assert_array_equal(out.generation.vision_attention[0], record.generation.vision_attention[0])
     assert out.regions.names == record.regions.names
     np.testing.assert_array_equal(out.regions.token_patches, record.regions.token_patches)
     with np.load(tmp_path / "g.npz") as z:
         assert {"answer_tokens", "answer_to_image", "answer_attn/0", "answer_attn/1", "answer_rollout",
-                "prompt_tokens", "regions/boxes", "regions/spans", "prompt_attn/1"} <= set(z.files)
+                "prompt_tokens", "regions/boxes", "regions/spans", "prompt_attn/1", "vision_attn/0"} <= set(z.files)
         assert z["answer_to_image"].dtype == np.float32 and z["answer_to_image"].shape == (3, 4, 4)
 
 

@@ -343,3 +343,28 @@ def test_answer_relevancy_is_chefers_rule_by_hand(any_model, any_folder, photo):
         np.testing.assert_allclose(g.answer_relevancy[k], r[p - 1 + k], rtol=1e-4, atol=1e-6)
         np.testing.assert_array_equal(answer_row(g, k, method="relevancy"), g.answer_relevancy[k, :p + k])
     assert "Chefer" in record.meta["relevancy"]
+
+
+def test_the_vision_towers_attention_is_its_own(any_model, any_folder, photo):
+    """Taken from the vision tower's modules in the asking forward pass: equal to the tower's own output_attentions
+    for the processor's pixels; a zero budget keeps none, and says so."""
+    import torch
+
+    from mmexplorer.engine.asking import Ask, ask
+
+    record = ask(any_model, sample_of(any_model, photo), Ask(max_new_tokens=1))
+    g = record.generation
+    inputs, _ = own_inputs(any_folder, photo)
+    net = own_model(any_folder)
+    extra = {}
+    if hasattr(net.config, "vision_feature_layer"):
+        extra = dict(vision_feature_layer=net.config.vision_feature_layer,
+                     vision_feature_select_strategy=net.config.vision_feature_select_strategy)
+    with torch.no_grad():
+        own = net.model.get_image_features(pixel_values=inputs["pixel_values"], output_attentions=True, **extra)
+    assert sorted(g.vision_attention) == list(range(len(own.attentions))) == record.meta["vision_attention"]["layers"]
+    for layer, weights in enumerate(own.attentions):
+        assert g.vision_attention[layer].shape[0] == record.regions.count
+        np.testing.assert_allclose(g.vision_attention[layer], weights.numpy(), atol=1e-5)
+    none = ask(any_model, sample_of(any_model, photo), Ask(max_new_tokens=1, vision_budget_bytes=0))
+    assert none.generation.vision_attention == {} and none.meta["vision_attention"]["layers"] == []

@@ -145,6 +145,9 @@ class Generation:
     # float32 [A, P + A - 1]: each answer token's row of gradient relevancy (Chefer et al. 2021, self-attention
     # rules) for its own logit; None when not asked for (it takes one backward pass per answer token)
     answer_relevancy: Optional[np.ndarray] = None
+    # layer -> float32 [images, H, N, N]: the vision tower's own attention over each region's patches (the images
+    # the processor made, in the regions' order), for the layers kept within a budget
+    vision_attention: Mapping[int, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "prompt_tokens", tuple(str(t) for t in self.prompt_tokens))
@@ -157,8 +160,9 @@ class Generation:
             object.__setattr__(self, name, _frozen(getattr(self, name), np.float32))
         if self.answer_relevancy is not None:
             object.__setattr__(self, "answer_relevancy", _frozen(self.answer_relevancy, np.float32))
-        object.__setattr__(self, "prompt_attention", MappingProxyType(
-            {int(k): _frozen(v, np.float32) for k, v in dict(self.prompt_attention).items()}))
+        for name in ("prompt_attention", "vision_attention"):
+            object.__setattr__(self, name, MappingProxyType(
+                {int(k): _frozen(v, np.float32) for k, v in dict(getattr(self, name)).items()}))
         p, a = len(self.prompt_ids), len(self.answer_ids)
         if len(self.prompt_tokens) != p or len(self.answer_tokens) != a:
             raise ValueError("one token string per prompt id and per answer id")

@@ -9,7 +9,8 @@ A generative model's record adds (README, "The probe file"): answer_tokens
 float32 [heads, A, P + A - 1], answer_rollout float32 [A, P + A - 1],
 answer_relevancy float32 [A, P + A - 1] (when asked for),
 prompt_tokens [P], prompt_ids [P], prompt_attn/<layer> float32 [heads, P, P]
-(only the layers kept), and the regions table regions/names [R],
+(only the layers kept), vision_attn/<layer> float32 [images, heads, N, N] (the
+vision tower's own attention, only the layers kept), and the regions table regions/names [R],
 regions/boxes float32 [R, 4], regions/token_grids, regions/patch_grids and
 regions/spans int64 [R, 2], regions/token_patches int64 [image tokens, block];
 the rest (prompt segments, labels, what was kept) is in meta["generation"].
@@ -93,6 +94,7 @@ def _generation_arrays(g: Generation) -> dict:
     if g.answer_relevancy is not None:
         arrays["answer_relevancy"] = g.answer_relevancy
     arrays.update({f"prompt_attn/{i}": full for i, full in g.prompt_attention.items()})
+    arrays.update({f"vision_attn/{i}": full for i, full in g.vision_attention.items()})
     return arrays
 
 
@@ -124,7 +126,8 @@ def _generation_from(data, meta: dict) -> Generation | None:
         answer_tokens=tuple(str(t) for t in data["answer_tokens"]), answer_ids=data["answer_ids"],
         answer_rows=tuple(rows[i] for i in range(len(rows))), answer_rollout=data["answer_rollout"],
         answer_to_image=data["answer_to_image"], answer_map_label=str(g["answer_map_label"]),
-        prompt_attention=_layers(data, "prompt_attn/"), forced=bool(g["forced"]),
+        prompt_attention=_layers(data, "prompt_attn/"), vision_attention=_layers(data, "vision_attn/"),
+        forced=bool(g["forced"]),
         bidirectional_prefix=int(g["bidirectional_prefix"]), answer_relevancy=data.get("answer_relevancy"))
 
 

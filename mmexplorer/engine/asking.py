@@ -30,6 +30,7 @@ class Ask:
     answer: Optional[str] = None  # force this answer (teacher forcing) instead of generating one
     raw_prompt: bool = False  # send the question as is, not in the model's chat template
     prompt_budget_bytes: int = PROMPT_BUDGET_BYTES  # bytes of full [heads, P, P] prompt matrices to keep
+    vision_budget_bytes: int = PROMPT_BUDGET_BYTES  # bytes of the vision tower's [images, heads, N, N] to keep
     # also each answer token's gradient relevancy for its own logit: one backward pass per answer token, with
     # every layer's weights held in the graph until the last
     relevancy: bool = False
@@ -41,8 +42,8 @@ class Ask:
                            f"got {self.max_new_tokens!r}")
         if self.answer is not None and not str(self.answer).strip():
             raise AskError("a forced answer must have some text")
-        if self.prompt_budget_bytes < 0:
-            raise AskError("the prompt budget cannot be negative")
+        if self.prompt_budget_bytes < 0 or self.vision_budget_bytes < 0:
+            raise AskError("a memory budget cannot be negative")
 
 
 def is_generative(model) -> bool:

@@ -86,6 +86,44 @@ class AnswerCapture:
         return hook
 
 
+class VisionCapture:
+    """Forward hooks on the vision tower's attention modules keeping the last layers whose weights
+    [images, H, N, N] fit the budget (the top-level forward does not return them), in the same forward pass."""
+
+    def __init__(self, modules: Sequence[torch.nn.Module], budget: int) -> None:
+        self.modules, self.budget = list(modules), budget
+        self.kept: dict = {}  # layer -> float32 numpy [images, H, N, N]
+        self.seen = 0  # layers that ran
+        self.layer_bytes = 0
+        self._handles: list = []
+
+    def __enter__(self) -> "VisionCapture":
+        self._handles = [m.register_forward_hook(self._hook(i)) for i, m in enumerate(self.modules)]
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for handle in self._handles:
+            handle.remove()
+        self._handles.clear()
+
+    def _hook(self, layer: int):
+        def hook(module, args, output):
+            weights = output[1] if isinstance(output, tuple) and len(output) > 1 else None
+            if weights is None:
+                raise ExternalModelError("the vision tower returned no attention weights (an attention "
+                                         "implementation other than eager ran)")
+            self.seen += 1
+            self.layer_bytes = weights.numel() * 4
+            first_kept = len(self.modules) - min(len(self.modules), self.budget // max(self.layer_bytes, 1))
+            if layer >= first_kept:
+                self.kept[layer] = weights.detach().float().cpu().numpy().copy()
+        return hook
+
+    def meta(self, budget: int) -> dict:
+        return {"layers": sorted(self.kept), "budget_bytes": budget, "layer_bytes": self.layer_bytes,
+                "kept": f"the vision tower's attention of {len(self.kept)} of {len(self.modules)} layers"}
+
+
 def answer_relevancy(logits: torch.Tensor, weights: Sequence[torch.Tensor], answer: Sequence[int],
                      prompt_len: int) -> np.ndarray:
     """Each answer token's gradient relevancy row (Chefer et al. 2021, rules 5-7 for self-attention).
@@ -139,6 +177,10 @@ class GenerativeModel(ExternalModel):
     def regions(self, inputs, prompt_ids: list[int], image_size: tuple[int, int]) -> tuple[ImageRegions, tuple, tuple]:
         """The photo's regions for the processor's `inputs`, the photo's grid (rows, cols) the maps use and the
         box [x0, y0, x1, y1] of the photo that grid covers."""
+        raise NotImplementedError
+
+    def vision_attention(self) -> list[torch.nn.Module]:
+        """The vision tower's self-attention modules, first layer to last."""
         raise NotImplementedError
 
     def image_token_id(self) -> int:
@@ -199,10 +241,12 @@ class GenerativeModel(ExternalModel):
         if "token_type_ids" in inputs:  # PaliGemma: 0 for the prefix, 1 for the suffix (the answer)
             forward["token_type_ids"] = torch.cat([inputs["token_type_ids"], torch.ones_like(fed[:, p:])], 1)
         with torch.enable_grad() if how.relevancy else torch.no_grad(), \
+                VisionCapture(self.vision_attention(), how.vision_budget_bytes) as vision, \
                 AnswerCapture(modules, p, np.arange(*question), regions.positions(), keep, how.relevancy) as cap:
             out = self.net(**forward, use_cache=False, logits_to_keep=a if how.relevancy else 1)
-            if any(r is None for r in cap.rows):
-                raise ExternalModelError(f"{self.name}: a decoder layer did not run; cannot show every layer's rows")
+            if any(r is None for r in cap.rows) or vision.seen != len(vision.modules):
+                raise ExternalModelError(f"{self.name}: a decoder or vision layer did not run; cannot show every "
+                                         "layer's attention")
             relevancy = answer_relevancy(out.logits[0], cap.graph, answer, p) if how.relevancy else None
         del out, cap.graph
         t3 = time.perf_counter()
@@ -225,6 +269,7 @@ class GenerativeModel(ExternalModel):
             forced=how.answer is not None,
             bidirectional_prefix=p if self.bidirectional_prefix else 0,
             answer_relevancy=relevancy,
+            vision_attention=vision.kept,
         )
         encoding = self.question_encoding(prompt_ids, question, sample.text)
         t4 = time.perf_counter()
@@ -254,6 +299,7 @@ class GenerativeModel(ExternalModel):
                                      "layer_bytes": per_layer,
                                      "kept": f"full prompt matrices of {len(keep)} of {len(modules)} layers; the "
                                              "answer rows of every layer"},
+                "vision_attention": vision.meta(how.vision_budget_bytes),
                 "relevancy": ("each answer token's logit, Chefer et al. 2021 self-attention rules" if how.relevancy
                               else "not computed (ask with relevancy: one backward pass per answer token)"),
                 "word_spans": [list(s) for s in word_spans(encoding.tokens)],

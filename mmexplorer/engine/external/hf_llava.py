@@ -81,6 +81,9 @@ class HFLlava(GenerativeModel):
         box, note = hf_image_box(self.processor.image_processor, *image.size)
         return Preprocessed(out["pixel_values"].float(), box, (note,) if note else ())
 
+    def vision_attention(self):
+        return [layer.self_attn for layer in self.net.model.vision_tower.encoder.layers]
+
     def decoder_attention(self):
         return [layer.self_attn for layer in self.net.model.language_model.layers]
 

@@ -78,6 +78,9 @@ class HFPaliGemma(GenerativeModel):
         width, height = image.size
         return Preprocessed(out["pixel_values"].float(), (0.0, 0.0, float(width), float(height)))
 
+    def vision_attention(self):
+        return [layer.self_attn for layer in self.net.model.vision_tower.encoder.layers]
+
     def decoder_attention(self):
         return [layer.self_attn for layer in self.net.model.language_model.layers]
 

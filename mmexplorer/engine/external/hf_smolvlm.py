@@ -91,6 +91,9 @@ class HFSmolVLM(GenerativeModel):
         width, height = image.size
         return Preprocessed(out["pixel_values"].float(), (0.0, 0.0, float(width), float(height)))
 
+    def vision_attention(self):
+        return [layer.self_attn for layer in self.net.model.vision_model.encoder.layers]
+
     def decoder_attention(self):
         return [layer.self_attn for layer in self.net.model.text_model.layers]
 
