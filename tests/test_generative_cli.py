@@ -104,3 +104,21 @@ def test_a_summary_written_before_the_answer_column_still_resumes(tmp_path):
                    "0,1,a.png,a cat,ok,,0.5,0.1,2,0,,\n")
     rows = read_rows(old)
     assert len(rows) == 1 and rows[0]["index"] == "0" and rows[0].get("answer") is None
+
+
+@pytest.mark.parametrize("view", ["matrix", "heads"])
+def test_export_of_a_view_a_generative_record_cannot_draw_exits_2(env, tmp_path, view):
+    folder, photo, e = env
+    r = cli(e, "export", "--model", str(folder), "--image", str(photo), "--text", "what colour?", "--view", view,
+            "--out", str(tmp_path / "f.png"))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "no attention sets" in lines[0], r.stderr
+
+
+def test_export_overlay_of_a_generative_record_draws_the_question_words_map(env, tmp_path):
+    folder, photo, e = env
+    r = cli(e, "export", "--model", str(folder), "--image", str(photo), "--text", "what colour?",
+            "--out", str(tmp_path / "f.png"))
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "f.png").stat().st_size > 0
