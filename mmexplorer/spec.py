@@ -28,13 +28,16 @@ class FusionSpec:
     default_map: str  # one of DEFAULT_MAPS
     note: str  # one line the views show above the maps: what the map is, what the model does not have
     contrastive: bool = False  # trained or scored through token-patch / image-text embedding similarity
+    # answers a question about the picture with generated text (a vision-language model): its records hold the
+    # answer's tokens and where each looked (record.generation), its maps are the answer tokens' attention rows
+    generative: bool = False
 
     def __post_init__(self) -> None:
         if self.category not in CATEGORIES:
             raise ValueError(f"unknown fusion category {self.category!r}; expected one of {', '.join(CATEGORIES)}")
         if self.default_map not in DEFAULT_MAPS:
             raise ValueError(f"unknown default map {self.default_map!r}; expected one of {', '.join(DEFAULT_MAPS)}")
-        if self.default_map == "attention" and self.cross_kind is None:
+        if self.default_map == "attention" and self.cross_kind is None and not self.generative:
             raise ValueError(f"{self.fusion}: an attention default map needs a cross-modal attention kind")
 
     @property
@@ -52,4 +55,4 @@ class FusionSpec:
     @classmethod
     def from_dict(cls, d: dict) -> "FusionSpec":
         return cls(**{k: d[k] for k in ("fusion", "category", "cross_kind", "default_map", "note") if k in d},
-                   contrastive=bool(d.get("contrastive", False)))
+                   contrastive=bool(d.get("contrastive", False)), generative=bool(d.get("generative", False)))

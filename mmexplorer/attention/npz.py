@@ -8,6 +8,17 @@ which the Python API's Record.save writes). Loading never unpickles
 would decompress to more than MAX_UNPACKED_BYTES.
 Also norm/<kind>/<layer> [keys] (hidden-state norms) and sinks/<kind> [layers, keys]
 (received attention share, attention.sinks).
+
+A generative model's record adds (README, "The probe file"): answer_tokens
+[A], answer_ids [A], answer_to_image float32 [A, rows, cols], answer_attn/<layer>
+float32 [heads, A, P + A - 1], answer_rollout float32 [A, P + A - 1],
+answer_relevancy float32 [A, P + A - 1] (when asked for),
+prompt_tokens [P], prompt_ids [P], prompt_attn/<layer> float32 [heads, P, P]
+(only the layers kept), vision_attn/<layer> float32 [images, heads, N, N] (the
+vision tower's own attention, only the layers kept), and the regions table regions/names [R],
+regions/boxes float32 [R, 4], regions/token_grids, regions/patch_grids and
+regions/spans int64 [R, 2], regions/token_patches int64 [image tokens, block];
+the rest (prompt segments, labels, what was kept) is in meta["generation"].
 """
 
 from __future__ import annotations
@@ -19,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mmexplorer.attention.generation import Generation, ImageRegions
 from mmexplorer.attention.record import AttentionRecord
 from mmexplorer.attention.sinks import received_share
 from mmexplorer.data.files import MAX_NPZ_BYTES, atomic_write_bytes, parse_json, read_npz
@@ -56,7 +68,12 @@ def record_to_arrays(record: AttentionRecord) -> dict[str, np.ndarray]:
         arrays["similarity"] = record.similarity
     if record.patch_positions is not None:
         arrays["patch_positions"] = record.patch_positions
+    if record.regions is not None:
+        arrays.update(_regions_arrays(record.regions))
     meta = dict(record.meta)
+    if record.generation is not None:
+        arrays.update(_generation_arrays(record.generation))
+        meta["generation"] = _generation_meta(record.generation)
     meta.update(
         {
             "model": record.model,
@@ -74,6 +91,61 @@ def record_to_arrays(record: AttentionRecord) -> dict[str, np.ndarray]:
     )
     arrays["meta"] = np.array(json.dumps(meta, default=_json_default))
     return arrays
+
+
+def _strings(values) -> np.ndarray:
+    return np.array(values, dtype=str) if len(values) else np.zeros(0, dtype="<U1")
+
+
+def _regions_arrays(regions: ImageRegions) -> dict:
+    return {"regions/names": _strings(regions.names), "regions/boxes": regions.boxes,
+            "regions/token_grids": regions.token_grids, "regions/patch_grids": regions.patch_grids,
+            "regions/spans": regions.spans, "regions/token_patches": regions.token_patches}
+
+
+def _generation_arrays(g: Generation) -> dict:
+    arrays = {"answer_tokens": _strings(g.answer_tokens), "answer_ids": g.answer_ids,
+              "answer_to_image": g.answer_to_image, "answer_rollout": g.answer_rollout,
+              "prompt_tokens": _strings(g.prompt_tokens), "prompt_ids": g.prompt_ids}
+    arrays.update({f"answer_attn/{i}": rows for i, rows in enumerate(g.answer_rows)})
+    if g.answer_relevancy is not None:
+        arrays["answer_relevancy"] = g.answer_relevancy
+    arrays.update({f"prompt_attn/{i}": full for i, full in g.prompt_attention.items()})
+    arrays.update({f"vision_attn/{i}": full for i, full in g.vision_attention.items()})
+    return arrays
+
+
+def _generation_meta(g: Generation) -> dict:
+    return {"prompt_segments": [list(s) for s in g.prompt_segments], "answer_map_label": g.answer_map_label,
+            "forced": g.forced, "bidirectional_prefix": g.bidirectional_prefix}
+
+
+def _layers(data, prefix: str) -> dict[int, np.ndarray]:
+    return {int(k[len(prefix):]): data[k] for k in data if k.startswith(prefix)}
+
+
+def _regions_from(data) -> ImageRegions | None:
+    if "regions/names" not in data:
+        return None
+    return ImageRegions(names=tuple(str(n) for n in data["regions/names"]), boxes=data["regions/boxes"],
+                        token_grids=data["regions/token_grids"], patch_grids=data["regions/patch_grids"],
+                        spans=data["regions/spans"], token_patches=data["regions/token_patches"])
+
+
+def _generation_from(data, meta: dict) -> Generation | None:
+    if "answer_ids" not in data:
+        return None
+    g = meta.pop("generation")
+    rows = _layers(data, "answer_attn/")
+    return Generation(
+        prompt_tokens=tuple(str(t) for t in data["prompt_tokens"]), prompt_ids=data["prompt_ids"],
+        prompt_segments=tuple(tuple(s) for s in g["prompt_segments"]),
+        answer_tokens=tuple(str(t) for t in data["answer_tokens"]), answer_ids=data["answer_ids"],
+        answer_rows=tuple(rows[i] for i in range(len(rows))), answer_rollout=data["answer_rollout"],
+        answer_to_image=data["answer_to_image"], answer_map_label=str(g["answer_map_label"]),
+        prompt_attention=_layers(data, "prompt_attn/"), vision_attention=_layers(data, "vision_attn/"),
+        forced=bool(g["forced"]),
+        bidirectional_prefix=int(g["bidirectional_prefix"]), answer_relevancy=data.get("answer_relevancy"))
 
 
 def _json_default(obj):
@@ -183,6 +255,7 @@ def record_from_arrays(data) -> AttentionRecord:
         raise ValueError(f"grid {grid[0]} x {grid[1]} does not match token_to_image's shape {list(t2i.shape)}")
     norms_t = {k: tuple(a for _, a in sorted(v, key=lambda x: x[0])) for k, v in norms.items()} or None
     layouts = {k: tuple(tuple(tuple(s) for s in axis) for axis in v) for k, v in meta.pop("layouts").items()}
+    regions, generation = _regions_from(data), _generation_from(data, meta)
     return AttentionRecord(
         model=meta.pop("model"),
         fusion=meta.pop("fusion"),
@@ -204,4 +277,6 @@ def record_from_arrays(data) -> AttentionRecord:
         patch_positions=data.get("patch_positions"),
         outputs=meta.pop("outputs"),
         meta=meta,
+        regions=regions,
+        generation=generation,
     )

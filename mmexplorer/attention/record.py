@@ -11,6 +11,8 @@ from typing import Mapping, Optional
 
 import numpy as np
 
+from mmexplorer.attention.generation import Generation, ImageRegions
+
 Segments = tuple[tuple[str, int, int], ...]  # (modality, start, stop) runs along one axis
 
 
@@ -48,6 +50,10 @@ class AttentionRecord:
     norms: Optional[Mapping[str, tuple[np.ndarray, ...]]] = None
     outputs: Mapping = field(default_factory=dict)  # JSON-able model outputs (match probability, branches, answers)
     meta: Mapping = field(default_factory=dict)  # JSON-able: device, timings, versions, model summary
+    # generative vision-language models: the photo as regions (tiles, a global view) and the answer produced;
+    # None for every other model (and every record written before they existed)
+    regions: Optional[ImageRegions] = None
+    generation: Optional[Generation] = None
 
     def __post_init__(self) -> None:
         attn = {k: tuple(_frozen(np.asarray(a, dtype=np.float32)) for a in v) for k, v in self.attention.items()}
@@ -68,6 +74,11 @@ class AttentionRecord:
         object.__setattr__(self, "meta", MappingProxyType(dict(self.meta)))
 
     # -- structure ---------------------------------------------------------
+    @property
+    def generative(self) -> bool:
+        """The record holds a generated (or forced) answer: see `generation`."""
+        return self.generation is not None
+
     @property
     def kinds(self) -> tuple[str, ...]:
         return tuple(self.attention)

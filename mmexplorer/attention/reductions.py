@@ -53,6 +53,23 @@ def rollout(layers: Sequence[np.ndarray], head: Head = "mean") -> np.ndarray:
     return result
 
 
+def rollout_rows(layers: Sequence[np.ndarray], rows: Sequence[int]) -> np.ndarray:
+    """Rows `rows` of `rollout` for head-reduced layers [N, N], first to last, without the whole matrix.
+
+    R = Ā_L ... Ā_1 with Ā = (A + I) / rowsum(A + I), so row q of R is e_q Ā_L ... Ā_1: a [len(rows), N] block
+    multiplied by each layer from the last to the first, O(L rows N^2) instead of O(L N^3). The model's own
+    mask is in its weights (a causal model's rows are 0 past the query). Returns float64 [len(rows), N].
+    """
+    if not layers:
+        raise ValueError("rollout needs at least one layer")
+    n = layers[0].shape[-1]
+    v = np.zeros((len(rows), n))
+    v[np.arange(len(rows)), np.asarray(rows, dtype=np.int64)] = 1.0
+    for a in reversed(layers):
+        v = v @ residual_rollout_matrix(a)
+    return v
+
+
 def residual_normalised(r: np.ndarray) -> np.ndarray:
     """Chefer et al. 2021, eqs. 8-9: R̄ = rownorm(R - I) + I for a self-relevance block R [N, N].
 

@@ -93,7 +93,7 @@ def discount_sinks(record: AttentionRecord, sinks: Optional[Mapping[str, list]] 
     `sinks`: {kind: [bool [K] per layer]} to discount instead of what the rule finds. meta["sinks_discounted"]
     lists the keys taken out ({kind: [[key, ...] per layer]}), for exports and the npz.
     """
-    from mmexplorer.attention.capture import with_default_maps
+    from mmexplorer.attention.default_maps import with_default_maps
 
     if record.meta.get("sinks_discounted") is not None:
         return record  # already discounted: a second pass would find the new sinks of the rescaled rows

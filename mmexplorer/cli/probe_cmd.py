@@ -17,6 +17,17 @@ def add_parser(sub) -> None:
     p.add_argument("--image", help="image file")
     p.add_argument("--text", help="the sentence")
     p.add_argument("--out", help="output .npz (single form)")
+    p.add_argument("--generate", type=int, metavar="N",
+                   help="generative models: --text is a question; answer it greedily with at most N new tokens "
+                   "(default: 32)")
+    p.add_argument("--answer", metavar="TEXT",
+                   help="generative models: force this answer (teacher forcing) and record where the model looks "
+                   "while producing each of its tokens")
+    p.add_argument("--answer-relevancy", action="store_true",
+                   help="generative models: also each answer token's gradient relevancy for its own logit "
+                   "(one backward pass per answer token)")
+    p.add_argument("--raw-prompt", action="store_true",
+                   help="generative models: send --text as is, not in the model's chat template")
     p.add_argument("--pairs", help='batch form: JSONL file, one {"image": ..., "text": ...[, "boxes": [...]]} per line, '
                    "or CSV with image,text columns (see docs/batch.md)")
     p.add_argument("--out-dir", help="batch form: output folder for the results store (store.rank*.h5) and summary.csv")
@@ -59,6 +70,9 @@ def _summary(record, out_path: Path) -> dict:
         "map": record.map_label,
         "outputs": {k: v for k, v in record.outputs.items() if k != "branches"},
         "device": record.meta.get("device"),
+        **({"prompt": record.meta.get("prompt"), "answer_tokens": list(record.generation.answer_tokens),
+            "regions": record.regions.to_dict() if record.regions is not None else None,
+            "prompt_attention": record.meta.get("prompt_attention")} if record.generation is not None else {}),
         "timings": record.meta.get("timings"),
         **({"precision": record.meta["precision"]} if "precision" in record.meta else {}),
     }
@@ -72,7 +86,9 @@ def unknown_words_note(record) -> str:
 
 
 def _headline(outputs) -> str:
-    """The model's main output in a few words (match probability, match logit, or top class)."""
+    """The model's main output in a few words (answer, match probability, match logit, or top class)."""
+    if "answer" in outputs and isinstance(outputs["answer"], str):
+        return f"answer {outputs['answer']!r}"
     if "match_prob" in outputs:
         return f"match {outputs['match_prob']:.3f}"
     if "match_logit" in outputs:
@@ -99,12 +115,12 @@ def run(args) -> int:
         raise UserInputError("the single form needs --image, --text and --out")
     if batch and not (args.pairs and args.out_dir):
         raise UserInputError("the batch form needs --pairs and --out-dir")
+    asking = _asking(args, batch)
 
     if batch:
         return _run_batch(args)
     from mmexplorer.data.image import load_image
     from mmexplorer.data.sample import Sample
-    from mmexplorer.engine.precision import probe_at
     from mmexplorer.engine.probe import load_model
     from mmexplorer.attention.npz import save_record
 
@@ -127,7 +143,7 @@ def run(args) -> int:
         for note in user_notes(loaded):
             print(f"note: {args.image}: {note}", file=sys.stderr)
         sample = Sample(loaded, model.tokenizer.encode(args.text))
-        record = probe_at(model, sample, args.dtype, relevancy=not args.no_relevancy)
+        record = _ask_or_probe(model, sample, asking, relevancy=not args.no_relevancy, dtype=args.dtype)
         if args.discount_sinks:
             from mmexplorer.attention.sinks import discount_sinks
 
@@ -141,6 +157,43 @@ def run(args) -> int:
     if record.unknown_words and not args.json:
         print(unknown_words_note(record), file=sys.stderr)
     return 0
+
+
+def _asking(args, batch: bool):
+    """The asking options (engine.asking.Ask) when any was given, else None; checked before the model loads."""
+    if args.generate is None and args.answer is None and not args.raw_prompt and not args.answer_relevancy:
+        return None
+    if batch:
+        raise UserInputError("--generate, --answer, --answer-relevancy and --raw-prompt are for the single form "
+                             "(--image, --text, --out)")
+    if args.generate is not None and args.answer is not None:
+        raise UserInputError("give either --generate N (the model answers) or --answer TEXT (a forced answer), not both")
+    from mmexplorer.engine.asking import MAX_NEW_TOKENS, Ask, AskError
+
+    try:
+        return Ask(max_new_tokens=MAX_NEW_TOKENS if args.generate is None else args.generate, answer=args.answer,
+                   raw_prompt=args.raw_prompt, relevancy=args.answer_relevancy)
+    except AskError as exc:
+        raise UserInputError(f"--generate/--answer: {exc}") from None
+
+
+def _ask_or_probe(model, sample, asking, relevancy: bool, dtype: str = "float32"):
+    """A generative model is asked (with the options given, else the defaults); any other model probed (at `dtype`)."""
+    from mmexplorer.engine.asking import Ask, AskError, ask, is_generative
+    from mmexplorer.engine.precision import probe_at
+
+    if not is_generative(model):
+        if asking is not None:
+            raise UserInputError(f"{model.name} does not generate answers ({model.spec.category} fusion); "
+                                 "--generate, --answer, --answer-relevancy and --raw-prompt need a generative "
+                                 "vision-language model")
+        return probe_at(model, sample, dtype, relevancy=relevancy)
+    if dtype != "float32":
+        raise UserInputError("--dtype applies to probing; a generative model is asked in float32")
+    try:
+        return ask(model, sample, asking or Ask())
+    except AskError as exc:
+        raise UserInputError(str(exc)) from None
 
 
 def _run_batch(args) -> int:

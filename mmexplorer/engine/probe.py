@@ -68,3 +68,8 @@ def with_probe_meta(model: ExplorableModel, sample: Sample, record: AttentionRec
     meta.setdefault("char_spans", [[int(getattr(t, "start", 0)), int(getattr(t, "end", 0))] for t in sample.encoding.tokens])
     meta.update(extra or {})
     return dataclasses.replace(record, meta=meta)
+
+
+def probe_meta(model: ExplorableModel, sample: Sample, record: AttentionRecord, started: float) -> dict:
+    """The record's meta with what every probe adds (with_probe_meta's, as a dict)."""
+    return with_probe_meta(model, sample, record, started=started).meta

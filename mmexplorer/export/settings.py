@@ -153,6 +153,9 @@ def default_kind(record: AttentionRecord) -> str:
     """The cross-modal attention set when there is one, otherwise the image encoder's self-attention."""
     if record.cross_kind is not None:
         return record.cross_kind
+    if not record.kinds:  # a generative model's record: its attention is the answer's rows, not a set of matrices
+        raise ExportError(f"this {record.fusion} record holds no attention sets to draw as a matrix or heads; its answer "
+                          "tokens' rows are in the probe file (answer_attn/*, see the README)")
     return "image" if "image" in record.attention else record.kinds[0]
 
 

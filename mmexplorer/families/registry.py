@@ -15,8 +15,11 @@ from mmexplorer.families import (
     hf_chinese_clip,
     hf_clip,
     hf_flava,
+    hf_llava,
+    hf_paligemma,
     hf_siglip,
     hf_siglip2,
+    hf_smolvlm,
     hf_vilt,
     hf_vilt_vqa,
     hf_vit,
@@ -45,6 +48,10 @@ FAMILIES: list[Family] = [
     hf_vilt.FAMILY,
     hf_vilt_vqa.FAMILY,
     hf_flava.FAMILY,
+    # generative vision-language models: a question about the picture, an answer
+    hf_smolvlm.FAMILY,
+    hf_llava.FAMILY,
+    hf_paligemma.FAMILY,
 ]
 
 

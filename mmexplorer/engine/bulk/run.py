@@ -76,7 +76,8 @@ def _row(item: Item, record=None, error: str | None = None, aucs: dict | None = 
     return {**row, "status": "ok", "error": "", "match": match_score(record.outputs),
             "match_logit": record.outputs.get("match_logit"), "tokens": len(record.tokens),
             "unknown": " ".join(record.unknown_words), **metrics,
-            **(aucs or {}), "sink_share": json.dumps(shares, separators=(",", ":"))}
+            **(aucs or {}), "sink_share": json.dumps(shares, separators=(",", ":")),
+            "answer": record.outputs.get("answer") if record.generative else None}
 
 
 def pair_curves(model, item: Item, record, steps: int) -> dict:

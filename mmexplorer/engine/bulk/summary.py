@@ -23,9 +23,11 @@ from mmexplorer.data.files import atomic_write_bytes, atomic_write_text
 AUC_COLUMNS = tuple(f"{mode}_{method}" for method in ("raw", "rollout", "relevancy", "random")
                     for mode in ("deletion", "insertion"))
 COLUMNS = ("index", "line", "image", "text", "status", "error", "match", "match_logit", "tokens", "boxes", "pointing",
-           "energy", "unknown", *AUC_COLUMNS, "sink_share")
-# unknown: the words the model read as [UNK], space-separated
-OLDER_COLUMNS = COLUMNS.index("unknown")  # a run resumed from a summary written before the later columns keeps its rows
+           "energy", "unknown", *AUC_COLUMNS, "sink_share", "answer")
+# unknown: the words the model read as [UNK], space-separated; answer: a generative model's answer.
+# The columns every summary has had; the later ones came after, and a run resumed from a summary written before
+# them keeps that summary's rows
+REQUIRED = COLUMNS[:COLUMNS.index("unknown")]
 PART_PATTERN = re.compile(r"summary\.rank(\d+)\.csv$")
 SUMMARY = "summary.csv"
 PARQUET = "summary.parquet"
@@ -77,7 +79,8 @@ def read_rows(path: str | os.PathLike) -> list[dict]:
         text = text[: text.rfind("\n") + 1]
     rows = []
     for r in csv.DictReader(io.StringIO(text)):
-        if len(r) in (len(COLUMNS), OLDER_COLUMNS) and r.get("index", "").isdigit() and r.get("status") in ("ok", "error"):
+        whole = None not in r and all(r.get(c) is not None for c in REQUIRED)  # no field missing, none extra
+        if whole and r.get("index", "").isdigit() and r.get("status") in ("ok", "error"):
             rows.append(r)
     return rows
 

@@ -14,6 +14,7 @@ from typing import Mapping, Optional, Sequence
 import numpy as np
 
 from mmexplorer.attention.capture import with_default_maps
+from mmexplorer.attention.generation import Generation, ImageRegions
 from mmexplorer.attention.record import AttentionRecord
 from mmexplorer.data.tokenizer import Encoding
 from mmexplorer.engine.external.record_parts import image_meta
@@ -42,6 +43,12 @@ class Captured:
     family_meta: Mapping = field(default_factory=dict)  # the family's own facts (preprocess, relevancy_target, pooled)
     notes: Sequence[str] = ()
     tokens_shown: bool = True  # False for image-only models: the record has no tokens whatever the text
+    # generative models: the photo's regions and the answer; their words' maps come made (token_to_image
+    # [T, rows, cols] and its label), as the default maps are for attention kinds the record does not hold
+    regions: Optional[ImageRegions] = None
+    generation: Optional[Generation] = None
+    token_to_image: Optional[np.ndarray] = None
+    map_label: str = ""
 
 
 def ignored_size_note(input_size: int | None) -> list[str]:
@@ -78,8 +85,9 @@ def build_record(model, sample, captured: Captured) -> AttentionRecord:
         layouts=dict(captured.layouts),
         order=tuple(captured.order),
         cross_kind=cross_kind,
-        token_to_image=np.zeros((len(tokens), *captured.grid), np.float32),
-        map_label="",
+        token_to_image=(captured.token_to_image if captured.token_to_image is not None
+                        else np.zeros((len(tokens), *captured.grid), np.float32)),
+        map_label=captured.map_label,
         grads={k: tuple(v) for k, v in captured.grads.items()} if captured.grads is not None else None,
         similarity=captured.similarity,
         norms={k: tuple(v) for k, v in captured.norms.items()} if captured.norms is not None else None,
@@ -96,5 +104,7 @@ def build_record(model, sample, captured: Captured) -> AttentionRecord:
             "timings": dict(captured.timings),
             **image_meta(sample),
         },
+        regions=captured.regions,
+        generation=captured.generation,
     )
-    return with_default_maps(record)
+    return record if captured.token_to_image is not None else with_default_maps(record)

@@ -528,6 +528,18 @@
         <source>torchvision&apos;s VisionTransformer, an image classifier: there is no text input and NO cross-modal attention; the views show the image&apos;s self-attention, its rollout and the relevancy of the top class.</source>
         <translation>torchvision 的 VisionTransformer，图像分类器：没有文本输入，也没有跨模态注意力；各视图显示图像的自注意力、注意力展开以及最高类别的相关性。</translation>
     </message>
+    <message>
+        <source>SmolVLM, early fusion: the photo is cut into tiles plus a downscaled global view, each tile&apos;s patches merged 2 x 2 by pixel shuffle into tokens of a causal language model; the map is an answer token&apos;s attention on the image tokens, each tile in its place on the photo.</source>
+        <translation>SmolVLM，早期融合：照片被切成若干图块和一张缩小的全局图，每个图块的图像块经像素重排（pixel shuffle）按 2 x 2 合并为因果语言模型中的词元；热力图是某个回答词元对图像词元的注意力，每个图块画在照片上它所在的位置。</translation>
+    </message>
+    <message>
+        <source>LLaVA, early fusion: the photo&apos;s centre crop is one grid of CLIP patches, each projected into one token of a causal language model; the map is an answer token&apos;s attention on the image tokens.</source>
+        <translation>LLaVA，早期融合：照片的中心裁剪是一个 CLIP 图像块网格，每个图像块投影为因果语言模型中的一个词元；热力图是某个回答词元对图像词元的注意力。</translation>
+    </message>
+    <message>
+        <source>PaliGemma, early fusion as a prefix-LM: the photo&apos;s SigLIP patches, one token each, and the prompt form a prefix that attends both ways; the answer attends causally. The map is an answer token&apos;s attention on the image tokens.</source>
+        <translation>PaliGemma，前缀语言模型形式的早期融合：照片的 SigLIP 图像块（每块一个词元）与提示词组成双向注意的前缀；回答按因果方式注意。热力图是某个回答词元对图像词元的注意力。</translation>
+    </message>
 </context>
 <context>
     <name>Explorer</name>
