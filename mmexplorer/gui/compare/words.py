@@ -13,9 +13,10 @@ without them is aligned by finding each token's text in the caption, in order.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
 
-import numpy as np
+if TYPE_CHECKING:  # the unknown-words banner reads spans before the window has imported numpy
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,8 @@ def tokens_for(record, text: str, word: Word) -> list[int]:
 def word_map(record, text: str, word: Word) -> Optional[tuple[np.ndarray, list[int]]]:
     """(the [rows, cols] map of `word` in `record`: the mean of its tokens' default maps, those tokens),
     or None when this model has no token there (it cut the caption before the word)."""
+    import numpy as np
+
     tokens = tokens_for(record, text, word)
     if not tokens:
         return None
