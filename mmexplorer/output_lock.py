@@ -78,7 +78,9 @@ def _take(lock: Path, path) -> int:
 
 def remove_stale_lock(path: str | os.PathLike) -> bool:
     """Remove the lock file of `path` when no process holds it (a writer stopped by a signal leaves the file;
-    the OS has already released its lock). True when a file was removed."""
+    the OS has already released its lock), and the temporary files it was writing (`.NAME.*.tmp` beside it: a
+    checkpoint and its training state are staged together, data/files.py atomic_write_set). True when the lock
+    file was removed."""
     lock = lock_path(path)
     if fcntl is None or not lock.exists():
         return False
@@ -91,6 +93,10 @@ def remove_stale_lock(path: str | os.PathLike) -> bool:
     except OSError:
         return False  # held: a run is writing it
     else:
+        target = Path(path)
+        for leftover in target.parent.glob(f".{target.stem}.*.tmp"):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
         with contextlib.suppress(OSError):
             lock.unlink()
         return True

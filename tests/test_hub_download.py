@@ -49,7 +49,7 @@ def test_offline_and_not_cached_is_one_message_naming_the_id_and_the_command(tmp
 
 def test_a_repository_that_is_not_there_names_the_hubs_reason(tmp_path, monkeypatch):
     monkeypatch.setattr(hub, "hub_library", lambda: FakeHub(tmp_path / "hub", None))
-    with pytest.raises(ExternalModelError, match=r"cannot download org/absent \(404 Client Error"):
+    with pytest.raises(ExternalModelError, match=r"cannot download org/absent from \S+ \(404 Client Error"):
         hub.hub_snapshot("org/absent", download=True)
 
 

@@ -100,7 +100,7 @@ def test_cancel_stops_a_download_and_keeps_the_current_model(make_explorer, qtbo
 
 def test_an_id_with_no_network_fails_at_once_in_the_interfaces_words(make_explorer, qtbot, hub_cache, tmp_path, monkeypatch):
     from fake_hub import FakeHub
-    from mmexplorer.engine.external import hub
+    from mmexplorer import hub
 
     fake = FakeHub(tmp_path / "hub", tmp_path / "built", network=False)  # HF_HUB_OFFLINE unset, no network
     monkeypatch.setattr(hub, "hub_library", lambda: fake)

@@ -91,7 +91,7 @@ def test_a_corrupt_or_hostile_npz_is_refused_and_the_app_keeps_its_record(make_e
     garbage.write_bytes(b"PK\x03\x04 but then nothing")
     shapes = tmp_path / "shapes.npz"  # every field there, but the attention does not fit its layout
     np.savez(shapes, **{**good, "attn/joint/0": np.ones((2, 3, 3), np.float32)})
-    for bad, said in ((pickled, "pickled"), (garbage, "not a probe npz"), (shapes, "inconsistent"),
+    for bad, said in ((pickled, "pickled"), (garbage, "not an npz"), (shapes, "inconsistent"),
                       (tmp_path, "is a folder")):
         assert not explorer.window.open_probe(str(bad))
         text, level = explorer.state.last_message
@@ -203,5 +203,5 @@ def test_gui_probe_flag_draws_the_saved_record_and_a_bad_one_exits_2(private_mod
     proc = subprocess.run([sys.executable, "-m", "mmexplorer", "gui", "--probe", str(bad), "--screenshot",
                            str(tmp_path / "no.png")], env=env, capture_output=True, text=True, timeout=180)
     errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
-    assert proc.returncode == 2 and len(errors) == 1 and "not a probe npz" in errors[0], proc.stderr
+    assert proc.returncode == 2 and len(errors) == 1 and "not an npz" in errors[0], proc.stderr
     assert "Traceback" not in proc.stderr
