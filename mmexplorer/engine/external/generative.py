@@ -41,8 +41,40 @@ ANSWER_MAP_LABEL = "answer token's attention on the image tokens, mean over laye
 QUESTION_MAP_LABEL = "question word's attention on the image tokens, last layer ({layer}), mean over heads"
 
 
-class AnswerCapture:
+class _AttentionHooks:
+    """Forward hooks on attention modules that return (output, weights): each layer's weights go to `_take`;
+    a module that returns none (another attention implementation ran) stops the forward with `missing`."""
+
+    missing = "an attention module returned no weights"
+    modules: list
+    _handles: list
+
+    def __enter__(self):
+        self._handles = [m.register_forward_hook(self._hook(i)) for i, m in enumerate(self.modules)]
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for handle in self._handles:
+            handle.remove()
+        self._handles.clear()
+
+    def _hook(self, layer: int):
+        def hook(module, args, output):
+            weights = output[1] if isinstance(output, tuple) and len(output) > 1 else None
+            if weights is None:
+                raise ExternalModelError(self.missing)
+            self._take(layer, weights)
+        return hook
+
+    def _take(self, layer: int, weights: torch.Tensor) -> None:
+        raise NotImplementedError
+
+
+class AnswerCapture(_AttentionHooks):
     """Forward hooks on the decoder's attention modules keeping, per layer, only what the record needs."""
+
+    missing = ("the language model returned no attention weights (an attention implementation other than eager "
+               "ran); cannot show where the answer looked")
 
     def __init__(self, modules: Sequence[torch.nn.Module], prompt_len: int, question: np.ndarray,
                  image: np.ndarray, keep_prompt: Sequence[int], keep_graph: bool = False) -> None:
@@ -57,38 +89,24 @@ class AnswerCapture:
         self.graph: list = [None] * len(self.modules) if keep_graph else []  # [H, S, S] per layer, in the graph
         self._handles: list = []
 
-    def __enter__(self) -> "AnswerCapture":
-        for i, module in enumerate(self.modules):
-            self._handles.append(module.register_forward_hook(self._hook(i)))
-        return self
-
-    def __exit__(self, *exc) -> None:
-        for handle in self._handles:
-            handle.remove()
-        self._handles.clear()
-
-    def _hook(self, layer: int):
-        def hook(module, args, output):
-            weights = output[1] if isinstance(output, tuple) and len(output) > 1 else None
-            if weights is None:
-                raise ExternalModelError("the language model returned no attention weights (an attention "
-                                         "implementation other than eager ran); cannot show where the answer looked")
-            if self.graph:
-                self.graph[layer] = weights  # [1, H, S, S] itself (a view of it is on no path to the logits)
-            w = weights[0].detach().float()  # [H, S, S]
-            self.rows[layer] = w[:, self.p - 1:, :].cpu().numpy().copy()  # [H, A, S]
-            self.means[layer] = w.mean(0).double().cpu().numpy()
-            if layer in self.keep_prompt:
-                self.prompt[layer] = w[:, :self.p, :self.p].cpu().numpy().copy()
-            if layer == len(self.modules) - 1:
-                q = w.mean(0)[self.question.to(w.device)]  # [T, S]
-                self.question_rows = q[:, self.image.to(w.device)].cpu().numpy()
-        return hook
+    def _take(self, layer: int, weights: torch.Tensor) -> None:
+        if self.graph:
+            self.graph[layer] = weights  # [1, H, S, S] itself (a view of it is on no path to the logits)
+        w = weights[0].detach().float()  # [H, S, S]
+        self.rows[layer] = w[:, self.p - 1:, :].cpu().numpy().copy()  # [H, A, S]
+        self.means[layer] = w.mean(0).double().cpu().numpy()
+        if layer in self.keep_prompt:
+            self.prompt[layer] = w[:, :self.p, :self.p].cpu().numpy().copy()
+        if layer == len(self.modules) - 1:
+            q = w.mean(0)[self.question.to(w.device)]  # [T, S]
+            self.question_rows = q[:, self.image.to(w.device)].cpu().numpy()
 
 
-class VisionCapture:
+class VisionCapture(_AttentionHooks):
     """Forward hooks on the vision tower's attention modules keeping the last layers whose weights
     [images, H, N, N] fit the budget (the top-level forward does not return them), in the same forward pass."""
+
+    missing = "the vision tower returned no attention weights (an attention implementation other than eager ran)"
 
     def __init__(self, modules: Sequence[torch.nn.Module], budget: int) -> None:
         self.modules, self.budget = list(modules), budget
@@ -97,27 +115,12 @@ class VisionCapture:
         self.layer_bytes = 0
         self._handles: list = []
 
-    def __enter__(self) -> "VisionCapture":
-        self._handles = [m.register_forward_hook(self._hook(i)) for i, m in enumerate(self.modules)]
-        return self
-
-    def __exit__(self, *exc) -> None:
-        for handle in self._handles:
-            handle.remove()
-        self._handles.clear()
-
-    def _hook(self, layer: int):
-        def hook(module, args, output):
-            weights = output[1] if isinstance(output, tuple) and len(output) > 1 else None
-            if weights is None:
-                raise ExternalModelError("the vision tower returned no attention weights (an attention "
-                                         "implementation other than eager ran)")
-            self.seen += 1
-            self.layer_bytes = weights.numel() * 4
-            first_kept = len(self.modules) - min(len(self.modules), self.budget // max(self.layer_bytes, 1))
-            if layer >= first_kept:
-                self.kept[layer] = weights.detach().float().cpu().numpy().copy()
-        return hook
+    def _take(self, layer: int, weights: torch.Tensor) -> None:
+        self.seen += 1
+        self.layer_bytes = weights.numel() * 4
+        first_kept = len(self.modules) - min(len(self.modules), self.budget // max(self.layer_bytes, 1))
+        if layer >= first_kept:
+            self.kept[layer] = weights.detach().float().cpu().numpy().copy()
 
     def meta(self, budget: int) -> dict:
         return {"layers": sorted(self.kept), "budget_bytes": budget, "layer_bytes": self.layer_bytes,
